@@ -1,0 +1,91 @@
+//! The fixed table of virtwire's protocol files and how each becomes a Rust module.
+
+/// One `.x` file and how to generate its module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// Rust module name (`remote`); output goes to `src/proto/generated/<module>.rs`.
+    pub module: String,
+    /// The `.x` file, relative to the workspace root (`protocol/remote_protocol.x`).
+    pub file: String,
+    /// Prefix stripped from type names (`remote_`, `virNet`; empty: none).
+    pub type_prefix: String,
+    /// Prefix stripped from constant names (`REMOTE_`; empty: names kept as they are).
+    pub const_prefix: String,
+    /// Lower-case program prefix of the procedure enum and of the `_args`/`_ret`/`_msg`
+    /// structs (`remote` → `remote_procedure`, `REMOTE_PROC_*`, `remote_*_args`); `None` for
+    /// files without procedures.
+    pub proc_prefix: Option<String>,
+    /// Prefix of the generated `RawClient` methods (`qemu_`; empty for REMOTE).
+    pub method_prefix: String,
+    /// Modules whose definitions this file may use (earlier in the table).
+    pub scope: Vec<String>,
+    /// Whether `src/rpc/generated/<module>.rs` (call wrappers) is generated.
+    pub rpc: bool,
+}
+
+impl Program {
+    /// A program whose names all use `prefix` (`remote` → `remote_`, `REMOTE_`,
+    /// `remote_procedure`), with call wrappers whose methods are prefixed with
+    /// `method_prefix`. Used by the table and by tests.
+    pub fn with_prefix(module: &str, file: &str, prefix: &str, method_prefix: &str) -> Self {
+        Program {
+            module: module.to_owned(),
+            file: file.to_owned(),
+            type_prefix: format!("{prefix}_"),
+            const_prefix: format!("{}_", prefix.to_ascii_uppercase()),
+            proc_prefix: Some(prefix.to_owned()),
+            method_prefix: method_prefix.to_owned(),
+            scope: vec!["c_constants".to_owned()],
+            rpc: true,
+        }
+    }
+
+    /// The output path of the module's types, relative to the workspace root.
+    pub fn proto_path(&self) -> String {
+        format!("src/proto/generated/{}.rs", self.module)
+    }
+
+    /// The output path of the module's call wrappers, relative to the workspace root.
+    pub fn rpc_path(&self) -> String {
+        format!("src/rpc/generated/{}.rs", self.module)
+    }
+}
+
+/// virtwire's programs, each after the ones it depends on.
+///
+/// Every file sees `c_constants`; QEMU and LXC also see REMOTE's types; the others stand alone.
+pub fn table() -> Vec<Program> {
+    let c_constants = Program {
+        module: "c_constants".to_owned(),
+        file: "protocol/c_constants.x".to_owned(),
+        type_prefix: "vir".to_owned(),
+        const_prefix: String::new(),
+        proc_prefix: None,
+        method_prefix: String::new(),
+        scope: Vec::new(),
+        rpc: false,
+    };
+    let virnet = Program {
+        module: "virnet".to_owned(),
+        file: "protocol/virnetprotocol.x".to_owned(),
+        type_prefix: "virNet".to_owned(),
+        const_prefix: "VIR_NET_".to_owned(),
+        proc_prefix: None,
+        method_prefix: String::new(),
+        scope: vec!["c_constants".to_owned()],
+        rpc: false,
+    };
+    let keepalive = Program {
+        rpc: false,
+        ..Program::with_prefix("keepalive", "protocol/virkeepaliveprotocol.x", "keepalive", "")
+    };
+    let remote = Program::with_prefix("remote", "protocol/remote_protocol.x", "remote", "");
+    let with_remote = |p: Program| Program {
+        scope: vec!["c_constants".to_owned(), "remote".to_owned()],
+        ..p
+    };
+    let qemu = with_remote(Program::with_prefix("qemu", "protocol/qemu_protocol.x", "qemu", "qemu_"));
+    let lxc = with_remote(Program::with_prefix("lxc", "protocol/lxc_protocol.x", "lxc", "lxc_"));
+    let admin = Program::with_prefix("admin", "protocol/admin_protocol.x", "admin", "admin_");
+    vec![c_constants, virnet, keepalive, remote, qemu, lxc, admin]
+}

@@ -1,0 +1,234 @@
+//! A connection to a hypervisor driver through libvirtd.
+
+use crate::api::{Domain, NodeInfo};
+use crate::error::{Error, ErrorKind, Result};
+use crate::proto::remote;
+use crate::proto::xdr::{FixedOpaque, XdrString};
+use crate::rpc::{self, RawClient};
+use crate::transport::{self, BoxStream, Uri};
+
+/// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
+const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
+
+/// How to open a connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectFlags {
+    /// Open read-only (`VIR_CONNECT_RO`): the read-only socket, and the read-only flag in
+    /// CONNECT_OPEN. Calls that change anything are refused by the daemon.
+    pub read_only: bool,
+}
+
+impl ConnectFlags {
+    fn open_flags(self) -> u32 {
+        u32::from(self.read_only)
+    }
+}
+
+/// A connection to libvirtd, opened on a hypervisor driver (`qemu:///system`,
+/// `test:///default`, …).
+///
+/// `Clone + Send + Sync`: clones share one connection, and calls from many tasks proceed
+/// concurrently on it. The connection closes when [`close`](Self::close) is called or the last
+/// clone (and every [`Domain`] from it) is dropped.
+#[derive(Clone, Debug)]
+pub struct Client {
+    raw: RawClient,
+}
+
+impl Client {
+    /// Connects to `uri` (e.g. `qemu:///system`, `test+unix:///default?socket=/path`) and opens
+    /// the driver it names. Spawns the connection's driver on the current tokio runtime.
+    pub async fn connect(uri: &str) -> Result<Client> {
+        Self::connect_with(&uri.parse()?, ConnectFlags::default()).await
+    }
+
+    /// Like [`connect`](Self::connect), read-only.
+    pub async fn connect_read_only(uri: &str) -> Result<Client> {
+        Self::connect_with(&uri.parse()?, ConnectFlags { read_only: true }).await
+    }
+
+    /// Connects to a parsed `uri` with `flags`.
+    pub async fn connect_with(uri: &Uri, flags: ConnectFlags) -> Result<Client> {
+        let stream = transport::connect(uri, flags.read_only).await?;
+        Self::open_stream(stream, uri.daemon_name().as_deref(), flags).await
+    }
+
+    /// Runs libvirt's opening handshake over an already-connected `stream` and opens driver
+    /// `name` (`None`: the daemon's default). Spawns the connection's driver.
+    pub async fn open_stream(
+        stream: BoxStream,
+        name: Option<&str>,
+        flags: ConnectFlags,
+    ) -> Result<Client> {
+        let (raw, conn) = rpc::connect_raw(stream);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+        let client = Client { raw };
+        client.handshake(name, flags).await?;
+        Ok(client)
+    }
+
+    /// AUTH_LIST, the keepalive feature question, CONNECT_OPEN.
+    async fn handshake(&self, name: Option<&str>, flags: ConnectFlags) -> Result<()> {
+        let auth = self.raw.auth_list().await?;
+        check_auth(&auth.types)?;
+        self.raw
+            .connect_supports_feature(&remote::ConnectSupportsFeatureArgs {
+                feature: FEATURE_PROGRAM_KEEPALIVE,
+            })
+            .await?;
+        let name = name.map(XdrString::try_from).transpose()?;
+        self.raw
+            .connect_open(&remote::ConnectOpenArgs {
+                name,
+                flags: flags.open_flags(),
+            })
+            .await
+    }
+
+    /// The raw protocol: one method per procedure.
+    pub fn raw(&self) -> &RawClient {
+        &self.raw
+    }
+
+    /// Closes the driver on the daemon (CONNECT_CLOSE). Other clones then fail with
+    /// [`ErrorKind::Closed`]-like errors from the daemon; the transport closes when the last
+    /// clone is dropped.
+    pub async fn close(&self) -> Result<()> {
+        self.raw.connect_close().await
+    }
+
+    /// The version of libvirt the daemon runs, as `major * 1_000_000 + minor * 1000 + micro`.
+    pub async fn lib_version(&self) -> Result<u64> {
+        Ok(self.raw.connect_get_lib_version().await?.lib_ver)
+    }
+
+    /// The hypervisor's version, same encoding as [`lib_version`](Self::lib_version).
+    pub async fn hypervisor_version(&self) -> Result<u64> {
+        Ok(self.raw.connect_get_version().await?.hv_ver)
+    }
+
+    /// The driver's name (`QEMU`, `TEST`, …).
+    pub async fn driver_type(&self) -> Result<String> {
+        Ok(self.raw.connect_get_type().await?.r#type.into_inner())
+    }
+
+    /// The canonical URI of the open driver.
+    pub async fn uri(&self) -> Result<String> {
+        Ok(self.raw.connect_get_uri().await?.uri.into_inner())
+    }
+
+    /// The host's name.
+    pub async fn hostname(&self) -> Result<String> {
+        Ok(self.raw.connect_get_hostname().await?.hostname.into_inner())
+    }
+
+    /// The capabilities XML of the host and hypervisor.
+    pub async fn capabilities(&self) -> Result<String> {
+        Ok(self
+            .raw
+            .connect_get_capabilities()
+            .await?
+            .capabilities
+            .into_inner())
+    }
+
+    /// The host's CPU and memory.
+    pub async fn node_info(&self) -> Result<NodeInfo> {
+        Ok(self.raw.node_get_info().await?.into())
+    }
+
+    /// Every domain matching `flags` (libvirt's `VIR_CONNECT_LIST_DOMAINS_*`; 0 = all).
+    pub async fn list_all_domains(&self, flags: u32) -> Result<Vec<Domain>> {
+        let ret = self
+            .raw
+            .connect_list_all_domains(&remote::ConnectListAllDomainsArgs {
+                need_results: 1,
+                flags,
+            })
+            .await?;
+        Ok(ret
+            .domains
+            .into_iter()
+            .map(|d| Domain::new(self.clone(), d))
+            .collect())
+    }
+
+    /// The domain named `name`.
+    pub async fn lookup_domain_by_name(&self, name: &str) -> Result<Domain> {
+        let ret = self
+            .raw
+            .domain_lookup_by_name(&remote::DomainLookupByNameArgs {
+                name: XdrString::try_from(name)?,
+            })
+            .await?;
+        Ok(Domain::new(self.clone(), ret.dom))
+    }
+
+    /// The domain with `uuid`.
+    pub async fn lookup_domain_by_uuid(&self, uuid: [u8; 16]) -> Result<Domain> {
+        let ret = self
+            .raw
+            .domain_lookup_by_uuid(&remote::DomainLookupByUuidArgs {
+                uuid: FixedOpaque(uuid),
+            })
+            .await?;
+        Ok(Domain::new(self.clone(), ret.dom))
+    }
+
+    /// The running domain with `id`.
+    pub async fn lookup_domain_by_id(&self, id: i32) -> Result<Domain> {
+        let ret = self
+            .raw
+            .domain_lookup_by_id(&remote::DomainLookupByIdArgs { id })
+            .await?;
+        Ok(Domain::new(self.clone(), ret.dom))
+    }
+
+    /// Defines (makes persistent, without starting) the domain described by `xml`.
+    pub async fn define_domain_xml(&self, xml: &str) -> Result<Domain> {
+        self.define_domain_xml_flags(xml, 0).await
+    }
+
+    /// Like [`define_domain_xml`](Self::define_domain_xml) with `VIR_DOMAIN_DEFINE_*` flags.
+    pub async fn define_domain_xml_flags(&self, xml: &str, flags: u32) -> Result<Domain> {
+        let ret = self
+            .raw
+            .domain_define_xml_flags(&remote::DomainDefineXmlFlagsArgs {
+                xml: XdrString::try_from(xml)?,
+                flags,
+            })
+            .await?;
+        Ok(Domain::new(self.clone(), ret.dom))
+    }
+
+    /// Creates and starts a transient domain from `xml` (`VIR_DOMAIN_START_*` flags).
+    pub async fn create_domain_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
+        let ret = self
+            .raw
+            .domain_create_xml(&remote::DomainCreateXmlArgs {
+                xml_desc: XdrString::try_from(xml)?,
+                flags,
+            })
+            .await?;
+        Ok(Domain::new(self.clone(), ret.dom))
+    }
+}
+
+/// Accepts the server's auth methods when "none" is among them (or the list is empty).
+fn check_auth(types: &[remote::AuthType]) -> Result<()> {
+    if types.is_empty() || types.contains(&remote::AuthType::None) {
+        return Ok(());
+    }
+    let names: Vec<String> = types.iter().map(|t| format!("{t:?}").to_lowercase()).collect();
+    Err(Error::new(
+        ErrorKind::Auth,
+        format!(
+            "the daemon requires authentication ({}), which this build does not offer yet",
+            names.join(", ")
+        ),
+    ))
+}

@@ -1,0 +1,38 @@
+//! # virtwire
+//!
+//! A pure-Rust, async client for libvirtd's remote protocol: manage virtual machines on any host
+//! that runs libvirtd, without linking libvirt's C library.
+//!
+//! ```no_run
+//! # async fn demo() -> virtwire::Result<()> {
+//! use virtwire::Client;
+//!
+//! let client = Client::connect("qemu:///system").await?;
+//! for dom in client.list_all_domains(0).await? {
+//!     let info = dom.info().await?;
+//!     println!("{}: {:?}, {} KiB", dom.name(), info.state, info.memory_kib);
+//! }
+//! client.close().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Layers
+//!
+//! - [`proto`]: the XDR runtime, the types generated from libvirt's protocol definitions, and
+//!   packet framing. No I/O, no tokio.
+//! - [`transport`]: turns a connection URI into a byte stream (`AsyncRead + AsyncWrite`).
+//! - [`rpc`]: the connection driver and [`rpc::RawClient`], which makes any procedure call,
+//!   with many calls in flight on one connection.
+//! - The typed API at the crate root: [`Client`], [`Domain`], …
+#![warn(missing_docs)]
+
+pub mod api;
+mod error;
+pub mod proto;
+pub mod rpc;
+pub mod transport;
+
+pub use api::{Client, ConnectFlags, Domain, DomainInfo, DomainState, NodeInfo};
+pub use error::{CloseReason, Error, ErrorKind, Result};
+pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};

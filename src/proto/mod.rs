@@ -1,0 +1,13 @@
+//! The protocol layer: XDR runtime, generated protocol types, packet framing and the daemon's
+//! error payload. Pure data in, data out: nothing here does I/O or knows about tokio, so it can
+//! be fuzzed, benchmarked and reused with any transport.
+
+pub mod frame;
+pub mod generated;
+pub mod packet;
+mod procedure;
+pub mod remote_error;
+pub mod xdr;
+
+pub use generated::{admin, c_constants, keepalive, lxc, qemu, remote, virnet};
+pub use procedure::{Procedure, ProcedureInfo, ProcedureKind};

@@ -1,0 +1,80 @@
+//! The XDR runtime (RFC 4506) that generated code builds on.
+//!
+//! Encoding writes straight into a [`BytesMut`]; decoding reads from a `&mut &[u8]` cursor that
+//! advances past what was consumed. Every variable-length item is checked against its IDL bound
+//! and against the bytes actually present **before** anything is allocated, so a hostile length
+//! word costs nothing (see [`bounded`]).
+//!
+//! Why hand-written: the XDR crates on crates.io either ignore IDL bounds (allocating whatever a
+//! length word asks for), cannot express libvirt's dialect, or are unmaintained; this runtime is
+//! small and every rule in it is tested.
+
+mod bounded;
+mod error;
+mod primitives;
+
+use bytes::BytesMut;
+
+pub use bounded::{BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec};
+pub use error::{DecodeError, DecodeErrorKind};
+
+/// A value with an XDR encoding.
+pub trait Encode {
+    /// Appends the encoding of `self` to `out`.
+    fn encode(&self, out: &mut BytesMut);
+
+    /// The exact number of bytes [`Encode::encode`] appends.
+    fn encoded_len(&self) -> usize;
+}
+
+/// A value that can be read back from its XDR encoding.
+pub trait Decode: Sized {
+    /// Reads one value from the front of `src` and advances `src` past it.
+    fn decode(src: &mut &[u8]) -> Result<Self, DecodeError>;
+}
+
+/// Decodes one `T` from `bytes`, which must hold exactly one encoded value: trailing bytes are
+/// an error (a payload longer than its type means the peers disagree on the protocol).
+pub fn decode_exact<T: Decode>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut src = bytes;
+    let value = T::decode(&mut src)?;
+    if !src.is_empty() {
+        return Err(DecodeError::new(DecodeErrorKind::TrailingBytes {
+            remaining: src.len(),
+        }));
+    }
+    Ok(value)
+}
+
+/// Encodes `value` into a new buffer of exactly the right size.
+pub fn encode_to_vec<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = BytesMut::with_capacity(value.encoded_len());
+    value.encode(&mut out);
+    out.to_vec()
+}
+
+/// Decodes field `field` of type `ty`; on error, records the field in the error's path.
+/// Generated code calls this for every struct member.
+#[inline]
+pub fn decode_field<T: Decode>(
+    src: &mut &[u8],
+    ty: &'static str,
+    field: &'static str,
+) -> Result<T, DecodeError> {
+    T::decode(src).map_err(|e| e.in_field(ty, field))
+}
+
+/// Number of zero bytes that pad `len` bytes to a multiple of four.
+#[inline]
+pub const fn padding(len: usize) -> usize {
+    (4 - (len & 3)) & 3
+}
+
+/// Length of `len` bytes of opaque data once padded.
+#[inline]
+pub const fn padded_len(len: usize) -> usize {
+    len + padding(len)
+}
+
+#[cfg(test)]
+mod tests;

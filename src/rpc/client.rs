@@ -1,0 +1,223 @@
+//! The handle through which calls are made.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use tokio::sync::oneshot;
+
+use super::shared::{OUT_HIGH_WATER, Shared};
+use crate::error::{CloseReason, Error, ErrorKind, Result};
+use crate::proto::frame::{self, Packet};
+use crate::proto::packet::{Header, Status};
+use crate::proto::remote_error::RemoteError;
+use crate::proto::xdr::{Decode, Encode, decode_exact};
+use crate::proto::Procedure;
+
+/// Encodings larger than this are built outside the lock and copied in, so one big call
+/// does not hold up the others.
+const ENCODE_UNDER_LOCK_MAX: usize = 16 * 1024;
+
+/// Offset of the serial in an encoded frame: length word, prog, vers, proc, type.
+const SERIAL_OFFSET: usize = 20;
+
+/// A handle to a connection that makes raw protocol calls: `Clone + Send + Sync`, cheap to
+/// clone, usable from any number of tasks at once. The connection ends when the last clone is
+/// dropped.
+///
+/// Besides [`call`](Self::call) there is one generated method per procedure of every program,
+/// e.g. [`domain_get_info`](Self::domain_get_info).
+#[derive(Clone)]
+pub struct RawClient {
+    handle: Arc<Handle>,
+}
+
+/// Owned by the clones of one [`RawClient`]; its drop tells the driver the last one is gone.
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.release();
+    }
+}
+
+impl std::fmt::Debug for RawClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawClient")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Removes a call's entry from the pending table if the call is dropped before its reply.
+struct PendingGuard<'a> {
+    shared: &'a Shared,
+    serial: u32,
+    armed: bool,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.shared.lock().pending.remove(&self.serial);
+        }
+    }
+}
+
+impl RawClient {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        RawClient {
+            handle: Arc::new(Handle { shared }),
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        &self.handle.shared
+    }
+
+    /// True once the connection has ended; every call then fails.
+    pub fn is_closed(&self) -> bool {
+        self.shared().lock().closed.is_some()
+    }
+
+    /// Calls procedure `P` with `args` and decodes its reply.
+    pub async fn call<P: Procedure>(&self, args: &P::Args) -> Result<P::Ret> {
+        let info = P::INFO;
+        let packet = self
+            .call_packet(info.program, info.version, info.number, args)
+            .await?;
+        decode_exact::<P::Ret>(&packet.payload).map_err(|e| {
+            Error::protocol(format!("cannot decode the reply to {}", info.name)).with_source(e)
+        })
+    }
+
+    /// Calls procedure `procedure` of `program`/`version` with already-typed `args` and returns
+    /// the reply's raw payload.
+    pub async fn call_bytes<A: Encode + ?Sized>(
+        &self,
+        program: u32,
+        version: u32,
+        procedure: i32,
+        args: &A,
+    ) -> Result<Bytes> {
+        self.call_packet(program, version, procedure, args)
+            .await
+            .map(|p| p.payload)
+    }
+
+    /// Sends one CALL and waits for its REPLY; an ERROR reply becomes [`ErrorKind::Remote`].
+    pub(crate) async fn call_packet<A: Encode + ?Sized>(
+        &self,
+        program: u32,
+        version: u32,
+        procedure: i32,
+        args: &A,
+    ) -> Result<Packet> {
+        let (tx, rx) = oneshot::channel();
+        let serial = self.enqueue(program, version, procedure, args, tx).await?;
+        let mut guard = PendingGuard {
+            shared: self.shared(),
+            serial,
+            armed: true,
+        };
+        let reply = rx.await;
+        guard.armed = false;
+        let packet = match reply {
+            Ok(r) => r?,
+            Err(_) => return Err(self.closed_error()),
+        };
+        match packet.header.status {
+            Status::Ok => Ok(packet),
+            Status::Error => Err(remote_failure(&packet.payload)),
+            other => Err(Error::protocol(format!(
+                "reply to procedure {procedure} has status {other:?}"
+            ))),
+        }
+    }
+
+    fn closed_error(&self) -> Error {
+        match &self.shared().lock().closed {
+            Some(c) => c.to_error(),
+            None => Error::closed(CloseReason::Error, "the connection's driver stopped"),
+        }
+    }
+
+    /// Queues the CALL frame and registers `tx` for its reply; returns the serial.
+    async fn enqueue<A: Encode + ?Sized>(
+        &self,
+        program: u32,
+        version: u32,
+        procedure: i32,
+        args: &A,
+        tx: super::shared::ReplySender,
+    ) -> Result<u32> {
+        let len = args.encoded_len();
+        if len > frame::MAX_PAYLOAD_LEN {
+            return Err(invalid_argument(frame::FrameError::PayloadTooLarge(len)));
+        }
+        let prebuilt = if len > ENCODE_UNDER_LOCK_MAX {
+            let mut buf = BytesMut::new();
+            let header = Header::call(program, version, procedure, 0);
+            frame::encode_packet(&mut buf, &header, args).map_err(invalid_argument)?;
+            Some(buf)
+        } else {
+            None
+        };
+        let frame_len = len + frame::MIN_FRAME_LEN;
+        loop {
+            let notified = self.shared().writable.notified();
+            {
+                let mut st = self.shared().lock();
+                if let Some(c) = &st.closed {
+                    return Err(c.to_error());
+                }
+                if st.out.is_empty() || st.out.len() + frame_len <= OUT_HIGH_WATER {
+                    let serial = st.next_serial;
+                    st.next_serial = serial.wrapping_add(1).max(1);
+                    match &prebuilt {
+                        Some(buf) => {
+                            let at = st.out.len();
+                            st.out.extend_from_slice(buf);
+                            st.out[at + SERIAL_OFFSET..at + SERIAL_OFFSET + 4]
+                                .copy_from_slice(&serial.to_be_bytes());
+                        }
+                        None => {
+                            let header = Header::call(program, version, procedure, serial);
+                            frame::encode_packet(&mut st.out, &header, args)
+                                .map_err(invalid_argument)?;
+                        }
+                    }
+                    st.pending.insert(serial, tx);
+                    let waker = st.driver_waker.take();
+                    drop(st);
+                    if let Some(w) = waker {
+                        w.wake();
+                    }
+                    return Ok(serial);
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+fn invalid_argument(e: frame::FrameError) -> Error {
+    Error::new(ErrorKind::InvalidArgument, "the call's arguments are too large").with_source(e)
+}
+
+/// Turns the payload of an ERROR reply into an error.
+pub(crate) fn remote_failure(payload: &[u8]) -> Error {
+    match RemoteError::decode(payload) {
+        Ok(e) => Error::remote_error(e),
+        Err(e) => Error::protocol("cannot decode the daemon's error").with_source(e),
+    }
+}
+
+impl RawClient {
+    /// Decodes `T` from a reply payload (for callers of [`call_bytes`](Self::call_bytes)).
+    pub fn decode_reply<T: Decode>(payload: &[u8]) -> Result<T> {
+        decode_exact(payload)
+            .map_err(|e| Error::protocol("cannot decode the reply").with_source(e))
+    }
+}

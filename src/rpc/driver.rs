@@ -1,0 +1,261 @@
+//! The driver: the one task that owns a connection's transport.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::shared::{Closed, OUT_HIGH_WATER, Shared};
+use crate::error::{CloseReason, Error, Result};
+use crate::proto::frame::{self, Packet};
+use crate::proto::keepalive;
+use crate::proto::packet::{Header, Status, Type};
+
+/// Initial size of the read buffer; it grows (bounded by the frame limit) for larger frames.
+const READ_BUF_INITIAL: usize = 64 * 1024;
+
+/// The driver of one connection: a future that reads and writes the transport, routes each
+/// reply to its caller and answers keepalive pings. Spawn it (or poll it); it completes when the
+/// last [`RawClient`](super::RawClient) is dropped (after flushing what was queued) or when the
+/// connection fails.
+///
+/// It reads and writes in the same poll, never waiting for one before the other: a daemon
+/// that stops reading until we read its replies cannot deadlock us (and we never stop reading
+/// because a write is blocked).
+#[must_use = "the connection does nothing unless polled or spawned"]
+pub struct Connection<S> {
+    stream: S,
+    shared: Arc<Shared>,
+    read_buf: BytesMut,
+    /// Frames taken from the shared buffer, being written.
+    write_buf: BytesMut,
+    /// Frames the driver itself produced (PONGs), written before the next batch.
+    own_out: BytesMut,
+    finished: bool,
+}
+
+impl<S> Connection<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    pub(crate) fn new(stream: S, shared: Arc<Shared>) -> Self {
+        Connection {
+            stream,
+            shared,
+            read_buf: BytesMut::with_capacity(READ_BUF_INITIAL),
+            write_buf: BytesMut::new(),
+            own_out: BytesMut::new(),
+            finished: false,
+        }
+    }
+
+    /// Writes as much as the transport takes. `Ready(Ok(true))` when something was written.
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let mut progress = false;
+        loop {
+            if self.write_buf.is_empty() && !self.refill_write_buf(cx) {
+                return Poll::Ready(Ok(progress));
+            }
+            match Pin::new(&mut self.stream).poll_write(cx, &self.write_buf) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    self.write_buf.advance(n);
+                    progress = true;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending if progress => return Poll::Ready(Ok(true)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Moves queued frames into the (empty) write buffer; false when there are none, in which
+    /// case the driver's waker is registered so the next call wakes it.
+    fn refill_write_buf(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.own_out.is_empty() {
+            std::mem::swap(&mut self.write_buf, &mut self.own_out);
+            return true;
+        }
+        let drained = {
+            let mut st = self.shared.lock();
+            if st.out.is_empty() {
+                if !st.driver_waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    st.driver_waker = Some(cx.waker().clone());
+                }
+                return false;
+            }
+            let was_full = st.out.len() >= OUT_HIGH_WATER / 2;
+            std::mem::swap(&mut self.write_buf, &mut st.out);
+            was_full
+        };
+        if drained {
+            self.shared.writable.notify_waiters();
+        }
+        true
+    }
+
+    /// Reads what the transport has and dispatches every complete frame.
+    fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool>> {
+        let mut progress = false;
+        loop {
+            while let Some(body) = frame::next_frame(&mut self.read_buf).map_err(|e| {
+                Error::protocol("the daemon sent an invalid frame").with_source(e)
+            })? {
+                let packet = Packet::parse(body).map_err(|e| {
+                    Error::protocol("the daemon sent an invalid packet").with_source(e)
+                })?;
+                self.dispatch(packet)?;
+                progress = true;
+            }
+            if self.read_buf.capacity() - self.read_buf.len() < 4096 {
+                self.read_buf.reserve(READ_BUF_INITIAL);
+            }
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.read_buf)
+            {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(Error::closed(
+                        CloseReason::Eof,
+                        "the daemon closed the connection",
+                    )));
+                }
+                Poll::Ready(Ok(_)) => progress = true,
+                Poll::Ready(Err(e)) => {
+                    return Poll::Ready(Err(Error::io("reading from the daemon failed", e)));
+                }
+                Poll::Pending if progress => return Poll::Ready(Ok(true)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Routes one packet: a reply to its caller, a PING to a PONG.
+    fn dispatch(&mut self, packet: Packet) -> Result<()> {
+        let h = &packet.header;
+        if h.prog == keepalive::PROGRAM {
+            return self.on_keepalive(&packet);
+        }
+        match h.r#type {
+            Type::Reply | Type::ReplyWithFds => {
+                let tx = self.shared.lock().pending.remove(&h.serial);
+                match tx {
+                    // A dropped receiver means the caller gave up: nothing to do.
+                    Some(tx) => drop(tx.send(Ok(packet))),
+                    None => tracing::debug!(
+                        serial = h.serial,
+                        procedure = h.proc,
+                        "discarding a reply nobody waits for"
+                    ),
+                }
+                Ok(())
+            }
+            other => {
+                tracing::debug!(?other, procedure = h.proc, "ignoring an unsolicited packet");
+                Ok(())
+            }
+        }
+    }
+
+    fn on_keepalive(&mut self, packet: &Packet) -> Result<()> {
+        let h = &packet.header;
+        if h.r#type != Type::Message {
+            return Err(Error::protocol(format!(
+                "keepalive packet of type {:?}",
+                h.r#type
+            )));
+        }
+        if h.proc == keepalive::Procedure::Ping.to_i32() {
+            let pong = Header {
+                prog: keepalive::PROGRAM,
+                vers: keepalive::PROTOCOL_VERSION,
+                proc: keepalive::Procedure::Pong.to_i32(),
+                r#type: Type::Message,
+                serial: 0,
+                status: Status::Ok,
+            };
+            frame::encode_packet(&mut self.own_out, &pong, &())
+                .map_err(|e| Error::protocol("cannot encode PONG").with_source(e))?;
+        }
+        Ok(())
+    }
+
+    /// True once the last handle is gone and everything queued is written.
+    fn done(&self) -> bool {
+        let st = self.shared.lock();
+        st.released && st.out.is_empty() && st.pending.is_empty()
+    }
+
+    fn finish(&mut self, closed: Closed) {
+        self.finished = true;
+        self.shared.close(closed);
+    }
+}
+
+impl<S> Future for Connection<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self.get_mut();
+        if this.finished {
+            return Poll::Ready(Ok(()));
+        }
+        loop {
+            let wrote = match this.poll_write_out(cx) {
+                Poll::Ready(Ok(p)) => p,
+                Poll::Ready(Err(e)) => {
+                    let err = Error::io("writing to the daemon failed", e);
+                    this.finish(Closed {
+                        reason: CloseReason::Error,
+                        message: err.to_string(),
+                    });
+                    return Poll::Ready(Err(err));
+                }
+                Poll::Pending => false,
+            };
+            let read = match this.poll_read_in(cx) {
+                Poll::Ready(Ok(p)) => p,
+                Poll::Ready(Err(err)) => {
+                    let reason = err.close_reason().unwrap_or(CloseReason::Error);
+                    this.finish(Closed {
+                        reason,
+                        message: err.to_string(),
+                    });
+                    return if reason == CloseReason::Eof {
+                        Poll::Ready(Ok(()))
+                    } else {
+                        Poll::Ready(Err(err))
+                    };
+                }
+                Poll::Pending => false,
+            };
+            if this.write_buf.is_empty() && this.own_out.is_empty() && this.done() {
+                let _ = Pin::new(&mut this.stream).poll_shutdown(cx);
+                this.finish(Closed {
+                    reason: CloseReason::Client,
+                    message: "the connection was closed by the client".into(),
+                });
+                return Poll::Ready(Ok(()));
+            }
+            if !wrote && !read {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<S> Drop for Connection<S> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.shared.close(Closed {
+                reason: CloseReason::Error,
+                message: "the connection's driver was dropped".into(),
+            });
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! The connection layer: one driver task per connection that owns the transport, and cheap
+//! handles ([`RawClient`]) that any number of tasks use to make calls at once.
+//!
+//! ```text
+//!  task A ─┐  encode CALL (serial n) into the shared write buffer, park on a oneshot
+//!  task B ─┤                      │
+//!  task C ─┘                      ▼
+//!            ┌──────────── Connection (driver) ────────────┐
+//!            │ writes every queued frame in one write call │──▶ socket ──▶ libvirtd
+//!            │ reads frames, routes REPLY n to its caller  │◀── socket ◀──
+//!            │ answers keepalive PING with PONG            │
+//!            └─────────────────────────────────────────────┘
+//! ```
+//!
+//! A request is sent as soon as the driver next runs after the call was made; calls from many
+//! tasks made in the meantime go out together in one write. Replies may come back in any
+//! order: each carries its call's serial.
+//!
+//! **Cancellation.** A call's frame is complete in the write buffer before the call first
+//! yields, so dropping a call future never leaves half a frame behind; its reply, when it
+//! comes, is discarded. The connection stays in step.
+
+mod client;
+mod driver;
+#[allow(missing_docs)]
+pub mod generated;
+mod shared;
+
+pub use client::RawClient;
+pub use driver::Connection;
+
+/// Creates a client over an already-connected transport. The returned [`Connection`] must be
+/// polled (spawned) for the client to make progress; it completes when the last [`RawClient`]
+/// clone is dropped or the transport fails.
+pub fn connect_raw<S>(stream: S) -> (RawClient, Connection<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let shared = std::sync::Arc::new(shared::Shared::new());
+    (
+        RawClient::new(shared.clone()),
+        Connection::new(stream, shared),
+    )
+}

@@ -1,0 +1,124 @@
+//! State shared by the handles and the driver of one connection, behind one short-held lock.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Mutex, MutexGuard};
+use std::task::Waker;
+
+use bytes::BytesMut;
+use tokio::sync::{Notify, oneshot};
+
+use crate::error::{CloseReason, Error};
+use crate::proto::frame::Packet;
+
+/// Callers stop queueing frames while this many bytes wait to be written, so a peer that stops
+/// reading cannot make us buffer without bound. A single larger frame is still accepted when the
+/// buffer is empty.
+pub(crate) const OUT_HIGH_WATER: usize = 1 << 20;
+
+/// Where the reply to a serial goes.
+pub(crate) type ReplySender = oneshot::Sender<Result<Packet, Error>>;
+
+/// Serials are handed out in sequence; a multiplicative hash spreads them over the table.
+#[derive(Default)]
+pub(crate) struct SerialHasher(u64);
+
+impl Hasher for SerialHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+pub(crate) type PendingMap = HashMap<u32, ReplySender, BuildHasherDefault<SerialHasher>>;
+
+/// Why and how the connection ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Closed {
+    pub reason: CloseReason,
+    pub message: String,
+}
+
+impl Closed {
+    pub fn to_error(&self) -> Error {
+        Error::closed(self.reason, self.message.clone())
+    }
+}
+
+pub(crate) struct State {
+    /// Complete frames waiting for the driver to write them.
+    pub out: BytesMut,
+    /// Calls waiting for their reply, by serial.
+    pub pending: PendingMap,
+    /// The serial of the next call.
+    pub next_serial: u32,
+    /// The driver's waker, present while the driver is parked with nothing to write.
+    pub driver_waker: Option<Waker>,
+    /// Set once the connection is over; every later call fails with it.
+    pub closed: Option<Closed>,
+    /// Set when the last handle is gone: the driver flushes and ends.
+    pub released: bool,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    /// Signalled when the write buffer drains below [`OUT_HIGH_WATER`] or the connection closes.
+    pub writable: Notify,
+}
+
+impl Shared {
+    pub fn new() -> Self {
+        Shared {
+            state: Mutex::new(State {
+                out: BytesMut::with_capacity(8 * 1024),
+                pending: PendingMap::default(),
+                next_serial: 1,
+                driver_waker: None,
+                closed: None,
+                released: false,
+            }),
+            writable: Notify::new(),
+        }
+    }
+
+    /// Locks the state. A panic while the lock was held cannot leave it inconsistent in a way
+    /// that matters more than refusing service, so a poisoned lock is used as is.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Marks the connection closed and fails every pending call with `closed`.
+    pub fn close(&self, closed: Closed) {
+        let pending = {
+            let mut st = self.lock();
+            if st.closed.is_none() {
+                st.closed = Some(closed.clone());
+            }
+            st.driver_waker = None;
+            std::mem::take(&mut st.pending)
+        };
+        for (_, tx) in pending {
+            let _ = tx.send(Err(closed.to_error()));
+        }
+        self.writable.notify_waiters();
+    }
+
+    /// Marks the last handle gone and wakes the driver so it can finish.
+    pub fn release(&self) {
+        let waker = {
+            let mut st = self.lock();
+            st.released = true;
+            st.driver_waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}

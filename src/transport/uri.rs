@@ -1,0 +1,346 @@
+//! libvirt connection URIs: `driver[+transport]://[user@][host][:port]/[path][?params]`.
+//!
+//! What the client must know from a URI: which transport to open and where, and the name to
+//! send to the daemon in CONNECT_OPEN, which is the URI without the transport and without the
+//! parameters meant for the client (`test+unix:///default?socket=/s` reaches the daemon as
+//! `test:///default`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// How the client reaches the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Transport {
+    /// A local unix socket.
+    Unix,
+    /// Plain TCP (port 16509).
+    Tcp,
+    /// TLS over TCP (port 16514).
+    Tls,
+    /// The system `ssh` binary, running a proxy on the remote host.
+    Ssh,
+    /// In-process SSH (libssh2).
+    Libssh2,
+    /// In-process SSH (libssh).
+    Libssh,
+    /// An external command whose stdin/stdout is the link.
+    Ext,
+}
+
+impl Transport {
+    /// The name used in URIs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Unix => "unix",
+            Transport::Tcp => "tcp",
+            Transport::Tls => "tls",
+            Transport::Ssh => "ssh",
+            Transport::Libssh2 => "libssh2",
+            Transport::Libssh => "libssh",
+            Transport::Ext => "ext",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "unix" => Transport::Unix,
+            "tcp" => Transport::Tcp,
+            "tls" => Transport::Tls,
+            "ssh" => Transport::Ssh,
+            "libssh2" => Transport::Libssh2,
+            "libssh" => Transport::Libssh,
+            "ext" => Transport::Ext,
+            _ => return None,
+        })
+    }
+}
+
+/// Query parameters that configure the client and are not passed to the daemon.
+pub const CLIENT_PARAMS: &[&str] = &[
+    "name",
+    "command",
+    "socket",
+    "auth",
+    "sshauth",
+    "netcat",
+    "keyfile",
+    "pkipath",
+    "known_hosts",
+    "known_hosts_verify",
+    "tls_priority",
+    "mode",
+    "proxy",
+    "no_sanity",
+    "no_verify",
+    "no_tty",
+    "authfile",
+];
+
+/// A parsed connection URI.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Uri {
+    driver: String,
+    transport: Option<Transport>,
+    user: Option<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    path: String,
+    params: Vec<(String, String)>,
+}
+
+impl Uri {
+    /// The hypervisor driver (`qemu`, `test`, `remote`, …), lower case.
+    pub fn driver(&self) -> &str {
+        &self.driver
+    }
+
+    /// The transport named in the scheme, if any.
+    pub fn explicit_transport(&self) -> Option<Transport> {
+        self.transport
+    }
+
+    /// The transport to use: the one named, else TLS when a host is given, else unix.
+    pub fn transport(&self) -> Transport {
+        match (self.transport, &self.host) {
+            (Some(t), _) => t,
+            (None, Some(_)) => Transport::Tls,
+            (None, None) => Transport::Unix,
+        }
+    }
+
+    /// The user name before `@`.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The host, without brackets for IPv6 addresses.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The port, when given.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The path (`/system`, `/session`, `/default`, …), possibly empty.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// All query parameters, decoded, in order.
+    pub fn params(&self) -> &[(String, String)] {
+        &self.params
+    }
+
+    /// The value of the last query parameter named `key`.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True when the boolean parameter `key` is set to a non-zero value.
+    pub fn flag(&self, key: &str) -> bool {
+        self.param(key).is_some_and(|v| v != "0" && !v.is_empty())
+    }
+
+    /// The name to send to the daemon in CONNECT_OPEN: `name=` when given; none for the
+    /// `remote` driver (the daemon picks its default); otherwise the URI without transport,
+    /// user, host, port and client parameters.
+    pub fn daemon_name(&self) -> Option<String> {
+        if let Some(name) = self.param("name") {
+            return Some(name.to_owned());
+        }
+        if self.driver == "remote" {
+            return None;
+        }
+        let mut name = format!("{}://{}", self.driver, self.path);
+        let mut sep = '?';
+        for (k, v) in &self.params {
+            if CLIENT_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(k)) {
+                continue;
+            }
+            name.push(sep);
+            sep = '&';
+            name.push_str(&encode_component(k));
+            name.push('=');
+            name.push_str(&encode_component(v));
+        }
+        Some(name)
+    }
+}
+
+/// Characters escaped in query keys and values.
+const QUERY_ESCAPE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'?');
+
+fn encode_component(s: &str) -> String {
+    utf8_percent_encode(s, QUERY_ESCAPE).to_string()
+}
+
+fn decode_component(s: &str) -> Result<String> {
+    percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| config_error(format!("URI parameter {s:?} is not UTF-8 once decoded")))
+}
+
+fn config_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Config, message)
+}
+
+/// Parses `key=value&key2=value2` (libvirt also accepts `;` as a separator).
+fn parse_params(query: &str) -> Result<Vec<(String, String)>> {
+    query
+        .split(['&', ';'])
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode_component(k)?, decode_component(v)?))
+        })
+        .collect()
+}
+
+impl FromStr for Uri {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let url = url::Url::parse(s)
+            .map_err(|e| config_error(format!("invalid connection URI {s:?}")).with_source(e))?;
+        let (driver, transport) = match url.scheme().split_once('+') {
+            Some((d, t)) => {
+                let t = Transport::parse(t).ok_or_else(|| {
+                    config_error(format!("unknown transport {t:?} in URI {s:?}"))
+                })?;
+                (d, Some(t))
+            }
+            None => (url.scheme(), None),
+        };
+        if driver.is_empty() {
+            return Err(config_error(format!("URI {s:?} names no driver")));
+        }
+        let host = match url.host() {
+            None => None,
+            Some(url::Host::Domain(d)) if d.is_empty() => None,
+            Some(url::Host::Domain(d)) => Some(decode_component(d)?),
+            Some(url::Host::Ipv4(a)) => Some(a.to_string()),
+            Some(url::Host::Ipv6(a)) => Some(a.to_string()),
+        };
+        let user = match url.username() {
+            "" => None,
+            u => Some(decode_component(u)?),
+        };
+        Ok(Uri {
+            driver: driver.to_ascii_lowercase(),
+            transport,
+            user,
+            host,
+            port: url.port(),
+            path: decode_component(url.path())?,
+            params: parse_params(url.query().unwrap_or(""))?,
+        })
+    }
+}
+
+impl fmt::Display for Uri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.driver)?;
+        if let Some(t) = self.transport {
+            write!(f, "+{}", t.as_str())?;
+        }
+        f.write_str("://")?;
+        if let Some(u) = &self.user {
+            write!(f, "{}@", encode_component(u))?;
+        }
+        match &self.host {
+            Some(h) if h.contains(':') => write!(f, "[{h}]")?,
+            Some(h) => f.write_str(h)?,
+            None => {}
+        }
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        f.write_str(&self.path)?;
+        for (i, (k, v)) in self.params.iter().enumerate() {
+            let sep = if i == 0 { '?' } else { '&' };
+            write!(f, "{sep}{}={}", encode_component(k), encode_component(v))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Uri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Uri({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uri(s: &str) -> Uri {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn unix_socket_uri_reaches_the_daemon_without_transport_or_socket() {
+        let u = uri("test+unix:///default?socket=/tmp/x/libvirt-sock");
+        assert_eq!(u.driver(), "test");
+        assert_eq!(u.transport(), Transport::Unix);
+        assert_eq!(u.param("socket"), Some("/tmp/x/libvirt-sock"));
+        assert_eq!(u.daemon_name().as_deref(), Some("test:///default"));
+    }
+
+    #[test]
+    fn per_test_node_file_path_is_kept() {
+        let u = uri("test+unix:///tmp/n/node.xml?socket=/s");
+        assert_eq!(u.daemon_name().as_deref(), Some("test:///tmp/n/node.xml"));
+    }
+
+    #[test]
+    fn default_transport_depends_on_host() {
+        assert_eq!(uri("qemu:///system").transport(), Transport::Unix);
+        assert_eq!(uri("qemu://host/system").transport(), Transport::Tls);
+        let u = uri("qemu+ssh://root@[::1]:2222/system?keyfile=/k&foo=b%20r");
+        assert_eq!(u.transport(), Transport::Ssh);
+        assert_eq!(u.user(), Some("root"));
+        assert_eq!(u.host(), Some("::1"));
+        assert_eq!(u.port(), Some(2222));
+        assert_eq!(u.daemon_name().as_deref(), Some("qemu:///system?foo=b%20r"));
+    }
+
+    #[test]
+    fn name_param_and_remote_driver() {
+        assert_eq!(
+            uri("remote+tcp://h/?name=qemu:///system").daemon_name().as_deref(),
+            Some("qemu:///system")
+        );
+        assert_eq!(uri("remote+tcp://h/").daemon_name(), None);
+    }
+
+    #[test]
+    fn bad_uris_are_config_errors() {
+        for s in ["", "no-scheme", "qemu+carrier-pigeon:///system", "+unix:///x"] {
+            let e = s.parse::<Uri>().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{s}");
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Shared support for virtwire's integration tests: where the sandboxed
+//! libvirtd started by `scripts/sandbox.sh` listens, and per-test URIs.
+//!
+//! Use it from an integration test file with `mod common;`, then
+//! `let sb = common::Sandbox::get();`. Paths are returned as `&str`, ready
+//! to be put in URIs. The values come from the `VIRTWIRE_*`
+//! variables that `scripts/sandbox.sh start` writes to `$DIR/env`;
+//! `scripts/test.sh` starts the sandbox, sources that file and runs
+//! `cargo test`. Without them the tests panic: they never skip silently.
+//!
+//! Facts about libvirt's test driver that shape these helpers:
+//! * `test+unix:///default?socket=…` is ONE state shared by every connection
+//!   of every test running at that moment (it resets once the last one
+//!   closes): do not modify it from parallel tests.
+//! * `test+unix:///ABS/PATH.xml?socket=…` loads a node file, and every
+//!   connection opened on such a URI gets its own private state, even when
+//!   two connections name the same file. To watch one connection's changes
+//!   (events, for instance) from a second connection, use the default URI.
+//! * The test driver has no secrets, nwfilters, volume upload/download or
+//!   console streams: [`Sandbox::qemu_uri`] reaches the same daemon's qemu
+//!   driver, whose secret, nwfilter, storage, interface and node-device
+//!   drivers work without any guest.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The node description written by [`Sandbox::test_uri`]: domains
+/// `vw-running` (running) and `vw-stopped` (shut off), network `vw-net`,
+/// storage pool `vw-pool` with volumes `vw-running.img` and `scratch.raw`,
+/// interface `vweth0`, node device `computer`.
+pub const TEST_NODE_XML: &str = include_str!("../data/testnode.xml");
+
+/// Names of the objects in [`TEST_NODE_XML`].
+pub mod node {
+    pub const RUNNING_DOMAIN: &str = "vw-running";
+    pub const RUNNING_DOMAIN_UUID: &str = "6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c01";
+    pub const STOPPED_DOMAIN: &str = "vw-stopped";
+    pub const STOPPED_DOMAIN_UUID: &str = "6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c02";
+    pub const NETWORK: &str = "vw-net";
+    pub const POOL: &str = "vw-pool";
+    pub const VOLUMES: [&str; 2] = ["scratch.raw", "vw-running.img"];
+    pub const INTERFACE: &str = "vweth0";
+    pub const NODE_DEVICE: &str = "computer";
+}
+
+/// The running sandbox, as described by the `VIRTWIRE_*` environment.
+#[derive(Debug)]
+pub struct Sandbox {
+    dir: String,
+    socket: String,
+    socket_ro: String,
+    admin_socket: String,
+    tcp_port: u16,
+    tls_port: u16,
+    pki: String,
+    pki_wrongca: String,
+    sasl_socket: String,
+    sasl_tcp_port: u16,
+    sasl_tls_port: u16,
+    sasl_user: String,
+    sasl_password: String,
+    sasl_auth_file: String,
+    ssh_port: u16,
+    ssh_key: String,
+    ssh_known_hosts: String,
+    ssh_wrapper: String,
+}
+
+const HOW_TO_RUN: &str = "integration tests need the sandboxed libvirtd: run them with \
+    `bash scripts/test.sh` (as root), or start it with `bash scripts/sandbox.sh start` and \
+    `source \"$(bash scripts/sandbox.sh env)\"` before `cargo test`";
+
+static SANDBOX: OnceLock<Sandbox> = OnceLock::new();
+static NODE_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn var(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!("{name} is not set; {HOW_TO_RUN}"),
+    }
+}
+
+fn path_var(name: &str) -> String {
+    var(name)
+}
+
+fn port_var(name: &str) -> u16 {
+    let v = var(name);
+    v.parse()
+        .unwrap_or_else(|_| panic!("{name}={v:?} is not a port number; {HOW_TO_RUN}"))
+}
+
+/// Percent-encodes what may not appear verbatim in a URI path or query
+/// value; ordinary paths come out unchanged.
+fn uri_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Sandbox {
+    /// The sandbox of this test run. Panics, naming `scripts/test.sh`, when
+    /// the environment does not describe a running sandbox.
+    pub fn get() -> &'static Sandbox {
+        SANDBOX.get_or_init(Sandbox::from_env)
+    }
+
+    fn from_env() -> Sandbox {
+        let socket = path_var("VIRTWIRE_SOCKET");
+        if !Path::new(&socket).exists() {
+            panic!(
+                "VIRTWIRE_SOCKET={socket} does not exist: the sandbox is not running \
+                 (stale environment?); {HOW_TO_RUN}"
+            );
+        }
+        Sandbox {
+            dir: path_var("VIRTWIRE_SANDBOX"),
+            socket,
+            socket_ro: path_var("VIRTWIRE_SOCKET_RO"),
+            admin_socket: path_var("VIRTWIRE_ADMIN_SOCKET"),
+            tcp_port: port_var("VIRTWIRE_TCP_PORT"),
+            tls_port: port_var("VIRTWIRE_TLS_PORT"),
+            pki: path_var("VIRTWIRE_PKI"),
+            pki_wrongca: path_var("VIRTWIRE_PKI_WRONGCA"),
+            sasl_socket: path_var("VIRTWIRE_SASL_SOCKET"),
+            sasl_tcp_port: port_var("VIRTWIRE_SASL_TCP_PORT"),
+            sasl_tls_port: port_var("VIRTWIRE_SASL_TLS_PORT"),
+            sasl_user: var("VIRTWIRE_SASL_USER"),
+            sasl_password: var("VIRTWIRE_SASL_PASSWORD"),
+            sasl_auth_file: path_var("VIRTWIRE_SASL_AUTH_FILE"),
+            ssh_port: port_var("VIRTWIRE_SSH_PORT"),
+            ssh_key: path_var("VIRTWIRE_SSH_KEY"),
+            ssh_known_hosts: path_var("VIRTWIRE_SSH_KNOWN_HOSTS"),
+            ssh_wrapper: path_var("VIRTWIRE_SSH_WRAPPER"),
+        }
+    }
+
+    /// The sandbox directory (`VIRTWIRE_SANDBOX`).
+    pub fn dir(&self) -> &str {
+        &self.dir
+    }
+    /// Read-write unix socket of the main libvirtd (auth none).
+    pub fn socket(&self) -> &str {
+        &self.socket
+    }
+    /// Read-only unix socket of the main libvirtd.
+    pub fn socket_ro(&self) -> &str {
+        &self.socket_ro
+    }
+    /// Admin unix socket of the main libvirtd (`libvirtd:///system?socket=…`).
+    pub fn admin_socket(&self) -> &str {
+        &self.admin_socket
+    }
+    /// Plain TCP port of the main libvirtd on 127.0.0.1 (auth none).
+    pub fn tcp_port(&self) -> u16 {
+        self.tcp_port
+    }
+    /// TLS port of the main libvirtd on 127.0.0.1 (client certificate required).
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port
+    }
+    /// `pkipath` directory: `cacert.pem`, `clientcert.pem`, `clientkey.pem`.
+    /// The server certificate names localhost, 127.0.0.1 and ::1.
+    pub fn pki(&self) -> &str {
+        &self.pki
+    }
+    /// Same layout as [`Sandbox::pki`], from a CA the daemons do not know.
+    pub fn pki_wrongca(&self) -> &str {
+        &self.pki_wrongca
+    }
+    /// Read-write unix socket of the SASL libvirtd.
+    pub fn sasl_socket(&self) -> &str {
+        &self.sasl_socket
+    }
+    /// Plain TCP port of the SASL libvirtd (only DIGEST-MD5 gives the
+    /// security layer libvirt demands there).
+    pub fn sasl_tcp_port(&self) -> u16 {
+        self.sasl_tcp_port
+    }
+    /// TLS port of the SASL libvirtd (same PKI as the main one).
+    pub fn sasl_tls_port(&self) -> u16 {
+        self.sasl_tls_port
+    }
+    pub fn sasl_user(&self) -> &str {
+        &self.sasl_user
+    }
+    pub fn sasl_password(&self) -> &str {
+        &self.sasl_password
+    }
+    /// libvirt auth file (`LIBVIRT_AUTH_FILE`) holding the SASL credentials.
+    pub fn sasl_auth_file(&self) -> &str {
+        &self.sasl_auth_file
+    }
+    /// sshd port on 127.0.0.1 (user root, key [`Sandbox::ssh_key`]).
+    pub fn ssh_port(&self) -> u16 {
+        self.ssh_port
+    }
+    pub fn ssh_key(&self) -> &str {
+        &self.ssh_key
+    }
+    pub fn ssh_known_hosts(&self) -> &str {
+        &self.ssh_known_hosts
+    }
+    /// An `ssh` that uses the sandbox key and known_hosts (for `?command=`).
+    pub fn ssh_wrapper(&self) -> &str {
+        &self.ssh_wrapper
+    }
+
+    /// Writes a fresh copy of [`TEST_NODE_XML`] to
+    /// `DIR/nodes/<name>-<pid>-<n>.xml` and returns its absolute path.
+    pub fn new_node_file(&self, name: &str) -> PathBuf {
+        let n = NODE_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(100)
+            .collect();
+        let nodes = Path::new(&self.dir).join("nodes");
+        fs::create_dir_all(&nodes)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", nodes.display()));
+        let file = nodes.join(format!("{safe}-{}-{n}.xml", std::process::id()));
+        fs::write(&file, TEST_NODE_XML)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+        file
+    }
+
+    /// `test+unix:///DIR/nodes/<name>-<pid>-<n>.xml?socket=…`: a test-driver
+    /// connection on a fresh copy of [`TEST_NODE_XML`]. Each connection opened
+    /// on it starts from that state and changes nothing anyone else sees.
+    pub fn test_uri(&self, name: &str) -> String {
+        let file = self.new_node_file(name);
+        let file = file.to_str().expect("the sandbox path is UTF-8");
+        format!(
+            "test+unix://{}?socket={}",
+            uri_escape(file),
+            uri_escape(&self.socket)
+        )
+    }
+
+    /// `test+unix:///default?socket=…`: the test driver's built-in state,
+    /// shared by all connections open at the same time (read it, don't
+    /// change it from parallel tests).
+    pub fn default_test_uri(&self) -> String {
+        format!("test+unix:///default?socket={}", uri_escape(&self.socket))
+    }
+
+    /// `qemu+unix:///system?socket=…`: the main libvirtd's qemu driver
+    /// (secrets, nwfilters, storage, node devices, interfaces; no guests
+    /// unless qemu-system is installed). Its state is shared by all tests.
+    pub fn qemu_uri(&self) -> String {
+        format!("qemu+unix:///system?socket={}", uri_escape(&self.socket))
+    }
+}

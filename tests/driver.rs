@@ -1,0 +1,258 @@
+//! The connection driver against an in-process fake peer, for what a real daemon will not do on
+//! demand: replies out of order, replies nobody asked for, pings, garbage, dying mid-call.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use virtwire::ErrorKind;
+use virtwire::proto::frame::{self, Packet};
+use virtwire::proto::keepalive;
+use virtwire::proto::packet::{Header, Status, Type};
+use virtwire::proto::xdr::decode_exact;
+use virtwire::rpc::{self, RawClient};
+
+const PROG: u32 = 0x2000_8086;
+const PROC_ECHO: i32 = 1000;
+
+/// The server end: reads and writes whole packets.
+struct Peer {
+    io: DuplexStream,
+    buf: BytesMut,
+}
+
+impl Peer {
+    async fn read_packet(&mut self) -> Option<Packet> {
+        loop {
+            if let Some(body) = frame::next_frame(&mut self.buf).unwrap() {
+                return Some(Packet::parse(body).unwrap());
+            }
+            if self.io.read_buf(&mut self.buf).await.unwrap() == 0 {
+                return None;
+            }
+        }
+    }
+
+    async fn send(&mut self, header: &Header, payload: &[u8]) {
+        let mut out = BytesMut::new();
+        frame::encode_raw_packet(&mut out, header, payload).unwrap();
+        self.io.write_all(&out).await.unwrap();
+    }
+
+    /// Replies OK to `call` with `payload`.
+    async fn reply(&mut self, call: &Header, payload: &[u8]) {
+        let mut h = call.clone();
+        h.r#type = Type::Reply;
+        h.status = Status::Ok;
+        self.send(&h, payload).await;
+    }
+}
+
+fn setup() -> (RawClient, Peer) {
+    let (client_io, server_io) = tokio::io::duplex(1 << 16);
+    let (client, conn) = rpc::connect_raw(client_io);
+    tokio::spawn(conn);
+    (
+        client,
+        Peer {
+            io: server_io,
+            buf: BytesMut::new(),
+        },
+    )
+}
+
+async fn echo(client: &RawClient, value: u32) -> virtwire::Result<u32> {
+    let payload: Bytes = client.call_bytes(PROG, 1, PROC_ECHO, &value).await?;
+    Ok(decode_exact::<u32>(&payload).unwrap())
+}
+
+#[tokio::test]
+async fn replies_out_of_order_reach_their_callers() {
+    let (client, mut peer) = setup();
+    let calls: Vec<_> = (0..3u32)
+        .map(|i| {
+            let c = client.clone();
+            tokio::spawn(async move { echo(&c, 100 + i).await })
+        })
+        .collect();
+    let mut received = Vec::new();
+    for _ in 0..3 {
+        received.push(peer.read_packet().await.unwrap());
+    }
+    // Answer in reverse order of arrival, each with its own argument.
+    for p in received.iter().rev() {
+        peer.reply(&p.header, &p.payload).await;
+    }
+    let mut answers = Vec::new();
+    for c in calls {
+        answers.push(c.await.unwrap().unwrap());
+    }
+    assert_eq!(answers, vec![100, 101, 102]);
+}
+
+#[tokio::test]
+async fn a_reply_for_an_unknown_serial_is_discarded() {
+    let (client, mut peer) = setup();
+    let call = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 7).await }
+    });
+    let p = peer.read_packet().await.unwrap();
+    let mut bogus = p.header.clone();
+    bogus.serial = p.header.serial + 1000;
+    peer.reply(&bogus, &99u32.to_be_bytes()).await;
+    peer.reply(&p.header, &p.payload).await;
+    assert_eq!(call.await.unwrap().unwrap(), 7);
+    assert_eq!(echo_roundtrip(&client, &mut peer, 8).await, 8);
+}
+
+async fn echo_roundtrip(client: &RawClient, peer: &mut Peer, v: u32) -> u32 {
+    let c = client.clone();
+    let call = tokio::spawn(async move { echo(&c, v).await });
+    let p = peer.read_packet().await.unwrap();
+    peer.reply(&p.header, &p.payload).await;
+    call.await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn ping_is_answered_with_pong() {
+    let (_client, mut peer) = setup();
+    let ping = Header {
+        prog: keepalive::PROGRAM,
+        vers: keepalive::PROTOCOL_VERSION,
+        proc: keepalive::Procedure::Ping.to_i32(),
+        r#type: Type::Message,
+        serial: 0,
+        status: Status::Ok,
+    };
+    peer.send(&ping, &[]).await;
+    let pong = peer.read_packet().await.unwrap();
+    assert_eq!(pong.header.prog, keepalive::PROGRAM);
+    assert_eq!(pong.header.proc, keepalive::Procedure::Pong.to_i32());
+    assert_eq!(pong.header.r#type, Type::Message);
+    assert!(pong.payload.is_empty());
+}
+
+#[tokio::test]
+async fn pending_calls_fail_when_the_peer_dies_and_later_calls_fail_cleanly() {
+    let (client, mut peer) = setup();
+    let call = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 1).await }
+    });
+    peer.read_packet().await.unwrap();
+    drop(peer);
+    let err = call.await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Closed, "{err:?}");
+    let err = echo(&client, 2).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Closed);
+    assert!(client.is_closed());
+}
+
+#[tokio::test]
+async fn a_dropped_call_does_not_desynchronise_the_connection() {
+    let (client, mut peer) = setup();
+    // Start a call and abandon it before its reply.
+    let abandoned = tokio::time::timeout(Duration::from_millis(20), echo(&client, 1)).await;
+    assert!(abandoned.is_err());
+    let first = peer.read_packet().await.unwrap();
+    let c = client.clone();
+    let next = tokio::spawn(async move { echo(&c, 2).await });
+    let second = peer.read_packet().await.unwrap();
+    peer.reply(&first.header, &first.payload).await;
+    peer.reply(&second.header, &second.payload).await;
+    assert_eq!(next.await.unwrap().unwrap(), 2);
+}
+
+#[tokio::test]
+async fn an_error_reply_becomes_a_structured_remote_error() {
+    let (client, mut peer) = setup();
+    let call = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 1).await }
+    });
+    let p = peer.read_packet().await.unwrap();
+    // remote_error: code 42 (no domain), domain 10, message "gone", level 2, the rest empty.
+    let mut err = Vec::new();
+    err.extend_from_slice(&42i32.to_be_bytes());
+    err.extend_from_slice(&10i32.to_be_bytes());
+    err.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 4, b'g', b'o', b'n', b'e']);
+    err.extend_from_slice(&2i32.to_be_bytes());
+    err.extend_from_slice(&[0; 4 * 4]); // dom, str1, str2, str3 absent
+    err.extend_from_slice(&[0; 8]); // int1, int2
+    err.extend_from_slice(&[0; 4]); // net absent
+    let mut h = p.header.clone();
+    h.r#type = Type::Reply;
+    h.status = Status::Error;
+    peer.send(&h, &err).await;
+    let e = call.await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Remote);
+    let r = e.remote().unwrap();
+    assert_eq!(r.code, virtwire::ErrorCode::NoDomain);
+    assert_eq!(r.code.to_i32(), 42);
+    assert_eq!(r.domain.to_i32(), 10);
+    assert_eq!(r.message.as_deref(), Some("gone"));
+}
+
+#[tokio::test]
+async fn an_oversized_frame_ends_the_connection_without_allocating_it() {
+    let (client, mut peer) = setup();
+    let call = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 1).await }
+    });
+    peer.read_packet().await.unwrap();
+    peer.io.write_all(&[0xff, 0xff, 0xff, 0xff]).await.unwrap();
+    let err = call.await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Closed);
+    assert!(err.to_string().contains("invalid frame"), "{err}");
+}
+
+#[tokio::test]
+async fn the_driver_ends_when_the_last_handle_is_dropped() {
+    let (client_io, mut server_io) = tokio::io::duplex(1024);
+    let (client, conn) = rpc::connect_raw(client_io);
+    let driver = tokio::spawn(conn);
+    let clone = client.clone();
+    drop(client);
+    tokio::task::yield_now().await;
+    assert!(!driver.is_finished());
+    drop(clone);
+    tokio::time::timeout(Duration::from_secs(5), driver)
+        .await
+        .expect("driver did not end")
+        .unwrap()
+        .unwrap();
+    // The transport was shut down: the peer sees EOF.
+    let mut buf = [0u8; 1];
+    assert_eq!(server_io.read(&mut buf).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn many_tasks_get_their_own_answers() {
+    let (client, mut peer) = setup();
+    let server = tokio::spawn(async move {
+        let mut n = 0;
+        while let Some(p) = peer.read_packet().await {
+            peer.reply(&p.header, &p.payload).await;
+            n += 1;
+        }
+        n
+    });
+    let tasks: Vec<_> = (0..50u32)
+        .map(|t| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                for i in 0..20u32 {
+                    let v = t * 1000 + i;
+                    assert_eq!(echo(&c, v).await.unwrap(), v);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    drop(client);
+    assert_eq!(server.await.unwrap(), 1000);
+}
