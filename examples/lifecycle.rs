@@ -46,7 +46,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     dom.resume().await?;
     show("resume", &dom).await?;
     let xml = dom.xml_desc(0).await?;
-    println!("dumpxml    {} bytes of XML, first line: {}", xml.len(), xml.lines().next().unwrap_or(""));
+    println!(
+        "dumpxml    {} bytes of XML, first line: {}",
+        xml.len(),
+        xml.lines().next().unwrap_or("")
+    );
     dom.destroy().await?;
     show("destroy", &dom).await?;
     dom.undefine().await?;

@@ -169,6 +169,10 @@ impl std::error::Error for Error {
 
 impl From<crate::proto::xdr::BoundError> for Error {
     fn from(e: crate::proto::xdr::BoundError) -> Self {
-        Error::new(ErrorKind::InvalidArgument, "argument too long for the protocol").with_source(e)
+        Error::new(
+            ErrorKind::InvalidArgument,
+            "argument too long for the protocol",
+        )
+        .with_source(e)
     }
 }

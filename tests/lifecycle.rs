@@ -68,7 +68,9 @@ async fn seed_workflow_define_start_suspend_resume_destroy_undefine() {
 
 #[tokio::test]
 async fn domain_info_reports_memory_and_vcpus() {
-    let client = Client::connect(&Sandbox::get().test_uri("info")).await.unwrap();
+    let client = Client::connect(&Sandbox::get().test_uri("info"))
+        .await
+        .unwrap();
     let dom = client.define_domain_xml(&domain_xml("inf")).await.unwrap();
     let info = dom.info().await.unwrap();
     assert_eq!(info.max_mem_kib, 262_144);
@@ -79,7 +81,9 @@ async fn domain_info_reports_memory_and_vcpus() {
 
 #[tokio::test]
 async fn lookups_by_name_uuid_and_id_agree() {
-    let client = Client::connect(&Sandbox::get().test_uri("lookup")).await.unwrap();
+    let client = Client::connect(&Sandbox::get().test_uri("lookup"))
+        .await
+        .unwrap();
     let dom = client.define_domain_xml(&domain_xml("lk")).await.unwrap();
     dom.create().await.unwrap();
     let by_uuid = client.lookup_domain_by_uuid(dom.uuid()).await.unwrap();
@@ -91,8 +95,13 @@ async fn lookups_by_name_uuid_and_id_agree() {
 
 #[tokio::test]
 async fn transient_domain_from_create_xml_is_running() {
-    let client = Client::connect(&Sandbox::get().test_uri("transient")).await.unwrap();
-    let dom = client.create_domain_xml(&domain_xml("tr"), 0).await.unwrap();
+    let client = Client::connect(&Sandbox::get().test_uri("transient"))
+        .await
+        .unwrap();
+    let dom = client
+        .create_domain_xml(&domain_xml("tr"), 0)
+        .await
+        .unwrap();
     assert_eq!(dom.info().await.unwrap().state, DomainState::Running);
     dom.destroy().await.unwrap();
     let err = client.lookup_domain_by_name("tr").await.unwrap_err();
@@ -101,10 +110,18 @@ async fn transient_domain_from_create_xml_is_running() {
 
 #[tokio::test]
 async fn host_facts() {
-    let client = Client::connect(&Sandbox::get().default_test_uri()).await.unwrap();
+    let client = Client::connect(&Sandbox::get().default_test_uri())
+        .await
+        .unwrap();
     assert!(client.lib_version().await.unwrap() >= 9_000_000);
     assert!(!client.hostname().await.unwrap().is_empty());
-    assert!(client.capabilities().await.unwrap().contains("<capabilities>"));
+    assert!(
+        client
+            .capabilities()
+            .await
+            .unwrap()
+            .contains("<capabilities>")
+    );
     assert_eq!(client.driver_type().await.unwrap(), "TEST");
     let node = client.node_info().await.unwrap();
     assert!(node.cpus > 0 && node.memory_kib > 0, "{node:?}");
@@ -121,25 +138,37 @@ async fn read_only_connection_refuses_changes_with_the_daemons_error() {
         .define_domain_xml(&domain_xml("ro"))
         .await
         .unwrap_err();
-    assert_eq!(err.remote().unwrap().code, ErrorCode::OperationDenied, "{err}");
+    assert_eq!(
+        err.remote().unwrap().code,
+        ErrorCode::OperationDenied,
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn daemon_errors_are_structured() {
-    let client = Client::connect(&Sandbox::get().test_uri("errors")).await.unwrap();
+    let client = Client::connect(&Sandbox::get().test_uri("errors"))
+        .await
+        .unwrap();
     let err = client.define_domain_xml("<domain").await.unwrap_err();
     let remote = err.remote().expect("a remote error");
-    assert_eq!(remote.code, ErrorCode::XmlError, "{remote:?}");
+    assert_eq!(remote.code, ErrorCode::XmlDetail, "{remote:?}");
+    assert_eq!(remote.domain, virtwire::ErrorDomain::Domain);
     assert!(remote.message.is_some());
 }
 
 #[tokio::test]
 async fn calls_after_close_fail_cleanly() {
-    let client = Client::connect(&Sandbox::get().test_uri("close")).await.unwrap();
+    let client = Client::connect(&Sandbox::get().test_uri("close"))
+        .await
+        .unwrap();
     client.close().await.unwrap();
     let err = client.hostname().await.unwrap_err();
     // The daemon refuses calls on a closed driver; the transport stays up until drop.
-    assert!(err.kind() == ErrorKind::Remote || err.is_closed(), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Remote || err.is_closed(),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -120,7 +120,11 @@ fn box_options_in(ty: &mut RType, graph: &HashMap<Key, Vec<Key>>, target: &Key) 
 
 fn lookup<'a>(deps: &'a [&Module], module: &str, items: &'a [Item]) -> HashMap<Key, &'a Item> {
     deps.iter()
-        .flat_map(|m| m.items.iter().map(move |i| (key_of(&m.program.module, i), i)))
+        .flat_map(|m| {
+            m.items
+                .iter()
+                .map(move |i| (key_of(&m.program.module, i), i))
+        })
         .chain(items.iter().map(|i| (key_of(module, i), i)))
         .collect()
 }
@@ -151,7 +155,12 @@ fn item_has_default(item: &Item, lacking: &HashSet<Key>) -> bool {
 fn mark_defaults(module: &str, items: &mut [Item], deps: &[&Module]) {
     let mut lacking: HashSet<Key> = deps
         .iter()
-        .flat_map(|m| m.items.iter().filter(|i| !i.has_default).map(|i| key_of(&m.program.module, i)))
+        .flat_map(|m| {
+            m.items
+                .iter()
+                .filter(|i| !i.has_default)
+                .map(|i| key_of(&m.program.module, i))
+        })
         .collect();
     loop {
         let mut changed = false;
@@ -193,13 +202,18 @@ impl Sizer<'_> {
         if let Some(n) = self.memo.get(key) {
             return *n;
         }
-        let Some(item) = self.items.get(key).copied() else { return 8 };
+        let Some(item) = self.items.get(key).copied() else {
+            return 8;
+        };
         if !self.visiting.insert(key.clone()) {
             return 8;
         }
         let n = match &item.kind {
             ItemKind::Typedef(t) => self.ty(t),
-            ItemKind::Struct(fields) => fields.iter().map(|f| self.ty(&f.ty)).fold(0, usize::saturating_add),
+            ItemKind::Struct(fields) => fields
+                .iter()
+                .map(|f| self.ty(&f.ty))
+                .fold(0, usize::saturating_add),
             ItemKind::Enum(_) => 8,
             ItemKind::Union(_) => 8 + self.variants(item).into_iter().max().unwrap_or(0),
         };
@@ -209,8 +223,14 @@ impl Sizer<'_> {
     }
 
     fn variants(&mut self, item: &Item) -> Vec<usize> {
-        let ItemKind::Union(u) = &item.kind else { return Vec::new() };
-        let mut sizes: Vec<usize> = u.arms.iter().map(|a| a.ty.as_ref().map_or(0, |t| self.ty(t))).collect();
+        let ItemKind::Union(u) = &item.kind else {
+            return Vec::new();
+        };
+        let mut sizes: Vec<usize> = u
+            .arms
+            .iter()
+            .map(|a| a.ty.as_ref().map_or(0, |t| self.ty(t)))
+            .collect();
         if let Some(d) = &u.default {
             sizes.push(4 + d.ty.as_ref().map_or(0, |t| self.ty(t)));
         }

@@ -107,6 +107,10 @@ pub enum TypeSpec {
     Hyper,
     /// `unsigned hyper`
     UnsignedHyper,
+    /// `short` (four bytes on the wire, like `int`)
+    Short,
+    /// `unsigned short` (four bytes on the wire, like `unsigned int`)
+    UnsignedShort,
     /// `float`
     Float,
     /// `double`

@@ -10,6 +10,8 @@ pub fn type_spec(ty: &TypeSpec) -> &str {
         TypeSpec::UnsignedInt => "unsigned int",
         TypeSpec::Hyper => "hyper",
         TypeSpec::UnsignedHyper => "unsigned hyper",
+        TypeSpec::Short => "short",
+        TypeSpec::UnsignedShort => "unsigned short",
         TypeSpec::Float => "float",
         TypeSpec::Double => "double",
         TypeSpec::Bool => "bool",
@@ -49,11 +51,17 @@ pub fn definition(def: &Definition) -> String {
         DefinitionKind::Const(v) => format!("const {name} = {};", v.text()),
         DefinitionKind::Typedef(d) => format!("typedef {};", declaration(d)),
         DefinitionKind::Enum(members) => {
-            let body: Vec<String> = members.iter().map(|m| format!("    {}", enum_member(m))).collect();
+            let body: Vec<String> = members
+                .iter()
+                .map(|m| format!("    {}", enum_member(m)))
+                .collect();
             format!("enum {name} {{\n{}\n}};", body.join(",\n"))
         }
         DefinitionKind::Struct(fields) => {
-            let body: String = fields.iter().map(|f| format!("    {};\n", declaration(f))).collect();
+            let body: String = fields
+                .iter()
+                .map(|f| format!("    {};\n", declaration(f)))
+                .collect();
             format!("struct {name} {{\n{body}}};")
         }
         DefinitionKind::Union(u) => union(name, u),
@@ -61,7 +69,10 @@ pub fn definition(def: &Definition) -> String {
 }
 
 fn union(name: &str, u: &Union) -> String {
-    let mut out = format!("union {name} switch ({}) {{\n", declaration(&u.discriminant));
+    let mut out = format!(
+        "union {name} switch ({}) {{\n",
+        declaration(&u.discriminant)
+    );
     for arm in &u.arms {
         for label in &arm.labels {
             out.push_str(&format!("case {}:\n", label.text()));

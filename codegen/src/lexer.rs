@@ -204,7 +204,8 @@ impl<'a> Lexer<'a> {
     fn comment(&mut self, start: Pos) -> Result<(), Error> {
         self.bump();
         self.bump();
-        let is_doc = self.peek_at(0) == Some('*') && self.peek_at(1).is_some_and(char::is_whitespace);
+        let is_doc =
+            self.peek_at(0) == Some('*') && self.peek_at(1).is_some_and(char::is_whitespace);
         let body_start = self.i;
         loop {
             match self.peek_at(0) {
@@ -222,6 +223,10 @@ impl<'a> Lexer<'a> {
             let inner = inner.strip_prefix('*').unwrap_or(&inner);
             self.push(TokenKind::Doc(comment_lines(inner)), start);
         } else {
+            let replaced = self.pending.take();
+            if self.tokens.is_empty() && self.first_comment.is_none() {
+                self.first_comment = replaced;
+            }
             self.pending = Some(Pending {
                 lines: comment_lines(&inner),
                 end_line: self.line,
@@ -234,13 +239,19 @@ impl<'a> Lexer<'a> {
     fn token(&mut self, c: char, pos: Pos) -> Result<TokenKind, Error> {
         if c.is_ascii_alphabetic() || c == '_' {
             Ok(TokenKind::Ident(self.take_while(is_ident_char)))
-        } else if c.is_ascii_digit() || (c == '-' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == '-' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit()))
+        {
             self.number(pos)
         } else if PUNCT.contains(c) {
             self.bump();
             Ok(TokenKind::Punct(c))
         } else {
-            Err(Error::at(self.file, pos, format!("unexpected character `{c}`")))
+            Err(Error::at(
+                self.file,
+                pos,
+                format!("unexpected character `{c}`"),
+            ))
         }
     }
 
@@ -277,13 +288,14 @@ fn is_ident_char(c: char) -> bool {
 /// The value of an unsigned literal: `0x`/`0X` hexadecimal, a leading `0` octal, else decimal.
 /// `None` when malformed or wider than 64 bits.
 fn parse_magnitude(text: &str) -> Option<i128> {
-    let (digits, radix) = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        (hex, 16)
-    } else if text.len() > 1 && text.starts_with('0') {
-        (&text[1..], 8)
-    } else {
-        (text, 10)
-    };
+    let (digits, radix) =
+        if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            (hex, 16)
+        } else if text.len() > 1 && text.starts_with('0') {
+            (&text[1..], 8)
+        } else {
+            (text, 10)
+        };
     if digits.is_empty() {
         return None;
     }
@@ -296,7 +308,12 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<TokenKind> {
-        lex("t.x", src).unwrap().tokens.into_iter().map(|t| t.kind).collect()
+        lex("t.x", src)
+            .unwrap()
+            .tokens
+            .into_iter()
+            .map(|t| t.kind)
+            .collect()
     }
 
     #[test]

@@ -13,7 +13,13 @@ use crate::naming;
 use crate::programs::Program;
 
 /// Annotation keys that are interpreted; any other key is kept as text.
-pub const KNOWN_TAGS: &[&str] = &["generate", "readstream", "writestream", "sparseflag", "priority"];
+pub const KNOWN_TAGS: &[&str] = &[
+    "generate",
+    "readstream",
+    "writestream",
+    "sparseflag",
+    "priority",
+];
 
 /// Whether `name` is the procedure enum of `program` (`remote_procedure`).
 pub fn is_procedure_enum(program: &Program, name: &str) -> bool {
@@ -30,29 +36,52 @@ pub fn member_prefix(program: &Program) -> String {
 }
 
 /// The procedures of `program`, sorted by number, with their payload types.
-pub fn procedures(program: &Program, spec: &Spec, items: &[Item], errors: &mut Errors) -> Vec<Procedure> {
+pub fn procedures(
+    program: &Program,
+    spec: &Spec,
+    items: &[Item],
+    errors: &mut Errors,
+) -> Vec<Procedure> {
     let Some(prefix) = &program.proc_prefix else {
         return Vec::new();
     };
     let enum_name = format!("{prefix}_procedure");
     let Some(positions) = member_positions(spec, &enum_name) else {
-        errors.push(Error::file(&spec.file, format!("no `enum {enum_name}` defined")));
+        errors.push(Error::file(
+            &spec.file,
+            format!("no `enum {enum_name}` defined"),
+        ));
         return Vec::new();
     };
-    let Some(ItemKind::Enum(e)) = items.iter().find(|i| i.idl_name == enum_name).map(|i| &i.kind) else {
+    let Some(ItemKind::Enum(e)) = items
+        .iter()
+        .find(|i| i.idl_name == enum_name)
+        .map(|i| &i.kind)
+    else {
         return Vec::new(); // the enum had errors, already reported
     };
     let payloads: HashMap<&str, &Item> = items.iter().map(|i| (i.idl_name.as_str(), i)).collect();
     let mut by_number: HashMap<i32, &str> = HashMap::new();
     let mut procs = Vec::new();
     for v in &e.variants {
-        let pos = positions.get(v.idl_name.as_str()).copied().unwrap_or_default();
+        let pos = positions
+            .get(v.idl_name.as_str())
+            .copied()
+            .unwrap_or_default();
         if let Some(first) = by_number.insert(v.value, &v.idl_name) {
-            let msg = format!("procedure number {} is used twice (also by `{first}`)", v.value);
+            let msg = format!(
+                "procedure number {} is used twice (also by `{first}`)",
+                v.value
+            );
             errors.push(Error::at(&spec.file, pos, msg));
             continue;
         }
-        let cx = ProcCx { program, prefix, file: &spec.file, payloads: &payloads };
+        let cx = ProcCx {
+            program,
+            prefix,
+            file: &spec.file,
+            payloads: &payloads,
+        };
         if let Some(p) = cx.procedure(v, pos, errors) {
             procs.push(p);
         }
@@ -104,12 +133,18 @@ impl ProcCx<'_> {
         let (args, ret) = (self.payload(&name, "args"), self.payload(&name, "ret"));
         let kind = match (&msg, tags.readstream, tags.writestream) {
             (Some(_), _, _) if args.is_some() || ret.is_some() => {
-                let m = format!("procedure `{}` has both a `_msg` and `_args`/`_ret` structs", v.idl_name);
+                let m = format!(
+                    "procedure `{}` has both a `_msg` and `_args`/`_ret` structs",
+                    v.idl_name
+                );
                 errors.push(Error::at(self.file, pos, m));
                 return None;
             }
             (_, true, true) => {
-                let m = format!("procedure `{}` is both `@readstream` and `@writestream`", v.idl_name);
+                let m = format!(
+                    "procedure `{}` is both `@readstream` and `@writestream`",
+                    v.idl_name
+                );
                 errors.push(Error::at(self.file, pos, m));
                 return None;
             }
@@ -154,7 +189,11 @@ fn tags(doc: Option<&DocBlock>, file: &str, errors: &mut Errors) -> Tags {
     for (key, value) in &doc.tags {
         if KNOWN_TAGS.contains(&key.as_str()) {
             if seen.contains(&key.as_str()) {
-                errors.push(Error::at(file, doc.pos, format!("annotation `@{key}` given twice")));
+                errors.push(Error::at(
+                    file,
+                    doc.pos,
+                    format!("annotation `@{key}` given twice"),
+                ));
             }
             seen.push(key);
         }
@@ -166,7 +205,11 @@ fn tags(doc: Option<&DocBlock>, file: &str, errors: &mut Errors) -> Tags {
             "priority" => match value.as_str() {
                 "high" => t.priority_high = true,
                 "low" => t.priority_high = false,
-                other => errors.push(Error::at(file, doc.pos, format!("`@priority: {other}`: expected `high` or `low`"))),
+                other => errors.push(Error::at(
+                    file,
+                    doc.pos,
+                    format!("`@priority: {other}`: expected `high` or `low`"),
+                )),
             },
             _ => {}
         }
@@ -176,7 +219,12 @@ fn tags(doc: Option<&DocBlock>, file: &str, errors: &mut Errors) -> Tags {
 
 /// The Rust names of `<PREFIX>_PROGRAM` and `<PREFIX>_PROTOCOL_VERSION`, which a file with
 /// procedures must define (as unsigned 32-bit values).
-pub fn program_consts(program: &Program, spec: &Spec, consts: &[Const], errors: &mut Errors) -> Option<(String, String)> {
+pub fn program_consts(
+    program: &Program,
+    spec: &Spec,
+    consts: &[Const],
+    errors: &mut Errors,
+) -> Option<(String, String)> {
     let prefix = program.proc_prefix.as_ref()?.to_ascii_uppercase();
     let mut find = |suffix: &str| {
         let idl = format!("{prefix}_{suffix}");
@@ -184,11 +232,17 @@ pub fn program_consts(program: &Program, spec: &Spec, consts: &[Const], errors: 
         match found {
             Some(c) if u32::try_from(c.value).is_ok() => Some(c.rust_name.clone()),
             Some(_) => {
-                errors.push(Error::file(&spec.file, format!("`{idl}` must fit in an unsigned int")));
+                errors.push(Error::file(
+                    &spec.file,
+                    format!("`{idl}` must fit in an unsigned int"),
+                ));
                 None
             }
             None => {
-                errors.push(Error::file(&spec.file, format!("`const {idl}` is not defined")));
+                errors.push(Error::file(
+                    &spec.file,
+                    format!("`const {idl}` is not defined"),
+                ));
                 None
             }
         }
@@ -212,18 +266,19 @@ pub fn orphan_structs(program: &Program, spec: &Spec, procs: &[Procedure]) -> Ve
     spec.definitions
         .iter()
         .filter(|d| d.name.starts_with(&format!("{prefix}_")))
-        .filter(|d| ["_args", "_ret", "_msg"].iter().any(|s| d.name.ends_with(s)))
+        .filter(|d| {
+            ["_args", "_ret", "_msg"]
+                .iter()
+                .any(|s| d.name.ends_with(s))
+        })
         .filter(|d| !used.contains(&d.name.as_str()))
-        .map(|d| Error::at(&spec.file, d.pos, format!("warning: `{}` is not the payload of any procedure", d.name)))
-        .collect()
-}
-
-/// Annotation keys of `doc` that are not interpreted, as `@key: value` lines.
-pub fn other_tags(doc: &DocBlock) -> Vec<String> {
-    doc.tags
-        .iter()
-        .filter(|(k, _)| !KNOWN_TAGS.contains(&k.as_str()))
-        .map(|(k, v)| format!("@{k}: {v}"))
+        .map(|d| {
+            Error::at(
+                &spec.file,
+                d.pos,
+                format!("warning: `{}` is not the payload of any procedure", d.name),
+            )
+        })
         .collect()
 }
 

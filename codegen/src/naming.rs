@@ -44,8 +44,8 @@ pub fn escape_keyword(name: &str) -> String {
 /// in `_` (like `virNet`) only matches before an upper-case letter or `_`.
 pub fn strip_prefix<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = name.strip_prefix(prefix)?;
-    let boundary = prefix.ends_with('_')
-        || rest.starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
+    let boundary =
+        prefix.ends_with('_') || rest.starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
     (!prefix.is_empty() && !rest.is_empty() && boundary).then_some(rest)
 }
 
@@ -126,6 +126,20 @@ pub fn variant_names(names: &[&str]) -> Vec<String> {
             let rest: Vec<&str> = n.split('_').skip(k).collect();
             variant_name(&rest.join("_"))
         })
+        .collect()
+}
+
+/// Like [`variant_names`], but members starting with `prefix` only lose that prefix.
+pub fn variant_names_with_prefix(names: &[&str], prefix: &str) -> Vec<String> {
+    variant_names(names)
+        .into_iter()
+        .zip(names)
+        .map(
+            |(common, n)| match n.strip_prefix(prefix).filter(|r| !r.is_empty()) {
+                Some(rest) => variant_name(rest),
+                None => common,
+            },
+        )
         .collect()
 }
 

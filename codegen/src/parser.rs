@@ -10,9 +10,29 @@ use crate::lexer::{Token, TokenKind, lex};
 
 /// Words that cannot name a type, member or constant.
 const RESERVED: &[&str] = &[
-    "bool", "case", "char", "const", "default", "double", "enum", "float", "hyper", "int",
-    "opaque", "program", "quadruple", "string", "struct", "switch", "typedef", "union",
-    "unsigned", "version", "void",
+    "bool",
+    "case",
+    "char",
+    "const",
+    "default",
+    "double",
+    "enum",
+    "float",
+    "hyper",
+    "int",
+    "long",
+    "opaque",
+    "program",
+    "quadruple",
+    "short",
+    "string",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "version",
+    "void",
 ];
 
 /// Parses the contents `src` of the file named `file`.
@@ -41,7 +61,9 @@ pub fn doc_block(pos: Pos, lines: &[String]) -> DocBlock {
         match line.strip_prefix('@') {
             Some(tag) => {
                 let (key, value) = tag.split_once(':').unwrap_or((tag, ""));
-                block.tags.push((key.trim().to_owned(), value.trim().to_owned()));
+                block
+                    .tags
+                    .push((key.trim().to_owned(), value.trim().to_owned()));
             }
             None => block.text.push(line.clone()),
         }
@@ -259,7 +281,7 @@ impl Parser<'_> {
         let name = self.identifier("a struct name")?;
         self.expect_punct('{')?;
         let mut fields = Vec::new();
-        while !(self.is_punct('}') && !fields.is_empty()) {
+        while fields.is_empty() || !self.is_punct('}') {
             let decl = self.declaration()?;
             if decl.name.is_none() {
                 return Err(self.error(decl.pos, "a struct member cannot be `void`"));
@@ -277,7 +299,10 @@ impl Parser<'_> {
         self.expect_punct('(')?;
         let discriminant = self.declaration()?;
         if discriminant.name.is_none() || discriminant.shape != Shape::Scalar {
-            return Err(self.error(discriminant.pos, "expected a scalar discriminant declaration"));
+            return Err(self.error(
+                discriminant.pos,
+                "expected a scalar discriminant declaration",
+            ));
         }
         self.expect_punct(')')?;
         self.expect_punct('{')?;
@@ -298,7 +323,11 @@ impl Parser<'_> {
         }
         if !self.is_punct('}') {
             let t = self.next();
-            let wanted = if default.is_some() { "`}` (the `default` arm comes last)" } else { "`case`, `default` or `}`" };
+            let wanted = if default.is_some() {
+                "`}` (the `default` arm comes last)"
+            } else {
+                "`case`, `default` or `}`"
+            };
             return Err(self.unexpected(&t, wanted));
         }
         self.expect_punct('}')?;
@@ -341,7 +370,8 @@ impl Parser<'_> {
             "string" => TypeSpec::String,
             "void" => TypeSpec::Void,
             "struct" | "enum" | "union" => self.tagged_name(word)?,
-            "long" | "short" | "quadruple" => {
+            "short" => TypeSpec::Short,
+            "long" | "quadruple" => {
                 return Err(self.error(t.pos, format!("type `{word}` is not supported")));
             }
             w if RESERVED.contains(&w) => return Err(self.unexpected(&t, "a type")),
@@ -357,9 +387,11 @@ impl Parser<'_> {
             TypeSpec::UnsignedHyper
         } else if self.is_word("char") {
             TypeSpec::UnsignedChar
-        } else if self.is_word("long") || self.is_word("short") {
+        } else if self.is_word("short") {
+            TypeSpec::UnsignedShort
+        } else if self.is_word("long") {
             let t = self.next();
-            return Err(self.error(t.pos, "`unsigned long` and `unsigned short` are not supported"));
+            return Err(self.error(t.pos, "`unsigned long` is not supported"));
         } else {
             return Ok(TypeSpec::UnsignedInt);
         };
@@ -371,7 +403,10 @@ impl Parser<'_> {
     fn tagged_name(&mut self, keyword: &str) -> Result<TypeSpec, Error> {
         if self.is_punct('{') {
             let pos = self.peek().pos;
-            return Err(self.error(pos, format!("inline `{keyword}` definitions are not supported")));
+            return Err(self.error(
+                pos,
+                format!("inline `{keyword}` definitions are not supported"),
+            ));
         }
         let (name, _) = self.identifier("a type name")?;
         Ok(TypeSpec::Named(name))
@@ -397,7 +432,11 @@ impl Parser<'_> {
             self.expect_punct(']')?;
             Shape::Fixed(n)
         } else if self.eat_punct('<') {
-            let n = if self.is_punct('>') { None } else { Some(self.value()?) };
+            let n = if self.is_punct('>') {
+                None
+            } else {
+                Some(self.value()?)
+            };
             self.expect_punct('>')?;
             Shape::Variable(n)
         } else {

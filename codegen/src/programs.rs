@@ -19,6 +19,11 @@ pub struct Program {
     pub method_prefix: String,
     /// Modules whose definitions this file may use (earlier in the table).
     pub scope: Vec<String>,
+    /// Enums whose members are named by stripping a given prefix instead of the prefix common
+    /// to all members (`vir_error_number`: `VIR_ERR_`, so that the few `VIR_WAR_*` members do
+    /// not make every variant start with `Err`). Members without that prefix fall back to the
+    /// common-prefix rule.
+    pub variant_prefixes: Vec<(String, String)>,
     /// Whether `src/rpc/generated/<module>.rs` (call wrappers) is generated.
     pub rpc: bool,
 }
@@ -36,6 +41,7 @@ impl Program {
             proc_prefix: Some(prefix.to_owned()),
             method_prefix: method_prefix.to_owned(),
             scope: vec!["c_constants".to_owned()],
+            variant_prefixes: Vec::new(),
             rpc: true,
         }
     }
@@ -63,6 +69,7 @@ pub fn table() -> Vec<Program> {
         proc_prefix: None,
         method_prefix: String::new(),
         scope: Vec::new(),
+        variant_prefixes: vec![("vir_error_number".to_owned(), "VIR_ERR_".to_owned())],
         rpc: false,
     };
     let virnet = Program {
@@ -73,19 +80,35 @@ pub fn table() -> Vec<Program> {
         proc_prefix: None,
         method_prefix: String::new(),
         scope: vec!["c_constants".to_owned()],
+        variant_prefixes: Vec::new(),
         rpc: false,
     };
     let keepalive = Program {
         rpc: false,
-        ..Program::with_prefix("keepalive", "protocol/virkeepaliveprotocol.x", "keepalive", "")
+        ..Program::with_prefix(
+            "keepalive",
+            "protocol/virkeepaliveprotocol.x",
+            "keepalive",
+            "",
+        )
     };
     let remote = Program::with_prefix("remote", "protocol/remote_protocol.x", "remote", "");
     let with_remote = |p: Program| Program {
         scope: vec!["c_constants".to_owned(), "remote".to_owned()],
         ..p
     };
-    let qemu = with_remote(Program::with_prefix("qemu", "protocol/qemu_protocol.x", "qemu", "qemu_"));
-    let lxc = with_remote(Program::with_prefix("lxc", "protocol/lxc_protocol.x", "lxc", "lxc_"));
+    let qemu = with_remote(Program::with_prefix(
+        "qemu",
+        "protocol/qemu_protocol.x",
+        "qemu",
+        "qemu_",
+    ));
+    let lxc = with_remote(Program::with_prefix(
+        "lxc",
+        "protocol/lxc_protocol.x",
+        "lxc",
+        "lxc_",
+    ));
     let admin = Program::with_prefix("admin", "protocol/admin_protocol.x", "admin", "admin_");
     vec![c_constants, virnet, keepalive, remote, qemu, lxc, admin]
 }

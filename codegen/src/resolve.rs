@@ -4,12 +4,14 @@
 //! Diagnosed here: a name defined twice, an undefined type or constant, a constant defined in
 //! terms of itself, a bound that is not a non-negative 32-bit integer, an enum value outside
 //! `i32`, a union label outside its discriminant's type or used twice, two IDL names that
-//! become the same Rust name. Procedures are matched in [`libvirt`](crate::libvirt).
+//! become the same Rust name. Procedures are matched in [`crate::libvirt`].
 
 use std::collections::HashMap;
 
 use crate::analysis;
-use crate::ast::{Declaration, Definition, DefinitionKind, EnumMember, Shape, Spec, TypeSpec, Value};
+use crate::ast::{
+    Declaration, Definition, DefinitionKind, EnumMember, Shape, Spec, TypeSpec, Value,
+};
 use crate::error::{Error, Errors, Pos};
 use crate::idl;
 use crate::libvirt;
@@ -124,10 +126,13 @@ impl<'a> Resolver<'a> {
         for c in &dep.consts {
             self.origins.insert(c.idl_name.clone(), origin.clone());
             self.values.insert(c.idl_name.clone(), c.value);
-            self.consts.insert(c.idl_name.clone(), ConstSym {
-                module: dep.program.module.clone(),
-                rust_name: c.rust_name.clone(),
-            });
+            self.consts.insert(
+                c.idl_name.clone(),
+                ConstSym {
+                    module: dep.program.module.clone(),
+                    rust_name: c.rust_name.clone(),
+                },
+            );
         }
         for item in &dep.items {
             self.origins.insert(item.idl_name.clone(), origin.clone());
@@ -140,10 +145,13 @@ impl<'a> Resolver<'a> {
             for v in variants.into_iter().flatten() {
                 self.origins.insert(v.idl_name.clone(), origin.clone());
                 self.values.insert(v.idl_name.clone(), i128::from(v.value));
-                self.members.insert(v.idl_name.clone(), MemberSym {
-                    enum_idl: item.idl_name.clone(),
-                    variant: v.rust_name.clone(),
-                });
+                self.members.insert(
+                    v.idl_name.clone(),
+                    MemberSym {
+                        enum_idl: item.idl_name.clone(),
+                        variant: v.rust_name.clone(),
+                    },
+                );
             }
             let r = TypeRef {
                 module: dep.program.module.clone(),
@@ -208,10 +216,13 @@ impl<'a> Resolver<'a> {
 
     fn declare_const(&mut self, name: &str, value: &'a Value) {
         self.raw_values.insert(name.to_owned(), value);
-        self.consts.insert(name.to_owned(), ConstSym {
-            module: self.program.module.clone(),
-            rust_name: naming::const_name(name, &self.program.const_prefix),
-        });
+        self.consts.insert(
+            name.to_owned(),
+            ConstSym {
+                module: self.program.module.clone(),
+                rust_name: naming::const_name(name, &self.program.const_prefix),
+            },
+        );
     }
 
     fn declare_members(&mut self, def: &Definition, members: &'a [EnumMember]) {
@@ -221,10 +232,13 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             self.raw_values.insert(m.name.clone(), &m.value);
-            self.members.insert(m.name.clone(), MemberSym {
-                enum_idl: def.name.clone(),
-                variant,
-            });
+            self.members.insert(
+                m.name.clone(),
+                MemberSym {
+                    enum_idl: def.name.clone(),
+                    variant,
+                },
+            );
         }
     }
 
@@ -238,7 +252,10 @@ impl<'a> Resolver<'a> {
                 match naming::procedure_name(&m.name, &prefix) {
                     Some(rest) => names.push(naming::variant_name(rest)),
                     None => {
-                        self.error(m.pos, format!("procedure `{}` does not start with `{prefix}`", m.name));
+                        self.error(
+                            m.pos,
+                            format!("procedure `{}` does not start with `{prefix}`", m.name),
+                        );
                         names.push(naming::variant_name(&m.name));
                     }
                 }
@@ -246,7 +263,15 @@ impl<'a> Resolver<'a> {
             names
         } else {
             let idl: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-            naming::variant_names(&idl)
+            let prefix = self
+                .program
+                .variant_prefixes
+                .iter()
+                .find(|(e, _)| *e == def.name);
+            match prefix {
+                Some((_, p)) => naming::variant_names_with_prefix(&idl, p),
+                None => naming::variant_names(&idl),
+            }
         }
     }
 
@@ -262,7 +287,10 @@ impl<'a> Resolver<'a> {
             })
             .collect();
         for (name, pos) in names {
-            self.eval_name(&name, pos, &mut Vec::new());
+            // A name defined twice was not declared the second time (already reported).
+            if self.raw_values.contains_key(&name) {
+                self.eval_name(&name, pos, &mut Vec::new());
+            }
         }
     }
 
@@ -275,7 +303,10 @@ impl<'a> Resolver<'a> {
             return None;
         };
         if stack.iter().any(|s| s == name) {
-            self.error(pos, format!("constant `{name}` is defined in terms of itself"));
+            self.error(
+                pos,
+                format!("constant `{name}` is defined in terms of itself"),
+            );
             return None;
         }
         stack.push(name.to_owned());
@@ -305,15 +336,24 @@ impl<'a> Resolver<'a> {
         }
         let spec = self.spec;
         for def in &spec.definitions {
+            if !matches!(self.origins.get(&def.name), Some(Origin::Local(p)) if *p == def.pos) {
+                continue; // defined twice: already reported
+            }
             let (map, rust) = match &def.kind {
                 DefinitionKind::Const(_) => match self.consts.get(&def.name) {
                     Some(c) => (&mut values, c.rust_name.clone()),
                     None => continue,
                 },
-                _ => (&mut types, naming::type_name(&def.name, &self.program.type_prefix)),
+                _ => (
+                    &mut types,
+                    naming::type_name(&def.name, &self.program.type_prefix),
+                ),
             };
             if let Some(first) = map.insert(rust.clone(), def.name.clone()) {
-                let msg = format!("`{}` and `{first}` would both be named `{rust}` in Rust", def.name);
+                let msg = format!(
+                    "`{}` and `{first}` would both be named `{rust}` in Rust",
+                    def.name
+                );
                 self.error(def.pos, msg);
             }
         }
@@ -323,9 +363,15 @@ impl<'a> Resolver<'a> {
         let spec = self.spec;
         let mut out = Vec::new();
         for def in &spec.definitions {
-            let DefinitionKind::Const(value) = &def.kind else { continue };
-            let Some(v) = self.values.get(&def.name).copied() else { continue };
-            let Some(sym) = self.consts.get(&def.name) else { continue };
+            let DefinitionKind::Const(value) = &def.kind else {
+                continue;
+            };
+            let Some(v) = self.values.get(&def.name).copied() else {
+                continue;
+            };
+            let Some(sym) = self.consts.get(&def.name) else {
+                continue;
+            };
             out.push(Const {
                 idl_name: def.name.clone(),
                 rust_name: sym.rust_name.clone(),
@@ -391,24 +437,36 @@ impl<'a> Resolver<'a> {
         let mut variants: Vec<Variant> = Vec::new();
         let mut ok = true;
         for m in members {
-            let (Some(value), Some(sym)) = (self.values.get(&m.name).copied(), self.members.get(&m.name)) else {
+            let (Some(value), Some(variant)) = (
+                self.values.get(&m.name).copied(),
+                self.members.get(&m.name).map(|s| s.variant.clone()),
+            ) else {
                 ok = false;
                 continue;
             };
             let Ok(value) = i32::try_from(value) else {
-                self.error(m.pos, format!("enum member `{}` = {value} does not fit in an int", m.name));
+                self.error(
+                    m.pos,
+                    format!("enum member `{}` = {value} does not fit in an int", m.name),
+                );
                 ok = false;
                 continue;
             };
-            if let Some(same) = variants.iter().find(|v| v.rust_name == sym.variant) {
-                let msg = format!("members `{}` and `{}` would both be named `{}` in Rust", same.idl_name, m.name, sym.variant);
+            if let Some(same) = variants.iter().find(|v| v.rust_name == variant) {
+                let msg = format!(
+                    "members `{}` and `{}` would both be named `{variant}` in Rust",
+                    same.idl_name, m.name
+                );
                 self.error(m.pos, msg);
                 ok = false;
             }
-            let alias_of = variants.iter().find(|v| v.value == value && v.alias_of.is_none()).map(|v| v.idl_name.clone());
+            let alias_of = variants
+                .iter()
+                .find(|v| v.value == value && v.alias_of.is_none())
+                .map(|v| v.idl_name.clone());
             variants.push(Variant {
                 idl_name: m.name.clone(),
-                rust_name: sym.variant.clone(),
+                rust_name: variant,
                 value,
                 idl: idl::enum_member(m),
                 comment: m.comment.clone(),
@@ -417,7 +475,12 @@ impl<'a> Resolver<'a> {
             });
         }
         let taken = |n: &str| variants.iter().any(|v| v.rust_name == n);
-        let unknown = if taken("Unknown") { "UnknownValue" } else { "Unknown" }.to_owned();
+        let unknown = if taken("Unknown") {
+            "UnknownValue"
+        } else {
+            "Unknown"
+        }
+        .to_owned();
         ok.then_some(Enum { variants, unknown })
     }
 
@@ -454,8 +517,9 @@ impl<'a> Resolver<'a> {
     /// replaces).
     fn element(&mut self, d: &Declaration) -> Option<RType> {
         Some(match &d.ty {
-            TypeSpec::Int | TypeSpec::Char | TypeSpec::Opaque | TypeSpec::String => RType::I32,
-            TypeSpec::UnsignedInt | TypeSpec::UnsignedChar => RType::U32,
+            TypeSpec::Int | TypeSpec::Char | TypeSpec::Short => RType::I32,
+            TypeSpec::Opaque | TypeSpec::String => RType::I32,
+            TypeSpec::UnsignedInt | TypeSpec::UnsignedChar | TypeSpec::UnsignedShort => RType::U32,
             TypeSpec::Hyper => RType::I64,
             TypeSpec::UnsignedHyper => RType::U64,
             TypeSpec::Float => RType::F32,
@@ -482,7 +546,13 @@ impl<'a> Resolver<'a> {
             Value::Number { .. } => decl_pos,
         };
         let Ok(n) = u32::try_from(value) else {
-            self.error(pos, format!("bound `{}` = {value} is not a non-negative 32-bit integer", v.text()));
+            self.error(
+                pos,
+                format!(
+                    "bound `{}` = {value} is not a non-negative 32-bit integer",
+                    v.text()
+                ),
+            );
             return None;
         };
         Some(match v {
@@ -502,7 +572,9 @@ impl<'a> Resolver<'a> {
         match (&d.ty, &d.shape) {
             (TypeSpec::Int, Shape::Scalar) => Some(Discriminant::Int),
             (TypeSpec::UnsignedInt, Shape::Scalar) => Some(Discriminant::Unsigned),
-            (TypeSpec::Named(n), Shape::Scalar) if self.types.get(n).is_some_and(|s| s.tag == Tag::Enum) => {
+            (TypeSpec::Named(n), Shape::Scalar)
+                if self.types.get(n).is_some_and(|s| s.tag == Tag::Enum) =>
+            {
                 Some(Discriminant::Enum(self.types[n].r.clone()))
             }
             (TypeSpec::Named(n), Shape::Scalar) if !self.types.contains_key(n) => {
@@ -510,7 +582,10 @@ impl<'a> Resolver<'a> {
                 None
             }
             _ => {
-                self.error(d.ty_pos, "a union discriminant must be `int`, `unsigned int` or an enum");
+                self.error(
+                    d.ty_pos,
+                    "a union discriminant must be `int`, `unsigned int` or an enum",
+                );
                 None
             }
         }
@@ -539,7 +614,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn arms(&mut self, def: &Definition, u: &crate::ast::Union, disc: &Discriminant) -> Option<Vec<Arm>> {
+    fn arms(
+        &mut self,
+        def: &Definition,
+        u: &crate::ast::Union,
+        disc: &Discriminant,
+    ) -> Option<Vec<Arm>> {
         let names = self.label_names(u, disc);
         let mut arms: Vec<Arm> = Vec::new();
         let mut ok = true;
@@ -557,8 +637,16 @@ impl<'a> Resolver<'a> {
                     ok = false;
                     continue;
                 };
-                if let Some(same) = arms.iter().find(|a| a.value == value || a.rust_name == rust_name) {
-                    let msg = format!("case `{}` of union `{}` clashes with case `{}`", label.text(), def.name, same.label);
+                if let Some(same) = arms
+                    .iter()
+                    .find(|a| a.value == value || a.rust_name == rust_name)
+                {
+                    let msg = format!(
+                        "case `{}` of union `{}` clashes with case `{}`",
+                        label.text(),
+                        def.name,
+                        same.label
+                    );
                     self.error(pos, msg);
                     ok = false;
                 }
@@ -613,7 +701,13 @@ impl<'a> Resolver<'a> {
         };
         if !fits {
             let ty = disc.rust_int();
-            self.error(pos, format!("case `{}` = {v} does not fit the discriminant ({ty})", label.text()));
+            self.error(
+                pos,
+                format!(
+                    "case `{}` = {v} does not fit the discriminant ({ty})",
+                    label.text()
+                ),
+            );
             return None;
         }
         i64::try_from(v).ok()
@@ -644,7 +738,10 @@ fn const_literal(v: &Value, value: i128) -> String {
             Some(d) => ("-", d),
             None => ("", text.as_str()),
         };
-        if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        if let Some(hex) = digits
+            .strip_prefix("0x")
+            .or_else(|| digits.strip_prefix("0X"))
+        {
             return format!("{sign}0x{hex}");
         }
         if digits.len() > 1 && digits.starts_with('0') {

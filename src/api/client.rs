@@ -223,7 +223,10 @@ fn check_auth(types: &[remote::AuthType]) -> Result<()> {
     if types.is_empty() || types.contains(&remote::AuthType::None) {
         return Ok(());
     }
-    let names: Vec<String> = types.iter().map(|t| format!("{t:?}").to_lowercase()).collect();
+    let names: Vec<String> = types
+        .iter()
+        .map(|t| format!("{t:?}").to_lowercase())
+        .collect();
     Err(Error::new(
         ErrorKind::Auth,
         format!(

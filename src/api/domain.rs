@@ -123,7 +123,13 @@ impl Domain {
             dom: self.to_remote(),
             flags,
         };
-        Ok(self.client.raw().domain_get_xml_desc(&args).await?.xml.into_inner())
+        Ok(self
+            .client
+            .raw()
+            .domain_get_xml_desc(&args)
+            .await?
+            .xml
+            .into_inner())
     }
 
     /// Starts the defined domain.

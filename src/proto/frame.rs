@@ -166,7 +166,11 @@ mod tests {
         let mut buf = BytesMut::from(&len.to_be_bytes()[..]);
         let cap = buf.capacity();
         assert_eq!(next_frame(&mut buf), Err(FrameError::TooLong(len)));
-        assert_eq!(buf.capacity(), cap, "nothing may be reserved for a rejected frame");
+        assert_eq!(
+            buf.capacity(),
+            cap,
+            "nothing may be reserved for a rejected frame"
+        );
         let mut buf = BytesMut::from(&u32::MAX.to_be_bytes()[..]);
         assert_eq!(next_frame(&mut buf), Err(FrameError::TooLong(u32::MAX)));
     }

@@ -77,12 +77,7 @@ impl fmt::Display for RemoteError {
             Some(m) => f.write_str(m)?,
             None => write!(f, "error {:?}", self.code)?,
         }
-        write!(
-            f,
-            " (code {} from {:?})",
-            self.code.to_i32(),
-            self.domain
-        )
+        write!(f, " (code {} from {:?})", self.code.to_i32(), self.domain)
     }
 }
 

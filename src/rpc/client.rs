@@ -7,11 +7,11 @@ use tokio::sync::oneshot;
 
 use super::shared::{OUT_HIGH_WATER, Shared};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
+use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
 use crate::proto::packet::{Header, Status};
 use crate::proto::remote_error::RemoteError;
 use crate::proto::xdr::{Decode, Encode, decode_exact};
-use crate::proto::Procedure;
 
 /// Encodings larger than this are built outside the lock and copied in, so one big call
 /// does not hold up the others.
@@ -203,7 +203,11 @@ impl RawClient {
 }
 
 fn invalid_argument(e: frame::FrameError) -> Error {
-    Error::new(ErrorKind::InvalidArgument, "the call's arguments are too large").with_source(e)
+    Error::new(
+        ErrorKind::InvalidArgument,
+        "the call's arguments are too large",
+    )
+    .with_source(e)
 }
 
 /// Turns the payload of an ERROR reply into an error.
@@ -217,7 +221,6 @@ pub(crate) fn remote_failure(payload: &[u8]) -> Error {
 impl RawClient {
     /// Decodes `T` from a reply payload (for callers of [`call_bytes`](Self::call_bytes)).
     pub fn decode_reply<T: Decode>(payload: &[u8]) -> Result<T> {
-        decode_exact(payload)
-            .map_err(|e| Error::protocol("cannot decode the reply").with_source(e))
+        decode_exact(payload).map_err(|e| Error::protocol("cannot decode the reply").with_source(e))
     }
 }

@@ -83,7 +83,11 @@ where
         let drained = {
             let mut st = self.shared.lock();
             if st.out.is_empty() {
-                if !st.driver_waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                if !st
+                    .driver_waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
                     st.driver_waker = Some(cx.waker().clone());
                 }
                 return false;
@@ -102,9 +106,9 @@ where
     fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool>> {
         let mut progress = false;
         loop {
-            while let Some(body) = frame::next_frame(&mut self.read_buf).map_err(|e| {
-                Error::protocol("the daemon sent an invalid frame").with_source(e)
-            })? {
+            while let Some(body) = frame::next_frame(&mut self.read_buf)
+                .map_err(|e| Error::protocol("the daemon sent an invalid frame").with_source(e))?
+            {
                 let packet = Packet::parse(body).map_err(|e| {
                     Error::protocol("the daemon sent an invalid packet").with_source(e)
                 })?;

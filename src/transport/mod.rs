@@ -1,11 +1,38 @@
-//! Transports: every way of reaching libvirtd ends as a byte stream (`AsyncRead + AsyncWrite`)
-//! handed to the connection driver.
+//! Transports: every way of reaching libvirtd ends as a byte stream (`AsyncRead +
+//! AsyncWrite`) handed to the connection driver.
+//!
+//! | transport | URI | link |
+//! |---|---|---|
+//! | unix | `qemu:///system`, `test+unix:///default?socket=/path` | local socket ([`sockets`]) |
+//! | tcp | `qemu+tcp://host[:16509]/system` | plain TCP |
+//! | tls | `qemu://host/system`, `qemu+tls://host[:16514]/system` | TLS with libvirt's certificate files |
+//! | ssh | `qemu+ssh://user@host[:22]/system` | the system `ssh` running `virt-ssh-helper` or `nc` remotely |
+//! | ext | `qemu+ext:///system?command=/path/to/program` | a program's stdin/stdout |
+//!
+//! `libssh2` and `libssh` (in-process ssh) are not supported yet. Authentication (SASL,
+//! polkit) happens afterwards, over the stream, in the API layer.
+//!
+//! Which URI to open, when the application gives none or an alias, is decided by
+//! [`resolve`] / [`Config::resolve`] from `LIBVIRT_DEFAULT_URI` and `libvirt.conf`
+//! ([`ClientConf`]).
 
+mod conf;
+mod config;
+mod ext;
+mod host;
+mod process;
+pub mod sockets;
+mod ssh;
+mod tcp;
+mod tls;
 mod unix;
 pub mod uri;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
+pub use conf::{ClientConf, resolve};
+pub use config::{Config, ConfigBuilder, KnownHostsVerify, Proxy};
+pub use sockets::Mode;
 pub use unix::default_socket_path;
 pub use uri::{Transport, Uri};
 
@@ -19,14 +46,28 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 /// A transport's stream, type-erased.
 pub type BoxStream = Box<dyn Stream>;
 
-/// Opens the transport `uri` asks for. `read_only` selects the read-only socket where the
-/// transport has one.
+/// Opens the transport `uri` asks for, with the defaults of the user's `libvirt.conf`
+/// (`remote_mode`, `remote_proxy`, `tls_priority`). `read_only` selects the read-only
+/// socket where the transport has one.
 pub async fn connect(uri: &Uri, read_only: bool) -> Result<BoxStream> {
-    match uri.transport() {
-        Transport::Unix => unix::connect(uri, read_only).await,
-        other => Err(Error::new(
+    let mut config = Config::new(uri.clone())?;
+    config.apply_client_conf(&ClientConf::load()?)?;
+    config.set_read_only(read_only);
+    connect_with(&config).await
+}
+
+/// Opens the transport `config` describes.
+pub async fn connect_with(config: &Config) -> Result<BoxStream> {
+    tracing::debug!(uri = %config.uri(), transport = %config.transport(), "opening the transport");
+    match config.transport() {
+        Transport::Unix => unix::connect(config).await,
+        Transport::Tcp => tcp::connect(config).await,
+        Transport::Tls => tls::connect(config).await,
+        Transport::Ssh => ssh::connect(config).await,
+        Transport::Ext => ext::connect(config).await,
+        other @ (Transport::Libssh2 | Transport::Libssh) => Err(Error::new(
             ErrorKind::Unsupported,
-            format!("the {} transport is not supported yet", other.as_str()),
+            format!("the {other} transport is not supported yet"),
         )),
     }
 }

@@ -4,6 +4,17 @@
 //! send to the daemon in CONNECT_OPEN, which is the URI without the transport and without the
 //! parameters meant for the client (`test+unix:///default?socket=/s` reaches the daemon as
 //! `test:///default`).
+//!
+//! Examples from libvirt's documentation, all accepted here:
+//!
+//! | URI | means |
+//! |---|---|
+//! | `qemu:///system` | the local system daemon, unix socket |
+//! | `xen+ssh://rjones@towada/system` | host `towada` through ssh as `rjones` |
+//! | `xen://towada/system?no_verify=1` | TLS to `towada`, server certificate not checked |
+//! | `qemu+unix:///system?socket=/opt/libvirt/run/libvirt/libvirt-sock` | a non-standard socket |
+//! | `test+tcp://localhost:5000/default` | plain TCP on port 5000, test driver |
+//! | `qemu+ext:///system?command=/opt/openssh/bin/ssh` | an external command as the link |
 
 use std::fmt;
 use std::str::FromStr;
@@ -46,6 +57,15 @@ impl Transport {
         }
     }
 
+    /// The default port, for the transports that have one (tcp 16509, tls 16514).
+    pub fn default_port(self) -> Option<u16> {
+        match self {
+            Transport::Tcp => Some(16509),
+            Transport::Tls => Some(16514),
+            _ => None,
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
         Some(match s.to_ascii_lowercase().as_str() {
             "unix" => Transport::Unix,
@@ -60,7 +80,14 @@ impl Transport {
     }
 }
 
-/// Query parameters that configure the client and are not passed to the daemon.
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Query parameters that configure the client and are not passed to the daemon (libvirt
+/// matches them case-insensitively).
 pub const CLIENT_PARAMS: &[&str] = &[
     "name",
     "command",
@@ -81,9 +108,21 @@ pub const CLIENT_PARAMS: &[&str] = &[
     "authfile",
 ];
 
+/// Client parameters that libvirt keeps in the URI it hands to `virt-ssh-helper`.
+const HELPER_PARAMS: &[&str] = &["mode", "socket"];
+
+/// True when `key` is one of [`CLIENT_PARAMS`].
+pub fn is_client_param(key: &str) -> bool {
+    CLIENT_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(key))
+}
+
 /// A parsed connection URI.
+///
+/// A password in the URI (`user:secret@host`) is not kept here: [`Config`](super::Config)
+/// takes it, and neither `Display` nor `Debug` of a `Uri` can show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Uri {
+    scheme: String,
     driver: String,
     transport: Option<Transport>,
     user: Option<String>,
@@ -91,12 +130,18 @@ pub struct Uri {
     port: Option<u16>,
     path: String,
     params: Vec<(String, String)>,
+    fragment: Option<String>,
 }
 
 impl Uri {
     /// The hypervisor driver (`qemu`, `test`, `remote`, …), lower case.
     pub fn driver(&self) -> &str {
         &self.driver
+    }
+
+    /// The whole scheme as written, lower case (`qemu+ssh`).
+    pub fn scheme(&self) -> &str {
+        &self.scheme
     }
 
     /// The transport named in the scheme, if any.
@@ -123,6 +168,12 @@ impl Uri {
         self.host.as_deref()
     }
 
+    /// The host to connect to: the URI's, else `localhost` (as libvirt does for
+    /// `qemu+tcp:///system`).
+    pub fn host_or_localhost(&self) -> &str {
+        self.host.as_deref().unwrap_or("localhost")
+    }
+
     /// The port, when given.
     pub fn port(&self) -> Option<u16> {
         self.port
@@ -133,12 +184,17 @@ impl Uri {
         &self.path
     }
 
+    /// The fragment after `#`, if any (passed on to the daemon).
+    pub fn fragment(&self) -> Option<&str> {
+        self.fragment.as_deref()
+    }
+
     /// All query parameters, decoded, in order.
     pub fn params(&self) -> &[(String, String)] {
         &self.params
     }
 
-    /// The value of the last query parameter named `key`.
+    /// The value of the last query parameter named `key` (case-insensitive, like libvirt).
     pub fn param(&self, key: &str) -> Option<&str> {
         self.params
             .iter()
@@ -147,7 +203,8 @@ impl Uri {
             .map(|(_, v)| v.as_str())
     }
 
-    /// True when the boolean parameter `key` is set to a non-zero value.
+    /// True when the boolean parameter `key` is set to a non-zero value. Lenient: use
+    /// [`Config`](super::Config) for libvirt's strict integer parsing.
     pub fn flag(&self, key: &str) -> bool {
         self.param(key).is_some_and(|v| v != "0" && !v.is_empty())
     }
@@ -162,10 +219,26 @@ impl Uri {
         if self.driver == "remote" {
             return None;
         }
-        let mut name = format!("{}://{}", self.driver, self.path);
+        Some(self.format_local(&[]))
+    }
+
+    /// The URI `virt-ssh-helper` gets on the remote host: like
+    /// [`daemon_name`](Self::daemon_name), but keeping `mode` and `socket` (libvirt does the
+    /// same, so the helper picks the same daemon).
+    pub fn helper_uri(&self) -> String {
+        if let Some(name) = self.param("name") {
+            return name.to_owned();
+        }
+        self.format_local(HELPER_PARAMS)
+    }
+
+    /// `driver://path?params#fragment`: client parameters dropped except those in `keep`.
+    fn format_local(&self, keep: &[&str]) -> String {
+        let mut name = format!("{}://{}", self.driver, encode_path(&self.path));
         let mut sep = '?';
         for (k, v) in &self.params {
-            if CLIENT_PARAMS.iter().any(|p| p.eq_ignore_ascii_case(k)) {
+            let kept = keep.iter().any(|p| p.eq_ignore_ascii_case(k));
+            if is_client_param(k) && !kept {
                 continue;
             }
             name.push(sep);
@@ -174,8 +247,70 @@ impl Uri {
             name.push('=');
             name.push_str(&encode_component(v));
         }
-        Some(name)
+        if let Some(frag) = &self.fragment {
+            name.push('#');
+            name.push_str(&encode_component(frag));
+        }
+        name
     }
+
+    /// Parses `s`, also returning the password of `user:password@host` when there is one.
+    pub(crate) fn parse_with_password(s: &str) -> Result<(Uri, Option<String>)> {
+        let url = url::Url::parse(s)
+            .map_err(|e| config_error(format!("invalid connection URI {s:?}")).with_source(e))?;
+        let password = url.password().map(decode_component).transpose()?;
+        Ok((Uri::from_url(s, &url)?, password))
+    }
+
+    fn from_url(s: &str, url: &url::Url) -> Result<Uri> {
+        let scheme = url.scheme().to_ascii_lowercase();
+        let (driver, transport) = match scheme.split_once('+') {
+            Some((d, t)) => {
+                let t = Transport::parse(t).ok_or_else(|| {
+                    config_error(format!(
+                        "unknown transport {t:?} in URI {s:?} \
+                         (should be tls|unix|ssh|ext|tcp|libssh2|libssh)"
+                    ))
+                })?;
+                (d.to_owned(), Some(t))
+            }
+            None => (scheme.clone(), None),
+        };
+        if driver.is_empty() {
+            return Err(config_error(format!("URI {s:?} names no driver")));
+        }
+        let host = parse_host(url)?;
+        if let (Some(Transport::Unix), Some(h)) = (transport, &host) {
+            return Err(config_error(format!(
+                "using a unix socket and remote server {h:?} is not supported"
+            )));
+        }
+        let user = match url.username() {
+            "" => None,
+            u => Some(decode_component(u)?),
+        };
+        Ok(Uri {
+            scheme,
+            driver,
+            transport,
+            user,
+            host,
+            port: url.port(),
+            path: decode_component(url.path())?,
+            params: parse_params(url.query().unwrap_or(""))?,
+            fragment: url.fragment().map(decode_component).transpose()?,
+        })
+    }
+}
+
+fn parse_host(url: &url::Url) -> Result<Option<String>> {
+    Ok(match url.host() {
+        None => None,
+        Some(url::Host::Domain("")) => None,
+        Some(url::Host::Domain(d)) => Some(decode_component(d)?),
+        Some(url::Host::Ipv4(a)) => Some(a.to_string()),
+        Some(url::Host::Ipv6(a)) => Some(a.to_string()),
+    })
 }
 
 /// Characters escaped in query keys and values.
@@ -189,17 +324,37 @@ const QUERY_ESCAPE: &AsciiSet = &CONTROLS
     .add(b'<')
     .add(b'=')
     .add(b'>')
-    .add(b'?');
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Characters escaped in the path.
+const PATH_ESCAPE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
 
 fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, QUERY_ESCAPE).to_string()
+}
+
+fn encode_path(s: &str) -> String {
+    utf8_percent_encode(s, PATH_ESCAPE).to_string()
 }
 
 fn decode_component(s: &str) -> Result<String> {
     percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| config_error(format!("URI parameter {s:?} is not UTF-8 once decoded")))
+        .map_err(|_| config_error(format!("URI component {s:?} is not UTF-8 once decoded")))
 }
 
 fn config_error(message: impl Into<String>) -> Error {
@@ -221,50 +376,15 @@ fn parse_params(query: &str) -> Result<Vec<(String, String)>> {
 impl FromStr for Uri {
     type Err = Error;
 
+    /// Parses a URI; a password in it is dropped (use [`Config`](super::Config) to keep it).
     fn from_str(s: &str) -> Result<Self> {
-        let url = url::Url::parse(s)
-            .map_err(|e| config_error(format!("invalid connection URI {s:?}")).with_source(e))?;
-        let (driver, transport) = match url.scheme().split_once('+') {
-            Some((d, t)) => {
-                let t = Transport::parse(t).ok_or_else(|| {
-                    config_error(format!("unknown transport {t:?} in URI {s:?}"))
-                })?;
-                (d, Some(t))
-            }
-            None => (url.scheme(), None),
-        };
-        if driver.is_empty() {
-            return Err(config_error(format!("URI {s:?} names no driver")));
-        }
-        let host = match url.host() {
-            None => None,
-            Some(url::Host::Domain(d)) if d.is_empty() => None,
-            Some(url::Host::Domain(d)) => Some(decode_component(d)?),
-            Some(url::Host::Ipv4(a)) => Some(a.to_string()),
-            Some(url::Host::Ipv6(a)) => Some(a.to_string()),
-        };
-        let user = match url.username() {
-            "" => None,
-            u => Some(decode_component(u)?),
-        };
-        Ok(Uri {
-            driver: driver.to_ascii_lowercase(),
-            transport,
-            user,
-            host,
-            port: url.port(),
-            path: decode_component(url.path())?,
-            params: parse_params(url.query().unwrap_or(""))?,
-        })
+        Uri::parse_with_password(s).map(|(uri, _)| uri)
     }
 }
 
 impl fmt::Display for Uri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.driver)?;
-        if let Some(t) = self.transport {
-            write!(f, "+{}", t.as_str())?;
-        }
+        f.write_str(&self.scheme)?;
         f.write_str("://")?;
         if let Some(u) = &self.user {
             write!(f, "{}@", encode_component(u))?;
@@ -277,10 +397,13 @@ impl fmt::Display for Uri {
         if let Some(p) = self.port {
             write!(f, ":{p}")?;
         }
-        f.write_str(&self.path)?;
+        f.write_str(&encode_path(&self.path))?;
         for (i, (k, v)) in self.params.iter().enumerate() {
             let sep = if i == 0 { '?' } else { '&' };
             write!(f, "{sep}{}={}", encode_component(k), encode_component(v))?;
+        }
+        if let Some(frag) = &self.fragment {
+            write!(f, "#{}", encode_component(frag))?;
         }
         Ok(())
     }
@@ -330,17 +453,76 @@ mod tests {
     #[test]
     fn name_param_and_remote_driver() {
         assert_eq!(
-            uri("remote+tcp://h/?name=qemu:///system").daemon_name().as_deref(),
+            uri("remote+tcp://h/?name=qemu:///system")
+                .daemon_name()
+                .as_deref(),
             Some("qemu:///system")
         );
         assert_eq!(uri("remote+tcp://h/").daemon_name(), None);
+        assert_eq!(uri("remote:///").daemon_name(), None);
     }
 
     #[test]
     fn bad_uris_are_config_errors() {
-        for s in ["", "no-scheme", "qemu+carrier-pigeon:///system", "+unix:///x"] {
+        for s in [
+            "",
+            "no-scheme",
+            "qemu+carrier-pigeon:///system",
+            "+unix:///x",
+            "qemu+unix://host/system",
+        ] {
             let e = s.parse::<Uri>().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Config, "{s}");
+        }
+    }
+
+    #[test]
+    fn transport_and_params_are_case_insensitive() {
+        let u = uri("QEMU+SSH://host/system?No_Verify=1&SOCKET=/s&Foo=1");
+        assert_eq!(u.driver(), "qemu");
+        assert_eq!(u.transport(), Transport::Ssh);
+        assert_eq!(u.param("socket"), Some("/s"));
+        assert!(u.flag("no_verify"));
+        assert_eq!(u.daemon_name().as_deref(), Some("qemu:///system?Foo=1"));
+    }
+
+    #[test]
+    fn helper_uri_keeps_mode_and_socket() {
+        let u = uri("qemu+ssh://h/system?mode=legacy&keyfile=/k&socket=/s&x=y");
+        assert_eq!(u.helper_uri(), "qemu:///system?mode=legacy&socket=/s&x=y");
+        assert_eq!(u.daemon_name().as_deref(), Some("qemu:///system?x=y"));
+    }
+
+    #[test]
+    fn path_and_fragment_are_escaped_for_the_daemon() {
+        let u = uri("test+unix:///tmp/a%20b.xml?socket=/s#frag");
+        assert_eq!(u.path(), "/tmp/a b.xml");
+        assert_eq!(u.fragment(), Some("frag"));
+        assert_eq!(
+            u.daemon_name().as_deref(),
+            Some("test:///tmp/a%20b.xml#frag")
+        );
+    }
+
+    #[test]
+    fn password_is_taken_out_and_never_displayed() {
+        let (u, pw) = Uri::parse_with_password("qemu+tcp://bob:s3cret@h/system").unwrap();
+        assert_eq!(pw.as_deref(), Some("s3cret"));
+        assert_eq!(u.user(), Some("bob"));
+        assert!(!u.to_string().contains("s3cret"));
+        assert!(!format!("{u:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in [
+            "qemu:///system",
+            "qemu+ssh://root@[2001:db8::1]:2222/system?keyfile=/k",
+            "test+tcp://localhost:5000/default",
+            "xen://towada/system?no_verify=1",
+        ] {
+            assert_eq!(uri(s).to_string(), s);
+            assert_eq!(uri(&uri(s).to_string()), uri(s));
         }
     }
 }

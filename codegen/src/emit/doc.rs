@@ -74,7 +74,10 @@ mod tests {
 
     #[test]
     fn escapes_markdown() {
-        assert_eq!(escape_markdown("x<N> and [a] *b*"), r"x\<N\> and \[a\] \*b\*");
+        assert_eq!(
+            escape_markdown("x<N> and [a] *b*"),
+            r"x\<N\> and \[a\] \*b\*"
+        );
         assert_eq!(escape_markdown("- item"), r"\- item");
         assert_eq!(escape_markdown("1. first"), r"1\. first");
         assert_eq!(escape_markdown("VIR_NET_CALL _x_"), r"VIR_NET_CALL \_x\_");

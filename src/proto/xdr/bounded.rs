@@ -41,7 +41,10 @@ fn check_bound(len: usize, max: u32) -> Result<(), BoundError> {
 fn read_len(src: &mut &[u8], max: u32, min_item: usize) -> Result<usize, DecodeError> {
     let len = read_u32(src)?;
     if len > max {
-        return Err(DecodeError::new(DecodeErrorKind::LengthOverBound { len, max }));
+        return Err(DecodeError::new(DecodeErrorKind::LengthOverBound {
+            len,
+            max,
+        }));
     }
     let len = len as usize;
     let needed = len.saturating_mul(min_item);

@@ -15,7 +15,9 @@ mod primitives;
 
 use bytes::BytesMut;
 
-pub use bounded::{BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec};
+pub use bounded::{
+    BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec,
+};
 pub use error::{DecodeError, DecodeErrorKind};
 
 /// A value with an XDR encoding.

@@ -26,7 +26,10 @@ fn scalars_round_trip_big_endian() {
 
 #[test]
 fn bool_other_than_zero_or_one_is_rejected() {
-    assert_eq!(kind_of::<bool>(&[0, 0, 0, 2]), DecodeErrorKind::InvalidBool(2));
+    assert_eq!(
+        kind_of::<bool>(&[0, 0, 0, 2]),
+        DecodeErrorKind::InvalidBool(2)
+    );
 }
 
 #[test]
@@ -58,7 +61,10 @@ fn string_is_padded_with_zeros() {
 #[test]
 fn non_zero_padding_is_rejected() {
     let wire = [0, 0, 0, 1, b'a', 0, 1, 0];
-    assert_eq!(kind_of::<XdrString<8>>(&wire), DecodeErrorKind::NonZeroPadding);
+    assert_eq!(
+        kind_of::<XdrString<8>>(&wire),
+        DecodeErrorKind::NonZeroPadding
+    );
     assert_eq!(kind_of::<Opaque<8>>(&wire), DecodeErrorKind::NonZeroPadding);
     assert_eq!(
         kind_of::<FixedOpaque<1>>(&[7, 0, 0, 1]),
@@ -125,10 +131,7 @@ fn huge_count_with_little_data_fails_without_allocating() {
 #[test]
 fn chars_take_four_wire_bytes_each_and_keep_high_bytes() {
     let c = Chars::<8>::try_from(&[b'A', 0xC3][..]).unwrap();
-    assert_eq!(
-        enc(&c),
-        [0, 0, 0, 2, 0, 0, 0, 0x41, 0xff, 0xff, 0xff, 0xc3]
-    );
+    assert_eq!(enc(&c), [0, 0, 0, 2, 0, 0, 0, 0x41, 0xff, 0xff, 0xff, 0xc3]);
     assert_eq!(decode_exact::<Chars<8>>(&enc(&c)).unwrap(), c);
     assert!(matches!(
         kind_of::<Chars<8>>(&[0, 0, 0, 1, 0, 0, 1, 0]),
@@ -154,7 +157,10 @@ fn errors_name_the_field_path() {
     let err = decode_field::<u32>(&mut &[0u8, 0][..], "Inner", "x")
         .unwrap_err()
         .in_field("Outer", "inner");
-    assert_eq!(err.to_string(), "in Outer.inner.x: input ended early: 4 bytes needed, 2 left");
+    assert_eq!(
+        err.to_string(),
+        "in Outer.inner.x: input ended early: 4 bytes needed, 2 left"
+    );
 }
 
 #[test]

@@ -1,0 +1,179 @@
+//! Constants, typedefs, structs and enums.
+
+use super::doc::{comment_paragraph, item_doc};
+use super::out::Out;
+use super::types::{Paths, XDR, rust_type, trips_enum_variant_names};
+use crate::model::{Const, Enum, Field, Item, RType};
+
+/// `Result<Self, DecodeError>`, fully qualified.
+pub const DECODE_RESULT: &str = "::core::result::Result<Self, crate::proto::xdr::DecodeError>";
+
+/// `pub const NAME: u32 = …;` (or `i32`, `i64`, `u64` when the value needs it).
+pub fn constant(out: &mut Out, c: &Const) {
+    let ty = if u32::try_from(c.value).is_ok() {
+        "u32"
+    } else if i32::try_from(c.value).is_ok() {
+        "i32"
+    } else if i64::try_from(c.value).is_ok() {
+        "i64"
+    } else {
+        "u64"
+    };
+    let fallback = format!("The constant `{}`.", c.idl_name);
+    out.doc(&item_doc(c.comment.as_deref(), &fallback, &c.idl));
+    out.line(format!("pub const {}: {ty} = {};", c.rust_name, c.literal));
+}
+
+/// `pub type Name = T;`
+pub fn typedef(out: &mut Out, item: &Item, ty: &RType, p: Paths<'_>) {
+    let fallback = format!("The typedef `{}`.", item.idl_name);
+    out.doc(&item_doc(item.comment.as_deref(), &fallback, &item.idl));
+    out.line(format!(
+        "pub type {} = {};",
+        item.rust_name,
+        rust_type(ty, p)
+    ));
+}
+
+/// A struct, its `Encode` (members in order) and its `Decode` (through `decode_field`).
+pub fn structure(out: &mut Out, item: &Item, fields: &[Field], p: Paths<'_>) {
+    let name = &item.rust_name;
+    let fallback = format!("The struct `{}`.", item.idl_name);
+    out.doc(&item_doc(item.comment.as_deref(), &fallback, &item.idl));
+    let default = if item.has_default { ", Default" } else { "" };
+    out.line(format!("#[derive(Debug, Clone, PartialEq{default})]"));
+    out.line(format!("pub struct {name} {{"));
+    for f in fields {
+        out.doc(&[format!("`{}`", f.idl)]);
+        out.line(format!("pub {}: {},", f.rust_name, rust_type(&f.ty, p)));
+    }
+    out.line("}");
+    out.blank();
+    out.line(format!("impl {XDR}::Encode for {name} {{"));
+    out.line("fn encode(&self, out: &mut ::bytes::BytesMut) {");
+    for f in fields {
+        out.line(format!(
+            "{XDR}::Encode::encode(&self.{}, out);",
+            f.rust_name
+        ));
+    }
+    out.line("}");
+    out.line("fn encoded_len(&self) -> usize {");
+    let lens: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{XDR}::Encode::encoded_len(&self.{})", f.rust_name))
+        .collect();
+    out.line(lens.join(" + "));
+    out.line("}");
+    out.line("}");
+    out.blank();
+    out.line(format!("impl {XDR}::Decode for {name} {{"));
+    out.line(format!("fn decode(src: &mut &[u8]) -> {DECODE_RESULT} {{"));
+    out.line("::core::result::Result::Ok(Self {");
+    for f in fields {
+        out.line(format!(
+            "{}: {XDR}::decode_field(src, \"{name}\", \"{}\")?,",
+            f.rust_name,
+            plain(&f.rust_name)
+        ));
+    }
+    out.line("})");
+    out.line("}");
+    out.line("}");
+}
+
+/// An identifier without its `r#`.
+pub fn plain(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// A C-like enum with a catch-all variant, `from_i32`/`to_i32`, and `Encode`/`Decode` as an
+/// `int`.
+pub fn enumeration(out: &mut Out, item: &Item, e: &Enum) {
+    let name = &item.rust_name;
+    let fallback = format!("The enum `{}`.", item.idl_name);
+    out.doc(&item_doc(item.comment.as_deref(), &fallback, &item.idl));
+    let mut names: Vec<&str> = e.variants.iter().map(|v| v.rust_name.as_str()).collect();
+    names.push(&e.unknown);
+    if trips_enum_variant_names(name, &names) {
+        out.line("#[allow(clippy::enum_variant_names)]");
+    }
+    out.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]");
+    out.line(format!("pub enum {name} {{"));
+    for (i, v) in e.variants.iter().enumerate() {
+        let mut doc = comment_paragraph(v.comment.as_deref());
+        doc.push(format!("`{}`{}", v.idl, value_note(&v.idl, v.value)));
+        if let Some(first) = &v.alias_of {
+            doc.push(String::new());
+            doc.push(format!("Same value as `{first}`, which decoding yields."));
+        }
+        out.doc(&doc);
+        if i == 0 {
+            out.line("#[default]");
+        }
+        out.line(format!("{},", v.rust_name));
+    }
+    out.doc(&["A value the IDL does not define, kept as it is.".to_owned()]);
+    out.line(format!("{}(i32),", e.unknown));
+    out.line("}");
+    enum_conversions(out, name, e);
+    out.blank();
+    out.line(format!("impl {XDR}::Encode for {name} {{"));
+    out.line("fn encode(&self, out: &mut ::bytes::BytesMut) {");
+    out.line(format!("{XDR}::Encode::encode(&self.to_i32(), out);"));
+    out.line("}");
+    out.line("fn encoded_len(&self) -> usize {");
+    out.line("4");
+    out.line("}");
+    out.line("}");
+    out.blank();
+    out.line(format!("impl {XDR}::Decode for {name} {{"));
+    out.line(format!("fn decode(src: &mut &[u8]) -> {DECODE_RESULT} {{"));
+    out.line(format!(
+        "<i32 as {XDR}::Decode>::decode(src).map(Self::from_i32)"
+    ));
+    out.line("}");
+    out.line("}");
+}
+
+/// ` (= 5)` when the IDL spells the value as a name, else nothing.
+pub fn value_note(idl: &str, value: impl std::fmt::Display) -> String {
+    let written = idl
+        .rsplit([' ', '=', ':'])
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    let shown = value.to_string();
+    if written.trim_end_matches(';') == shown {
+        String::new()
+    } else {
+        format!(" (= {shown})")
+    }
+}
+
+fn enum_conversions(out: &mut Out, name: &str, e: &Enum) {
+    let unknown = &e.unknown;
+    out.blank();
+    out.line(format!("impl {name} {{"));
+    out.doc(&[format!(
+        "The member with wire value `v`; a value the IDL does not define gives \
+         [`Self::{unknown}`]."
+    )]);
+    out.line("pub const fn from_i32(v: i32) -> Self {");
+    out.line("match v {");
+    for v in e.variants.iter().filter(|v| v.alias_of.is_none()) {
+        out.line(format!("{} => Self::{},", v.value, v.rust_name));
+    }
+    out.line(format!("other => Self::{unknown}(other),"));
+    out.line("}");
+    out.line("}");
+    out.doc(&["The wire value.".to_owned()]);
+    out.line("pub const fn to_i32(self) -> i32 {");
+    out.line("match self {");
+    for v in &e.variants {
+        out.line(format!("Self::{} => {},", v.rust_name, v.value));
+    }
+    out.line(format!("Self::{unknown}(v) => v,"));
+    out.line("}");
+    out.line("}");
+    out.line("}");
+}

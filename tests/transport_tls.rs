@@ -1,0 +1,220 @@
+//! The tls transport against the sandbox's libvirtd: its server certificate names
+//! localhost, 127.0.0.1 and ::1, and it demands a client certificate from its CA.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::Sandbox;
+use virtwire::{Client, ErrorKind};
+
+async fn assert_test_node(client: &Client) {
+    let mut names: Vec<String> = client
+        .list_all_domains(0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.name().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
+    );
+}
+
+/// `test+tls://HOST:PORT/<fresh node file>?pkipath=PKI&EXTRA`.
+fn tls_uri(host: &str, port: u16, pki: impl AsRef<Path>, extra: &str) -> String {
+    let node = Sandbox::get().new_node_file("tls");
+    let mut uri = format!(
+        "test+tls://{host}:{port}{}?pkipath={}",
+        node.display(),
+        pki.as_ref().display()
+    );
+    if !extra.is_empty() {
+        uri.push('&');
+        uri.push_str(extra);
+    }
+    uri
+}
+
+/// A fresh pkipath folder under the sandbox with `files` copied from the sandbox's PKI.
+fn pki_copy(name: &str, files: &[&str]) -> PathBuf {
+    let sb = Sandbox::get();
+    let dir = Path::new(sb.dir())
+        .join("transport-tls")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in files {
+        std::fs::copy(Path::new(sb.pki()).join(f), dir.join(f)).unwrap();
+    }
+    dir
+}
+
+/// Writes `dir/cacrl.pem`, signed by the sandbox CA, revoking the server's certificate or
+/// nothing.
+fn write_crl(dir: &Path, revoke_server: bool) {
+    let pki = Path::new(Sandbox::get().pki());
+    let template = dir.join("crl.info");
+    std::fs::write(&template, "crl_next_update = 365\ncrl_number = 1\n").unwrap();
+    let mut cmd = Command::new("certtool");
+    cmd.arg("--generate-crl")
+        .arg("--load-ca-privkey")
+        .arg(pki.join("cakey.pem"))
+        .arg("--load-ca-certificate")
+        .arg(pki.join("cacert.pem"))
+        .arg("--template")
+        .arg(&template)
+        .arg("--outfile")
+        .arg(dir.join("cacrl.pem"));
+    if revoke_server {
+        cmd.arg("--load-certificate").arg(pki.join("servercert.pem"));
+    }
+    let out = cmd.output().expect("certtool (gnutls-bin) runs");
+    assert!(out.status.success(), "certtool: {out:?}");
+}
+
+/// Forwards connections from 127.0.0.2 (a name the server's certificate lacks) to the
+/// sandbox's TLS port; returns the port on 127.0.0.2.
+async fn forwarder_on_127_0_0_2(target: u16) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn tls_good_certificate_by_dns_name() {
+    let sb = Sandbox::get();
+    let client = Client::connect(&tls_uri("localhost", sb.tls_port(), sb.pki(), ""))
+        .await
+        .unwrap();
+    assert!(!client.hostname().await.unwrap().is_empty());
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn tls_good_certificate_by_ip_address_san() {
+    let sb = Sandbox::get();
+    let client = Client::connect(&tls_uri("127.0.0.1", sb.tls_port(), sb.pki(), ""))
+        .await
+        .unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn tls_wrong_ca_is_refused() {
+    let sb = Sandbox::get();
+    let err = Client::connect(&tls_uri("localhost", sb.tls_port(), sb.pki_wrongca(), ""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(err.to_string().contains("failed verification"), "{err}");
+}
+
+#[tokio::test]
+async fn tls_wrong_host_name_is_refused() {
+    let sb = Sandbox::get();
+    let port = forwarder_on_127_0_0_2(sb.tls_port()).await;
+    let err = Client::connect(&tls_uri("127.0.0.2", port, sb.pki(), ""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(err.to_string().contains("127.0.0.2"), "{err}");
+}
+
+#[tokio::test]
+async fn tls_no_verify_accepts_a_wrong_host_name() {
+    let sb = Sandbox::get();
+    let port = forwarder_on_127_0_0_2(sb.tls_port()).await;
+    let client = Client::connect(&tls_uri("127.0.0.2", port, sb.pki(), "no_verify=1"))
+        .await
+        .unwrap();
+    assert_test_node(&client).await;
+}
+
+/// With no_verify we accept the server, but the server does not accept a client
+/// certificate from a CA it does not know: the one-byte confirmation never comes.
+#[tokio::test]
+async fn tls_server_refusing_our_certificate_is_an_auth_error() {
+    let sb = Sandbox::get();
+    let err = Client::connect(&tls_uri(
+        "localhost",
+        sb.tls_port(),
+        sb.pki_wrongca(),
+        "no_verify=1",
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(
+        err.to_string().contains("refused the client certificate"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn tls_without_client_certificate_is_refused_by_the_server() {
+    let sb = Sandbox::get();
+    let pki = pki_copy("no-client-cert", &["cacert.pem"]);
+    let err = Client::connect(&tls_uri("localhost", sb.tls_port(), &pki, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+}
+
+#[tokio::test]
+async fn tls_crl_revoking_the_server_certificate_is_refused() {
+    let sb = Sandbox::get();
+    let files = ["cacert.pem", "clientcert.pem", "clientkey.pem"];
+    let revoked = pki_copy("crl-revoked", &files);
+    write_crl(&revoked, true);
+    let err = Client::connect(&tls_uri("localhost", sb.tls_port(), &revoked, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(err.to_string().contains("Revoked"), "{err}");
+
+    let clean = pki_copy("crl-clean", &files);
+    write_crl(&clean, false);
+    let client = Client::connect(&tls_uri("localhost", sb.tls_port(), &clean, ""))
+        .await
+        .unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn tls_priority_can_hold_the_client_to_tls12() {
+    let sb = Sandbox::get();
+    let uri = tls_uri(
+        "localhost",
+        sb.tls_port(),
+        sb.pki(),
+        "tls_priority=NORMAL:-VERS-TLS1.3",
+    );
+    let client = Client::connect(&uri).await.unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn tls_missing_ca_file_is_a_config_error() {
+    let sb = Sandbox::get();
+    let pki = pki_copy("no-ca", &["clientcert.pem", "clientkey.pem"]);
+    let err = Client::connect(&tls_uri("localhost", sb.tls_port(), &pki, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+    assert!(err.to_string().contains("cacert.pem does not exist"), "{err}");
+}
