@@ -1,6 +1,8 @@
 //! What the generator knows about each procedure, available at run time.
 
-use super::xdr::{Decode, Encode};
+use bytes::BytesMut;
+
+use super::xdr::{Decode, DecodeError, Encode};
 
 /// How a procedure is used on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,8 +17,9 @@ pub enum ProcedureKind {
     WriteStream,
 }
 
-/// Static facts about one procedure, from the protocol definition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Static facts about one procedure, from the protocol definition, with type-erased helpers
+/// for tools that handle every procedure alike (conformance tests, capture checkers, fuzzers).
+#[derive(Debug, Clone, Copy)]
 pub struct ProcedureInfo {
     /// Program number (e.g. 0x20008086 for REMOTE).
     pub program: u32,
@@ -38,6 +41,20 @@ pub struct ProcedureInfo {
     pub generate: Option<&'static str>,
     /// The `@sparseflag` annotation: the flag that makes a stream sparse.
     pub sparse_flag: Option<&'static str>,
+    /// Appends the encoding of the default (zero/empty) arguments: a well-formed payload.
+    pub encode_default_args: fn(&mut BytesMut),
+    /// Checks that a payload decodes exactly as the arguments (or the message).
+    pub check_args: fn(&[u8]) -> Result<(), DecodeError>,
+    /// Checks that a payload decodes exactly as the reply.
+    pub check_ret: fn(&[u8]) -> Result<(), DecodeError>,
+}
+
+impl ProcedureInfo {
+    /// True for procedures the client calls and the server answers once (not events, not
+    /// streams).
+    pub fn is_plain_call(&self) -> bool {
+        self.kind == ProcedureKind::Call
+    }
 }
 
 /// A procedure as a type: ties its number to the Rust types of its arguments and reply.

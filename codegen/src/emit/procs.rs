@@ -63,7 +63,7 @@ fn marker_doc(proc: &Procedure) -> Vec<String> {
     doc
 }
 
-fn info(out: &mut Out, m: &Module, proc: &Procedure) {
+fn info(out: &mut Out, m: &Module, proc: &Procedure, args_ty: &str, ret_ty: &str) {
     let (program, version) = m.program_consts.clone().unwrap_or_default();
     let args = proc.args.as_ref().map(|t| t.rust_name.as_str());
     let ret = proc.ret.as_ref().map(|t| t.rust_name.as_str());
@@ -88,6 +88,11 @@ fn info(out: &mut Out, m: &Module, proc: &Procedure) {
         "sparse_flag: {},",
         opt_str(proc.sparse_flag.as_deref())
     ));
+    out.line(format!(
+        "encode_default_args: crate::proto::xdr::encode_default::<{args_ty}>,"
+    ));
+    out.line(format!("check_args: crate::proto::xdr::check_decode::<{args_ty}>,"));
+    out.line(format!("check_ret: crate::proto::xdr::check_decode::<{ret_ty}>,"));
     out.line("};");
 }
 
@@ -99,11 +104,11 @@ fn marker(out: &mut Out, m: &Module, proc: &Procedure) {
     out.doc(&marker_doc(proc));
     out.line("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]");
     out.line(format!("pub struct {};", proc.marker));
-    info(out, m, proc);
     let (args, ret) = match proc.kind {
         ProcKind::Message => (payload(&proc.args, p), "()".to_owned()),
         _ => (payload(&proc.args, p), payload(&proc.ret, p)),
     };
+    info(out, m, proc, &args, &ret);
     out.line(format!(
         "impl crate::proto::Procedure for {} {{",
         proc.marker

@@ -1502,6 +1502,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectOpenArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectOpenArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectOpen {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_OPEN;
@@ -1531,6 +1534,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectClose {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_CLOSE;
@@ -1560,6 +1566,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLibVersionRet>,
     };
     impl crate::proto::Procedure for ConnectGetLibVersion {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LIB_VERSION;
@@ -1589,6 +1598,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListServersArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListServersArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListServersRet>,
     };
     impl crate::proto::Procedure for ConnectListServers {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_SERVERS;
@@ -1618,6 +1630,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectLookupServerArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectLookupServerArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectLookupServerRet>,
     };
     impl crate::proto::Procedure for ConnectLookupServer {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LOOKUP_SERVER;
@@ -1648,6 +1663,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ServerGetThreadpoolParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ServerGetThreadpoolParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ServerGetThreadpoolParametersRet>,
         };
     impl crate::proto::Procedure for ServerGetThreadpoolParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_GET_THREADPOOL_PARAMETERS;
@@ -1678,6 +1698,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ServerSetThreadpoolParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ServerSetThreadpoolParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ServerSetThreadpoolParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_SET_THREADPOOL_PARAMETERS;
@@ -1707,6 +1732,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ServerListClientsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ServerListClientsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ServerListClientsRet>,
     };
     impl crate::proto::Procedure for ServerListClients {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_LIST_CLIENTS;
@@ -1736,6 +1764,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ServerLookupClientArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ServerLookupClientArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ServerLookupClientRet>,
     };
     impl crate::proto::Procedure for ServerLookupClient {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_LOOKUP_CLIENT;
@@ -1765,6 +1796,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ClientGetInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ClientGetInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ClientGetInfoRet>,
     };
     impl crate::proto::Procedure for ClientGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &CLIENT_GET_INFO;
@@ -1794,6 +1828,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ClientCloseArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ClientCloseArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ClientClose {
         const INFO: &'static crate::proto::ProcedureInfo = &CLIENT_CLOSE;
@@ -1823,6 +1860,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ServerGetClientLimitsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ServerGetClientLimitsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ServerGetClientLimitsRet>,
     };
     impl crate::proto::Procedure for ServerGetClientLimits {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_GET_CLIENT_LIMITS;
@@ -1852,6 +1892,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ServerSetClientLimitsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ServerSetClientLimitsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ServerSetClientLimits {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_SET_CLIENT_LIMITS;
@@ -1882,6 +1925,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectGetLoggingOutputsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectGetLoggingOutputsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLoggingOutputsRet>,
         };
     impl crate::proto::Procedure for ConnectGetLoggingOutputs {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LOGGING_OUTPUTS;
@@ -1912,6 +1960,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectGetLoggingFiltersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectGetLoggingFiltersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLoggingFiltersRet>,
         };
     impl crate::proto::Procedure for ConnectGetLoggingFilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LOGGING_FILTERS;
@@ -1942,6 +1995,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectSetLoggingOutputsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectSetLoggingOutputsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSetLoggingOutputs {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_LOGGING_OUTPUTS;
@@ -1972,6 +2030,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectSetLoggingFiltersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectSetLoggingFiltersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSetLoggingFilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_LOGGING_FILTERS;
@@ -2001,6 +2064,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ServerUpdateTlsFilesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ServerUpdateTlsFilesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ServerUpdateTlsFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_UPDATE_TLS_FILES;
@@ -2031,6 +2097,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectSetDaemonTimeoutArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectSetDaemonTimeoutArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSetDaemonTimeout {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_DAEMON_TIMEOUT;

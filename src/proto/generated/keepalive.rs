@@ -111,6 +111,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for Ping {
         const INFO: &'static crate::proto::ProcedureInfo = &PING;
@@ -141,6 +144,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for Pong {
         const INFO: &'static crate::proto::ProcedureInfo = &PONG;

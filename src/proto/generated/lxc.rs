@@ -127,6 +127,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenNamespaceArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainOpenNamespaceArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenNamespace {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_NAMESPACE;

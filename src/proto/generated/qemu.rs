@@ -603,6 +603,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMonitorCommandArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMonitorCommandArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMonitorCommandRet>,
     };
     impl crate::proto::Procedure for DomainMonitorCommand {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MONITOR_COMMAND;
@@ -633,6 +636,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAttachArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainAttachArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainAttachRet>,
     };
     impl crate::proto::Procedure for DomainAttach {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ATTACH;
@@ -663,6 +669,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAgentCommandArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainAgentCommandArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainAgentCommandRet>,
     };
     impl crate::proto::Procedure for DomainAgentCommand {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AGENT_COMMAND;
@@ -694,6 +703,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainMonitorEventRegisterArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectDomainMonitorEventRegisterArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainMonitorEventRegisterRet>,
         };
     impl crate::proto::Procedure for ConnectDomainMonitorEventRegister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_MONITOR_EVENT_REGISTER;
@@ -725,6 +741,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainMonitorEventDeregisterArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectDomainMonitorEventDeregisterArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainMonitorEventDeregister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER;
@@ -754,6 +777,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMonitorEventMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMonitorEventMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainMonitorEvent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MONITOR_EVENT;
@@ -785,6 +811,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMonitorCommandWithFilesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMonitorCommandWithFilesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMonitorCommandWithFilesRet>,
         };
     impl crate::proto::Procedure for DomainMonitorCommandWithFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MONITOR_COMMAND_WITH_FILES;

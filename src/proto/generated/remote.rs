@@ -30671,6 +30671,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectOpenArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectOpenArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectOpen {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_OPEN;
@@ -30701,6 +30704,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectClose {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_CLOSE;
@@ -30731,6 +30737,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetTypeRet>,
     };
     impl crate::proto::Procedure for ConnectGetType {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_TYPE;
@@ -30761,6 +30770,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetVersionRet>,
     };
     impl crate::proto::Procedure for ConnectGetVersion {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_VERSION;
@@ -30791,6 +30803,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectGetMaxVcpusArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectGetMaxVcpusArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetMaxVcpusRet>,
     };
     impl crate::proto::Procedure for ConnectGetMaxVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_MAX_VCPUS;
@@ -30821,6 +30836,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetInfoRet>,
     };
     impl crate::proto::Procedure for NodeGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_INFO;
@@ -30850,6 +30868,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetCapabilitiesRet>,
     };
     impl crate::proto::Procedure for ConnectGetCapabilities {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_CAPABILITIES;
@@ -30879,6 +30900,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAttachDeviceArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainAttachDeviceArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAttachDevice {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ATTACH_DEVICE;
@@ -30908,6 +30932,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainCreateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE;
@@ -30937,6 +30964,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainCreateXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainCreateXmlRet>,
     };
     impl crate::proto::Procedure for DomainCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_XML;
@@ -30967,6 +30997,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainDefineXmlRet>,
     };
     impl crate::proto::Procedure for DomainDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEFINE_XML;
@@ -30997,6 +31030,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDestroyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainDestroyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DESTROY;
@@ -31026,6 +31062,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDetachDeviceArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainDetachDeviceArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDetachDevice {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DETACH_DEVICE;
@@ -31055,6 +31094,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetXmlDescRet>,
     };
     impl crate::proto::Procedure for DomainGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_XML_DESC;
@@ -31085,6 +31127,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetAutostartArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetAutostartArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetAutostartRet>,
     };
     impl crate::proto::Procedure for DomainGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_AUTOSTART;
@@ -31114,6 +31159,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_INFO;
@@ -31144,6 +31192,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMaxMemoryArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetMaxMemoryArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMaxMemoryRet>,
     };
     impl crate::proto::Procedure for DomainGetMaxMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MAX_MEMORY;
@@ -31174,6 +31225,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMaxVcpusArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetMaxVcpusArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMaxVcpusRet>,
     };
     impl crate::proto::Procedure for DomainGetMaxVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MAX_VCPUS;
@@ -31204,6 +31258,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetOsTypeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetOsTypeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetOsTypeRet>,
     };
     impl crate::proto::Procedure for DomainGetOsType {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_OS_TYPE;
@@ -31234,6 +31291,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetVcpusArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetVcpusArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetVcpusRet>,
     };
     impl crate::proto::Procedure for DomainGetVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_VCPUS;
@@ -31265,6 +31325,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListDefinedDomainsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedDomainsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedDomainsRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_DOMAINS;
@@ -31295,6 +31360,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainLookupByIdArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainLookupByIdArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainLookupByIdRet>,
     };
     impl crate::proto::Procedure for DomainLookupById {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LOOKUP_BY_ID;
@@ -31325,6 +31393,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainLookupByNameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainLookupByNameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainLookupByNameRet>,
     };
     impl crate::proto::Procedure for DomainLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LOOKUP_BY_NAME;
@@ -31355,6 +31426,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainLookupByUuidArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainLookupByUuidArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainLookupByUuidRet>,
     };
     impl crate::proto::Procedure for DomainLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LOOKUP_BY_UUID;
@@ -31386,6 +31460,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedDomainsRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_DOMAINS;
@@ -31415,6 +31492,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinVcpuArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainPinVcpuArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinVcpu {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_VCPU;
@@ -31444,6 +31524,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRebootArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainRebootArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainReboot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_REBOOT;
@@ -31473,6 +31556,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainResumeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainResumeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainResume {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESUME;
@@ -31503,6 +31589,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetAutostartArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetAutostartArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_AUTOSTART;
@@ -31533,6 +31622,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMaxMemoryArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetMaxMemoryArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMaxMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MAX_MEMORY;
@@ -31562,6 +31654,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMemoryArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY;
@@ -31591,6 +31686,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetVcpusArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetVcpusArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_VCPUS;
@@ -31620,6 +31718,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainShutdownArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainShutdownArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainShutdown {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SHUTDOWN;
@@ -31649,6 +31750,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSuspendArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSuspendArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSuspend {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SUSPEND;
@@ -31679,6 +31783,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_UNDEFINE;
@@ -31710,6 +31817,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListDefinedNetworksArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedNetworksArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedNetworksRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_NETWORKS;
@@ -31740,6 +31852,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListDomainsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListDomainsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListDomainsRet>,
     };
     impl crate::proto::Procedure for ConnectListDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DOMAINS;
@@ -31770,6 +31885,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListNetworksArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListNetworksArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListNetworksRet>,
     };
     impl crate::proto::Procedure for ConnectListNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_NETWORKS;
@@ -31799,6 +31917,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkCreateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkCreateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_CREATE;
@@ -31828,6 +31949,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkCreateXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkCreateXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkCreateXmlRet>,
     };
     impl crate::proto::Procedure for NetworkCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_CREATE_XML;
@@ -31858,6 +31982,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkDefineXmlRet>,
     };
     impl crate::proto::Procedure for NetworkDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_DEFINE_XML;
@@ -31888,6 +32015,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkDestroyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkDestroyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_DESTROY;
@@ -31918,6 +32048,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetXmlDescRet>,
     };
     impl crate::proto::Procedure for NetworkGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_XML_DESC;
@@ -31948,6 +32081,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetAutostartArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkGetAutostartArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetAutostartRet>,
     };
     impl crate::proto::Procedure for NetworkGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_AUTOSTART;
@@ -31978,6 +32114,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetBridgeNameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkGetBridgeNameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetBridgeNameRet>,
     };
     impl crate::proto::Procedure for NetworkGetBridgeName {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_BRIDGE_NAME;
@@ -32008,6 +32147,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkLookupByNameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkLookupByNameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkLookupByNameRet>,
     };
     impl crate::proto::Procedure for NetworkLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_LOOKUP_BY_NAME;
@@ -32038,6 +32180,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkLookupByUuidArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkLookupByUuidArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkLookupByUuidRet>,
     };
     impl crate::proto::Procedure for NetworkLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_LOOKUP_BY_UUID;
@@ -32068,6 +32213,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkSetAutostartArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkSetAutostartArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_SET_AUTOSTART;
@@ -32098,6 +32246,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_UNDEFINE;
@@ -32129,6 +32280,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedNetworksRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_NETWORKS;
@@ -32159,6 +32313,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDomainsRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DOMAINS;
@@ -32189,6 +32346,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfNetworksRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_NETWORKS;
@@ -32218,6 +32378,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCoreDumpArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainCoreDumpArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainCoreDump {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CORE_DUMP;
@@ -32247,6 +32410,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRestoreArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainRestoreArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainRestore {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESTORE;
@@ -32276,6 +32442,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSaveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSaveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSave {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE;
@@ -32306,6 +32475,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetSchedulerTypeArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetSchedulerTypeArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSchedulerTypeRet>,
         };
     impl crate::proto::Procedure for DomainGetSchedulerType {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SCHEDULER_TYPE;
@@ -32336,6 +32510,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("client"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetSchedulerParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetSchedulerParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSchedulerParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetSchedulerParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SCHEDULER_PARAMETERS;
@@ -32366,6 +32545,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetSchedulerParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetSchedulerParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetSchedulerParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_SCHEDULER_PARAMETERS;
@@ -32396,6 +32580,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetHostnameRet>,
     };
     impl crate::proto::Procedure for ConnectGetHostname {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_HOSTNAME;
@@ -32426,6 +32613,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("client"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectSupportsFeatureArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectSupportsFeatureArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectSupportsFeatureRet>,
     };
     impl crate::proto::Procedure for ConnectSupportsFeature {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SUPPORTS_FEATURE;
@@ -32455,6 +32645,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePrepareArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepareArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepareRet>,
     };
     impl crate::proto::Procedure for DomainMigratePrepare {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE;
@@ -32484,6 +32677,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePerformArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePerformArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainMigratePerform {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PERFORM;
@@ -32513,6 +32709,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateFinishArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinishArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinishRet>,
     };
     impl crate::proto::Procedure for DomainMigrateFinish {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH;
@@ -32542,6 +32741,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainBlockStatsRet>,
     };
     impl crate::proto::Procedure for DomainBlockStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_STATS;
@@ -32572,6 +32774,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainInterfaceStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainInterfaceStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainInterfaceStatsRet>,
     };
     impl crate::proto::Procedure for DomainInterfaceStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_INTERFACE_STATS;
@@ -32602,6 +32807,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::AuthListRet>,
     };
     impl crate::proto::Procedure for AuthList {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_LIST;
@@ -32632,6 +32840,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::AuthSaslInitRet>,
     };
     impl crate::proto::Procedure for AuthSaslInit {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_SASL_INIT;
@@ -32662,6 +32873,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::AuthSaslStartArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::AuthSaslStartArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::AuthSaslStartRet>,
     };
     impl crate::proto::Procedure for AuthSaslStart {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_SASL_START;
@@ -32692,6 +32906,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::AuthSaslStepArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::AuthSaslStepArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::AuthSaslStepRet>,
     };
     impl crate::proto::Procedure for AuthSaslStep {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_SASL_STEP;
@@ -32722,6 +32939,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::AuthPolkitRet>,
     };
     impl crate::proto::Procedure for AuthPolkit {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_POLKIT;
@@ -32753,6 +32973,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_STORAGE_POOLS;
@@ -32784,6 +33007,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListStoragePoolsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListStoragePoolsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectListStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_STORAGE_POOLS;
@@ -32815,6 +33043,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_STORAGE_POOLS;
@@ -32846,6 +33077,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListDefinedStoragePoolsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedStoragePoolsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_STORAGE_POOLS;
@@ -32876,6 +33112,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectFindStoragePoolSourcesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectFindStoragePoolSourcesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectFindStoragePoolSourcesRet>,
         };
     impl crate::proto::Procedure for ConnectFindStoragePoolSources {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_FIND_STORAGE_POOL_SOURCES;
@@ -32905,6 +33146,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolCreateXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolCreateXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolCreateXmlRet>,
     };
     impl crate::proto::Procedure for StoragePoolCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_CREATE_XML;
@@ -32935,6 +33179,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolDefineXmlRet>,
     };
     impl crate::proto::Procedure for StoragePoolDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_DEFINE_XML;
@@ -32964,6 +33211,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolCreateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolCreateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_CREATE;
@@ -32993,6 +33243,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolBuildArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolBuildArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolBuild {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_BUILD;
@@ -33023,6 +33276,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolDestroyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolDestroyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_DESTROY;
@@ -33052,6 +33308,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolDeleteArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolDeleteArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_DELETE;
@@ -33082,6 +33341,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_UNDEFINE;
@@ -33111,6 +33373,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolRefreshArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolRefreshArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolRefresh {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_REFRESH;
@@ -33142,6 +33407,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolLookupByNameArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByNameArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByNameRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_NAME;
@@ -33173,6 +33443,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolLookupByUuidArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByUuidArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByUuidRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_UUID;
@@ -33204,6 +33479,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolLookupByVolumeArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByVolumeArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByVolumeRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByVolume {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_VOLUME;
@@ -33234,6 +33514,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolGetInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolGetInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolGetInfoRet>,
     };
     impl crate::proto::Procedure for StoragePoolGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_GET_INFO;
@@ -33265,6 +33548,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolGetXmlDescRet>,
         };
     impl crate::proto::Procedure for StoragePoolGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_GET_XML_DESC;
@@ -33296,6 +33584,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolGetAutostartArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolGetAutostartArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolGetAutostartRet>,
         };
     impl crate::proto::Procedure for StoragePoolGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_GET_AUTOSTART;
@@ -33327,6 +33620,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolSetAutostartArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolSetAutostartArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for StoragePoolSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_SET_AUTOSTART;
@@ -33358,6 +33656,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolNumOfVolumesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolNumOfVolumesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolNumOfVolumesRet>,
         };
     impl crate::proto::Procedure for StoragePoolNumOfVolumes {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_NUM_OF_VOLUMES;
@@ -33389,6 +33692,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolListVolumesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolListVolumesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolListVolumesRet>,
         };
     impl crate::proto::Procedure for StoragePoolListVolumes {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LIST_VOLUMES;
@@ -33418,6 +33726,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolCreateXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlRet>,
     };
     impl crate::proto::Procedure for StorageVolCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_CREATE_XML;
@@ -33447,6 +33758,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolDeleteArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolDeleteArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_DELETE;
@@ -33478,6 +33792,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StorageVolLookupByNameArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StorageVolLookupByNameArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StorageVolLookupByNameRet>,
         };
     impl crate::proto::Procedure for StorageVolLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_LOOKUP_BY_NAME;
@@ -33509,6 +33828,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StorageVolLookupByKeyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StorageVolLookupByKeyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StorageVolLookupByKeyRet>,
         };
     impl crate::proto::Procedure for StorageVolLookupByKey {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_LOOKUP_BY_KEY;
@@ -33540,6 +33864,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StorageVolLookupByPathArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StorageVolLookupByPathArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StorageVolLookupByPathRet>,
         };
     impl crate::proto::Procedure for StorageVolLookupByPath {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_LOOKUP_BY_PATH;
@@ -33570,6 +33899,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolGetInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolGetInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetInfoRet>,
     };
     impl crate::proto::Procedure for StorageVolGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_INFO;
@@ -33600,6 +33932,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetXmlDescRet>,
     };
     impl crate::proto::Procedure for StorageVolGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_XML_DESC;
@@ -33630,6 +33965,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolGetPathArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolGetPathArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetPathRet>,
     };
     impl crate::proto::Procedure for StorageVolGetPath {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_PATH;
@@ -33661,6 +33999,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeGetCellsFreeMemoryArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeGetCellsFreeMemoryArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NodeGetCellsFreeMemoryRet>,
         };
     impl crate::proto::Procedure for NodeGetCellsFreeMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_CELLS_FREE_MEMORY;
@@ -33691,6 +34034,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetFreeMemoryRet>,
     };
     impl crate::proto::Procedure for NodeGetFreeMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_FREE_MEMORY;
@@ -33720,6 +34066,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockPeekArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockPeekArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainBlockPeekRet>,
     };
     impl crate::proto::Procedure for DomainBlockPeek {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_PEEK;
@@ -33749,6 +34098,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMemoryPeekArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMemoryPeekArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMemoryPeekRet>,
     };
     impl crate::proto::Procedure for DomainMemoryPeek {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MEMORY_PEEK;
@@ -33780,6 +34132,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainEventRegisterRet>,
         };
     impl crate::proto::Procedure for ConnectDomainEventRegister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_REGISTER;
@@ -33811,6 +34166,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainEventDeregisterRet>,
         };
     impl crate::proto::Procedure for ConnectDomainEventDeregister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_DEREGISTER;
@@ -33840,6 +34198,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventLifecycleMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventLifecycleMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_LIFECYCLE;
@@ -33869,6 +34230,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePrepare2Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepare2Args>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepare2Ret>,
     };
     impl crate::proto::Procedure for DomainMigratePrepare2 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE2;
@@ -33898,6 +34262,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateFinish2Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinish2Args>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinish2Ret>,
     };
     impl crate::proto::Procedure for DomainMigrateFinish2 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH2;
@@ -33928,6 +34295,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetUriRet>,
     };
     impl crate::proto::Procedure for ConnectGetUri {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_URI;
@@ -33958,6 +34328,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeNumOfDevicesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeNumOfDevicesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeNumOfDevicesRet>,
     };
     impl crate::proto::Procedure for NodeNumOfDevices {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_NUM_OF_DEVICES;
@@ -33988,6 +34361,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeListDevicesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeListDevicesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeListDevicesRet>,
     };
     impl crate::proto::Procedure for NodeListDevices {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_LIST_DEVICES;
@@ -34019,6 +34395,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeDeviceLookupByNameArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceLookupByNameArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceLookupByNameRet>,
         };
     impl crate::proto::Procedure for NodeDeviceLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_LOOKUP_BY_NAME;
@@ -34048,6 +34429,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceGetXmlDescRet>,
     };
     impl crate::proto::Procedure for NodeDeviceGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_GET_XML_DESC;
@@ -34078,6 +34462,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("client"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceGetParentArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceGetParentArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceGetParentRet>,
     };
     impl crate::proto::Procedure for NodeDeviceGetParent {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_GET_PARENT;
@@ -34108,6 +34495,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceNumOfCapsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceNumOfCapsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceNumOfCapsRet>,
     };
     impl crate::proto::Procedure for NodeDeviceNumOfCaps {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_NUM_OF_CAPS;
@@ -34138,6 +34528,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceListCapsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceListCapsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceListCapsRet>,
     };
     impl crate::proto::Procedure for NodeDeviceListCaps {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_LIST_CAPS;
@@ -34167,6 +34560,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDettachArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDettachArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceDettach {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DETTACH;
@@ -34196,6 +34592,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceReAttachArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceReAttachArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceReAttach {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_RE_ATTACH;
@@ -34225,6 +34624,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceResetArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceResetArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceReset {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_RESET;
@@ -34256,6 +34658,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetSecurityLabelArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelRet>,
         };
     impl crate::proto::Procedure for DomainGetSecurityLabel {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SECURITY_LABEL;
@@ -34286,6 +34693,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetSecurityModelRet>,
     };
     impl crate::proto::Procedure for NodeGetSecurityModel {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_SECURITY_MODEL;
@@ -34315,6 +34725,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceCreateXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceCreateXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceCreateXmlRet>,
     };
     impl crate::proto::Procedure for NodeDeviceCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_CREATE_XML;
@@ -34345,6 +34758,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDestroyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDestroyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DESTROY;
@@ -34375,6 +34791,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StorageVolCreateXmlFromArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlFromArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlFromRet>,
         };
     impl crate::proto::Procedure for StorageVolCreateXmlFrom {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_CREATE_XML_FROM;
@@ -34406,6 +34827,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_INTERFACES;
@@ -34436,6 +34860,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListInterfacesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListInterfacesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListInterfacesRet>,
     };
     impl crate::proto::Procedure for ConnectListInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_INTERFACES;
@@ -34466,6 +34893,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceLookupByNameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceLookupByNameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::InterfaceLookupByNameRet>,
     };
     impl crate::proto::Procedure for InterfaceLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_LOOKUP_BY_NAME;
@@ -34497,6 +34927,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::InterfaceLookupByMacStringArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::InterfaceLookupByMacStringArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::InterfaceLookupByMacStringRet>,
         };
     impl crate::proto::Procedure for InterfaceLookupByMacString {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_LOOKUP_BY_MAC_STRING;
@@ -34526,6 +34961,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::InterfaceGetXmlDescRet>,
     };
     impl crate::proto::Procedure for InterfaceGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_GET_XML_DESC;
@@ -34556,6 +34994,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::InterfaceDefineXmlRet>,
     };
     impl crate::proto::Procedure for InterfaceDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_DEFINE_XML;
@@ -34586,6 +35027,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_UNDEFINE;
@@ -34615,6 +35059,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceCreateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceCreateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CREATE;
@@ -34645,6 +35092,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceDestroyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceDestroyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_DESTROY;
@@ -34675,6 +35125,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainXmlFromNativeArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainXmlFromNativeArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainXmlFromNativeRet>,
         };
     impl crate::proto::Procedure for ConnectDomainXmlFromNative {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_XML_FROM_NATIVE;
@@ -34705,6 +35160,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainXmlToNativeArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainXmlToNativeArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainXmlToNativeRet>,
         };
     impl crate::proto::Procedure for ConnectDomainXmlToNative {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_XML_TO_NATIVE;
@@ -34736,6 +35196,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_INTERFACES;
@@ -34767,6 +35230,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListDefinedInterfacesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedInterfacesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_INTERFACES;
@@ -34797,6 +35265,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfSecretsRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfSecrets {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_SECRETS;
@@ -34827,6 +35298,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListSecretsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListSecretsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListSecretsRet>,
     };
     impl crate::proto::Procedure for ConnectListSecrets {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_SECRETS;
@@ -34857,6 +35331,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretLookupByUuidArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretLookupByUuidArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::SecretLookupByUuidRet>,
     };
     impl crate::proto::Procedure for SecretLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_LOOKUP_BY_UUID;
@@ -34887,6 +35364,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::SecretDefineXmlRet>,
     };
     impl crate::proto::Procedure for SecretDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_DEFINE_XML;
@@ -34917,6 +35397,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::SecretGetXmlDescRet>,
     };
     impl crate::proto::Procedure for SecretGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_GET_XML_DESC;
@@ -34947,6 +35430,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretSetValueArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretSetValueArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for SecretSetValue {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_SET_VALUE;
@@ -34977,6 +35463,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretGetValueArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretGetValueArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::SecretGetValueRet>,
     };
     impl crate::proto::Procedure for SecretGetValue {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_GET_VALUE;
@@ -35007,6 +35496,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for SecretUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_UNDEFINE;
@@ -35037,6 +35529,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretLookupByUsageArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretLookupByUsageArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::SecretLookupByUsageRet>,
     };
     impl crate::proto::Procedure for SecretLookupByUsage {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_LOOKUP_BY_USAGE;
@@ -35068,6 +35563,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigratePrepareTunnelArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnelArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigratePrepareTunnel {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE_TUNNEL;
@@ -35098,6 +35598,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectIsSecureRet>,
     };
     impl crate::proto::Procedure for ConnectIsSecure {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_IS_SECURE;
@@ -35128,6 +35631,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainIsActiveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainIsActiveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainIsActiveRet>,
     };
     impl crate::proto::Procedure for DomainIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_IS_ACTIVE;
@@ -35158,6 +35664,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainIsPersistentArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainIsPersistentArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainIsPersistentRet>,
     };
     impl crate::proto::Procedure for DomainIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_IS_PERSISTENT;
@@ -35188,6 +35697,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkIsActiveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkIsActiveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkIsActiveRet>,
     };
     impl crate::proto::Procedure for NetworkIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_IS_ACTIVE;
@@ -35218,6 +35730,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkIsPersistentArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkIsPersistentArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkIsPersistentRet>,
     };
     impl crate::proto::Procedure for NetworkIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_IS_PERSISTENT;
@@ -35248,6 +35763,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolIsActiveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StoragePoolIsActiveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolIsActiveRet>,
     };
     impl crate::proto::Procedure for StoragePoolIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_IS_ACTIVE;
@@ -35279,6 +35797,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolIsPersistentArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolIsPersistentArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolIsPersistentRet>,
         };
     impl crate::proto::Procedure for StoragePoolIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_IS_PERSISTENT;
@@ -35309,6 +35832,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceIsActiveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceIsActiveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::InterfaceIsActiveRet>,
     };
     impl crate::proto::Procedure for InterfaceIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_IS_ACTIVE;
@@ -35339,6 +35865,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLibVersionRet>,
     };
     impl crate::proto::Procedure for ConnectGetLibVersion {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LIB_VERSION;
@@ -35369,6 +35898,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectCompareCpuArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectCompareCpuArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectCompareCpuRet>,
     };
     impl crate::proto::Procedure for ConnectCompareCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_COMPARE_CPU;
@@ -35398,6 +35930,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMemoryStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMemoryStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMemoryStatsRet>,
     };
     impl crate::proto::Procedure for DomainMemoryStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MEMORY_STATS;
@@ -35428,6 +35963,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainAttachDeviceFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainAttachDeviceFlagsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainAttachDeviceFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ATTACH_DEVICE_FLAGS;
@@ -35458,6 +35998,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainDetachDeviceFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainDetachDeviceFlagsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainDetachDeviceFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DETACH_DEVICE_FLAGS;
@@ -35487,6 +36032,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectBaselineCpuArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectBaselineCpuArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectBaselineCpuRet>,
     };
     impl crate::proto::Procedure for ConnectBaselineCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_BASELINE_CPU;
@@ -35516,6 +36064,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetJobInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetJobInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetJobInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetJobInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_JOB_INFO;
@@ -35545,6 +36096,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAbortJobArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainAbortJobArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAbortJob {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ABORT_JOB;
@@ -35574,6 +36128,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolWipeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolWipeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolWipe {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_WIPE;
@@ -35604,6 +36161,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateSetMaxDowntimeArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateSetMaxDowntimeArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateSetMaxDowntime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_SET_MAX_DOWNTIME;
@@ -35635,6 +36197,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainEventRegisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainEventRegisterAnyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_REGISTER_ANY;
@@ -35666,6 +36233,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainEventDeregisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainEventDeregisterAnyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_DEREGISTER_ANY;
@@ -35695,6 +36267,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventRebootMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventRebootMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventReboot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_REBOOT;
@@ -35724,6 +36299,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventRtcChangeMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventRtcChangeMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventRtcChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_RTC_CHANGE;
@@ -35753,6 +36331,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventWatchdogMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventWatchdogMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventWatchdog {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_WATCHDOG;
@@ -35782,6 +36363,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventIoErrorMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventIoErrorMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventIoError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_IO_ERROR;
@@ -35811,6 +36395,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventGraphicsMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventGraphicsMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventGraphics {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_GRAPHICS;
@@ -35841,6 +36428,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainUpdateDeviceFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainUpdateDeviceFlagsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainUpdateDeviceFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_UPDATE_DEVICE_FLAGS;
@@ -35871,6 +36463,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterLookupByNameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NwfilterLookupByNameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NwfilterLookupByNameRet>,
     };
     impl crate::proto::Procedure for NwfilterLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_LOOKUP_BY_NAME;
@@ -35901,6 +36496,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterLookupByUuidArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NwfilterLookupByUuidArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NwfilterLookupByUuidRet>,
     };
     impl crate::proto::Procedure for NwfilterLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_LOOKUP_BY_UUID;
@@ -35931,6 +36529,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterGetXmlDescArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NwfilterGetXmlDescArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NwfilterGetXmlDescRet>,
     };
     impl crate::proto::Procedure for NwfilterGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_GET_XML_DESC;
@@ -35961,6 +36562,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<()>,
+        check_args: crate::proto::xdr::check_decode::<()>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfNwfiltersRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfNwfilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_NWFILTERS;
@@ -35991,6 +36595,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListNwfiltersArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListNwfiltersArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListNwfiltersRet>,
     };
     impl crate::proto::Procedure for ConnectListNwfilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_NWFILTERS;
@@ -36021,6 +36628,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlRet>,
     };
     impl crate::proto::Procedure for NwfilterDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_DEFINE_XML;
@@ -36051,6 +36661,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NwfilterUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NwfilterUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_UNDEFINE;
@@ -36080,6 +36693,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainManagedSaveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainManagedSave {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE;
@@ -36110,6 +36726,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainHasManagedSaveImageArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainHasManagedSaveImageArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainHasManagedSaveImageRet>,
         };
     impl crate::proto::Procedure for DomainHasManagedSaveImage {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_HAS_MANAGED_SAVE_IMAGE;
@@ -36140,6 +36761,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainManagedSaveRemoveArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveRemoveArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainManagedSaveRemove {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE_REMOVE;
@@ -36170,6 +36796,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotCreateXmlArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotCreateXmlArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotCreateXmlRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_CREATE_XML;
@@ -36201,6 +36832,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_GET_XML_DESC;
@@ -36231,6 +36867,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSnapshotNumArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotNumArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotNumRet>,
     };
     impl crate::proto::Procedure for DomainSnapshotNum {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_NUM;
@@ -36262,6 +36901,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotListNamesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotListNamesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotListNamesRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotListNames {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LIST_NAMES;
@@ -36293,6 +36937,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotLookupByNameArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotLookupByNameArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotLookupByNameRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LOOKUP_BY_NAME;
@@ -36323,6 +36972,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainHasCurrentSnapshotArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainHasCurrentSnapshotArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainHasCurrentSnapshotRet>,
         };
     impl crate::proto::Procedure for DomainHasCurrentSnapshot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_HAS_CURRENT_SNAPSHOT;
@@ -36352,6 +37006,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSnapshotCurrentArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotCurrentArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotCurrentRet>,
     };
     impl crate::proto::Procedure for DomainSnapshotCurrent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_CURRENT;
@@ -36382,6 +37039,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainRevertToSnapshotArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainRevertToSnapshotArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainRevertToSnapshot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_REVERT_TO_SNAPSHOT;
@@ -36411,6 +37073,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSnapshotDeleteArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotDeleteArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSnapshotDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_DELETE;
@@ -36440,6 +37105,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetBlockInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetBlockInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlockInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetBlockInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLOCK_INFO;
@@ -36470,6 +37138,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventIoErrorReasonMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventIoErrorReasonMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventIoErrorReason {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_IO_ERROR_REASON;
@@ -36499,6 +37172,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateWithFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainCreateWithFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainCreateWithFlagsRet>,
     };
     impl crate::proto::Procedure for DomainCreateWithFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_WITH_FLAGS;
@@ -36529,6 +37205,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetMemoryParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY_PARAMETERS;
@@ -36559,6 +37240,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetMemoryParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetMemoryParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetMemoryParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MEMORY_PARAMETERS;
@@ -36588,6 +37274,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetVcpusFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetVcpusFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetVcpusFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_VCPUS_FLAGS;
@@ -36617,6 +37306,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetVcpusFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetVcpusFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetVcpusFlagsRet>,
     };
     impl crate::proto::Procedure for DomainGetVcpusFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_VCPUS_FLAGS;
@@ -36647,6 +37339,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenConsoleArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainOpenConsoleArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenConsole {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_CONSOLE;
@@ -36677,6 +37372,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainIsUpdatedArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainIsUpdatedArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainIsUpdatedRet>,
     };
     impl crate::proto::Procedure for DomainIsUpdated {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_IS_UPDATED;
@@ -36707,6 +37405,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectGetSysinfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectGetSysinfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetSysinfoRet>,
     };
     impl crate::proto::Procedure for ConnectGetSysinfo {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_SYSINFO;
@@ -36736,6 +37437,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMemoryFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMemoryFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY_FLAGS;
@@ -36766,6 +37470,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetBlkioParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetBlkioParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetBlkioParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_BLKIO_PARAMETERS;
@@ -36796,6 +37505,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetBlkioParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetBlkioParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlkioParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetBlkioParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLKIO_PARAMETERS;
@@ -36826,6 +37540,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateSetMaxSpeedArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateSetMaxSpeedArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateSetMaxSpeed {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_SET_MAX_SPEED;
@@ -36857,6 +37576,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::Some("VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM"),
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolUploadArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolUploadArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolUpload {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_UPLOAD;
@@ -36888,6 +37610,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::Some("VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM"),
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolDownloadArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolDownloadArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolDownload {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_DOWNLOAD;
@@ -36917,6 +37642,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainInjectNmiArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainInjectNmiArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainInjectNmi {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_INJECT_NMI;
@@ -36947,6 +37675,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainScreenshotArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainScreenshotArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainScreenshotRet>,
     };
     impl crate::proto::Procedure for DomainScreenshot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SCREENSHOT;
@@ -36977,6 +37708,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetStateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetStateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetStateRet>,
     };
     impl crate::proto::Procedure for DomainGetState {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_STATE;
@@ -37006,6 +37740,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateBegin3Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3Args>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3Ret>,
     };
     impl crate::proto::Procedure for DomainMigrateBegin3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_BEGIN3;
@@ -37035,6 +37772,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePrepare3Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3Args>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3Ret>,
     };
     impl crate::proto::Procedure for DomainMigratePrepare3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE3;
@@ -37066,6 +37806,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigratePrepareTunnel3Args,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnel3Args>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnel3Ret>,
         };
     impl crate::proto::Procedure for DomainMigratePrepareTunnel3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE_TUNNEL3;
@@ -37095,6 +37840,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePerform3Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePerform3Args>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePerform3Ret>,
     };
     impl crate::proto::Procedure for DomainMigratePerform3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PERFORM3;
@@ -37124,6 +37872,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateFinish3Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3Args>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3Ret>,
     };
     impl crate::proto::Procedure for DomainMigrateFinish3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH3;
@@ -37153,6 +37904,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateConfirm3Args>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateConfirm3Args>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainMigrateConfirm3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_CONFIRM3;
@@ -37183,6 +37937,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetSchedulerParametersFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainSetSchedulerParametersFlagsArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetSchedulerParametersFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS;
@@ -37212,6 +37973,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceChangeBeginArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceChangeBeginArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceChangeBegin {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CHANGE_BEGIN;
@@ -37241,6 +38005,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceChangeCommitArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::InterfaceChangeCommitArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceChangeCommit {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CHANGE_COMMIT;
@@ -37271,6 +38038,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::InterfaceChangeRollbackArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::InterfaceChangeRollbackArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for InterfaceChangeRollback {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CHANGE_ROLLBACK;
@@ -37301,6 +38073,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("client"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetSchedulerParametersFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainGetSchedulerParametersFlagsArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSchedulerParametersFlagsRet>,
         };
     impl crate::proto::Procedure for DomainGetSchedulerParametersFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS;
@@ -37331,6 +38110,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventControlErrorMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventControlErrorMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventControlError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CONTROL_ERROR;
@@ -37360,6 +38144,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinVcpuFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainPinVcpuFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinVcpuFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_VCPU_FLAGS;
@@ -37389,6 +38176,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSendKeyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSendKeyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSendKey {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SEND_KEY;
@@ -37419,6 +38209,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetCpuStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeGetCpuStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetCpuStatsRet>,
     };
     impl crate::proto::Procedure for NodeGetCpuStats {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_CPU_STATS;
@@ -37449,6 +38242,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetMemoryStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeGetMemoryStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetMemoryStatsRet>,
     };
     impl crate::proto::Procedure for NodeGetMemoryStats {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_MEMORY_STATS;
@@ -37479,6 +38275,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetControlInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetControlInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetControlInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetControlInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_CONTROL_INFO;
@@ -37508,6 +38307,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetVcpuPinInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetVcpuPinInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetVcpuPinInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetVcpuPinInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_VCPU_PIN_INFO;
@@ -37538,6 +38340,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainUndefineFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainUndefineFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainUndefineFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_UNDEFINE_FLAGS;
@@ -37567,6 +38372,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSaveFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSaveFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSaveFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_FLAGS;
@@ -37596,6 +38404,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRestoreFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainRestoreFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainRestoreFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESTORE_FLAGS;
@@ -37626,6 +38437,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDestroyFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainDestroyFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDestroyFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DESTROY_FLAGS;
@@ -37657,6 +38471,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSaveImageGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSaveImageGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSaveImageGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainSaveImageGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_IMAGE_GET_XML_DESC;
@@ -37688,6 +38507,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSaveImageDefineXmlArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSaveImageDefineXmlArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSaveImageDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_IMAGE_DEFINE_XML;
@@ -37717,6 +38541,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockJobAbortArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockJobAbortArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockJobAbort {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_JOB_ABORT;
@@ -37747,6 +38574,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetBlockJobInfoArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetBlockJobInfoArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlockJobInfoRet>,
         };
     impl crate::proto::Procedure for DomainGetBlockJobInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLOCK_JOB_INFO;
@@ -37777,6 +38609,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainBlockJobSetSpeedArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainBlockJobSetSpeedArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainBlockJobSetSpeed {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_JOB_SET_SPEED;
@@ -37806,6 +38643,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockPullArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockPullArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockPull {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_PULL;
@@ -37835,6 +38675,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventBlockJobMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventBlockJobMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventBlockJob {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BLOCK_JOB;
@@ -37865,6 +38708,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateGetMaxSpeedArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxSpeedArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxSpeedRet>,
         };
     impl crate::proto::Procedure for DomainMigrateGetMaxSpeed {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_GET_MAX_SPEED;
@@ -37894,6 +38742,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockStatsFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockStatsFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainBlockStatsFlagsRet>,
     };
     impl crate::proto::Procedure for DomainBlockStatsFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_STATS_FLAGS;
@@ -37925,6 +38776,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotGetParentArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotGetParentArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotGetParentRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotGetParent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_GET_PARENT;
@@ -37954,6 +38810,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainResetArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainResetArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainReset {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESET;
@@ -37985,6 +38844,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotNumChildrenArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotNumChildrenArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotNumChildrenRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotNumChildren {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_NUM_CHILDREN;
@@ -38016,6 +38880,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotListChildrenNamesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotListChildrenNamesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotListChildrenNamesRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotListChildrenNames {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES;
@@ -38045,6 +38914,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventDiskChangeMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventDiskChangeMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventDiskChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_DISK_CHANGE;
@@ -38074,6 +38946,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenGraphicsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainOpenGraphicsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenGraphics {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_GRAPHICS;
@@ -38104,6 +38979,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeSuspendForDurationArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeSuspendForDurationArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeSuspendForDuration {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_SUSPEND_FOR_DURATION;
@@ -38133,6 +39013,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockResizeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockResizeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockResize {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_RESIZE;
@@ -38162,6 +39045,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetBlockIoTuneArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetBlockIoTuneArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetBlockIoTune {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_BLOCK_IO_TUNE;
@@ -38191,6 +39077,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetBlockIoTuneArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetBlockIoTuneArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlockIoTuneRet>,
     };
     impl crate::proto::Procedure for DomainGetBlockIoTune {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLOCK_IO_TUNE;
@@ -38221,6 +39110,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetNumaParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetNumaParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetNumaParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_NUMA_PARAMETERS;
@@ -38251,6 +39145,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetNumaParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetNumaParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetNumaParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetNumaParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_NUMA_PARAMETERS;
@@ -38281,6 +39180,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetInterfaceParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetInterfaceParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetInterfaceParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_INTERFACE_PARAMETERS;
@@ -38311,6 +39215,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetInterfaceParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetInterfaceParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetInterfaceParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetInterfaceParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_INTERFACE_PARAMETERS;
@@ -38340,6 +39249,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainShutdownFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainShutdownFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainShutdownFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SHUTDOWN_FLAGS;
@@ -38369,6 +39281,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolWipePatternArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolWipePatternArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolWipePattern {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_WIPE_PATTERN;
@@ -38398,6 +39313,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolResizeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::StorageVolResizeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolResize {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_RESIZE;
@@ -38428,6 +39346,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainPmSuspendForDurationArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainPmSuspendForDurationArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainPmSuspendForDuration {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PM_SUSPEND_FOR_DURATION;
@@ -38457,6 +39380,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetCpuStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetCpuStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetCpuStatsRet>,
     };
     impl crate::proto::Procedure for DomainGetCpuStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_CPU_STATS;
@@ -38486,6 +39412,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetDiskErrorsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetDiskErrorsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetDiskErrorsRet>,
     };
     impl crate::proto::Procedure for DomainGetDiskErrors {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_DISK_ERRORS;
@@ -38515,6 +39444,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMetadataArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetMetadataArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_METADATA;
@@ -38544,6 +39476,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMetadataArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetMetadataArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMetadataRet>,
     };
     impl crate::proto::Procedure for DomainGetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_METADATA;
@@ -38573,6 +39508,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockRebaseArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockRebaseArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockRebase {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_REBASE;
@@ -38602,6 +39540,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPmWakeupArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainPmWakeupArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPmWakeup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PM_WAKEUP;
@@ -38631,6 +39572,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventTrayChangeMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventTrayChangeMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventTrayChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_TRAY_CHANGE;
@@ -38660,6 +39604,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventPmwakeupMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventPmwakeupMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventPmwakeup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_PMWAKEUP;
@@ -38689,6 +39636,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventPmsuspendMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventPmsuspendMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventPmsuspend {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_PMSUSPEND;
@@ -38719,6 +39669,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotIsCurrentArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotIsCurrentArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotIsCurrentRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotIsCurrent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_IS_CURRENT;
@@ -38749,6 +39704,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotHasMetadataArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotHasMetadataArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotHasMetadataRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotHasMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_HAS_METADATA;
@@ -38779,6 +39739,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListAllDomainsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListAllDomainsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllDomainsRet>,
     };
     impl crate::proto::Procedure for ConnectListAllDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_DOMAINS;
@@ -38810,6 +39773,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainListAllSnapshotsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainListAllSnapshotsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainListAllSnapshotsRet>,
         };
     impl crate::proto::Procedure for DomainListAllSnapshots {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LIST_ALL_SNAPSHOTS;
@@ -38841,6 +39809,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSnapshotListAllChildrenArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotListAllChildrenArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotListAllChildrenRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotListAllChildren {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN;
@@ -38871,6 +39844,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventBalloonChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventBalloonChangeMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventBalloonChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BALLOON_CHANGE;
@@ -38900,6 +39878,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetHostnameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetHostnameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetHostnameRet>,
     };
     impl crate::proto::Procedure for DomainGetHostname {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_HOSTNAME;
@@ -38931,6 +39912,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetSecurityLabelListArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelListArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelListRet>,
         };
     impl crate::proto::Procedure for DomainGetSecurityLabelList {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SECURITY_LABEL_LIST;
@@ -38960,6 +39946,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinEmulatorArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainPinEmulatorArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinEmulator {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_EMULATOR;
@@ -38990,6 +39979,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetEmulatorPinInfoArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetEmulatorPinInfoArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetEmulatorPinInfoRet>,
         };
     impl crate::proto::Procedure for DomainGetEmulatorPinInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_EMULATOR_PIN_INFO;
@@ -39021,6 +40015,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListAllStoragePoolsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllStoragePoolsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectListAllStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_STORAGE_POOLS;
@@ -39052,6 +40051,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolListAllVolumesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolListAllVolumesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolListAllVolumesRet>,
         };
     impl crate::proto::Procedure for StoragePoolListAllVolumes {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LIST_ALL_VOLUMES;
@@ -39083,6 +40087,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListAllNetworksArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNetworksArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNetworksRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NETWORKS;
@@ -39114,6 +40123,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListAllInterfacesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllInterfacesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectListAllInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_INTERFACES;
@@ -39145,6 +40159,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListAllNodeDevicesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNodeDevicesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNodeDevicesRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNodeDevices {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NODE_DEVICES;
@@ -39176,6 +40195,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListAllNwfiltersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNwfiltersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNwfiltersRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNwfilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NWFILTERS;
@@ -39206,6 +40230,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListAllSecretsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectListAllSecretsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllSecretsRet>,
     };
     impl crate::proto::Procedure for ConnectListAllSecrets {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_SECRETS;
@@ -39236,6 +40263,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeSetMemoryParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeSetMemoryParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeSetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_SET_MEMORY_PARAMETERS;
@@ -39266,6 +40298,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeGetMemoryParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeGetMemoryParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NodeGetMemoryParametersRet>,
         };
     impl crate::proto::Procedure for NodeGetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_MEMORY_PARAMETERS;
@@ -39295,6 +40332,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockCommitArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockCommitArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockCommit {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_COMMIT;
@@ -39325,6 +40365,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkUpdateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkUpdateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkUpdate {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_UPDATE;
@@ -39355,6 +40398,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventPmsuspendDiskMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventPmsuspendDiskMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventPmsuspendDisk {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_PMSUSPEND_DISK;
@@ -39384,6 +40432,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetCpuMapArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeGetCpuMapArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetCpuMapRet>,
     };
     impl crate::proto::Procedure for NodeGetCpuMap {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_CPU_MAP;
@@ -39413,6 +40464,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFstrimArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainFstrimArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainFstrim {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FSTRIM;
@@ -39443,6 +40497,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSendProcessSignalArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSendProcessSignalArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSendProcessSignal {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SEND_PROCESS_SIGNAL;
@@ -39473,6 +40532,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenChannelArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainOpenChannelArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenChannel {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_CHANNEL;
@@ -39504,6 +40566,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeDeviceLookupScsiHostByWwnArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceLookupScsiHostByWwnArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceLookupScsiHostByWwnRet>,
         };
     impl crate::proto::Procedure for NodeDeviceLookupScsiHostByWwn {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN;
@@ -39533,6 +40600,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetJobStatsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetJobStatsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetJobStatsRet>,
     };
     impl crate::proto::Procedure for DomainGetJobStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_JOB_STATS;
@@ -39563,6 +40633,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateGetCompressionCacheArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainMigrateGetCompressionCacheArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateGetCompressionCacheRet>,
         };
     impl crate::proto::Procedure for DomainMigrateGetCompressionCache {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_GET_COMPRESSION_CACHE;
@@ -39593,6 +40670,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateSetCompressionCacheArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainMigrateSetCompressionCacheArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateSetCompressionCache {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_SET_COMPRESSION_CACHE;
@@ -39622,6 +40706,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDetachFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDetachFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceDetachFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DETACH_FLAGS;
@@ -39652,6 +40739,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateBegin3ParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3ParamsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigrateBegin3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_BEGIN3_PARAMS;
@@ -39682,6 +40774,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigratePrepare3ParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3ParamsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigratePrepare3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE3_PARAMS;
@@ -39712,6 +40809,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigratePrepareTunnel3ParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainMigratePrepareTunnel3ParamsArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnel3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigratePrepareTunnel3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS;
@@ -39742,6 +40846,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigratePerform3ParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePerform3ParamsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePerform3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigratePerform3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PERFORM3_PARAMS;
@@ -39772,6 +40881,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateFinish3ParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3ParamsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigrateFinish3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH3_PARAMS;
@@ -39802,6 +40916,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateConfirm3ParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateConfirm3ParamsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateConfirm3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_CONFIRM3_PARAMS;
@@ -39832,6 +40951,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetMemoryStatsPeriodArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryStatsPeriodArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetMemoryStatsPeriod {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY_STATS_PERIOD;
@@ -39862,6 +40986,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCreateXmlWithFilesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCreateXmlWithFilesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainCreateXmlWithFilesRet>,
         };
     impl crate::proto::Procedure for DomainCreateXmlWithFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_XML_WITH_FILES;
@@ -39891,6 +41020,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateWithFilesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainCreateWithFilesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainCreateWithFilesRet>,
     };
     impl crate::proto::Procedure for DomainCreateWithFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_WITH_FILES;
@@ -39921,6 +41053,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventDeviceRemovedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventDeviceRemovedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventDeviceRemoved {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_DEVICE_REMOVED;
@@ -39951,6 +41088,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectGetCpuModelNamesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectGetCpuModelNamesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetCpuModelNamesRet>,
         };
     impl crate::proto::Procedure for ConnectGetCpuModelNames {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_CPU_MODEL_NAMES;
@@ -39982,6 +41124,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectNetworkEventRegisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectNetworkEventRegisterAnyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNetworkEventRegisterAnyRet>,
         };
     impl crate::proto::Procedure for ConnectNetworkEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NETWORK_EVENT_REGISTER_ANY;
@@ -40013,6 +41160,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectNetworkEventDeregisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectNetworkEventDeregisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectNetworkEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NETWORK_EVENT_DEREGISTER_ANY;
@@ -40042,6 +41196,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkEventLifecycleMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkEventLifecycleMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_EVENT_LIFECYCLE;
@@ -40073,6 +41230,15 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainEventCallbackRegisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectDomainEventCallbackRegisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<
+                super::ConnectDomainEventCallbackRegisterAnyRet,
+            >,
         };
     impl crate::proto::Procedure for ConnectDomainEventCallbackRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -40105,6 +41271,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectDomainEventCallbackDeregisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectDomainEventCallbackDeregisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainEventCallbackDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -40136,6 +41309,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackLifecycleMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackLifecycleMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_LIFECYCLE;
@@ -40166,6 +41344,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackRebootMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackRebootMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackReboot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_REBOOT;
@@ -40196,6 +41379,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackRtcChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackRtcChangeMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackRtcChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_RTC_CHANGE;
@@ -40226,6 +41414,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackWatchdogMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackWatchdogMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackWatchdog {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_WATCHDOG;
@@ -40256,6 +41449,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackIoErrorMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackIoErrorMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackIoError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_IO_ERROR;
@@ -40286,6 +41484,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackGraphicsMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackGraphicsMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackGraphics {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_GRAPHICS;
@@ -40316,6 +41519,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackIoErrorReasonMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackIoErrorReasonMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackIoErrorReason {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON;
@@ -40346,6 +41554,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackControlErrorMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackControlErrorMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackControlError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_CONTROL_ERROR;
@@ -40376,6 +41589,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackBlockJobMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackBlockJobMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackBlockJob {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_BLOCK_JOB;
@@ -40406,6 +41624,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackDiskChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackDiskChangeMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDiskChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_DISK_CHANGE;
@@ -40436,6 +41659,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackTrayChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackTrayChangeMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackTrayChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_TRAY_CHANGE;
@@ -40466,6 +41694,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackPmwakeupMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackPmwakeupMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackPmwakeup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_PMWAKEUP;
@@ -40496,6 +41729,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackPmsuspendMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackPmsuspendMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackPmsuspend {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_PMSUSPEND;
@@ -40526,6 +41764,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackBalloonChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackBalloonChangeMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackBalloonChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE;
@@ -40556,6 +41799,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackPmsuspendDiskMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackPmsuspendDiskMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackPmsuspendDisk {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK;
@@ -40586,6 +41834,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackDeviceRemovedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackDeviceRemovedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDeviceRemoved {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED;
@@ -40616,6 +41869,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCoreDumpWithFormatArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCoreDumpWithFormatArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainCoreDumpWithFormat {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CORE_DUMP_WITH_FORMAT;
@@ -40645,6 +41903,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFsfreezeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainFsfreezeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainFsfreezeRet>,
     };
     impl crate::proto::Procedure for DomainFsfreeze {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FSFREEZE;
@@ -40674,6 +41935,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFsthawArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainFsthawArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainFsthawRet>,
     };
     impl crate::proto::Procedure for DomainFsthaw {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FSTHAW;
@@ -40703,6 +41967,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetTimeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetTimeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetTimeRet>,
     };
     impl crate::proto::Procedure for DomainGetTime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_TIME;
@@ -40732,6 +41999,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetTimeArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetTimeArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetTime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_TIME;
@@ -40761,6 +42031,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventBlockJob2Msg>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainEventBlockJob2Msg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventBlockJob2 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BLOCK_JOB_2;
@@ -40791,6 +42064,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetFreePagesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeGetFreePagesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetFreePagesRet>,
     };
     impl crate::proto::Procedure for NodeGetFreePages {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_FREE_PAGES;
@@ -40820,6 +42096,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetDhcpLeasesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkGetDhcpLeasesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetDhcpLeasesRet>,
     };
     impl crate::proto::Procedure for NetworkGetDhcpLeases {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_DHCP_LEASES;
@@ -40850,6 +42129,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectGetDomainCapabilitiesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectGetDomainCapabilitiesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetDomainCapabilitiesRet>,
         };
     impl crate::proto::Procedure for ConnectGetDomainCapabilities {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_DOMAIN_CAPABILITIES;
@@ -40879,6 +42163,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenGraphicsFdArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainOpenGraphicsFdArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenGraphicsFd {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_GRAPHICS_FD;
@@ -40909,6 +42196,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectGetAllDomainStatsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectGetAllDomainStatsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetAllDomainStatsRet>,
         };
     impl crate::proto::Procedure for ConnectGetAllDomainStats {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_ALL_DOMAIN_STATS;
@@ -40938,6 +42230,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockCopyArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBlockCopyArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockCopy {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_COPY;
@@ -40968,6 +42263,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackTunableMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackTunableMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackTunable {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_TUNABLE;
@@ -40997,6 +42297,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeAllocPagesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeAllocPagesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeAllocPagesRet>,
     };
     impl crate::proto::Procedure for NodeAllocPages {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_ALLOC_PAGES;
@@ -41027,6 +42330,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackAgentLifecycleMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainEventCallbackAgentLifecycleMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackAgentLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE;
@@ -41056,6 +42366,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetFsinfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetFsinfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetFsinfoRet>,
     };
     impl crate::proto::Procedure for DomainGetFsinfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_FSINFO;
@@ -41086,6 +42399,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDefineXmlFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainDefineXmlFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainDefineXmlFlagsRet>,
     };
     impl crate::proto::Procedure for DomainDefineXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEFINE_XML_FLAGS;
@@ -41115,6 +42431,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetIothreadInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetIothreadInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetIothreadInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetIothreadInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_IOTHREAD_INFO;
@@ -41144,6 +42463,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinIothreadArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainPinIothreadArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinIothread {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_IOTHREAD;
@@ -41174,6 +42496,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainInterfaceAddressesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainInterfaceAddressesArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainInterfaceAddressesRet>,
         };
     impl crate::proto::Procedure for DomainInterfaceAddresses {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_INTERFACE_ADDRESSES;
@@ -41204,6 +42531,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackDeviceAddedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackDeviceAddedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDeviceAdded {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_DEVICE_ADDED;
@@ -41233,6 +42565,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAddIothreadArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainAddIothreadArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAddIothread {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ADD_IOTHREAD;
@@ -41262,6 +42597,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDelIothreadArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainDelIothreadArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDelIothread {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEL_IOTHREAD;
@@ -41291,6 +42629,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetUserPasswordArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetUserPasswordArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetUserPassword {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_USER_PASSWORD;
@@ -41320,6 +42661,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRenameArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainRenameArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainRenameRet>,
     };
     impl crate::proto::Procedure for DomainRename {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RENAME;
@@ -41350,6 +42694,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackMigrationIterationMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainEventCallbackMigrationIterationMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackMigrationIteration {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -41382,6 +42733,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectRegisterCloseCallback {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_REGISTER_CLOSE_CALLBACK;
@@ -41413,6 +42767,9 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<()>,
+            check_args: crate::proto::xdr::check_decode::<()>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectUnregisterCloseCallback {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_UNREGISTER_CLOSE_CALLBACK;
@@ -41443,6 +42800,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectEventConnectionClosedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectEventConnectionClosedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectEventConnectionClosed {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_EVENT_CONNECTION_CLOSED;
@@ -41473,6 +42835,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackJobCompletedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackJobCompletedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackJobCompleted {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_JOB_COMPLETED;
@@ -41503,6 +42870,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateStartPostCopyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateStartPostCopyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateStartPostCopy {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_START_POST_COPY;
@@ -41532,6 +42904,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetPerfEventsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetPerfEventsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetPerfEventsRet>,
     };
     impl crate::proto::Procedure for DomainGetPerfEvents {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_PERF_EVENTS;
@@ -41561,6 +42936,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetPerfEventsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetPerfEventsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetPerfEvents {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_PERF_EVENTS;
@@ -41591,6 +42969,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackDeviceRemovalFailedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainEventCallbackDeviceRemovalFailedMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDeviceRemovalFailed {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -41623,6 +43008,15 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectStoragePoolEventRegisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectStoragePoolEventRegisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<
+                super::ConnectStoragePoolEventRegisterAnyRet,
+            >,
         };
     impl crate::proto::Procedure for ConnectStoragePoolEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY;
@@ -41654,6 +43048,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectStoragePoolEventDeregisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectStoragePoolEventDeregisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectStoragePoolEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -41685,6 +43086,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolEventLifecycleMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolEventLifecycleMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for StoragePoolEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_EVENT_LIFECYCLE;
@@ -41714,6 +43120,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetGuestVcpusArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetGuestVcpusArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetGuestVcpusRet>,
     };
     impl crate::proto::Procedure for DomainGetGuestVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_GUEST_VCPUS;
@@ -41743,6 +43152,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetGuestVcpusArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetGuestVcpusArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetGuestVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_GUEST_VCPUS;
@@ -41773,6 +43185,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolEventRefreshMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolEventRefreshMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for StoragePoolEventRefresh {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_EVENT_REFRESH;
@@ -41804,6 +43221,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectNodeDeviceEventRegisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectNodeDeviceEventRegisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectNodeDeviceEventRegisterAnyRet>,
         };
     impl crate::proto::Procedure for ConnectNodeDeviceEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY;
@@ -41835,6 +43259,13 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectNodeDeviceEventDeregisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectNodeDeviceEventDeregisterAnyArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectNodeDeviceEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -41866,6 +43297,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeDeviceEventLifecycleMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceEventLifecycleMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeDeviceEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_EVENT_LIFECYCLE;
@@ -41895,6 +43331,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceEventUpdateMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceEventUpdateMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceEventUpdate {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_EVENT_UPDATE;
@@ -41926,6 +43365,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StorageVolGetInfoFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StorageVolGetInfoFlagsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetInfoFlagsRet>,
         };
     impl crate::proto::Procedure for StorageVolGetInfoFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_INFO_FLAGS;
@@ -41956,6 +43400,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackMetadataChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainEventCallbackMetadataChangeMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackMetadataChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_METADATA_CHANGE;
@@ -41987,6 +43438,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectSecretEventRegisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectSecretEventRegisterAnyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectSecretEventRegisterAnyRet>,
         };
     impl crate::proto::Procedure for ConnectSecretEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SECRET_EVENT_REGISTER_ANY;
@@ -42018,6 +43474,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectSecretEventDeregisterAnyArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectSecretEventDeregisterAnyArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSecretEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SECRET_EVENT_DEREGISTER_ANY;
@@ -42047,6 +43508,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::SecretEventLifecycleMsg>,
+        check_args: crate::proto::xdr::check_decode::<super::SecretEventLifecycleMsg>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for SecretEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_EVENT_LIFECYCLE;
@@ -42077,6 +43541,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::SecretEventValueChangedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::SecretEventValueChangedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for SecretEventValueChanged {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_EVENT_VALUE_CHANGED;
@@ -42106,6 +43575,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetVcpuArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSetVcpuArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetVcpu {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_VCPU;
@@ -42136,6 +43608,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventBlockThresholdMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventBlockThresholdMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventBlockThreshold {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BLOCK_THRESHOLD;
@@ -42166,6 +43643,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetBlockThresholdArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetBlockThresholdArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetBlockThreshold {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_BLOCK_THRESHOLD;
@@ -42196,6 +43678,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainMigrateGetMaxDowntimeArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxDowntimeArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxDowntimeRet>,
         };
     impl crate::proto::Procedure for DomainMigrateGetMaxDowntime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_GET_MAX_DOWNTIME;
@@ -42226,6 +43713,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainManagedSaveGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainManagedSaveGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainManagedSaveGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE_GET_XML_DESC;
@@ -42256,6 +43748,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainManagedSaveDefineXmlArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveDefineXmlArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainManagedSaveDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE_DEFINE_XML;
@@ -42286,6 +43783,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetLifecycleActionArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetLifecycleActionArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetLifecycleAction {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_LIFECYCLE_ACTION;
@@ -42317,6 +43819,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::StoragePoolLookupByTargetPathArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByTargetPathArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByTargetPathRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByTargetPath {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_TARGET_PATH;
@@ -42347,6 +43854,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainDetachDeviceAliasArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainDetachDeviceAliasArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainDetachDeviceAlias {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DETACH_DEVICE_ALIAS;
@@ -42377,6 +43889,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectCompareHypervisorCpuArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectCompareHypervisorCpuArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectCompareHypervisorCpuRet>,
         };
     impl crate::proto::Procedure for ConnectCompareHypervisorCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_COMPARE_HYPERVISOR_CPU;
@@ -42407,6 +43924,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectBaselineHypervisorCpuArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectBaselineHypervisorCpuArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectBaselineHypervisorCpuRet>,
         };
     impl crate::proto::Procedure for ConnectBaselineHypervisorCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_BASELINE_HYPERVISOR_CPU;
@@ -42436,6 +43958,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetSevInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeGetSevInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeGetSevInfoRet>,
     };
     impl crate::proto::Procedure for NodeGetSevInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_SEV_INFO;
@@ -42466,6 +43991,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetLaunchSecurityInfoArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetLaunchSecurityInfoArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetLaunchSecurityInfoRet>,
         };
     impl crate::proto::Procedure for DomainGetLaunchSecurityInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_LAUNCH_SECURITY_INFO;
@@ -42497,6 +44027,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NwfilterBindingLookupByPortDevArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingLookupByPortDevArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NwfilterBindingLookupByPortDevRet>,
         };
     impl crate::proto::Procedure for NwfilterBindingLookupByPortDev {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_LOOKUP_BY_PORT_DEV;
@@ -42528,6 +44063,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NwfilterBindingGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NwfilterBindingGetXmlDescRet>,
         };
     impl crate::proto::Procedure for NwfilterBindingGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_GET_XML_DESC;
@@ -42559,6 +44099,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NwfilterBindingCreateXmlArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingCreateXmlArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NwfilterBindingCreateXmlRet>,
         };
     impl crate::proto::Procedure for NwfilterBindingCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_CREATE_XML;
@@ -42589,6 +44134,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterBindingDeleteArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingDeleteArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NwfilterBindingDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_DELETE;
@@ -42620,6 +44168,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectListAllNwfilterBindingsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNwfilterBindingsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNwfilterBindingsRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNwfilterBindings {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NWFILTER_BINDINGS;
@@ -42650,6 +44203,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetIothreadParamsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetIothreadParamsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetIothreadParams {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_IOTHREAD_PARAMS;
@@ -42680,6 +44238,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::ConnectGetStoragePoolCapabilitiesArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::ConnectGetStoragePoolCapabilitiesArgs,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetStoragePoolCapabilitiesRet>,
         };
     impl crate::proto::Procedure for ConnectGetStoragePoolCapabilities {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_STORAGE_POOL_CAPABILITIES;
@@ -42710,6 +44275,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkListAllPortsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkListAllPortsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkListAllPortsRet>,
     };
     impl crate::proto::Procedure for NetworkListAllPorts {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_LIST_ALL_PORTS;
@@ -42741,6 +44309,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NetworkPortLookupByUuidArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NetworkPortLookupByUuidArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NetworkPortLookupByUuidRet>,
         };
     impl crate::proto::Procedure for NetworkPortLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_LOOKUP_BY_UUID;
@@ -42770,6 +44343,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkPortCreateXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkPortCreateXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkPortCreateXmlRet>,
     };
     impl crate::proto::Procedure for NetworkPortCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_CREATE_XML;
@@ -42800,6 +44376,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NetworkPortGetParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NetworkPortGetParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NetworkPortGetParametersRet>,
         };
     impl crate::proto::Procedure for NetworkPortGetParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_GET_PARAMETERS;
@@ -42830,6 +44411,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NetworkPortSetParametersArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NetworkPortSetParametersArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NetworkPortSetParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_SET_PARAMETERS;
@@ -42860,6 +44446,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NetworkPortGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NetworkPortGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NetworkPortGetXmlDescRet>,
         };
     impl crate::proto::Procedure for NetworkPortGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_GET_XML_DESC;
@@ -42889,6 +44480,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkPortDeleteArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkPortDeleteArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkPortDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_DELETE;
@@ -42919,6 +44513,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCheckpointCreateXmlArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointCreateXmlArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointCreateXmlRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_CREATE_XML;
@@ -42949,6 +44548,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCheckpointGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_GET_XML_DESC;
@@ -42980,6 +44584,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainListAllCheckpointsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainListAllCheckpointsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainListAllCheckpointsRet>,
         };
     impl crate::proto::Procedure for DomainListAllCheckpoints {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LIST_ALL_CHECKPOINTS;
@@ -43011,6 +44620,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCheckpointListAllChildrenArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointListAllChildrenArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointListAllChildrenRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointListAllChildren {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN;
@@ -43042,6 +44656,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCheckpointLookupByNameArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointLookupByNameArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointLookupByNameRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_LOOKUP_BY_NAME;
@@ -43073,6 +44692,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainCheckpointGetParentArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointGetParentArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointGetParentRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointGetParent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_GET_PARENT;
@@ -43102,6 +44726,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCheckpointDeleteArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointDeleteArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainCheckpointDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_DELETE;
@@ -43131,6 +44758,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetGuestInfoArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetGuestInfoArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetGuestInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetGuestInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_GUEST_INFO;
@@ -43160,6 +44790,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("client"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectSetIdentityArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::ConnectSetIdentityArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectSetIdentity {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_IDENTITY;
@@ -43190,6 +44823,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainAgentSetResponseTimeoutArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainAgentSetResponseTimeoutArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainAgentSetResponseTimeoutRet>,
         };
     impl crate::proto::Procedure for DomainAgentSetResponseTimeout {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AGENT_SET_RESPONSE_TIMEOUT;
@@ -43219,6 +44857,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBackupBeginArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainBackupBeginArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBackupBegin {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BACKUP_BEGIN;
@@ -43250,6 +44891,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainBackupGetXmlDescArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainBackupGetXmlDescArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainBackupGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainBackupGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BACKUP_GET_XML_DESC;
@@ -43280,6 +44926,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventMemoryFailureMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventMemoryFailureMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventMemoryFailure {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_MEMORY_FAILURE;
@@ -43310,6 +44961,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainAuthorizedSshKeysGetArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainAuthorizedSshKeysGetArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainAuthorizedSshKeysGetRet>,
         };
     impl crate::proto::Procedure for DomainAuthorizedSshKeysGet {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AUTHORIZED_SSH_KEYS_GET;
@@ -43340,6 +44996,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainAuthorizedSshKeysSetArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainAuthorizedSshKeysSetArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainAuthorizedSshKeysSet {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AUTHORIZED_SSH_KEYS_SET;
@@ -43369,6 +45030,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMessagesArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGetMessagesArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMessagesRet>,
     };
     impl crate::proto::Procedure for DomainGetMessages {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MESSAGES;
@@ -43399,6 +45063,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainStartDirtyRateCalcArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainStartDirtyRateCalcArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainStartDirtyRateCalc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_START_DIRTY_RATE_CALC;
@@ -43428,6 +45097,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDefineXmlArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDefineXmlArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceDefineXmlRet>,
     };
     impl crate::proto::Procedure for NodeDeviceDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DEFINE_XML;
@@ -43458,6 +45130,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceUndefineArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceUndefineArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_UNDEFINE;
@@ -43488,6 +45163,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceCreateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceCreateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_CREATE;
@@ -43519,6 +45197,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NwfilterDefineXmlFlagsArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlFlagsArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlFlagsRet>,
         };
     impl crate::proto::Procedure for NwfilterDefineXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_DEFINE_XML_FLAGS;
@@ -43549,6 +45232,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkDefineXmlFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkDefineXmlFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkDefineXmlFlagsRet>,
     };
     impl crate::proto::Procedure for NetworkDefineXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_DEFINE_XML_FLAGS;
@@ -43580,6 +45266,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeDeviceGetAutostartArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceGetAutostartArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceGetAutostartRet>,
         };
     impl crate::proto::Procedure for NodeDeviceGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_GET_AUTOSTART;
@@ -43611,6 +45302,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeDeviceSetAutostartArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceSetAutostartArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeDeviceSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_SET_AUTOSTART;
@@ -43642,6 +45338,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NodeDeviceIsPersistentArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceIsPersistentArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceIsPersistentRet>,
         };
     impl crate::proto::Procedure for NodeDeviceIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_IS_PERSISTENT;
@@ -43672,6 +45373,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceIsActiveArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceIsActiveArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceIsActiveRet>,
     };
     impl crate::proto::Procedure for NodeDeviceIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_IS_ACTIVE;
@@ -43702,6 +45406,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkCreateXmlFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkCreateXmlFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkCreateXmlFlagsRet>,
     };
     impl crate::proto::Procedure for NetworkCreateXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_CREATE_XML_FLAGS;
@@ -43732,6 +45439,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventMemoryDeviceSizeChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainEventMemoryDeviceSizeChangeMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventMemoryDeviceSizeChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE;
@@ -43762,6 +45476,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetLaunchSecurityStateArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetLaunchSecurityStateArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetLaunchSecurityState {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_LAUNCH_SECURITY_STATE;
@@ -43791,6 +45510,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSaveParamsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainSaveParamsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSaveParams {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_PARAMS;
@@ -43820,6 +45542,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRestoreParamsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainRestoreParamsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainRestoreParams {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESTORE_PARAMS;
@@ -43849,6 +45574,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAbortJobFlagsArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainAbortJobFlagsArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAbortJobFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ABORT_JOB_FLAGS;
@@ -43878,6 +45606,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFdAssociateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainFdAssociateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainFdAssociate {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FD_ASSOCIATE;
@@ -43907,6 +45638,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkSetMetadataArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkSetMetadataArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkSetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_SET_METADATA;
@@ -43936,6 +45670,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetMetadataArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NetworkGetMetadataArgs>,
+        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetMetadataRet>,
     };
     impl crate::proto::Procedure for NetworkGetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_METADATA;
@@ -43966,6 +45703,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::NetworkEventCallbackMetadataChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::NetworkEventCallbackMetadataChangeMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NetworkEventCallbackMetadataChange {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_EVENT_CALLBACK_METADATA_CHANGE;
@@ -43996,6 +45740,9 @@ pub mod procs {
         priority_high: true,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceUpdateArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceUpdateArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceUpdate {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_UPDATE;
@@ -44025,6 +45772,9 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGraphicsReloadArgs>,
+        check_args: crate::proto::xdr::check_decode::<super::DomainGraphicsReloadArgs>,
+        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainGraphicsReload {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GRAPHICS_RELOAD;
@@ -44056,6 +45806,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainGetAutostartOnceArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainGetAutostartOnceArgs>,
+            check_ret: crate::proto::xdr::check_decode::<super::DomainGetAutostartOnceRet>,
         };
     impl crate::proto::Procedure for DomainGetAutostartOnce {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_AUTOSTART_ONCE;
@@ -44087,6 +45842,11 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetAutostartOnceArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetAutostartOnceArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetAutostartOnce {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_AUTOSTART_ONCE;
@@ -44117,6 +45877,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainSetThrottleGroupArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainSetThrottleGroupArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetThrottleGroup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_THROTTLE_GROUP;
@@ -44147,6 +45912,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainDelThrottleGroupArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainDelThrottleGroupArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainDelThrottleGroup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEL_THROTTLE_GROUP;
@@ -44177,6 +45947,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventNicMacChangeMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventNicMacChangeMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventNicMacChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_NIC_MAC_CHANGE;
@@ -44207,6 +45982,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventVcpuRemovedMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainEventVcpuRemovedMsg>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventVcpuRemoved {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_VCPU_REMOVED;
@@ -44237,6 +46017,13 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainEventCallbackChannelLifecycleMsg,
+            >,
+            check_args: crate::proto::xdr::check_decode::<
+                super::DomainEventCallbackChannelLifecycleMsg,
+            >,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackChannelLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_CHANNEL_LIFECYCLE;
@@ -44267,6 +46054,11 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
+            encode_default_args: crate::proto::xdr::encode_default::<
+                super::DomainAnnounceInterfaceArgs,
+            >,
+            check_args: crate::proto::xdr::check_decode::<super::DomainAnnounceInterfaceArgs>,
+            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainAnnounceInterface {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ANNOUNCE_INTERFACE;

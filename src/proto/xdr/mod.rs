@@ -35,6 +35,20 @@ pub trait Decode: Sized {
     fn decode(src: &mut &[u8]) -> Result<Self, DecodeError>;
 }
 
+/// Bytes that are already XDR-encoded, written as they are (e.g. a payload built by
+/// [`encode_default`] or captured from the wire).
+#[derive(Debug, Clone, Copy)]
+pub struct PreEncoded<'a>(pub &'a [u8]);
+
+impl Encode for PreEncoded<'_> {
+    fn encode(&self, out: &mut BytesMut) {
+        out.extend_from_slice(self.0);
+    }
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 /// Decodes one `T` from `bytes`, which must hold exactly one encoded value: trailing bytes are
 /// an error (a payload longer than its type means the peers disagree on the protocol).
 pub fn decode_exact<T: Decode>(bytes: &[u8]) -> Result<T, DecodeError> {
@@ -53,6 +67,16 @@ pub fn encode_to_vec<T: Encode + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = BytesMut::with_capacity(value.encoded_len());
     value.encode(&mut out);
     out.to_vec()
+}
+
+/// Appends the encoding of `T::default()`; a type-erasable helper for procedure tables.
+pub fn encode_default<T: Encode + Default>(out: &mut BytesMut) {
+    T::default().encode(out);
+}
+
+/// Checks that `bytes` decode exactly as one `T`; a type-erasable helper for procedure tables.
+pub fn check_decode<T: Decode>(bytes: &[u8]) -> Result<(), DecodeError> {
+    decode_exact::<T>(bytes).map(drop)
 }
 
 /// Decodes field `field` of type `ty`; on error, records the field in the error's path.
