@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+mod auth;
 mod error;
 pub mod proto;
 pub mod rpc;

@@ -1,7 +1,8 @@
 //! A connection to a hypervisor driver through libvirtd.
 
 use crate::api::{Domain, NodeInfo};
-use crate::error::{Error, ErrorKind, Result};
+use crate::auth;
+use crate::error::Result;
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
 use crate::rpc::{self, RawClient};
@@ -50,12 +51,26 @@ impl Client {
     /// Connects to a parsed `uri` with `flags`.
     pub async fn connect_with(uri: &Uri, flags: ConnectFlags) -> Result<Client> {
         let stream = transport::connect(uri, flags.read_only).await?;
-        Self::open_stream(stream, uri.daemon_name().as_deref(), flags).await
+        let stream = auth::authenticate(stream, uri).await?;
+        Self::open_authenticated(stream, uri.daemon_name().as_deref(), flags).await
     }
 
-    /// Runs libvirt's opening handshake over an already-connected `stream` and opens driver
-    /// `name` (`None`: the daemon's default). Spawns the connection's driver.
+    /// Runs libvirt's opening handshake over an already-connected `stream` (authentication
+    /// "none" only: use [`connect_with`](Self::connect_with) for the other methods) and opens
+    /// driver `name` (`None`: the daemon's default). Spawns the connection's driver.
     pub async fn open_stream(
+        stream: BoxStream,
+        name: Option<&str>,
+        flags: ConnectFlags,
+    ) -> Result<Client> {
+        let uri: Uri = "remote:///".parse()?;
+        let stream = auth::authenticate(stream, &uri).await?;
+        Self::open_authenticated(stream, name, flags).await
+    }
+
+    /// Starts the driver on an authenticated stream, asks for keepalive support and opens the
+    /// driver `name` (CONNECT_OPEN).
+    async fn open_authenticated(
         stream: BoxStream,
         name: Option<&str>,
         flags: ConnectFlags,
@@ -67,26 +82,21 @@ impl Client {
             }
         });
         let client = Client { raw };
-        client.handshake(name, flags).await?;
-        Ok(client)
-    }
-
-    /// AUTH_LIST, the keepalive feature question, CONNECT_OPEN.
-    async fn handshake(&self, name: Option<&str>, flags: ConnectFlags) -> Result<()> {
-        let auth = self.raw.auth_list().await?;
-        check_auth(&auth.types)?;
-        self.raw
+        client
+            .raw
             .connect_supports_feature(&remote::ConnectSupportsFeatureArgs {
                 feature: FEATURE_PROGRAM_KEEPALIVE,
             })
             .await?;
         let name = name.map(XdrString::try_from).transpose()?;
-        self.raw
+        client
+            .raw
             .connect_open(&remote::ConnectOpenArgs {
                 name,
                 flags: flags.open_flags(),
             })
-            .await
+            .await?;
+        Ok(client)
     }
 
     /// The raw protocol: one method per procedure.
@@ -216,22 +226,4 @@ impl Client {
             .await?;
         Ok(Domain::new(self.clone(), ret.dom))
     }
-}
-
-/// Accepts the server's auth methods when "none" is among them (or the list is empty).
-fn check_auth(types: &[remote::AuthType]) -> Result<()> {
-    if types.is_empty() || types.contains(&remote::AuthType::None) {
-        return Ok(());
-    }
-    let names: Vec<String> = types
-        .iter()
-        .map(|t| format!("{t:?}").to_lowercase())
-        .collect();
-    Err(Error::new(
-        ErrorKind::Auth,
-        format!(
-            "the daemon requires authentication ({}), which this build does not offer yet",
-            names.join(", ")
-        ),
-    ))
 }

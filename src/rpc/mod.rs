@@ -27,6 +27,7 @@ pub mod generated;
 mod shared;
 
 pub use client::RawClient;
+pub(crate) use client::remote_failure;
 pub use driver::Connection;
 
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be
