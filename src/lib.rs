@@ -37,3 +37,5 @@ pub mod transport;
 pub use api::{Client, ConnectFlags, Domain, DomainInfo, DomainState, NodeInfo};
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};
+pub use rpc::KeepaliveConfig;
+pub use transport::Config;

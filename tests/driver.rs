@@ -256,3 +256,88 @@ async fn many_tasks_get_their_own_answers() {
     drop(client);
     assert_eq!(server.await.unwrap(), 1000);
 }
+
+fn is_ping(p: &Packet) -> bool {
+    p.header.prog == keepalive::PROGRAM && p.header.proc == keepalive::Procedure::Ping.to_i32()
+}
+
+#[tokio::test]
+async fn a_silent_peer_is_caught_by_keepalive() {
+    let (client, mut peer) = setup();
+    client.set_keepalive(Some(virtwire::KeepaliveConfig {
+        interval: Duration::from_millis(50),
+        count: 2,
+    }));
+    let started = std::time::Instant::now();
+    let call = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 1).await }
+    });
+    // The peer reads everything but never answers.
+    let reader = tokio::spawn(async move {
+        let mut pings = 0;
+        while let Some(p) = peer.read_packet().await {
+            pings += usize::from(is_ping(&p));
+        }
+        pings
+    });
+    let err = tokio::time::timeout(Duration::from_secs(5), call)
+        .await
+        .expect("keepalive must end the call")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        err.close_reason(),
+        Some(virtwire::CloseReason::Keepalive),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("keepalive timeout"), "{err}");
+    // interval * (count + 1) of silence, give or take scheduling.
+    assert!(
+        started.elapsed() >= Duration::from_millis(140),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        client.close_reason(),
+        Some(virtwire::CloseReason::Keepalive)
+    );
+    assert_eq!(
+        client.closed().await.close_reason(),
+        Some(virtwire::CloseReason::Keepalive)
+    );
+    drop(client);
+    assert_eq!(
+        reader.await.unwrap(),
+        2,
+        "one PING per interval, count of them"
+    );
+}
+
+#[tokio::test]
+async fn a_peer_that_answers_pings_stays_connected() {
+    let (client, mut peer) = setup();
+    client.set_keepalive(Some(virtwire::KeepaliveConfig {
+        interval: Duration::from_millis(20),
+        count: 1,
+    }));
+    let server = tokio::spawn(async move {
+        let mut pings = 0;
+        while let Some(p) = peer.read_packet().await {
+            if is_ping(&p) {
+                pings += 1;
+                let mut pong = p.header.clone();
+                pong.proc = keepalive::Procedure::Pong.to_i32();
+                peer.send(&pong, &[]).await;
+            } else {
+                peer.reply(&p.header, &p.payload).await;
+            }
+        }
+        pings
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(echo(&client, 5).await.unwrap(), 5);
+    assert!(!client.is_closed());
+    drop(client);
+    assert!(server.await.unwrap() >= 5, "pings are sent while idle");
+}

@@ -53,5 +53,8 @@ async fn tcp_refused_port_is_an_io_error_naming_the_address() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
 }

@@ -70,7 +70,8 @@ fn write_crl(dir: &Path, revoke_server: bool) {
         .arg("--outfile")
         .arg(dir.join("cacrl.pem"));
     if revoke_server {
-        cmd.arg("--load-certificate").arg(pki.join("servercert.pem"));
+        cmd.arg("--load-certificate")
+            .arg(pki.join("servercert.pem"));
     }
     let out = cmd.output().expect("certtool (gnutls-bin) runs");
     assert!(out.status.success(), "certtool: {out:?}");
@@ -84,7 +85,8 @@ async fn forwarder_on_127_0_0_2(target: u16) -> u16 {
     tokio::spawn(async move {
         while let Ok((mut inbound, _)) = listener.accept().await {
             tokio::spawn(async move {
-                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                if let Ok(mut outbound) =
+                    tokio::net::TcpStream::connect(("127.0.0.1", target)).await
                 {
                     let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                 }
@@ -216,5 +218,8 @@ async fn tls_missing_ca_file_is_a_config_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
-    assert!(err.to_string().contains("cacert.pem does not exist"), "{err}");
+    assert!(
+        err.to_string().contains("cacert.pem does not exist"),
+        "{err}"
+    );
 }

@@ -5,8 +5,8 @@ use crate::auth;
 use crate::error::Result;
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
-use crate::rpc::{self, RawClient};
-use crate::transport::{self, BoxStream, Uri};
+use crate::rpc::{self, KeepaliveConfig, RawClient};
+use crate::transport::{self, BoxStream, Config, Uri};
 
 /// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
@@ -37,22 +37,41 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `uri` (e.g. `qemu:///system`, `test+unix:///default?socket=/path`) and opens
-    /// the driver it names. Spawns the connection's driver on the current tokio runtime.
+    /// Connects to `uri` and opens the driver it names, the way `virConnectOpen` resolves a
+    /// name: `uri` may be a full URI (`qemu:///system`,
+    /// `test+unix:///default?socket=/path`, `qemu+ssh://root@host/system`, …) or an alias from
+    /// libvirt.conf; an empty string means `LIBVIRT_DEFAULT_URI`, then `uri_default`, then
+    /// libvirt's default. Spawns the connection's driver on the current tokio runtime.
     pub async fn connect(uri: &str) -> Result<Client> {
-        Self::connect_with(&uri.parse()?, ConnectFlags::default()).await
+        Self::connect_config(&Self::resolve(uri)?).await
     }
 
     /// Like [`connect`](Self::connect), read-only.
     pub async fn connect_read_only(uri: &str) -> Result<Client> {
-        Self::connect_with(&uri.parse()?, ConnectFlags { read_only: true }).await
+        let mut config = Self::resolve(uri)?;
+        config.set_read_only(true);
+        Self::connect_config(&config).await
+    }
+
+    fn resolve(uri: &str) -> Result<Config> {
+        Config::resolve((!uri.is_empty()).then_some(uri))
     }
 
     /// Connects to a parsed `uri` with `flags`.
     pub async fn connect_with(uri: &Uri, flags: ConnectFlags) -> Result<Client> {
-        let stream = transport::connect(uri, flags.read_only).await?;
-        let stream = auth::authenticate(stream, uri).await?;
-        Self::open_authenticated(stream, uri.daemon_name().as_deref(), flags).await
+        let mut config = Config::new(uri.clone())?;
+        config.set_read_only(flags.read_only);
+        Self::connect_config(&config).await
+    }
+
+    /// Connects as `config` says (transport settings, read-only, credentials).
+    pub async fn connect_config(config: &Config) -> Result<Client> {
+        let stream = transport::connect_with(config).await?;
+        let stream = auth::authenticate(stream, config.uri()).await?;
+        let flags = ConnectFlags {
+            read_only: config.read_only(),
+        };
+        Self::open_authenticated(stream, config.daemon_name().as_deref(), flags).await
     }
 
     /// Runs libvirt's opening handshake over an already-connected `stream` (authentication
@@ -82,12 +101,17 @@ impl Client {
             }
         });
         let client = Client { raw };
-        client
+        let keepalive = client
             .raw
             .connect_supports_feature(&remote::ConnectSupportsFeatureArgs {
                 feature: FEATURE_PROGRAM_KEEPALIVE,
             })
             .await?;
+        if keepalive.supported != 0 {
+            // As libvirt's client does by default: PING after 5 s of silence, give up after
+            // 5 unanswered PINGs.
+            client.raw.set_keepalive(Some(KeepaliveConfig::default()));
+        }
         let name = name.map(XdrString::try_from).transpose()?;
         client
             .raw
@@ -97,6 +121,18 @@ impl Client {
             })
             .await?;
         Ok(client)
+    }
+
+    /// Waits until the connection ends (daemon gone, keepalive timeout, transport error, or
+    /// closed by the client) and returns the error later calls get; its
+    /// [`close_reason`](crate::Error::close_reason) says why.
+    pub async fn closed(&self) -> crate::Error {
+        self.raw.closed().await
+    }
+
+    /// Changes keepalive (`None` turns it off); see [`RawClient::set_keepalive`].
+    pub fn set_keepalive(&self, config: Option<KeepaliveConfig>) {
+        self.raw.set_keepalive(config);
     }
 
     /// The raw protocol: one method per procedure.

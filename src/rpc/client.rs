@@ -5,7 +5,7 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
 
-use super::shared::{OUT_HIGH_WATER, Shared};
+use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, Shared};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
 use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
@@ -79,6 +79,31 @@ impl RawClient {
     /// True once the connection has ended; every call then fails.
     pub fn is_closed(&self) -> bool {
         self.shared().lock().closed.is_some()
+    }
+
+    /// Why the connection ended, once it has.
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        self.shared().lock().closed.as_ref().map(|c| c.reason)
+    }
+
+    /// Waits until the connection ends and returns why (the error every later call gets).
+    pub async fn closed(&self) -> Error {
+        loop {
+            let notified = self.shared().closed_notify.notified();
+            if let Some(c) = &self.shared().lock().closed {
+                return c.to_error();
+            }
+            notified.await;
+        }
+    }
+
+    /// Starts keepalive with `config` (or stops it with `None`), like libvirt's
+    /// `virConnectSetKeepAlive`: after `interval` without a packet from the daemon a PING is
+    /// sent; after `count` unanswered PINGs the connection closes with
+    /// [`CloseReason::Keepalive`]. Only use it with daemons that support keepalive
+    /// (CONNECT_SUPPORTS_FEATURE 10); [`Client`](crate::Client) does this for you.
+    pub fn set_keepalive(&self, config: Option<KeepaliveConfig>) {
+        self.shared().request_keepalive(config);
     }
 
     /// Calls procedure `P` with `args` and decodes its reply.

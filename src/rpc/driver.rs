@@ -4,12 +4,14 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
+
+use tokio::time::Instant;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::shared::{Closed, OUT_HIGH_WATER, Shared};
+use super::shared::{Closed, KeepaliveConfig, OUT_HIGH_WATER, Shared};
 use crate::error::{CloseReason, Error, Result};
 use crate::proto::frame::{self, Packet};
 use crate::proto::keepalive;
@@ -35,7 +37,53 @@ pub struct Connection<S> {
     write_buf: BytesMut,
     /// Frames the driver itself produced (PONGs), written before the next batch.
     own_out: BytesMut,
+    keepalive: Option<Keepalive>,
     finished: bool,
+}
+
+/// libvirt's keepalive: after `interval` without hearing from the peer, send PING; any packet
+/// from the peer resets the count; after `count` unanswered PINGs the peer is dead.
+struct Keepalive {
+    config: KeepaliveConfig,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    last_heard: Instant,
+    unanswered: u32,
+}
+
+impl Keepalive {
+    fn new(config: KeepaliveConfig) -> Self {
+        let now = Instant::now();
+        Keepalive {
+            config,
+            timer: Box::pin(tokio::time::sleep_until(now + config.interval)),
+            last_heard: now,
+            unanswered: 0,
+        }
+    }
+
+    fn heard(&mut self) {
+        self.last_heard = Instant::now();
+        self.unanswered = 0;
+    }
+
+    /// Polls the timer: `Ready(true)` to send a PING now, `Ready(false)` when the peer is dead.
+    fn poll_due(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        loop {
+            ready!(self.timer.as_mut().poll(cx));
+            let now = Instant::now();
+            let silent_until = self.last_heard + self.config.interval;
+            if now < silent_until {
+                self.timer.as_mut().reset(silent_until);
+                continue;
+            }
+            self.timer.as_mut().reset(now + self.config.interval);
+            if self.unanswered >= self.config.count {
+                return Poll::Ready(false);
+            }
+            self.unanswered += 1;
+            return Poll::Ready(true);
+        }
+    }
 }
 
 impl<S> Connection<S>
@@ -49,6 +97,7 @@ where
             read_buf: BytesMut::with_capacity(READ_BUF_INITIAL),
             write_buf: BytesMut::new(),
             own_out: BytesMut::new(),
+            keepalive: None,
             finished: false,
         }
     }
@@ -138,6 +187,9 @@ where
 
     /// Routes one packet: a reply to its caller, a PING to a PONG.
     fn dispatch(&mut self, packet: Packet) -> Result<()> {
+        if let Some(k) = &mut self.keepalive {
+            k.heard();
+        }
         let h = &packet.header;
         if h.prog == keepalive::PROGRAM {
             return self.on_keepalive(&packet);
@@ -172,18 +224,50 @@ where
             )));
         }
         if h.proc == keepalive::Procedure::Ping.to_i32() {
-            let pong = Header {
-                prog: keepalive::PROGRAM,
-                vers: keepalive::PROTOCOL_VERSION,
-                proc: keepalive::Procedure::Pong.to_i32(),
-                r#type: Type::Message,
-                serial: 0,
-                status: Status::Ok,
-            };
-            frame::encode_packet(&mut self.own_out, &pong, &())
-                .map_err(|e| Error::protocol("cannot encode PONG").with_source(e))?;
+            self.queue_keepalive(keepalive::Procedure::Pong);
         }
         Ok(())
+    }
+
+    /// Queues a PING or PONG: a MESSAGE with serial 0 and no payload.
+    fn queue_keepalive(&mut self, procedure: keepalive::Procedure) {
+        let header = Header {
+            prog: keepalive::PROGRAM,
+            vers: keepalive::PROTOCOL_VERSION,
+            proc: procedure.to_i32(),
+            r#type: Type::Message,
+            serial: 0,
+            status: Status::Ok,
+        };
+        // An empty payload is always within the limits: this cannot fail.
+        let _ = frame::encode_packet(&mut self.own_out, &header, &());
+    }
+
+    /// Starts keepalive when asked; sends a PING when due. `Err` when the peer is dead.
+    fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+        if let Some(request) = self.shared.lock().keepalive_request.take() {
+            self.keepalive = request.map(Keepalive::new);
+        }
+        let Some(k) = &mut self.keepalive else {
+            return Ok(false);
+        };
+        match k.poll_due(cx) {
+            Poll::Pending => Ok(false),
+            Poll::Ready(true) => {
+                self.queue_keepalive(keepalive::Procedure::Ping);
+                Ok(true)
+            }
+            Poll::Ready(false) => {
+                let silent = k.last_heard.elapsed();
+                Err(Error::closed(
+                    CloseReason::Keepalive,
+                    format!(
+                        "keepalive timeout: no answer from the daemon for {:.1}s",
+                        silent.as_secs_f64()
+                    ),
+                ))
+            }
+        }
     }
 
     /// True once the last handle is gone and everything queued is written.
@@ -210,13 +294,23 @@ where
             return Poll::Ready(Ok(()));
         }
         loop {
+            let pinged = match this.poll_keepalive(cx) {
+                Ok(p) => p,
+                Err(err) => {
+                    this.finish(Closed {
+                        reason: CloseReason::Keepalive,
+                        message: err.to_string(),
+                    });
+                    return Poll::Ready(Err(err));
+                }
+            };
             let wrote = match this.poll_write_out(cx) {
                 Poll::Ready(Ok(p)) => p,
                 Poll::Ready(Err(e)) => {
                     let err = Error::io("writing to the daemon failed", e);
                     this.finish(Closed {
                         reason: CloseReason::Error,
-                        message: err.to_string(),
+                        message: message_with_sources(&err),
                     });
                     return Poll::Ready(Err(err));
                 }
@@ -228,7 +322,7 @@ where
                     let reason = err.close_reason().unwrap_or(CloseReason::Error);
                     this.finish(Closed {
                         reason,
-                        message: err.to_string(),
+                        message: message_with_sources(&err),
                     });
                     return if reason == CloseReason::Eof {
                         Poll::Ready(Ok(()))
@@ -246,11 +340,24 @@ where
                 });
                 return Poll::Ready(Ok(()));
             }
-            if !wrote && !read {
+            if !wrote && !read && !pinged {
                 return Poll::Pending;
             }
         }
     }
+}
+
+/// `err` and its sources, joined with ": ": the close message is all that pending calls get,
+/// so the cause (a transport's own words, such as ssh's stderr) must be in it.
+fn message_with_sources(err: &Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
 }
 
 impl<S> Drop for Connection<S> {

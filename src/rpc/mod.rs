@@ -29,6 +29,7 @@ mod shared;
 pub use client::RawClient;
 pub(crate) use client::remote_failure;
 pub use driver::Connection;
+pub use shared::KeepaliveConfig;
 
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be
 /// polled (spawned) for the client to make progress; it completes when the last [`RawClient`]

@@ -65,12 +65,35 @@ pub(crate) struct State {
     pub closed: Option<Closed>,
     /// Set when the last handle is gone: the driver flushes and ends.
     pub released: bool,
+    /// Keepalive settings the driver has not picked up yet (`Some(None)`: turn it off).
+    pub keepalive_request: Option<Option<KeepaliveConfig>>,
+}
+
+/// When to probe a silent peer, and when to give up on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepaliveConfig {
+    /// How long the connection may be silent before a PING is sent (libvirt's default: 5 s).
+    pub interval: std::time::Duration,
+    /// How many PINGs may go unanswered; the peer is dead after `interval * (count + 1)` of
+    /// silence (libvirt's default: 5).
+    pub count: u32,
+}
+
+impl Default for KeepaliveConfig {
+    fn default() -> Self {
+        KeepaliveConfig {
+            interval: std::time::Duration::from_secs(5),
+            count: 5,
+        }
+    }
 }
 
 pub(crate) struct Shared {
     state: Mutex<State>,
     /// Signalled when the write buffer drains below [`OUT_HIGH_WATER`] or the connection closes.
     pub writable: Notify,
+    /// Signalled once, when the connection closes.
+    pub closed_notify: Notify,
 }
 
 impl Shared {
@@ -83,8 +106,10 @@ impl Shared {
                 driver_waker: None,
                 closed: None,
                 released: false,
+                keepalive_request: None,
             }),
             writable: Notify::new(),
+            closed_notify: Notify::new(),
         }
     }
 
@@ -108,6 +133,19 @@ impl Shared {
             let _ = tx.send(Err(closed.to_error()));
         }
         self.writable.notify_waiters();
+        self.closed_notify.notify_waiters();
+    }
+
+    /// Asks the driver to start (or re-arm) keepalive with `config`, or to stop it (`None`).
+    pub fn request_keepalive(&self, config: Option<KeepaliveConfig>) {
+        let waker = {
+            let mut st = self.lock();
+            st.keepalive_request = Some(config);
+            st.driver_waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     /// Marks the last handle gone and wakes the driver so it can finish.

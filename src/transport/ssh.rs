@@ -7,7 +7,9 @@
 //!
 //! `-o BatchMode=yes` comes with `no_tty=1`, `StrictHostKeyChecking=no` with `no_verify=1`.
 //! `UserKnownHostsFile` with `known_hosts=` is ours: libvirt reads `known_hosts` only for its
-//! in-process ssh clients. The remote command relays the session to the daemon:
+//! in-process ssh clients (`known_hosts_verify` and `sshauth` stay theirs alone). ssh inherits
+//! our whole environment (libvirt passes on a chosen few variables, `SSH_AUTH_SOCK` among
+//! them). The remote command relays the session to the daemon:
 //!
 //! - `proxy=native`: `virt-ssh-helper [-r] URI`, libvirt's own proxy, which finds the daemon
 //!   on the remote side;

@@ -462,6 +462,74 @@ mod tests {
         assert_eq!(uri("remote:///").daemon_name(), None);
     }
 
+    /// The examples of libvirt's uri.html and remote.html: transport, user, host, port, and
+    /// the name the daemon receives.
+    #[test]
+    fn libvirt_documented_examples() {
+        use Transport::*;
+        type Case<'a> = (
+            &'a str,
+            Transport,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<u16>,
+            Option<&'a str>,
+        );
+        #[rustfmt::skip]
+        let cases: &[Case] = &[
+            ("test:///default", Unix, None, None, None, Some("test:///default")),
+            ("test:///path/to/host/definitions", Unix, None, None, None,
+             Some("test:///path/to/host/definitions")),
+            ("qemu:///system", Unix, None, None, None, Some("qemu:///system")),
+            ("qemu:///session", Unix, None, None, None, Some("qemu:///session")),
+            ("xen:///system", Unix, None, None, None, Some("xen:///system")),
+            ("xen+ssh://rjones@towada/system", Ssh, Some("rjones"), Some("towada"), None,
+             Some("xen:///system")),
+            ("xen://towada/system", Tls, None, Some("towada"), None, Some("xen:///system")),
+            ("xen://towada/system?no_verify=1", Tls, None, Some("towada"), None,
+             Some("xen:///system")),
+            ("qemu://compute1.libvirt.org/system", Tls, None, Some("compute1.libvirt.org"), None,
+             Some("qemu:///system")),
+            ("qemu+unix:///system?socket=/opt/libvirt/run/libvirt/libvirt-sock", Unix, None, None,
+             None, Some("qemu:///system")),
+            ("test+tcp://localhost:5000/default", Tcp, None, Some("localhost"), Some(5000),
+             Some("test:///default")),
+            ("qemu+libssh2://user@host/system?known_hosts=/home/user/.ssh/known_hosts", Libssh2,
+             Some("user"), Some("host"), None, Some("qemu:///system")),
+            ("qemu+libssh://user@host/system?known_hosts=/home/user/.ssh/known_hosts", Libssh,
+             Some("user"), Some("host"), None, Some("qemu:///system")),
+            ("qemu+ssh://host/system?command=/opt/openssh/bin/ssh", Ssh, None, Some("host"), None,
+             Some("qemu:///system")),
+            ("qemu+ext:///system?command=/opt/openssh/bin/ssh", Ext, None, None, None,
+             Some("qemu:///system")),
+            ("qemu+ssh://user@host/system?netcat=/opt/netcat/bin/nc&keyfile=/root/.ssh/example_key",
+             Ssh, Some("user"), Some("host"), None, Some("qemu:///system")),
+            ("qemu+tls://host/system?tls_priority=NORMAL:-VERS-SSL3.0&pkipath=/tmp/pki/client",
+             Tls, None, Some("host"), None, Some("qemu:///system")),
+            ("qemu:///system?mode=direct", Unix, None, None, None, Some("qemu:///system")),
+            ("qemu+ssh://host/system?proxy=native&no_tty=1", Ssh, None, Some("host"), None,
+             Some("qemu:///system")),
+            ("qemu+ssh://root@[2001:db8::1]:2222/system", Ssh, Some("root"), Some("2001:db8::1"),
+             Some(2222), Some("qemu:///system")),
+            ("qemu+tcp:///system", Tcp, None, None, None, Some("qemu:///system")),
+            ("remote://host/", Tls, None, Some("host"), None, None),
+            ("qemu+tls://host/system?name=qemu:///embed&auth=sasl", Tls, None, Some("host"), None,
+             Some("qemu:///embed")),
+        ];
+        for (s, transport, user, host, port, name) in cases {
+            let u = uri(s);
+            assert_eq!(u.transport(), *transport, "{s}");
+            assert_eq!(u.user(), *user, "{s}");
+            assert_eq!(u.host(), *host, "{s}");
+            assert_eq!(u.port(), *port, "{s}");
+            assert_eq!(u.daemon_name().as_deref(), *name, "{s}");
+        }
+        assert_eq!(uri("qemu+tcp:///system").host_or_localhost(), "localhost");
+        assert_eq!(Tcp.default_port(), Some(16509));
+        assert_eq!(Tls.default_port(), Some(16514));
+        assert_eq!(Ssh.default_port(), None);
+    }
+
     #[test]
     fn bad_uris_are_config_errors() {
         for s in [

@@ -91,8 +91,12 @@ fn info(out: &mut Out, m: &Module, proc: &Procedure, args_ty: &str, ret_ty: &str
     out.line(format!(
         "encode_default_args: crate::proto::xdr::encode_default::<{args_ty}>,"
     ));
-    out.line(format!("check_args: crate::proto::xdr::check_decode::<{args_ty}>,"));
-    out.line(format!("check_ret: crate::proto::xdr::check_decode::<{ret_ty}>,"));
+    out.line(format!(
+        "check_args: crate::proto::xdr::check_decode::<{args_ty}>,"
+    ));
+    out.line(format!(
+        "check_ret: crate::proto::xdr::check_decode::<{ret_ty}>,"
+    ));
     out.line("};");
 }
 

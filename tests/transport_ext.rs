@@ -1,0 +1,78 @@
+//! The ext transport: `command=` names a program (run without arguments, as in libvirt)
+//! whose stdin/stdout is the link; here a script running `nc -U` on the sandbox's socket.
+
+mod common;
+
+use std::error::Error as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::Sandbox;
+use virtwire::{Client, ErrorKind};
+
+/// Writes an executable shell script named `name` under the sandbox folder.
+fn script(name: &str, body: &str) -> PathBuf {
+    let dir = Path::new(Sandbox::get().dir()).join("transport-ext");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}-{}.sh", std::process::id()));
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn ext_uri(command: &Path) -> String {
+    let node = Sandbox::get().new_node_file("ext");
+    format!(
+        "test+ext://{}?command={}",
+        node.display(),
+        command.display()
+    )
+}
+
+fn chain(err: &virtwire::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[tokio::test]
+async fn ext_command_is_the_link() {
+    let sb = Sandbox::get();
+    let cmd = script("nc", &format!("exec nc -U '{}'", sb.socket()));
+    let client = Client::connect(&ext_uri(&cmd)).await.unwrap();
+    let mut names: Vec<String> = client
+        .list_all_domains(0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.name().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
+    );
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn ext_failure_reports_the_commands_stderr() {
+    let cmd = script("fails", "echo 'tunnel down: no route' >&2; exit 7");
+    let err = Client::connect(&ext_uri(&cmd)).await.unwrap_err();
+    let text = chain(&err);
+    assert!(text.contains("tunnel down: no route"), "{text}");
+}
+
+#[tokio::test]
+async fn ext_without_command_is_a_config_error() {
+    let node = Sandbox::get().new_node_file("ext-nocmd");
+    let err = Client::connect(&format!("test+ext://{}", node.display()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err:?}");
+}

@@ -1,0 +1,135 @@
+//! The ssh transport through the system `ssh` against the sandbox's sshd on 127.0.0.1: the
+//! netcat proxy (`socket=`, or the default socket) and `virt-ssh-helper` (proxy=native and
+//! auto). In sshd's namespace `/var/run/libvirt/libvirt-sock[-ro]` lead to the sandbox
+//! libvirtd, so the remote side's defaults work.
+
+mod common;
+
+use std::error::Error as _;
+
+use common::Sandbox;
+use virtwire::{Client, ErrorKind};
+
+async fn assert_test_node(client: &Client) {
+    let mut names: Vec<String> = client
+        .list_all_domains(0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.name().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
+    );
+}
+
+/// `test+ssh://root@127.0.0.1:PORT/<fresh node file>?PARAMS`.
+fn ssh_uri(params: &str) -> String {
+    let sb = Sandbox::get();
+    let node = sb.new_node_file("ssh");
+    format!(
+        "test+ssh://root@127.0.0.1:{}{}?{params}",
+        sb.ssh_port(),
+        node.display()
+    )
+}
+
+/// The error and its sources, as one line.
+fn chain(err: &virtwire::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[tokio::test]
+async fn ssh_netcat_to_the_given_socket() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!(
+        "socket={}&command={}",
+        sb.socket(),
+        sb.ssh_wrapper()
+    ));
+    let client = Client::connect(&uri).await.unwrap();
+    assert!(!client.hostname().await.unwrap().is_empty());
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+}
+
+/// The plain `ssh` binary, told the key and known_hosts file through the URI.
+#[tokio::test]
+async fn ssh_keyfile_known_hosts_and_no_tty() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!(
+        "socket={}&keyfile={}&known_hosts={}&no_tty=1",
+        sb.socket(),
+        sb.ssh_key(),
+        sb.ssh_known_hosts()
+    ));
+    let client = Client::connect(&uri).await.unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn ssh_virt_ssh_helper_proxy_native() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!("proxy=native&command={}", sb.ssh_wrapper()));
+    let client = Client::connect(&uri).await.unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn ssh_proxy_auto_finds_the_helper() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!("command={}", sb.ssh_wrapper()));
+    let client = Client::connect(&uri).await.unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn ssh_proxy_netcat_uses_the_default_socket() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!("proxy=netcat&command={}", sb.ssh_wrapper()));
+    let client = Client::connect(&uri).await.unwrap();
+    assert_test_node(&client).await;
+}
+
+#[tokio::test]
+async fn ssh_read_only_through_the_helper() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!("proxy=native&command={}", sb.ssh_wrapper()));
+    let client = Client::connect_read_only(&uri).await.unwrap();
+    assert_test_node(&client).await;
+}
+
+/// ssh fails before any byte flows: its own words end up in the error.
+#[tokio::test]
+async fn ssh_failure_reports_ssh_stderr() {
+    let sb = Sandbox::get();
+    let uri = ssh_uri(&format!(
+        "socket={}&keyfile={}&known_hosts=/dev/null&no_tty=1",
+        sb.socket(),
+        sb.ssh_key()
+    ));
+    let err = Client::connect(&uri).await.unwrap_err();
+    let text = chain(&err);
+    assert!(text.contains("Host key verification failed"), "{text}");
+}
+
+#[tokio::test]
+async fn ssh_missing_binary_is_an_io_error() {
+    let err = Client::connect(&ssh_uri("command=/nonexistent/virtwire-ssh"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Io, "{err:?}");
+    assert!(
+        err.to_string().contains("/nonexistent/virtwire-ssh"),
+        "{err}"
+    );
+}

@@ -1,0 +1,61 @@
+//! The transport seam used directly: a [`Config`] built in code, opened with
+//! `transport::connect_with`, handed to `Client::open_stream`.
+
+mod common;
+
+use common::Sandbox;
+use virtwire::transport::{self, Config, Transport};
+use virtwire::{Client, ConnectFlags};
+
+#[tokio::test]
+async fn config_builder_and_connect_with_over_unix() {
+    let sb = Sandbox::get();
+    let node = sb.new_node_file("unix-config");
+    let config = Config::builder()
+        .uri(format!("test+unix://{}", node.display()))
+        .socket(sb.socket())
+        .build()
+        .unwrap();
+    assert_eq!(config.transport(), Transport::Unix);
+    let name = config.daemon_name();
+    assert_eq!(name, Some(format!("test://{}", node.display())));
+
+    let stream = transport::connect_with(&config).await.unwrap();
+    let client = Client::open_stream(stream, name.as_deref(), ConnectFlags::default())
+        .await
+        .unwrap();
+    let mut names: Vec<String> = client
+        .list_all_domains(0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.name().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
+    );
+}
+
+#[tokio::test]
+async fn missing_socket_is_an_io_error_naming_the_path() {
+    let config: Config = "test+unix:///default?socket=/nonexistent/virtwire/sock"
+        .parse()
+        .unwrap();
+    let err = transport::connect_with(&config).await.err().unwrap();
+    assert_eq!(err.kind(), virtwire::ErrorKind::Io);
+    assert!(
+        err.to_string().contains("/nonexistent/virtwire/sock"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn in_process_ssh_is_not_supported_yet() {
+    for uri in ["qemu+libssh2://h/system", "qemu+libssh://h/system"] {
+        let config: Config = uri.parse().unwrap();
+        let err = transport::connect_with(&config).await.err().unwrap();
+        assert_eq!(err.kind(), virtwire::ErrorKind::Unsupported, "{uri}");
+    }
+}
