@@ -178,3 +178,36 @@ async fn unsupported_transports_say_so() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
 }
+
+/// `Domain::info` agrees with `virsh dominfo` on the same daemon (the seed's Python sample
+/// printed these figures).
+#[tokio::test]
+async fn info_matches_virsh_dominfo() {
+    let uri = Sandbox::get().test_uri("dominfo");
+    let client = Client::connect(&uri).await.unwrap();
+    // A node file gives each connection its own fresh state: virsh, on its own connection,
+    // sees the file's domains as they are defined there.
+    let theirs = client
+        .lookup_domain_by_name("vw-running")
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap();
+    let out = std::process::Command::new("virsh")
+        .args(["-c", &uri, "dominfo", "vw-running"])
+        .output()
+        .expect("virsh runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| -> String {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    assert_eq!(field("State:"), theirs.state.describe());
+    assert_eq!(field("CPU(s):"), theirs.nr_virt_cpu.to_string());
+    assert_eq!(field("Max memory:"), format!("{} KiB", theirs.max_mem_kib));
+    assert_eq!(field("Used memory:"), format!("{} KiB", theirs.memory_kib));
+    assert_eq!(theirs.state, DomainState::Running);
+}
