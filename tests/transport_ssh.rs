@@ -10,21 +10,6 @@ use std::error::Error as _;
 use common::Sandbox;
 use virtwire::{Client, ErrorKind};
 
-async fn assert_test_node(client: &Client) {
-    let mut names: Vec<String> = client
-        .list_all_domains(0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.name().to_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
-    );
-}
-
 /// `test+ssh://root@127.0.0.1:PORT/<fresh node file>?PARAMS`.
 fn ssh_uri(params: &str) -> String {
     let sb = Sandbox::get();
@@ -58,7 +43,7 @@ async fn ssh_netcat_to_the_given_socket() {
     ));
     let client = Client::connect(&uri).await.unwrap();
     assert!(!client.hostname().await.unwrap().is_empty());
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
     client.close().await.unwrap();
 }
 
@@ -73,7 +58,7 @@ async fn ssh_keyfile_known_hosts_and_no_tty() {
         sb.ssh_known_hosts()
     ));
     let client = Client::connect(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]
@@ -81,7 +66,7 @@ async fn ssh_virt_ssh_helper_proxy_native() {
     let sb = Sandbox::get();
     let uri = ssh_uri(&format!("proxy=native&command={}", sb.ssh_wrapper()));
     let client = Client::connect(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]
@@ -89,7 +74,7 @@ async fn ssh_proxy_auto_finds_the_helper() {
     let sb = Sandbox::get();
     let uri = ssh_uri(&format!("command={}", sb.ssh_wrapper()));
     let client = Client::connect(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]
@@ -97,7 +82,7 @@ async fn ssh_proxy_netcat_uses_the_default_socket() {
     let sb = Sandbox::get();
     let uri = ssh_uri(&format!("proxy=netcat&command={}", sb.ssh_wrapper()));
     let client = Client::connect(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]
@@ -105,7 +90,7 @@ async fn ssh_read_only_through_the_helper() {
     let sb = Sandbox::get();
     let uri = ssh_uri(&format!("proxy=native&command={}", sb.ssh_wrapper()));
     let client = Client::connect_read_only(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 /// ssh fails before any byte flows: its own words end up in the error.

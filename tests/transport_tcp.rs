@@ -5,23 +5,6 @@ mod common;
 use common::Sandbox;
 use virtwire::{Client, ErrorKind};
 
-/// The node file's domains, seen through `client`: proof that the daemon opened the driver
-/// and the URI (path included) this test asked for.
-async fn assert_test_node(client: &Client) {
-    let mut names: Vec<String> = client
-        .list_all_domains(0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.name().to_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
-    );
-}
-
 #[tokio::test]
 async fn tcp_by_address() {
     let sb = Sandbox::get();
@@ -29,7 +12,7 @@ async fn tcp_by_address() {
     let uri = format!("test+tcp://127.0.0.1:{}{}", sb.tcp_port(), node.display());
     let client = Client::connect(&uri).await.unwrap();
     assert!(!client.hostname().await.unwrap().is_empty());
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
     client.close().await.unwrap();
 }
 
@@ -39,7 +22,7 @@ async fn tcp_by_name_resolves_localhost() {
     let node = sb.new_node_file("tcp-name");
     let uri = format!("test+tcp://localhost:{}{}", sb.tcp_port(), node.display());
     let client = Client::connect(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]

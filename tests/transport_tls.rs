@@ -9,21 +9,6 @@ use std::process::Command;
 use common::Sandbox;
 use virtwire::{Client, ErrorKind};
 
-async fn assert_test_node(client: &Client) {
-    let mut names: Vec<String> = client
-        .list_all_domains(0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.name().to_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
-    );
-}
-
 /// `test+tls://HOST:PORT/<fresh node file>?pkipath=PKI&EXTRA`.
 fn tls_uri(host: &str, port: u16, pki: impl AsRef<Path>, extra: &str) -> String {
     let node = Sandbox::get().new_node_file("tls");
@@ -103,7 +88,7 @@ async fn tls_good_certificate_by_dns_name() {
         .await
         .unwrap();
     assert!(!client.hostname().await.unwrap().is_empty());
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
     client.close().await.unwrap();
 }
 
@@ -113,7 +98,7 @@ async fn tls_good_certificate_by_ip_address_san() {
     let client = Client::connect(&tls_uri("127.0.0.1", sb.tls_port(), sb.pki(), ""))
         .await
         .unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]
@@ -144,7 +129,7 @@ async fn tls_no_verify_accepts_a_wrong_host_name() {
     let client = Client::connect(&tls_uri("127.0.0.2", port, sb.pki(), "no_verify=1"))
         .await
         .unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 /// With no_verify we accept the server, but the server does not accept a client
@@ -194,7 +179,7 @@ async fn tls_crl_revoking_the_server_certificate_is_refused() {
     let client = Client::connect(&tls_uri("localhost", sb.tls_port(), &clean, ""))
         .await
         .unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]
@@ -207,7 +192,7 @@ async fn tls_priority_can_hold_the_client_to_tls12() {
         "tls_priority=NORMAL:-VERS-TLS1.3",
     );
     let client = Client::connect(&uri).await.unwrap();
-    assert_test_node(&client).await;
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]

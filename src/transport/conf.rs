@@ -117,12 +117,12 @@ impl ClientConf {
     pub fn resolve_alias(&self, name: &str) -> Result<Option<&str>> {
         for entry in &self.uri_aliases {
             let (alias, uri) = entry.split_once('=').ok_or_else(|| {
-                config_error(format!(
+                Error::config(format!(
                     "malformed 'uri_aliases' entry {entry:?}, expected 'alias=uri://host/path'"
                 ))
             })?;
             if !alias.chars().all(is_alias_char) {
-                return Err(config_error(format!(
+                return Err(Error::config(format!(
                     "malformed 'uri_aliases' entry {entry:?}, aliases may only contain \
                      'a-Z, 0-9, _, -, .'"
                 )));
@@ -202,16 +202,12 @@ pub(crate) fn check_missing_slash(text: &str, uri: &Uri) -> Result<()> {
     };
     let mandates_path = matches!(uri.scheme(), "qemu" | "vbox" | "vz");
     if mandates_path && (host == "system" || host == "session") {
-        return Err(config_error(format!(
+        return Err(Error::config(format!(
             "invalid URI {text} (maybe you want {}:///{host})",
             uri.scheme()
         )));
     }
     Ok(())
-}
-
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
 }
 
 /// A value in libvirt's configuration file syntax.
@@ -226,7 +222,7 @@ impl Value {
     fn into_string(self, key: &str) -> Result<String> {
         match self {
             Value::String(s) => Ok(s),
-            other => Err(config_error(format!(
+            other => Err(Error::config(format!(
                 "{key} must be a string, not {}",
                 other.type_name()
             ))),
@@ -236,7 +232,7 @@ impl Value {
     fn into_string_list(self, key: &str) -> Result<Vec<String>> {
         match self {
             Value::List(items) => items.into_iter().map(|v| v.into_string(key)).collect(),
-            other => Err(config_error(format!(
+            other => Err(Error::config(format!(
                 "{key} must be a list of strings, not {}",
                 other.type_name()
             ))),
@@ -301,7 +297,7 @@ impl Parser {
     }
 
     fn error(&self, what: impl fmt::Display) -> Error {
-        config_error(format!("line {}: {what}", self.line))
+        Error::config(format!("line {}: {what}", self.line))
     }
 
     fn skip_comment(&mut self) {

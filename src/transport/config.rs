@@ -9,7 +9,7 @@ use super::conf::{self, ClientConf};
 use super::host::HostEnv;
 use super::sockets::{self, Mode, SocketRequest};
 use super::uri::{Transport, Uri};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// Which program relays the ssh session to the daemon's socket on the remote host: URI
 /// parameter `proxy`, or `remote_proxy` in `libvirt.conf`.
@@ -43,7 +43,7 @@ impl FromStr for Proxy {
             "auto" => Ok(Proxy::Auto),
             "netcat" => Ok(Proxy::Netcat),
             "native" => Ok(Proxy::Native),
-            _ => Err(config_error(format!(
+            _ => Err(Error::config(format!(
                 "unknown proxy type {s:?} (should be auto|netcat|native)"
             ))),
         }
@@ -71,7 +71,7 @@ impl FromStr for KnownHostsVerify {
             "normal" => Ok(KnownHostsVerify::Normal),
             "auto" => Ok(KnownHostsVerify::Auto),
             "ignore" => Ok(KnownHostsVerify::Ignore),
-            _ => Err(config_error(format!(
+            _ => Err(Error::config(format!(
                 "invalid host key verification method {s:?} (should be normal|auto|ignore)"
             ))),
         }
@@ -180,14 +180,10 @@ impl Settings {
 /// libvirt's boolean URI parameters are integers: non-zero is true.
 fn parse_flag(key: &str, value: &str) -> Result<bool> {
     value.trim().parse::<i64>().map(|n| n != 0).map_err(|_| {
-        config_error(format!(
+        Error::config(format!(
             "failed to parse the value of URI component {key}: {value:?}"
         ))
     })
-}
-
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
 }
 
 /// Everything needed to open a connection: the URI and the client settings.
@@ -525,7 +521,7 @@ impl ConfigBuilder {
     pub fn build(self) -> Result<Config> {
         let uri = self
             .uri
-            .ok_or_else(|| config_error("the configuration has no URI"))?;
+            .ok_or_else(|| Error::config("the configuration has no URI"))?;
         let mut config = Config::parse_str(&uri)?;
         config.settings.overlay(self.settings);
         if self.password.is_some() {
@@ -603,7 +599,7 @@ mod tests {
             let e = format!("qemu+tls://h/system?no_verify={bad}")
                 .parse::<Config>()
                 .unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Config, "{bad}");
+            assert_eq!(e.kind(), crate::ErrorKind::Config, "{bad}");
         }
     }
 
@@ -617,7 +613,7 @@ mod tests {
         ] {
             assert_eq!(
                 s.parse::<Config>().unwrap_err().kind(),
-                ErrorKind::Config,
+                crate::ErrorKind::Config,
                 "{s}"
             );
         }

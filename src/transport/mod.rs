@@ -8,9 +8,11 @@
 //! | tls | `qemu://host/system`, `qemu+tls://host[:16514]/system` | TLS with libvirt's certificate files |
 //! | ssh | `qemu+ssh://user@host[:22]/system` | the system `ssh` running `virt-ssh-helper` or `nc` remotely |
 //! | ext | `qemu+ext:///system?command=/path/to/program` | a program's stdin/stdout |
+//! | libssh2, libssh | `qemu+libssh2://user@host[:22]/system?keyfile=…&known_hosts=…` | ssh inside the process, running the same remote command as ssh (cargo feature `libssh2`) |
 //!
-//! `libssh2` and `libssh` (in-process ssh) are not supported yet. Authentication (SASL,
-//! polkit) happens afterwards, over the stream, in the API layer.
+//! Without the cargo feature `libssh2`, the `libssh2` and `libssh` transports fail with
+//! [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported). Authentication (SASL, polkit)
+//! happens afterwards, over the stream, in the API layer.
 //!
 //! Which URI to open, when the application gives none or an alias, is decided by
 //! [`resolve`] / [`Config::resolve`] from `LIBVIRT_DEFAULT_URI` and `libvirt.conf`
@@ -20,6 +22,10 @@ mod conf;
 mod config;
 mod ext;
 mod host;
+// --- in-process ssh (cargo feature "libssh2") ---
+#[cfg(feature = "libssh2")]
+mod libssh2;
+// ---
 mod process;
 pub mod sockets;
 mod ssh;
@@ -36,7 +42,7 @@ pub use sockets::Mode;
 pub use unix::default_socket_path;
 pub use uri::{Transport, Uri};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 
 /// A connected byte stream to a daemon.
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
@@ -65,9 +71,17 @@ pub async fn connect_with(config: &Config) -> Result<BoxStream> {
         Transport::Tls => tls::connect(config).await,
         Transport::Ssh => ssh::connect(config).await,
         Transport::Ext => ext::connect(config).await,
-        other @ (Transport::Libssh2 | Transport::Libssh) => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!("the {other} transport is not supported yet"),
+        // --- in-process ssh (cargo feature "libssh2") ---
+        #[cfg(feature = "libssh2")]
+        Transport::Libssh2 | Transport::Libssh => libssh2::connect(config).await,
+        #[cfg(not(feature = "libssh2"))]
+        other @ (Transport::Libssh2 | Transport::Libssh) => Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            format!(
+                "the {other} transport is not supported by this build (it needs the cargo \
+                 feature \"libssh2\")"
+            ),
         )),
+        // ---
     }
 }

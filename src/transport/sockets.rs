@@ -121,12 +121,12 @@ pub(crate) fn socket_path(
     let legacy = socket_file("libvirt", req, host);
     match effective_mode(req, direct.as_deref(), &legacy, exists) {
         Mode::Direct => match direct {
-            _ if req.transport != Transport::Unix => Err(config_error(format!(
+            _ if req.transport != Transport::Unix => Err(Error::config(format!(
                 "cannot use direct socket mode for the {} transport",
                 req.transport
             ))),
             Some(path) => Ok(path),
-            None => Err(config_error(
+            None => Err(Error::config(
                 "cannot use direct socket mode when the URI names no driver",
             )),
         },
@@ -181,10 +181,6 @@ fn probe_driver(
         .iter()
         .copied()
         .find(|d| exists(&dir.join(format!("virt{d}d-{suffix}"))))
-}
-
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
 }
 
 #[cfg(test)]

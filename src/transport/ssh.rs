@@ -51,28 +51,7 @@ pub(super) async fn connect(config: &Config) -> Result<BoxStream> {
 /// Builds the ssh invocation for `config` as seen by `host`.
 pub(crate) fn command(config: &Config, host: &HostEnv) -> Result<SshCommand> {
     let uri = config.uri();
-    let session = config.socket_request(host).session;
-    let proxy = config.proxy().unwrap_or(if config.socket().is_some() {
-        Proxy::Netcat
-    } else if session {
-        Proxy::Native
-    } else {
-        Proxy::Auto
-    });
-    let socket = config.socket_path_on(host, &super::host::exists)?;
-    let socket = socket.to_str().ok_or_else(|| {
-        Error::new(
-            ErrorKind::Config,
-            format!("socket path {socket:?} is not UTF-8"),
-        )
-    })?;
-    let remote = remote_command(
-        proxy,
-        config.netcat(),
-        socket,
-        &uri.helper_uri(),
-        config.read_only(),
-    )?;
+    let remote = remote_command_for(config, host)?;
     let mut args: Vec<OsString> = Vec::new();
     let mut push = |a: &str| args.push(a.into());
     if let Some(port) = uri.port() {
@@ -95,6 +74,34 @@ pub(crate) fn command(config: &Config, host: &HostEnv) -> Result<SshCommand> {
         program: config.command().unwrap_or("ssh").to_owned(),
         args,
     })
+}
+
+/// The command to run on the remote host for `config` (`proxy=`, `netcat=`, `socket=` or the
+/// default socket, read-only) as seen by `host`: one word, parsed there by the login shell.
+/// The in-process ssh transports (`libssh2`, `libssh`) run the same command.
+pub(crate) fn remote_command_for(config: &Config, host: &HostEnv) -> Result<String> {
+    let session = config.socket_request(host).session;
+    let proxy = config.proxy().unwrap_or(if config.socket().is_some() {
+        Proxy::Netcat
+    } else if session {
+        Proxy::Native
+    } else {
+        Proxy::Auto
+    });
+    let socket = config.socket_path_on(host, &super::host::exists)?;
+    let socket = socket.to_str().ok_or_else(|| {
+        Error::new(
+            ErrorKind::Config,
+            format!("socket path {socket:?} is not UTF-8"),
+        )
+    })?;
+    remote_command(
+        proxy,
+        config.netcat(),
+        socket,
+        &config.uri().helper_uri(),
+        config.read_only(),
+    )
 }
 
 /// The `-o` options the settings ask for.

@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 
 /// How the client reaches the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -257,7 +257,7 @@ impl Uri {
     /// Parses `s`, also returning the password of `user:password@host` when there is one.
     pub(crate) fn parse_with_password(s: &str) -> Result<(Uri, Option<String>)> {
         let url = url::Url::parse(s)
-            .map_err(|e| config_error(format!("invalid connection URI {s:?}")).with_source(e))?;
+            .map_err(|e| Error::config(format!("invalid connection URI {s:?}")).with_source(e))?;
         let password = url.password().map(decode_component).transpose()?;
         Ok((Uri::from_url(s, &url)?, password))
     }
@@ -267,7 +267,7 @@ impl Uri {
         let (driver, transport) = match scheme.split_once('+') {
             Some((d, t)) => {
                 let t = Transport::parse(t).ok_or_else(|| {
-                    config_error(format!(
+                    Error::config(format!(
                         "unknown transport {t:?} in URI {s:?} \
                          (should be tls|unix|ssh|ext|tcp|libssh2|libssh)"
                     ))
@@ -277,11 +277,11 @@ impl Uri {
             None => (scheme.clone(), None),
         };
         if driver.is_empty() {
-            return Err(config_error(format!("URI {s:?} names no driver")));
+            return Err(Error::config(format!("URI {s:?} names no driver")));
         }
         let host = parse_host(url)?;
         if let (Some(Transport::Unix), Some(h)) = (transport, &host) {
-            return Err(config_error(format!(
+            return Err(Error::config(format!(
                 "using a unix socket and remote server {h:?} is not supported"
             )));
         }
@@ -354,11 +354,7 @@ fn decode_component(s: &str) -> Result<String> {
     percent_decode_str(s)
         .decode_utf8()
         .map(|c| c.into_owned())
-        .map_err(|_| config_error(format!("URI component {s:?} is not UTF-8 once decoded")))
-}
-
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
+        .map_err(|_| Error::config(format!("URI component {s:?} is not UTF-8 once decoded")))
 }
 
 /// Parses `key=value&key2=value2` (libvirt also accepts `;` as a separator).
@@ -540,7 +536,7 @@ mod tests {
             "qemu+unix://host/system",
         ] {
             let e = s.parse::<Uri>().unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Config, "{s}");
+            assert_eq!(e.kind(), crate::ErrorKind::Config, "{s}");
         }
     }
 

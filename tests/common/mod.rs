@@ -266,3 +266,18 @@ impl Sandbox {
         format!("qemu+unix:///system?socket={}", uri_escape(&self.socket))
     }
 }
+
+/// The node file's domains, seen through `client`: proof that the daemon opened the driver and
+/// the URI (path included) that a test asked for.
+#[allow(dead_code)]
+pub async fn assert_test_node(client: &virtwire::Client) {
+    let mut names: Vec<String> = client
+        .list_all_domains(0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.name().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [node::RUNNING_DOMAIN, node::STOPPED_DOMAIN]);
+}

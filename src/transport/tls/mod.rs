@@ -80,13 +80,13 @@ pub(crate) fn client_config(
     let versions = priority::versions(config.tls_priority())?.protocol_versions();
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)
-        .map_err(|e| config_error("unusable TLS versions").with_source(e))?
+        .map_err(|e| Error::config("unusable TLS versions").with_source(e))?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let tls_config = match identity {
         None => builder.with_no_client_auth(),
         Some((chain, key)) => builder.with_client_auth_cert(chain, key).map_err(|e| {
-            config_error("cannot use the client certificate with its key").with_source(e)
+            Error::config("cannot use the client certificate with its key").with_source(e)
         })?,
     };
     Ok((tls_config, files.cacert))
@@ -96,7 +96,7 @@ fn root_store(cacert: &Path) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     for cert in pki::load_certs(cacert, "CA certificate")? {
         roots.add(cert).map_err(|e| {
-            config_error(format!(
+            Error::config(format!(
                 "cannot use the CA certificate {}",
                 cacert.display()
             ))
@@ -116,12 +116,12 @@ fn sanity_check(
 ) -> Result<()> {
     let verifier = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone())
         .build()
-        .map_err(|e| config_error("cannot use the CA certificate").with_source(e))?;
+        .map_err(|e| Error::config("cannot use the CA certificate").with_source(e))?;
     let (end_entity, intermediates) = chain.split_first().expect("load_certs returns one or more");
     verifier
         .verify_client_cert(end_entity, intermediates, UnixTime::now())
         .map_err(|e| {
-            config_error(format!(
+            Error::config(format!(
                 "the client certificate {} fails the checks against the CA {}: {e} \
                  (no_sanity=1 skips this check)",
                 cert_path.display(),
@@ -184,10 +184,6 @@ fn handshake_error(peer: &str, cacert: &Path, e: io::Error) -> Error {
         Some(other) => Error::io(format!("TLS handshake with {peer} failed: {other}"), e),
         None => Error::io(format!("TLS handshake with {peer} failed: {e}"), e),
     }
-}
-
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::transport::host::HostEnv;
 
 const SYSTEM_CACERT: &str = "/etc/pki/CA/cacert.pem";
@@ -65,7 +65,7 @@ pub(crate) fn locate(
     }
     let cacert = cacert.unwrap_or_default();
     if !exists(&cacert) {
-        return Err(config_error(format!(
+        return Err(Error::config(format!(
             "CA certificate {} does not exist",
             cacert.display()
         )));
@@ -85,12 +85,12 @@ fn check_pair(
     match (exists(&cert), exists(&key)) {
         (true, true) => Ok(Some((cert, key))),
         (false, false) => Ok(None),
-        (false, true) => Err(config_error(format!(
+        (false, true) => Err(Error::config(format!(
             "certificate {} does not exist, but key {} does",
             cert.display(),
             key.display()
         ))),
-        (true, false) => Err(config_error(format!(
+        (true, false) => Err(Error::config(format!(
             "key {} does not exist, but certificate {} does",
             key.display(),
             cert.display()
@@ -104,7 +104,7 @@ pub(crate) fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'
         .and_then(|iter| iter.collect::<std::result::Result<Vec<_>, _>>())
         .map_err(|e| pem_error(what, path, e))?;
     if certs.is_empty() {
-        return Err(config_error(format!(
+        return Err(Error::config(format!(
             "{what} {} holds no certificate",
             path.display()
         )));
@@ -125,11 +125,7 @@ pub(crate) fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
 }
 
 fn pem_error(what: &str, path: &Path, e: rustls_pki_types::pem::Error) -> Error {
-    config_error(format!("cannot read the {what} {}", path.display())).with_source(e)
-}
-
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
+    Error::config(format!("cannot read the {what} {}", path.display())).with_source(e)
 }
 
 #[cfg(test)]
