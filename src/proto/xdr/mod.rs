@@ -9,6 +9,8 @@
 //! length word asks for), cannot express libvirt's dialect, or are unmaintained; this runtime is
 //! small and every rule in it is tested.
 
+#[cfg(feature = "arbitrary")]
+mod arbitrary_impls;
 mod bounded;
 mod error;
 mod primitives;
@@ -18,6 +20,8 @@ use bytes::BytesMut;
 pub use bounded::{
     BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec,
 };
+#[cfg(feature = "arbitrary")]
+pub use arbitrary_impls::{BoundedItem, check_bound, check_round_trip};
 pub use error::{DecodeError, DecodeErrorKind};
 
 /// A value with an XDR encoding.
