@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh — install the Debian packages the virtwire test
-# sandbox needs (scripts/sandbox.sh). Only missing packages are installed;
+# sandbox needs (scripts/sandbox.sh), and those the build needs with all
+# features. Only missing packages are installed;
 # when everything is already present this is a quick no-op that needs
 # neither root nor the network.
 set -euo pipefail
@@ -16,9 +17,14 @@ PACKAGES=(
   libsasl2-modules  # SCRAM, DIGEST-MD5, PLAIN mechanisms
   tini              # subreaper around libvirtd
   bc
+  python3           # scripts/wire-check.py (the byte-level conformance check)
   iproute2          # ss, to check ports
-  tshark            # wire captures when debugging the protocol
+  tshark            # the byte-level conformance check (tests/conformance_wire.rs)
   libvirt-wireshark # libvirt dissector for tshark
+  # the build with the cargo feature libssh2 (CI builds with --all-features): libssh2-sys
+  # compiles its bundled libssh2 (with gcc) against the system's OpenSSL
+  libssl-dev
+  pkg-config
 )
 
 say() { echo "install-deps: $*" >&2; }

@@ -3,7 +3,7 @@
 #
 # Installs missing Debian packages (scripts/install-deps.sh), starts the
 # sandboxed libvirtd (scripts/sandbox.sh), runs
-#   cargo test --workspace --all-targets [ARGS...]
+#   cargo test --workspace --all-targets --all-features [ARGS...]
 # with the sandbox's VIRTWIRE_* environment, and always stops the sandbox
 # afterwards. Exits with cargo's status. Needs root.
 # The sandbox directory is $VIRTWIRE_SANDBOX (default ${TMPDIR:-/tmp}/virtwire-sandbox).
@@ -32,6 +32,29 @@ bash scripts/sandbox.sh start "$VIRTWIRE_SANDBOX"
 # shellcheck disable=SC1090 # DIR/env, written by sandbox.sh start
 source "$(bash scripts/sandbox.sh env "$VIRTWIRE_SANDBOX")"
 
+# >>> conformance & wire check (tests/conformance*.rs, scripts/wire-check.py) >>>
+# tests/conformance_wire.rs captures the conformance traffic on lo with tshark and checks it
+# with Wireshark's libvirt dissector: fail here, clearly, when that cannot work. The
+# conformance tests append their counts to VIRTWIRE_CONFORMANCE_REPORT, shown after the run
+# (cargo hides the output of passing tests).
+command -v python3 >/dev/null || {
+  echo "test.sh: python3 is needed for scripts/wire-check.py" >&2
+  exit 1
+}
+python3 scripts/wire-check.py --preflight
+export VIRTWIRE_CONFORMANCE_REPORT=$VIRTWIRE_SANDBOX/conformance-report.txt
+rm -f "$VIRTWIRE_CONFORMANCE_REPORT"
+# <<< conformance & wire check <<<
+
 status=0
-cargo test --workspace --all-targets "$@" || status=$?
+# --all-features: the optional transports (feature libssh2) are tested too
+cargo test --workspace --all-targets --all-features "$@" || status=$?
+
+# >>> conformance & wire check: report >>>
+if [ -s "$VIRTWIRE_CONFORMANCE_REPORT" ]; then
+  echo "== conformance (tests/conformance*.rs)"
+  cat "$VIRTWIRE_CONFORMANCE_REPORT"
+fi
+rm -f "$VIRTWIRE_CONFORMANCE_REPORT"
+# <<< conformance & wire check: report <<<
 exit "$status"

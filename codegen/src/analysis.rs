@@ -39,7 +39,7 @@ fn item_types(item: &Item) -> Vec<&RType> {
     match &item.kind {
         ItemKind::Typedef(t) => vec![t],
         ItemKind::Struct(fields) => fields.iter().map(|f| &f.ty).collect(),
-        ItemKind::Enum(_) => Vec::new(),
+        ItemKind::Enum(_) | ItemKind::Flags(_) => Vec::new(),
         ItemKind::Union(u) => u
             .arms
             .iter()
@@ -53,7 +53,7 @@ fn item_types_mut(item: &mut Item) -> Vec<&mut RType> {
     match &mut item.kind {
         ItemKind::Typedef(t) => vec![t],
         ItemKind::Struct(fields) => fields.iter_mut().map(|f| &mut f.ty).collect(),
-        ItemKind::Enum(_) => Vec::new(),
+        ItemKind::Enum(_) | ItemKind::Flags(_) => Vec::new(),
         ItemKind::Union(u) => u
             .arms
             .iter_mut()
@@ -141,7 +141,7 @@ fn item_has_default(item: &Item, lacking: &HashSet<Key>) -> bool {
     match &item.kind {
         ItemKind::Typedef(t) => ty_has_default(t, lacking),
         ItemKind::Struct(fields) => fields.iter().all(|f| ty_has_default(&f.ty, lacking)),
-        ItemKind::Enum(_) => true,
+        ItemKind::Enum(_) | ItemKind::Flags(_) => true,
         ItemKind::Union(u) => {
             let first = match u.arms.first() {
                 Some(a) => a.ty.as_ref(),
@@ -215,6 +215,7 @@ impl Sizer<'_> {
                 .map(|f| self.ty(&f.ty))
                 .fold(0, usize::saturating_add),
             ItemKind::Enum(_) => 8,
+            ItemKind::Flags(_) => 4,
             ItemKind::Union(_) => 8 + self.variants(item).into_iter().max().unwrap_or(0),
         };
         self.visiting.remove(key);

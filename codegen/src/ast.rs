@@ -22,8 +22,19 @@ pub struct Definition {
     pub pos: Pos,
     /// The comment right before the definition.
     pub comment: Option<Vec<String>>,
+    /// The `/** … */` block right before the definition (`@flags` marks a flags enum).
+    pub doc: Option<DocBlock>,
     /// What is defined.
     pub kind: DefinitionKind,
+}
+
+impl Definition {
+    /// Whether the definition carries the annotation `@key`.
+    pub fn has_tag(&self, key: &str) -> bool {
+        self.doc
+            .as_ref()
+            .is_some_and(|d| d.tags.iter().any(|(k, _)| k == key))
+    }
 }
 
 /// What a definition defines.
@@ -31,9 +42,11 @@ pub struct Definition {
 pub enum DefinitionKind {
     /// `const NAME = value;`
     Const(Value),
+    /// `const NAME = "text";`: a string, never a bound, case label or enum value.
+    StringConst(String),
     /// `typedef declaration;` (the declaration's name is the definition's name).
     Typedef(Declaration),
-    /// `enum NAME { members };`
+    /// `enum NAME { members };` (a set of flags when marked `@flags`).
     Enum(Vec<EnumMember>),
     /// `struct NAME { declarations };` (never empty).
     Struct(Vec<Declaration>),

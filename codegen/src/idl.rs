@@ -1,5 +1,6 @@
 //! Prints definitions back as canonical IDL text (for the generated doc comments). Comments
-//! and annotation blocks are left out; spacing is normalised.
+//! and annotation blocks are left out (except `@flags`, which changes what an enum is);
+//! spacing is normalised.
 
 use crate::ast::{Declaration, Definition, DefinitionKind, EnumMember, Shape, TypeSpec, Union};
 
@@ -44,18 +45,29 @@ pub fn enum_member(m: &EnumMember) -> String {
     format!("{} = {}", m.name, m.value.text())
 }
 
+/// A string literal as written: quoted, with `"` and `\\` escaped.
+pub fn string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// A whole definition, `;` included, on as many lines as it needs.
 pub fn definition(def: &Definition) -> String {
     let name = &def.name;
     match &def.kind {
         DefinitionKind::Const(v) => format!("const {name} = {};", v.text()),
+        DefinitionKind::StringConst(text) => format!("const {name} = {};", string(text)),
         DefinitionKind::Typedef(d) => format!("typedef {};", declaration(d)),
         DefinitionKind::Enum(members) => {
             let body: Vec<String> = members
                 .iter()
                 .map(|m| format!("    {}", enum_member(m)))
                 .collect();
-            format!("enum {name} {{\n{}\n}};", body.join(",\n"))
+            let doc = if def.has_tag("flags") {
+                "/** @flags */\n"
+            } else {
+                ""
+            };
+            format!("{doc}enum {name} {{\n{}\n}};", body.join(",\n"))
         }
         DefinitionKind::Struct(fields) => {
             let body: String = fields

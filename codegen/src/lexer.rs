@@ -5,6 +5,9 @@
 //! that token, so that definitions and enum members can carry it into the generated docs.
 //! `/** … */` blocks are tokens of their own ([`TokenKind::Doc`]): they hold the procedure
 //! annotations. Lines starting with `%` (passthrough to C in rpcgen) are skipped.
+//!
+//! Beyond RFC 4506: string literals (`"cpu_shares"`), the values of string constants. A
+//! literal stays on one line; `\"` and `\\` are its only escapes.
 
 use crate::error::{Error, Pos};
 
@@ -20,6 +23,8 @@ pub enum TokenKind {
         /// The literal as written.
         text: String,
     },
+    /// A string literal, without its quotes, escapes resolved.
+    Str(String),
     /// One of `{ } ( ) [ ] < > ; , = * :`.
     Punct(char),
     /// A `/** … */` block, as cleaned lines (see [`comment_lines`]).
@@ -243,6 +248,8 @@ impl<'a> Lexer<'a> {
             || (c == '-' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit()))
         {
             self.number(pos)
+        } else if c == '"' {
+            self.string(pos)
         } else if PUNCT.contains(c) {
             self.bump();
             Ok(TokenKind::Punct(c))
@@ -262,6 +269,32 @@ impl<'a> Lexer<'a> {
             self.bump();
         }
         s
+    }
+
+    /// A `"…"` literal on one line; `\"` and `\\` are its only escapes.
+    fn string(&mut self, pos: Pos) -> Result<TokenKind, Error> {
+        self.bump();
+        let mut text = String::new();
+        loop {
+            let here = self.pos();
+            match self.bump() {
+                None | Some('\n') => return Err(Error::at(self.file, pos, "unterminated string")),
+                Some('"') => return Ok(TokenKind::Str(text)),
+                Some('\\') => match self.bump() {
+                    Some(c @ ('"' | '\\')) => text.push(c),
+                    other => {
+                        let shown: String = other.into_iter().collect();
+                        let msg = format!("unsupported escape `\\{shown}` in a string");
+                        return Err(Error::at(self.file, here, msg));
+                    }
+                },
+                Some(c) if c.is_control() => {
+                    let msg = format!("control character {c:?} in a string");
+                    return Err(Error::at(self.file, here, msg));
+                }
+                Some(c) => text.push(c),
+            }
+        }
     }
 
     fn number(&mut self, pos: Pos) -> Result<TokenKind, Error> {
@@ -354,6 +387,24 @@ mod tests {
     fn reports_position_of_bad_character() {
         let err = lex("t.x", "const A = 1;\n  @").unwrap_err();
         assert_eq!(err.to_string(), "t.x:2:3: unexpected character `@`");
+    }
+
+    #[test]
+    fn strings_with_escapes() {
+        let k = kinds(r#"const A = "cpu_shares"; "a\"b\\c""#);
+        assert_eq!(k[3], TokenKind::Str("cpu_shares".into()));
+        assert_eq!(k[5], TokenKind::Str(r#"a"b\c"#.into()));
+    }
+
+    #[test]
+    fn bad_strings() {
+        let err = lex("t.x", "const A = \"open\nconst B = 1;").unwrap_err();
+        assert_eq!(err.to_string(), "t.x:1:11: unterminated string");
+        let err = lex("t.x", r#"const A = "a\n";"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r"t.x:1:13: unsupported escape `\n` in a string"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct Module {
     pub comment: Option<Vec<String>>,
     /// Constants, in file order.
     pub consts: Vec<Const>,
+    /// String constants, in file order.
+    pub strings: Vec<StringConst>,
     /// Typedefs, structs, enums and unions, in file order.
     pub items: Vec<Item>,
     /// Procedures, sorted by number (empty for files without procedures).
@@ -43,6 +45,21 @@ pub struct Const {
     pub value: i128,
     /// The Rust literal to emit (hexadecimal stays hexadecimal).
     pub literal: String,
+    /// The comment before it.
+    pub comment: Option<Vec<String>>,
+    /// The definition as IDL text.
+    pub idl: String,
+}
+
+/// A string constant (`const NAME = "text";`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringConst {
+    /// IDL name.
+    pub idl_name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// The text.
+    pub value: String,
     /// The comment before it.
     pub comment: Option<Vec<String>>,
     /// The definition as IDL text.
@@ -79,6 +96,8 @@ pub enum ItemKind {
     Struct(Vec<Field>),
     /// `enum` → Rust enum with a catch-all variant.
     Enum(Enum),
+    /// `@flags` `enum` → bit-set newtype over `u32` with one associated constant per member.
+    Flags(Flags),
     /// `union` → Rust enum with one variant per case label.
     Union(Union),
 }
@@ -123,6 +142,40 @@ pub struct Variant {
     pub doc: Option<DocBlock>,
     /// The earlier member with the same value, if any (decoding yields that one).
     pub alias_of: Option<String>,
+}
+
+/// A set of flags: an enum marked `@flags`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flags {
+    /// The members, in file order.
+    pub flags: Vec<Flag>,
+}
+
+impl Flags {
+    /// Every bit that some member names.
+    pub fn known_bits(&self) -> u32 {
+        self.flags.iter().fold(0, |acc, f| acc | f.value)
+    }
+
+    /// The first member whose value is 0 (`VIR_DOMAIN_AFFECT_CURRENT`), if any.
+    pub fn zero(&self) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.value == 0)
+    }
+}
+
+/// A member of a set of flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flag {
+    /// IDL name.
+    pub idl_name: String,
+    /// Rust name of the associated constant (`ACTIVE`).
+    pub rust_name: String,
+    /// Its bits.
+    pub value: u32,
+    /// The member as IDL text (`VIR_CONNECT_LIST_DOMAINS_ACTIVE = 0x1`).
+    pub idl: String,
+    /// The comment before it.
+    pub comment: Option<Vec<String>>,
 }
 
 /// A union.

@@ -7,6 +7,8 @@
 //! - Constants: strip the program's prefix, then `SCREAMING_SNAKE_CASE`.
 //! - Enum variants: strip the longest `_`-separated prefix common to all members, then
 //!   `UpperCamelCase`; a name starting with a digit gets a leading `V`.
+//! - Members of an `@flags` enum: the same prefix stripped, then `SCREAMING_SNAKE_CASE`
+//!   (they become associated constants).
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
@@ -140,6 +142,32 @@ pub fn variant_names_with_prefix(names: &[&str], prefix: &str) -> Vec<String> {
                 None => common,
             },
         )
+        .collect()
+}
+
+/// Associated-constant names for the members of a set of flags: the longest common
+/// `_`-separated prefix stripped (`VIR_CONNECT_LIST_DOMAINS_ACTIVE` among
+/// `VIR_CONNECT_LIST_DOMAINS_*` → `ACTIVE`), or `prefix` for the members that start with it;
+/// the rest in `SCREAMING_SNAKE_CASE`, with a leading `V` when it would start with a digit.
+pub fn flag_names(names: &[&str], prefix: Option<&str>) -> Vec<String> {
+    let k = common_prefix_segments(names);
+    names
+        .iter()
+        .map(|n| {
+            let rest = match prefix
+                .and_then(|p| n.strip_prefix(p))
+                .filter(|r| !r.is_empty())
+            {
+                Some(rest) => rest.to_owned(),
+                None => n.split('_').skip(k).collect::<Vec<_>>().join("_"),
+            };
+            let name = rest.to_shouty_snake_case();
+            if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("V{name}")
+            } else {
+                name
+            }
+        })
         .collect()
 }
 

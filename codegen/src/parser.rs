@@ -84,6 +84,7 @@ fn describe(kind: &TokenKind) -> String {
     match kind {
         TokenKind::Ident(s) => format!("`{s}`"),
         TokenKind::Number { text, .. } => format!("number `{text}`"),
+        TokenKind::Str(text) => format!("string {text:?}"),
         TokenKind::Punct(c) => format!("`{c}`"),
         TokenKind::Doc(_) => "a `/** */` block".to_owned(),
         TokenKind::Eof => "end of file".to_owned(),
@@ -191,9 +192,14 @@ impl Parser<'_> {
             if t.kind == TokenKind::Eof {
                 return Ok(defs);
             }
-            let comment = t.comment.clone().or(doc.map(|d| d.text));
+            let comment = t.comment.clone().or(doc.as_ref().map(|d| d.text.clone()));
             let mut def = self.definition()?;
             def.comment = comment.filter(|c| !c.is_empty());
+            def.doc = doc;
+            if def.has_tag("flags") && !matches!(def.kind, DefinitionKind::Enum(_)) {
+                let pos = def.doc.as_ref().map_or(def.pos, |d| d.pos);
+                return Err(self.error(pos, "`@flags` marks an enum, not this definition"));
+            }
             defs.push(def);
         }
     }
@@ -221,6 +227,7 @@ impl Parser<'_> {
             name: name.0,
             pos: name.1,
             comment: None,
+            doc: None,
             kind,
         }
     }
@@ -228,6 +235,11 @@ impl Parser<'_> {
     fn const_def(&mut self) -> Result<Definition, Error> {
         let name = self.identifier("a constant name")?;
         self.expect_punct('=')?;
+        if let TokenKind::Str(text) = &self.peek().kind {
+            let text = text.clone();
+            self.next();
+            return Ok(Self::definition_of(name, DefinitionKind::StringConst(text)));
+        }
         let value = self.value()?;
         Ok(Self::definition_of(name, DefinitionKind::Const(value)))
     }
@@ -241,6 +253,7 @@ impl Parser<'_> {
             name,
             pos: decl.pos,
             comment: None,
+            doc: None,
             kind: DefinitionKind::Typedef(decl),
         })
     }

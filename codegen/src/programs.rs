@@ -57,9 +57,36 @@ impl Program {
     }
 }
 
+/// A file of facts from libvirt's C headers (`protocol/c_*.x`): type names lose `vir`,
+/// constant names lose `VIR_`; it sees the `c_*` modules before it, so that every name is
+/// defined once across them.
+fn c_facts(module: &str, scope: &[&str], variant_prefixes: &[(&str, &str)]) -> Program {
+    Program {
+        module: module.to_owned(),
+        file: format!("protocol/{module}.x"),
+        type_prefix: "vir".to_owned(),
+        const_prefix: "VIR_".to_owned(),
+        proc_prefix: None,
+        method_prefix: String::new(),
+        scope: scope.iter().map(|s| (*s).to_owned()).collect(),
+        variant_prefixes: variant_prefixes
+            .iter()
+            .map(|(e, p)| ((*e).to_owned(), (*p).to_owned()))
+            .collect(),
+        rpc: false,
+    }
+}
+
 /// virtwire's programs, each after the ones it depends on.
 ///
 /// Every file sees `c_constants`; QEMU and LXC also see REMOTE's types; the others stand alone.
+///
+/// The facts libvirt defines in C rather than in its `.x` files (error codes, domain states
+/// and reasons, event IDs and details, flags, typed-parameter names) live in data files,
+/// `protocol/c_constants.x`, `c_events.x`, `c_flags.x` and `c_params.x`, which the generator
+/// reads like any other XDR file (flags are enums marked `@flags`, parameter names are string
+/// constants). There is no hand-written table of them in code: the only per-enum knowledge
+/// here is a naming override where the common-prefix rule would give poor names.
 pub fn table() -> Vec<Program> {
     let c_constants = Program {
         module: "c_constants".to_owned(),
@@ -72,6 +99,22 @@ pub fn table() -> Vec<Program> {
         variant_prefixes: vec![("vir_error_number".to_owned(), "VIR_ERR_".to_owned())],
         rpc: false,
     };
+    let c_events = c_facts("c_events", &["c_constants"], &[]);
+    let c_flags = c_facts(
+        "c_flags",
+        &["c_constants", "c_events"],
+        &[
+            // One member each: the common-prefix rule would leave only `STREAM`.
+            (
+                "vir_storage_vol_download_flags",
+                "VIR_STORAGE_VOL_DOWNLOAD_",
+            ),
+            ("vir_storage_vol_upload_flags", "VIR_STORAGE_VOL_UPLOAD_"),
+            // `CURRENT`, `LIVE`, `CONFIG` as in the other modification flags.
+            ("vir_domain_set_vcpu_flags", "VIR_DOMAIN_SETVCPU_AFFECT_"),
+        ],
+    );
+    let c_params = c_facts("c_params", &["c_constants", "c_events", "c_flags"], &[]);
     let virnet = Program {
         module: "virnet".to_owned(),
         file: "protocol/virnetprotocol.x".to_owned(),
@@ -110,5 +153,16 @@ pub fn table() -> Vec<Program> {
         "lxc_",
     ));
     let admin = Program::with_prefix("admin", "protocol/admin_protocol.x", "admin", "admin_");
-    vec![c_constants, virnet, keepalive, remote, qemu, lxc, admin]
+    vec![
+        c_constants,
+        c_events,
+        c_flags,
+        c_params,
+        virnet,
+        keepalive,
+        remote,
+        qemu,
+        lxc,
+        admin,
+    ]
 }

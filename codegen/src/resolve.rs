@@ -2,9 +2,10 @@
 //! evaluates constants and builds the [`model`](crate::model) that the emitters print.
 //!
 //! Diagnosed here: a name defined twice, an undefined type or constant, a constant defined in
-//! terms of itself, a bound that is not a non-negative 32-bit integer, an enum value outside
-//! `i32`, a union label outside its discriminant's type or used twice, two IDL names that
-//! become the same Rust name. Procedures are matched in [`crate::libvirt`].
+//! terms of itself, a string constant where a number is needed (bound, case label, enum value,
+//! constant), a bound that is not a non-negative 32-bit integer, an enum value outside `i32`,
+//! a flag outside `u32`, a union label outside its discriminant's type or used twice, two IDL
+//! names that become the same Rust name. Procedures are matched in [`crate::libvirt`].
 
 use std::collections::HashMap;
 
@@ -16,8 +17,8 @@ use crate::error::{Error, Errors, Pos};
 use crate::idl;
 use crate::libvirt;
 use crate::model::{
-    Arm, Bound, Const, DefaultArm, Discriminant, Enum, Field, Item, ItemKind, Module, RType,
-    TypeRef, Union, Variant,
+    Arm, Bound, Const, DefaultArm, Discriminant, Enum, Field, Flag, Flags, Item, ItemKind, Module,
+    RType, StringConst, TypeRef, Union, Variant,
 };
 use crate::naming;
 use crate::programs::Program;
@@ -28,6 +29,7 @@ enum Tag {
     Typedef,
     Struct,
     Enum,
+    Flags,
     Union,
 }
 
@@ -63,6 +65,7 @@ pub fn resolve(program: &Program, spec: &Spec, deps: &[&Module]) -> Result<Modul
     cx.evaluate_locals();
     cx.check_rust_names();
     let consts = cx.consts();
+    let strings = cx.strings();
     let mut items = cx.items();
     let procs = libvirt::procedures(program, spec, &items, &mut cx.errors);
     let program_consts = libvirt::program_consts(program, spec, &consts, &mut cx.errors);
@@ -75,6 +78,7 @@ pub fn resolve(program: &Program, spec: &Spec, deps: &[&Module]) -> Result<Modul
         program: program.clone(),
         comment: spec.comment.clone(),
         consts,
+        strings,
         items,
         procedures: procs,
         program_consts,
@@ -90,6 +94,7 @@ struct Resolver<'a> {
     origins: HashMap<String, Origin>,
     types: HashMap<String, TypeSym>,
     consts: HashMap<String, ConstSym>,
+    strings: HashMap<String, ConstSym>,
     members: HashMap<String, MemberSym>,
     values: HashMap<String, i128>,
     raw_values: HashMap<String, &'a Value>,
@@ -105,6 +110,7 @@ impl<'a> Resolver<'a> {
             origins: HashMap::new(),
             types: HashMap::new(),
             consts: HashMap::new(),
+            strings: HashMap::new(),
             members: HashMap::new(),
             values: HashMap::new(),
             raw_values: HashMap::new(),
@@ -134,22 +140,45 @@ impl<'a> Resolver<'a> {
                 },
             );
         }
+        for c in &dep.strings {
+            self.origins.insert(c.idl_name.clone(), origin.clone());
+            self.strings.insert(
+                c.idl_name.clone(),
+                ConstSym {
+                    module: dep.program.module.clone(),
+                    rust_name: c.rust_name.clone(),
+                },
+            );
+        }
         for item in &dep.items {
             self.origins.insert(item.idl_name.clone(), origin.clone());
-            let (tag, variants) = match &item.kind {
-                ItemKind::Typedef(_) => (Tag::Typedef, None),
-                ItemKind::Struct(_) => (Tag::Struct, None),
-                ItemKind::Enum(e) => (Tag::Enum, Some(&e.variants)),
-                ItemKind::Union(_) => (Tag::Union, None),
+            let (tag, members): (Tag, Vec<(&String, &String, i128)>) = match &item.kind {
+                ItemKind::Typedef(_) => (Tag::Typedef, Vec::new()),
+                ItemKind::Struct(_) => (Tag::Struct, Vec::new()),
+                ItemKind::Enum(e) => (
+                    Tag::Enum,
+                    e.variants
+                        .iter()
+                        .map(|v| (&v.idl_name, &v.rust_name, i128::from(v.value)))
+                        .collect(),
+                ),
+                ItemKind::Flags(f) => (
+                    Tag::Flags,
+                    f.flags
+                        .iter()
+                        .map(|v| (&v.idl_name, &v.rust_name, i128::from(v.value)))
+                        .collect(),
+                ),
+                ItemKind::Union(_) => (Tag::Union, Vec::new()),
             };
-            for v in variants.into_iter().flatten() {
-                self.origins.insert(v.idl_name.clone(), origin.clone());
-                self.values.insert(v.idl_name.clone(), i128::from(v.value));
+            for (idl_name, rust_name, value) in members {
+                self.origins.insert(idl_name.clone(), origin.clone());
+                self.values.insert(idl_name.clone(), value);
                 self.members.insert(
-                    v.idl_name.clone(),
+                    idl_name.clone(),
                     MemberSym {
                         enum_idl: item.idl_name.clone(),
-                        variant: v.rust_name.clone(),
+                        variant: rust_name.clone(),
                     },
                 );
             }
@@ -201,12 +230,24 @@ impl<'a> Resolver<'a> {
                     self.declare_const(&def.name, v);
                     continue;
                 }
+                DefinitionKind::StringConst(_) => {
+                    let sym = ConstSym {
+                        module: self.program.module.clone(),
+                        rust_name: naming::const_name(&def.name, &self.program.const_prefix),
+                    };
+                    self.strings.insert(def.name.clone(), sym);
+                    continue;
+                }
                 DefinitionKind::Typedef(_) => Tag::Typedef,
                 DefinitionKind::Struct(_) => Tag::Struct,
                 DefinitionKind::Union(_) => Tag::Union,
                 DefinitionKind::Enum(members) => {
                     self.declare_members(def, members);
-                    Tag::Enum
+                    if def.has_tag("flags") {
+                        Tag::Flags
+                    } else {
+                        Tag::Enum
+                    }
                 }
             };
             let r = self.local_ref(&def.name);
@@ -243,8 +284,19 @@ impl<'a> Resolver<'a> {
     }
 
     /// Rust names of an enum's members: `<PREFIX>_PROC_` stripped for the procedure enum,
-    /// the common prefix for any other.
+    /// the common prefix (or the program's override) for any other; constant names for the
+    /// members of a flags enum.
     fn variant_names(&mut self, def: &Definition, members: &[EnumMember]) -> Vec<String> {
+        let idl: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        let prefix = self
+            .program
+            .variant_prefixes
+            .iter()
+            .find(|(e, _)| *e == def.name)
+            .map(|(_, p)| p.as_str());
+        if def.has_tag("flags") {
+            return naming::flag_names(&idl, prefix);
+        }
         if libvirt::is_procedure_enum(self.program, &def.name) {
             let prefix = libvirt::member_prefix(self.program);
             let mut names = Vec::new();
@@ -262,14 +314,8 @@ impl<'a> Resolver<'a> {
             }
             names
         } else {
-            let idl: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-            let prefix = self
-                .program
-                .variant_prefixes
-                .iter()
-                .find(|(e, _)| *e == def.name);
             match prefix {
-                Some((_, p)) => naming::variant_names_with_prefix(&idl, p),
+                Some(p) => naming::variant_names_with_prefix(&idl, p),
                 None => naming::variant_names(&idl),
             }
         }
@@ -299,7 +345,12 @@ impl<'a> Resolver<'a> {
             return Some(*v);
         }
         let Some(raw) = self.raw_values.get(name).copied() else {
-            self.error(pos, format!("undefined constant `{name}`"));
+            let msg = if self.strings.contains_key(name) {
+                format!("`{name}` is a string constant; a number is needed here")
+            } else {
+                format!("undefined constant `{name}`")
+            };
+            self.error(pos, msg);
             return None;
         };
         if stack.iter().any(|s| s == name) {
@@ -344,6 +395,10 @@ impl<'a> Resolver<'a> {
                     Some(c) => (&mut values, c.rust_name.clone()),
                     None => continue,
                 },
+                DefinitionKind::StringConst(_) => match self.strings.get(&def.name) {
+                    Some(c) => (&mut values, c.rust_name.clone()),
+                    None => continue,
+                },
                 _ => (
                     &mut types,
                     naming::type_name(&def.name, &self.program.type_prefix),
@@ -384,12 +439,36 @@ impl<'a> Resolver<'a> {
         out
     }
 
+    fn strings(&mut self) -> Vec<StringConst> {
+        let spec = self.spec;
+        let mut out = Vec::new();
+        for def in &spec.definitions {
+            let DefinitionKind::StringConst(text) = &def.kind else {
+                continue;
+            };
+            let Some(sym) = self.strings.get(&def.name) else {
+                continue;
+            };
+            out.push(StringConst {
+                idl_name: def.name.clone(),
+                rust_name: sym.rust_name.clone(),
+                value: text.clone(),
+                comment: def.comment.clone(),
+                idl: idl::definition(def),
+            });
+        }
+        out
+    }
+
     fn items(&mut self) -> Vec<Item> {
         let spec = self.spec;
         let mut out = Vec::new();
         for def in &spec.definitions {
             let kind = match &def.kind {
-                DefinitionKind::Const(_) => continue,
+                DefinitionKind::Const(_) | DefinitionKind::StringConst(_) => continue,
+                DefinitionKind::Enum(members) if def.has_tag("flags") => {
+                    self.flags(members).map(ItemKind::Flags)
+                }
                 DefinitionKind::Typedef(d) => self.rtype(d).map(ItemKind::Typedef),
                 DefinitionKind::Struct(fields) => self.fields(fields).map(ItemKind::Struct),
                 DefinitionKind::Enum(members) => self.enumeration(members).map(ItemKind::Enum),
@@ -482,6 +561,47 @@ impl<'a> Resolver<'a> {
         }
         .to_owned();
         ok.then_some(Enum { variants, unknown })
+    }
+
+    fn flags(&mut self, members: &[EnumMember]) -> Option<Flags> {
+        let mut flags: Vec<Flag> = Vec::new();
+        let mut ok = true;
+        for m in members {
+            let (Some(value), Some(name)) = (
+                self.values.get(&m.name).copied(),
+                self.members.get(&m.name).map(|s| s.variant.clone()),
+            ) else {
+                ok = false;
+                continue;
+            };
+            let Ok(value) = u32::try_from(value) else {
+                self.error(
+                    m.pos,
+                    format!(
+                        "flag `{}` = {value} does not fit in an unsigned int",
+                        m.name
+                    ),
+                );
+                ok = false;
+                continue;
+            };
+            if let Some(same) = flags.iter().find(|f| f.rust_name == name) {
+                let msg = format!(
+                    "members `{}` and `{}` would both be named `{name}` in Rust",
+                    same.idl_name, m.name
+                );
+                self.error(m.pos, msg);
+                ok = false;
+            }
+            flags.push(Flag {
+                idl_name: m.name.clone(),
+                rust_name: name,
+                value,
+                idl: idl::enum_member(m),
+                comment: m.comment.clone(),
+            });
+        }
+        ok.then_some(Flags { flags })
     }
 
     /// The Rust type of a (non-void) declaration.

@@ -222,3 +222,95 @@ fn names_resolve_across_files_in_scope() {
     assert!(text.contains("crate::proto::xdr::XdrVec<crate::proto::generated::base::Thing, { crate::proto::generated::base::MAX }>"), "{text}");
     assert!(text.contains("A,"), "{text}");
 }
+
+#[test]
+fn string_constant_where_a_number_is_needed() {
+    assert_eq!(
+        errors(
+            "const T_NAME = \"cpu_shares\";\nstruct t_s {\n  opaque a<T_NAME>;\n  int b[T_NAME];\n};\nenum t_e { T_E_A = T_NAME };\nconst T_N = T_NAME;"
+        ),
+        [
+            "t.x:6:20: `T_NAME` is a string constant; a number is needed here",
+            "t.x:7:13: `T_NAME` is a string constant; a number is needed here",
+            "t.x:3:12: `T_NAME` is a string constant; a number is needed here",
+            "t.x:4:9: `T_NAME` is a string constant; a number is needed here",
+        ]
+    );
+}
+
+#[test]
+fn string_constant_from_another_file_is_not_a_bound() {
+    let base = Source {
+        program: Program {
+            proc_prefix: None,
+            scope: Vec::new(),
+            ..Program::with_prefix("base", "base.x", "base", "base_")
+        },
+        text: "const BASE_NAME = \"weight\";".to_owned(),
+    };
+    let mut user = no_procs("t.x");
+    user.scope = vec!["base".to_owned()];
+    let user = Source {
+        program: user,
+        text: "struct t_s { string s<BASE_NAME>; };\nconst BASE_NAME = 1;".to_owned(),
+    };
+    let errs: Vec<String> = match resolve_all(&[base, user]) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0.iter().map(ToString::to_string).collect(),
+    };
+    assert_eq!(
+        errs,
+        [
+            "t.x:2:7: `BASE_NAME` is already defined in base.x",
+            "t.x:1:23: `BASE_NAME` is a string constant; a number is needed here",
+        ]
+    );
+}
+
+#[test]
+fn flags_out_of_range_and_name_collisions() {
+    assert_eq!(
+        errors(
+            "/** @flags */\nenum t_f {\n  T_F_NEG = -1,\n  T_F_BIG = 0x100000000,\n  T_F_OK = 0x80000000\n};\n/** @flags */\nenum t_g { T_G_A_B = 1, t_g_a_b = 2 };"
+        ),
+        [
+            "t.x:3:3: flag `T_F_NEG` = -1 does not fit in an unsigned int",
+            "t.x:4:3: flag `T_F_BIG` = 4294967296 does not fit in an unsigned int",
+            "t.x:8:25: members `T_G_A_B` and `t_g_a_b` would both be named `T_G_A_B` in Rust",
+        ]
+    );
+}
+
+#[test]
+fn flags_cannot_discriminate_a_union() {
+    assert_eq!(
+        errors(
+            "/** @flags */\nenum t_f { T_F_A = 1 };\nunion t_u switch (t_f f) { case T_F_A: void; };"
+        ),
+        ["t.x:3:19: a union discriminant must be `int`, `unsigned int` or an enum"]
+    );
+}
+
+#[test]
+fn flags_and_strings_resolve() {
+    let modules = resolve_all(&[Source {
+        program: no_procs("t.x"),
+        text: "/** @flags */\nenum t_list_flags { T_LIST_ACTIVE = 0x1, T_LIST_ALL = 0x80000000 };\nconst T_PARAM = \"cpu_shares\";\nconst T_USES_FLAG = T_LIST_ACTIVE;".to_owned(),
+    }])
+    .unwrap();
+    let m = &modules[0];
+    assert_eq!(m.strings[0].rust_name, "PARAM");
+    assert_eq!(m.strings[0].value, "cpu_shares");
+    assert_eq!(m.consts[0].value, 1);
+    let virtwire_codegen::model::ItemKind::Flags(f) = &m.items[0].kind else {
+        panic!("not flags: {:?}", m.items[0].kind);
+    };
+    assert_eq!(m.items[0].rust_name, "ListFlags");
+    let names: Vec<(&str, u32)> = f
+        .flags
+        .iter()
+        .map(|f| (f.rust_name.as_str(), f.value))
+        .collect();
+    assert_eq!(names, [("ACTIVE", 1), ("ALL", 0x8000_0000)]);
+    assert_eq!(f.known_bits(), 0x8000_0001);
+}

@@ -1,8 +1,8 @@
 //! How IDL names become Rust names.
 
 use virtwire_codegen::naming::{
-    const_name, escape_keyword, field_name, method_name, procedure_name, type_name, variant_names,
-    variant_names_with_prefix,
+    const_name, escape_keyword, field_name, flag_names, method_name, procedure_name, type_name,
+    variant_names, variant_names_with_prefix,
 };
 
 #[test]
@@ -125,4 +125,45 @@ fn procedures_and_methods() {
         "qemu_monitor_command"
     );
     assert_eq!(method_name("CONNECT_OPEN", "admin_"), "admin_connect_open");
+}
+
+#[test]
+fn flag_names_strip_the_common_prefix_and_stay_screaming() {
+    assert_eq!(
+        flag_names(
+            &[
+                "VIR_CONNECT_LIST_DOMAINS_ACTIVE",
+                "VIR_CONNECT_LIST_DOMAINS_NO_MANAGEDSAVE"
+            ],
+            None
+        ),
+        ["ACTIVE", "NO_MANAGEDSAVE"]
+    );
+    assert_eq!(
+        flag_names(&["VIR_MIGRATE_LIVE", "VIR_MIGRATE_PEER2PEER"], None),
+        ["LIVE", "PEER2PEER"]
+    );
+    assert_eq!(
+        flag_names(&["VIR_DOMAIN_NONE", "VIR_DOMAIN_START_PAUSED"], None),
+        ["NONE", "START_PAUSED"]
+    );
+    assert_eq!(flag_names(&["X_FLAG_3D"], None), ["V3D"]);
+    assert_eq!(
+        flag_names(
+            &["VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM"],
+            Some("VIR_STORAGE_VOL_DOWNLOAD_")
+        ),
+        ["SPARSE_STREAM"]
+    );
+    assert_eq!(
+        flag_names(
+            &["V_S_AFFECT_CURRENT", "V_S_ASYNC_UNPLUG"],
+            Some("V_S_AFFECT_")
+        ),
+        ["CURRENT", "ASYNC_UNPLUG"]
+    );
+    assert_eq!(
+        const_name("VIR_DOMAIN_GUEST_INFO_LOAD_1M", "VIR_"),
+        "DOMAIN_GUEST_INFO_LOAD_1M"
+    );
 }

@@ -1,5 +1,6 @@
 //! The parser stops at the first error and reports it as `file:line:col: message`.
 
+use virtwire_codegen::ast::DefinitionKind;
 use virtwire_codegen::parser::parse;
 
 fn error(src: &str) -> String {
@@ -130,6 +131,54 @@ fn columns_count_characters_not_bytes() {
 }
 
 #[test]
+fn string_literal_where_a_number_is_needed() {
+    assert_eq!(
+        error("typedef opaque x<\"abc\">;"),
+        "t.x:1:18: expected a number or a constant name, found string \"abc\""
+    );
+    assert_eq!(
+        error("struct s {\n  int a[\"4\"];\n};"),
+        "t.x:2:9: expected a number or a constant name, found string \"4\""
+    );
+    assert_eq!(
+        error("enum e { A = \"one\" };"),
+        "t.x:1:14: expected a number or a constant name, found string \"one\""
+    );
+    assert_eq!(
+        error("union u switch (int d) {\ncase \"x\": void;\n};"),
+        "t.x:2:6: expected a number or a constant name, found string \"x\""
+    );
+}
+
+#[test]
+fn bad_string_literals() {
+    assert_eq!(
+        error("const A = \"no end;\nconst B = 1;"),
+        "t.x:1:11: unterminated string"
+    );
+    assert_eq!(
+        error("const A = \"tab\\t\";"),
+        "t.x:1:15: unsupported escape `\\t` in a string"
+    );
+    assert_eq!(
+        error("const A = \"x\" \"y\";"),
+        "t.x:1:15: expected `;`, found string \"y\""
+    );
+}
+
+#[test]
+fn flags_annotation_only_on_enums() {
+    assert_eq!(
+        error("/** @flags */\nstruct s { int a; };"),
+        "t.x:1:1: `@flags` marks an enum, not this definition"
+    );
+    assert_eq!(
+        error("const A = 1;\n/**\n * @flags\n */\nconst B = \"b\";"),
+        "t.x:2:1: `@flags` marks an enum, not this definition"
+    );
+}
+
+#[test]
 fn accepts_the_whole_dialect() {
     let src = r#"
 %#include <rpc/rpc.h>
@@ -146,8 +195,17 @@ enum e { E1 = 1, E2 = B, E3 = A, };
 struct s { int a; unsigned hyper b<>; char c[3]; unsigned char d<2>; float f; double g; bool h; short i; unsigned short j; e k; s *next; };
 union u switch (e d) { case E1: case E2: void; case E3: int x; default: hyper y; };
 union v switch (unsigned int d) { default: void; };
+const NAME = "cpu_shares";
+/** @flags */
+enum f { F_A = 0x1, F_B = 0x80000000 };
 "#;
     let spec = parse("t.x", src).unwrap();
-    assert_eq!(spec.definitions.len(), 12);
+    assert_eq!(spec.definitions.len(), 14);
     assert_eq!(spec.definitions[2].comment, None);
+    assert_eq!(
+        spec.definitions[12].kind,
+        DefinitionKind::StringConst("cpu_shares".to_owned())
+    );
+    assert!(spec.definitions[13].has_tag("flags"));
+    assert!(!spec.definitions[7].has_tag("flags"));
 }

@@ -9,5 +9,7 @@ mod procedure;
 pub mod remote_error;
 pub mod xdr;
 
-pub use generated::{admin, c_constants, keepalive, lxc, qemu, remote, virnet};
+pub use generated::{
+    admin, c_constants, c_events, c_flags, c_params, keepalive, lxc, qemu, remote, virnet,
+};
 pub use procedure::{Procedure, ProcedureInfo, ProcedureKind};

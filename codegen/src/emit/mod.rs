@@ -32,6 +32,10 @@ pub fn proto_module(m: &Module) -> String {
         out.blank();
         items::constant(&mut out, c);
     }
+    for c in &m.strings {
+        out.blank();
+        items::string_constant(&mut out, c);
+    }
     let p = Paths {
         module: &m.program.module,
         local: "",
@@ -42,6 +46,7 @@ pub fn proto_module(m: &Module) -> String {
             ItemKind::Typedef(ty) => items::typedef(&mut out, item, ty, p),
             ItemKind::Struct(fields) => items::structure(&mut out, item, fields, p),
             ItemKind::Enum(e) => items::enumeration(&mut out, item, e),
+            ItemKind::Flags(f) => items::flags(&mut out, item, f),
             ItemKind::Union(u) => unions::union(&mut out, item, u, p),
         }
     }

@@ -5,6 +5,12 @@
 pub mod admin;
 /// Generated from `protocol/c_constants.x`.
 pub mod c_constants;
+/// Generated from `protocol/c_events.x`.
+pub mod c_events;
+/// Generated from `protocol/c_flags.x`.
+pub mod c_flags;
+/// Generated from `protocol/c_params.x`.
+pub mod c_params;
 /// Generated from `protocol/virkeepaliveprotocol.x`.
 pub mod keepalive;
 /// Generated from `protocol/lxc_protocol.x`.
