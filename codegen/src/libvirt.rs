@@ -8,7 +8,7 @@ use heck::ToShoutySnakeCase;
 
 use crate::ast::{DefinitionKind, DocBlock, Spec};
 use crate::error::{Error, Errors, Pos};
-use crate::model::{Const, Item, ItemKind, ProcKind, Procedure, TypeRef, Variant};
+use crate::model::{Const, Fds, Item, ItemKind, ProcKind, Procedure, TypeRef, Variant};
 use crate::naming;
 use crate::programs::Program;
 
@@ -19,6 +19,7 @@ pub const KNOWN_TAGS: &[&str] = &[
     "writestream",
     "sparseflag",
     "priority",
+    "fds",
 ];
 
 /// Whether `name` is the procedure enum of `program` (`remote_procedure`).
@@ -114,6 +115,7 @@ struct Tags {
     writestream: bool,
     sparse_flag: Option<String>,
     priority_high: bool,
+    fds: Fds,
 }
 
 impl ProcCx<'_> {
@@ -166,6 +168,7 @@ impl ProcCx<'_> {
             priority_high: tags.priority_high,
             generate: tags.generate,
             sparse_flag: tags.sparse_flag,
+            fds: tags.fds,
             doc: v.doc.clone(),
             comment: v.comment.clone(),
             name,
@@ -202,6 +205,14 @@ fn tags(doc: Option<&DocBlock>, file: &str, errors: &mut Errors) -> Tags {
             "readstream" => t.readstream = true,
             "writestream" => t.writestream = true,
             "sparseflag" => t.sparse_flag = Some(value.clone()),
+            "fds" => match Fds::parse(value) {
+                Some(f) => t.fds = f,
+                None => errors.push(Error::at(
+                    file,
+                    doc.pos,
+                    format!("`@fds: {value}`: expected `call`, `reply` or `both`"),
+                )),
+            },
             "priority" => match value.as_str() {
                 "high" => t.priority_high = true,
                 "low" => t.priority_high = false,

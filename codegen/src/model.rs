@@ -343,6 +343,43 @@ impl ProcKind {
     }
 }
 
+/// Which packets of a procedure carry file descriptors (`@fds`, virtwire's own annotation:
+/// libvirt's `.x` files leave this to hand-written code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fds {
+    /// None.
+    #[default]
+    None,
+    /// The call (CALL_WITH_FDS).
+    Call,
+    /// The reply (REPLY_WITH_FDS).
+    Reply,
+    /// Both.
+    Both,
+}
+
+impl Fds {
+    /// Parses the annotation's value.
+    pub fn parse(s: &str) -> Option<Fds> {
+        Some(match s {
+            "call" => Fds::Call,
+            "reply" => Fds::Reply,
+            "both" => Fds::Both,
+            _ => return None,
+        })
+    }
+
+    /// The variant of `crate::proto::FdPassing`.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Fds::None => "None",
+            Fds::Call => "Call",
+            Fds::Reply => "Reply",
+            Fds::Both => "Both",
+        }
+    }
+}
+
 /// A procedure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Procedure {
@@ -370,6 +407,8 @@ pub struct Procedure {
     pub generate: Option<String>,
     /// `@sparseflag`.
     pub sparse_flag: Option<String>,
+    /// `@fds`.
+    pub fds: Fds,
     /// The annotation block.
     pub doc: Option<DocBlock>,
     /// The comment before the member.

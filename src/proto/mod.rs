@@ -12,4 +12,4 @@ pub mod xdr;
 pub use generated::{
     admin, c_constants, c_events, c_flags, c_params, keepalive, lxc, qemu, remote, virnet,
 };
-pub use procedure::{Procedure, ProcedureInfo, ProcedureKind};
+pub use procedure::{FdPassing, Procedure, ProcedureInfo, ProcedureKind};

@@ -17,6 +17,19 @@ pub enum ProcedureKind {
     WriteStream,
 }
 
+/// Which packets of a procedure carry file descriptors (unix sockets only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FdPassing {
+    /// None.
+    None,
+    /// The call is sent as CALL_WITH_FDS.
+    Call,
+    /// The reply comes as REPLY_WITH_FDS.
+    Reply,
+    /// Both.
+    Both,
+}
+
 /// Static facts about one procedure, from the protocol definition, with type-erased helpers
 /// for tools that handle every procedure alike (conformance tests, capture checkers, fuzzers).
 #[derive(Debug, Clone, Copy)]
@@ -41,6 +54,8 @@ pub struct ProcedureInfo {
     pub generate: Option<&'static str>,
     /// The `@sparseflag` annotation: the flag that makes a stream sparse.
     pub sparse_flag: Option<&'static str>,
+    /// Whether file descriptors travel with the call or the reply.
+    pub fds: FdPassing,
     /// Appends the encoding of the default (zero/empty) arguments: a well-formed payload.
     pub encode_default_args: fn(&mut BytesMut),
     /// Checks that a payload decodes exactly as the arguments (or the message).
@@ -50,10 +65,10 @@ pub struct ProcedureInfo {
 }
 
 impl ProcedureInfo {
-    /// True for procedures the client calls and the server answers once (not events, not
-    /// streams).
+    /// True for procedures the client calls and the server answers once, with no stream and no
+    /// file descriptors (not events).
     pub fn is_plain_call(&self) -> bool {
-        self.kind == ProcedureKind::Call
+        self.kind == ProcedureKind::Call && self.fds == FdPassing::None
     }
 }
 

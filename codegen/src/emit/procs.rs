@@ -3,7 +3,7 @@
 use super::doc::{code_block, comment_paragraph, escape_markdown};
 use super::out::Out;
 use super::types::{Paths, generated_path, type_ref};
-use crate::model::{Module, ProcKind, Procedure, TypeRef};
+use crate::model::{Fds, Module, ProcKind, Procedure, TypeRef};
 
 fn opt_str(v: Option<&str>) -> String {
     match v {
@@ -89,6 +89,10 @@ fn info(out: &mut Out, m: &Module, proc: &Procedure, args_ty: &str, ret_ty: &str
         opt_str(proc.sparse_flag.as_deref())
     ));
     out.line(format!(
+        "fds: crate::proto::FdPassing::{},",
+        proc.fds.variant()
+    ));
+    out.line(format!(
         "encode_default_args: crate::proto::xdr::encode_default::<{args_ty}>,"
     ));
     out.line(format!(
@@ -170,7 +174,7 @@ pub fn rpc(out: &mut Out, m: &Module) {
     for (i, proc) in m
         .procedures
         .iter()
-        .filter(|p| p.kind == ProcKind::Call)
+        .filter(|p| p.kind == ProcKind::Call && p.fds == Fds::None)
         .enumerate()
     {
         if i > 0 {

@@ -110,6 +110,7 @@ pub mod procs {
     /// /**
     ///  * @generate: none
     ///  * @priority: low
+    ///  * @fds: reply
     ///  */
     /// LXC_PROC_DOMAIN_OPEN_NAMESPACE = 1
     /// ```
@@ -127,6 +128,7 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        fds: crate::proto::FdPassing::Reply,
         encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenNamespaceArgs>,
         check_args: crate::proto::xdr::check_decode::<super::DomainOpenNamespaceArgs>,
         check_ret: crate::proto::xdr::check_decode::<()>,

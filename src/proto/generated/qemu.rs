@@ -603,6 +603,7 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
+        fds: crate::proto::FdPassing::None,
         encode_default_args: crate::proto::xdr::encode_default::<super::DomainMonitorCommandArgs>,
         check_args: crate::proto::xdr::check_decode::<super::DomainMonitorCommandArgs>,
         check_ret: crate::proto::xdr::check_decode::<super::DomainMonitorCommandRet>,
@@ -636,6 +637,7 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        fds: crate::proto::FdPassing::None,
         encode_default_args: crate::proto::xdr::encode_default::<super::DomainAttachArgs>,
         check_args: crate::proto::xdr::check_decode::<super::DomainAttachArgs>,
         check_ret: crate::proto::xdr::check_decode::<super::DomainAttachRet>,
@@ -669,6 +671,7 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        fds: crate::proto::FdPassing::None,
         encode_default_args: crate::proto::xdr::encode_default::<super::DomainAgentCommandArgs>,
         check_args: crate::proto::xdr::check_decode::<super::DomainAgentCommandArgs>,
         check_ret: crate::proto::xdr::check_decode::<super::DomainAgentCommandRet>,
@@ -703,6 +706,7 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            fds: crate::proto::FdPassing::None,
             encode_default_args: crate::proto::xdr::encode_default::<
                 super::ConnectDomainMonitorEventRegisterArgs,
             >,
@@ -741,6 +745,7 @@ pub mod procs {
             priority_high: true,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            fds: crate::proto::FdPassing::None,
             encode_default_args: crate::proto::xdr::encode_default::<
                 super::ConnectDomainMonitorEventDeregisterArgs,
             >,
@@ -777,6 +782,7 @@ pub mod procs {
         priority_high: false,
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
+        fds: crate::proto::FdPassing::None,
         encode_default_args: crate::proto::xdr::encode_default::<super::DomainMonitorEventMsg>,
         check_args: crate::proto::xdr::check_decode::<super::DomainMonitorEventMsg>,
         check_ret: crate::proto::xdr::check_decode::<()>,
@@ -793,6 +799,7 @@ pub mod procs {
     /// /**
     ///  * @generate: none
     ///  * @priority: low
+    ///  * @fds: both
     ///  */
     /// QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES = 7
     /// ```
@@ -811,6 +818,7 @@ pub mod procs {
             priority_high: false,
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
+            fds: crate::proto::FdPassing::Both,
             encode_default_args: crate::proto::xdr::encode_default::<
                 super::DomainMonitorCommandWithFilesArgs,
             >,
