@@ -26,11 +26,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "test:///default".to_owned());
     let client = Client::connect(&uri).await?;
+    let v = client.lib_version().await?;
     println!(
-        "connected to {} on {} (libvirt {})",
+        "connected to {} on {} (libvirt {}.{}.{})",
         client.uri().await?,
         client.hostname().await?,
-        client.lib_version().await?
+        v / 1_000_000,
+        v / 1000 % 1000,
+        v % 1000
     );
 
     let dom = client.define_domain_xml(XML).await?;

@@ -8,6 +8,7 @@ mod common;
 
 use std::error::Error as _;
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -333,6 +334,49 @@ async fn libssh2_refused_connection_is_an_io_error() {
     );
 }
 
+/// Megabytes both ways at once through the bridge (backpressure, ssh windows), then a clean
+/// end-of-file: `netcat=` names an echo program (`cat`) instead of nc.
+#[tokio::test]
+async fn libssh2_bulk_echo_and_clean_eof() {
+    let _gate = THREADS.read().await;
+    let dir = scratch("echo");
+    let echo = dir.join("echo-nc");
+    // answers nc's `-q` probe with nothing, then echoes
+    fs::write(&echo, "#!/bin/sh\n[ \"$1\" = -q ] && exit 0\nexec cat\n").unwrap();
+    fs::set_permissions(&echo, fs::Permissions::from_mode(0o755)).unwrap();
+    let config: Config = uri(
+        "libssh2",
+        &with_key(&format!("&proxy=netcat&netcat={}", echo.display())),
+    )
+    .parse()
+    .unwrap();
+    let stream = transport::connect_with(&config).await.unwrap();
+    let (mut rd, mut wr) = tokio::io::split(stream);
+    let data: Vec<u8> = (0..4u32 << 20).map(|i| (i ^ (i >> 11)) as u8).collect();
+    let sent = data.clone();
+    let writer = async move {
+        for chunk in sent.chunks(100_000) {
+            wr.write_all(chunk).await.unwrap();
+        }
+        wr.shutdown().await.unwrap();
+        wr
+    };
+    let reader = async move {
+        let mut got = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut rd, &mut got)
+            .await
+            .unwrap();
+        got
+    };
+    let (_wr, got) = tokio::time::timeout(Duration::from_secs(60), async {
+        tokio::join!(writer, reader)
+    })
+    .await
+    .expect("the echo took too long");
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "the echo differs");
+}
+
 /// The number of this process's session threads.
 fn session_threads() -> usize {
     fs::read_dir("/proc/self/task")
@@ -376,10 +420,14 @@ async fn libssh2_session_thread_ends_with_the_stream() {
     wait_for_no_session_threads().await;
     drop(stream);
 
-    // a client, closed and dropped
-    let client = Client::connect(&uri("libssh2", &with_key("")))
-        .await
-        .unwrap();
+    // a client, closed and dropped (over nc: with virt-ssh-helper, close() itself may see
+    // the end of the connection before CONNECT_CLOSE's reply, with the ssh transport too)
+    let client = Client::connect(&uri(
+        "libssh2",
+        &with_key(&format!("&socket={}", sb.socket())),
+    ))
+    .await
+    .unwrap();
     assert_test_node(&client).await;
     assert_eq!(session_threads(), 1);
     client.close().await.unwrap();

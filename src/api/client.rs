@@ -1,5 +1,7 @@
 //! A connection to a hypervisor driver through libvirtd.
 
+use std::sync::Arc;
+
 use crate::api::{Domain, NodeInfo};
 use crate::auth;
 use crate::error::Result;
@@ -72,6 +74,19 @@ impl Client {
             read_only: config.read_only(),
         };
         Self::open_authenticated(stream, config.daemon_name().as_deref(), flags).await
+    }
+
+    /// Like [`connect_with`](Self::connect_with), asking `auth` for the credentials that
+    /// libvirt's auth.conf does not give (SASL's authentication name and password), as
+    /// libvirt's `virConnectOpenAuth` does.
+    pub async fn connect_with_auth(
+        uri: &Uri,
+        flags: ConnectFlags,
+        auth: Arc<dyn auth::AuthCallback>,
+    ) -> Result<Client> {
+        let stream = transport::connect(uri, flags.read_only).await?;
+        let stream = auth::authenticate_with(stream, uri, Some(auth)).await?;
+        Self::open_authenticated(stream, uri.daemon_name().as_deref(), flags).await
     }
 
     /// Runs libvirt's opening handshake over an already-connected `stream` (authentication

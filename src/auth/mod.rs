@@ -1,53 +1,172 @@
 //! Authentication, run on the transport before the connection driver starts: AUTH_LIST, then
-//! the method both sides accept.
+//! the method both sides accept, as libvirt's client does.
+//!
+//! - **none**: nothing to do.
+//! - **sasl**: SCRAM-SHA-256, SCRAM-SHA-1, DIGEST-MD5 or PLAIN, picked from the daemon's list
+//!   (restricted by `auth=sasl.MECH`). On an unencrypted link (tcp, ext) libvirtd demands a
+//!   security layer of at least 56 bits: DIGEST-MD5 with confidentiality (rc4 / 3des), after
+//!   which every byte of the connection travels encoded in that layer.
+//! - **polkit**: AUTH_POLKIT; the daemon asks polkit whether the peer's uid may connect.
+//!
+//! Credentials come from libvirt's auth.conf ([`AuthConfig`]: `LIBVIRT_AUTH_FILE`,
+//! `authfile=`, `~/.config/libvirt/auth.conf`, `/etc/libvirt/auth.conf`) first, then from the
+//! application's [`AuthCallback`] (like libvirt's `virConnectAuth`).
 
+mod authfile;
+mod credentials;
+mod layer;
+mod sasl;
 mod wire;
+
+use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::remote::{self, AuthType};
-use crate::transport::{BoxStream, Uri};
+use crate::transport::{BoxStream, Transport, Uri};
 
+pub use authfile::{AuthConfig, default_path};
+// Reachable by applications once lib.rs declares `pub mod auth`.
+#[allow(unused_imports)]
+pub use credentials::{
+    AuthCallback, CallbackError, Credential, CredentialType, Secret, StaticCredentials,
+};
+
+use credentials::CredentialSource;
+use layer::SaslStream;
 use wire::SequentialRpc;
 
-/// Asks the daemon which authentication it requires and performs it. Returns the stream to
-/// run the connection on (wrapped, when a method negotiated a security layer).
-pub(crate) async fn authenticate(mut stream: BoxStream, uri: &Uri) -> Result<BoxStream> {
+/// Asks the daemon which authentication it requires and performs it, with credentials from
+/// auth.conf only. Returns the stream to run the connection on (wrapped, when a method
+/// negotiated a security layer).
+pub(crate) async fn authenticate(stream: BoxStream, uri: &Uri) -> Result<BoxStream> {
+    authenticate_with(stream, uri, None).await
+}
+
+/// Like [`authenticate`], asking `callback` for what auth.conf does not give.
+pub(crate) async fn authenticate_with(
+    stream: BoxStream,
+    uri: &Uri,
+    callback: Option<Arc<dyn AuthCallback>>,
+) -> Result<BoxStream> {
+    run(stream, uri, callback, |uri| {
+        default_path(uri.param("authfile"))
+            .map(AuthConfig::load)
+            .transpose()
+    })
+    .await
+}
+
+/// The authentication, with the auth.conf to use given by `load_config` (read only when the
+/// method needs credentials, as libvirt does).
+async fn run(
+    mut stream: BoxStream,
+    uri: &Uri,
+    callback: Option<Arc<dyn AuthCallback>>,
+    load_config: impl FnOnce(&Uri) -> Result<Option<AuthConfig>>,
+) -> Result<BoxStream> {
     let mut rpc = SequentialRpc::new(&mut *stream);
     let offered = rpc.call::<remote::procs::AuthList>(&()).await?.types;
-    let method = choose(&offered, uri)?;
+    let (method, mech) = choose(&offered, uri)?;
+    let mut layer = None;
     match method {
         AuthType::None => {}
-        other => return Err(unsupported(other)),
+        AuthType::Sasl => {
+            let host = uri.host_or_localhost();
+            let config = load_config(uri)?;
+            let credentials = CredentialSource {
+                host: host.to_owned(),
+                config,
+                callback,
+            };
+            let params = sasl::SaslParams {
+                wanted: mech,
+                secure: is_secure(uri.transport()),
+                host,
+                uri_user: uri.user(),
+                credentials: &credentials,
+            };
+            layer = sasl::authenticate(&mut rpc, &params).await?;
+        }
+        AuthType::Polkit => polkit(&mut rpc).await?,
+        other @ AuthType::Unknown(_) => return Err(unsupported(other)),
     }
     if rpc.leftover() != 0 {
         return Err(Error::protocol(
             "the daemon sent unexpected data during authentication",
         ));
     }
-    Ok(stream)
+    Ok(match layer {
+        Some(layer) => Box::new(SaslStream::new(stream, layer)),
+        None => stream,
+    })
 }
 
-/// Picks the method: "none" when the daemon offers it (or offers nothing); otherwise the first
-/// offered method, restricted by the URI's `auth=` parameter when given.
-fn choose(offered: &[AuthType], uri: &Uri) -> Result<AuthType> {
-    if offered.is_empty() || offered.contains(&AuthType::None) {
-        return Ok(AuthType::None);
+/// libvirt's `is_secure`: links that are private without SASL's help. Plain tcp is not, nor
+/// is ext (libvirt cannot vouch for an external program).
+fn is_secure(transport: Transport) -> bool {
+    !matches!(transport, Transport::Tcp | Transport::Ext)
+}
+
+/// AUTH_POLKIT: the daemon checks the peer's credentials with polkit.
+async fn polkit<S: crate::transport::Stream + ?Sized>(rpc: &mut SequentialRpc<'_, S>) -> Result<()> {
+    let ret = rpc
+        .call::<remote::procs::AuthPolkit>(&())
+        .await
+        .map_err(|e| {
+            if e.is_remote() {
+                let message = format!("polkit authentication failed: {e}");
+                Error::new(ErrorKind::Auth, message).with_source(e)
+            } else {
+                e
+            }
+        })?;
+    if ret.complete == 0 {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            "polkit authentication did not complete (the daemon answered complete=0)",
+        ));
     }
-    let wanted = uri.param("auth").map(|a| a.split('.').next().unwrap_or(a));
-    let pick = offered.iter().copied().find(|t| match wanted {
-        None => true,
-        Some(w) => method_name(*t).eq_ignore_ascii_case(w),
-    });
-    pick.ok_or_else(|| {
-        Error::new(
+    Ok(())
+}
+
+/// Picks the method as libvirt's client does: none when the daemon offers nothing; with
+/// `auth=` (`sasl`, `sasl.MECH`, `polkit`) that method, which the daemon must offer;
+/// otherwise "none" when offered, else the daemon's first. Returns the SASL mechanism asked
+/// for, if any.
+fn choose<'u>(offered: &[AuthType], uri: &'u Uri) -> Result<(AuthType, Option<&'u str>)> {
+    if offered.is_empty() {
+        return Ok((AuthType::None, None));
+    }
+    let Some(param) = uri.param("auth") else {
+        if offered.contains(&AuthType::None) {
+            return Ok((AuthType::None, None));
+        }
+        return Ok((offered[0], None));
+    };
+    let (wanted, mech) = if param.eq_ignore_ascii_case("sasl") {
+        (AuthType::Sasl, None)
+    } else if param.len() > 5 && param[..5].eq_ignore_ascii_case("sasl.") {
+        (AuthType::Sasl, Some(&param[5..]))
+    } else if param.eq_ignore_ascii_case("polkit") {
+        (AuthType::Polkit, None)
+    } else {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            format!("unknown authentication type {param} (auth= takes sasl, sasl.MECH or polkit)"),
+        ));
+    };
+    if !offered.contains(&wanted) {
+        return Err(Error::new(
             ErrorKind::Auth,
             format!(
-                "the daemon offers authentication by {}, not by {}",
+                "requested authentication type {param} rejected: the daemon offers \
+                 authentication by {}, not by {}",
                 names(offered),
-                wanted.unwrap_or("any")
+                method_name(wanted)
             ),
-        )
-    })
+        ));
+    }
+    Ok((wanted, mech))
 }
 
 fn method_name(t: AuthType) -> String {
@@ -71,8 +190,11 @@ fn unsupported(method: AuthType) -> Error {
     Error::new(
         ErrorKind::Auth,
         format!(
-            "the daemon requires {} authentication, which this build does not offer yet",
+            "the daemon requires {} authentication, which virtwire does not know",
             method_name(method)
         ),
     )
 }
+
+#[cfg(test)]
+mod tests;

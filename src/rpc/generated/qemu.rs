@@ -46,13 +46,4 @@ impl crate::rpc::RawClient {
         self.call::<crate::proto::generated::qemu::procs::ConnectDomainMonitorEventDeregister>(args)
             .await
     }
-
-    /// Calls `QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES` (procedure 7).
-    pub async fn qemu_domain_monitor_command_with_files(
-        &self,
-        args: &crate::proto::generated::qemu::DomainMonitorCommandWithFilesArgs,
-    ) -> crate::Result<crate::proto::generated::qemu::DomainMonitorCommandWithFilesRet> {
-        self.call::<crate::proto::generated::qemu::procs::DomainMonitorCommandWithFiles>(args)
-            .await
-    }
 }

@@ -2060,15 +2060,6 @@ impl crate::rpc::RawClient {
             .await
     }
 
-    /// Calls `REMOTE_PROC_DOMAIN_OPEN_GRAPHICS` (procedure 249).
-    pub async fn domain_open_graphics(
-        &self,
-        args: &crate::proto::generated::remote::DomainOpenGraphicsArgs,
-    ) -> crate::Result<()> {
-        self.call::<crate::proto::generated::remote::procs::DomainOpenGraphics>(args)
-            .await
-    }
-
     /// Calls `REMOTE_PROC_NODE_SUSPEND_FOR_DURATION` (procedure 250).
     pub async fn node_suspend_for_duration(
         &self,
@@ -2501,15 +2492,6 @@ impl crate::rpc::RawClient {
             .await
     }
 
-    /// Calls `REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS` (procedure 304).
-    pub async fn domain_migrate_prepare_tunnel3_params(
-        &self,
-        args: &crate::proto::generated::remote::DomainMigratePrepareTunnel3ParamsArgs,
-    ) -> crate::Result<crate::proto::generated::remote::DomainMigratePrepareTunnel3ParamsRet> {
-        self.call::<crate::proto::generated::remote::procs::DomainMigratePrepareTunnel3Params>(args)
-            .await
-    }
-
     /// Calls `REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS` (procedure 305).
     pub async fn domain_migrate_perform3_params(
         &self,
@@ -2543,24 +2525,6 @@ impl crate::rpc::RawClient {
         args: &crate::proto::generated::remote::DomainSetMemoryStatsPeriodArgs,
     ) -> crate::Result<()> {
         self.call::<crate::proto::generated::remote::procs::DomainSetMemoryStatsPeriod>(args)
-            .await
-    }
-
-    /// Calls `REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES` (procedure 309).
-    pub async fn domain_create_xml_with_files(
-        &self,
-        args: &crate::proto::generated::remote::DomainCreateXmlWithFilesArgs,
-    ) -> crate::Result<crate::proto::generated::remote::DomainCreateXmlWithFilesRet> {
-        self.call::<crate::proto::generated::remote::procs::DomainCreateXmlWithFiles>(args)
-            .await
-    }
-
-    /// Calls `REMOTE_PROC_DOMAIN_CREATE_WITH_FILES` (procedure 310).
-    pub async fn domain_create_with_files(
-        &self,
-        args: &crate::proto::generated::remote::DomainCreateWithFilesArgs,
-    ) -> crate::Result<crate::proto::generated::remote::DomainCreateWithFilesRet> {
-        self.call::<crate::proto::generated::remote::procs::DomainCreateWithFiles>(args)
             .await
     }
 
@@ -2680,15 +2644,6 @@ impl crate::rpc::RawClient {
         args: &crate::proto::generated::remote::ConnectGetDomainCapabilitiesArgs,
     ) -> crate::Result<crate::proto::generated::remote::ConnectGetDomainCapabilitiesRet> {
         self.call::<crate::proto::generated::remote::procs::ConnectGetDomainCapabilities>(args)
-            .await
-    }
-
-    /// Calls `REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD` (procedure 343).
-    pub async fn domain_open_graphics_fd(
-        &self,
-        args: &crate::proto::generated::remote::DomainOpenGraphicsFdArgs,
-    ) -> crate::Result<()> {
-        self.call::<crate::proto::generated::remote::procs::DomainOpenGraphicsFd>(args)
             .await
     }
 
@@ -3427,15 +3382,6 @@ impl crate::rpc::RawClient {
         args: &crate::proto::generated::remote::DomainAbortJobFlagsArgs,
     ) -> crate::Result<()> {
         self.call::<crate::proto::generated::remote::procs::DomainAbortJobFlags>(args)
-            .await
-    }
-
-    /// Calls `REMOTE_PROC_DOMAIN_FD_ASSOCIATE` (procedure 443).
-    pub async fn domain_fd_associate(
-        &self,
-        args: &crate::proto::generated::remote::DomainFdAssociateArgs,
-    ) -> crate::Result<()> {
-        self.call::<crate::proto::generated::remote::procs::DomainFdAssociate>(args)
             .await
     }
 

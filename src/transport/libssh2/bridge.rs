@@ -276,6 +276,25 @@ fn would_block(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::WouldBlock
 }
 
+/// Writes to the socket pair like `write`, but a closed peer is `EPIPE` without `SIGPIPE`
+/// (which would end a process that does not ignore it).
+fn send_no_signal(socket: &StdUnixStream, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes during the call.
+    let n = unsafe {
+        libc::send(
+            socket.as_raw_fd(),
+            buf.as_ptr().cast(),
+            buf.len(),
+            libc::MSG_NOSIGNAL,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// libssh2's `LIBSSH2_ERROR_EAGAIN`.
 const LIBSSH2_ERROR_EAGAIN: libc::c_int = -37;
 
@@ -350,7 +369,7 @@ impl Pump {
                 }
             }
             if !self.to_local.is_empty() {
-                match self.local.write(self.to_local.pending()) {
+                match send_no_signal(&self.local, self.to_local.pending()) {
                     Ok(n) => {
                         self.to_local.consume(n);
                         progress |= n > 0;

@@ -71,10 +71,15 @@ pub(super) fn check(session: &Session, plan: &Plan) -> Result<()> {
                 Ok(())
             }
             _ => Err(failed(format!(
-                "{} is not in {} (its {key_type} key is {fingerprint}); add it there, or \
+                "{} is not in {}{} (its {key_type} key is {fingerprint}); add it there, or \
                  connect with known_hosts_verify=auto to accept and record it",
                 plan.addr(),
-                file.display()
+                file.display(),
+                if content.is_none() {
+                    ", which does not exist"
+                } else {
+                    ""
+                },
             ))),
         },
         CheckResult::Failure => Err(failed(format!(
