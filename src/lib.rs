@@ -28,7 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
-mod auth;
+pub mod auth;
 mod error;
 pub mod proto;
 pub mod rpc;

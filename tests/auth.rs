@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::Sandbox;
@@ -39,7 +39,7 @@ fn wrong(name: &str) -> PathBuf {
     auth_file(name, Sandbox::get().sasl_user(), "not-the-password")
 }
 
-fn unix_uri(authfile: &PathBuf, extra: &str) -> String {
+fn unix_uri(authfile: &Path, extra: &str) -> String {
     format!(
         "test+unix:///default?socket={}&authfile={}{extra}",
         Sandbox::get().sasl_socket(),
@@ -47,7 +47,7 @@ fn unix_uri(authfile: &PathBuf, extra: &str) -> String {
     )
 }
 
-fn tcp_uri(authfile: &PathBuf, extra: &str) -> String {
+fn tcp_uri(authfile: &Path, extra: &str) -> String {
     format!(
         "test+tcp://127.0.0.1:{}/default?authfile={}{extra}",
         Sandbox::get().sasl_tcp_port(),
@@ -55,7 +55,7 @@ fn tcp_uri(authfile: &PathBuf, extra: &str) -> String {
     )
 }
 
-fn tls_uri(authfile: &PathBuf) -> String {
+fn tls_uri(authfile: &Path) -> String {
     let sb = Sandbox::get();
     format!(
         "test+tls://localhost:{}/default?pkipath={}&authfile={}",
@@ -105,7 +105,9 @@ async fn a_method_we_cannot_use_is_named_in_a_clear_error() {
 
 #[tokio::test]
 async fn sasl_on_unix_with_the_right_password() {
-    let client = Client::connect(&unix_uri(&right("unix"), "")).await.unwrap();
+    let client = Client::connect(&unix_uri(&right("unix"), ""))
+        .await
+        .unwrap();
     prove_it_works(&client).await;
     client.close().await.unwrap();
 }
@@ -146,7 +148,11 @@ async fn sasl_on_tcp_with_the_right_password_runs_in_the_security_layer() {
     let caps = client.capabilities().await.unwrap();
     let big = format!("<!-- {} -->", "x".repeat(300_000));
     let err = client.define_domain_xml(&big).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Remote, "the daemon answered: {err:?}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Remote,
+        "the daemon answered: {err:?}"
+    );
     assert_eq!(client.capabilities().await.unwrap(), caps);
     client.close().await.unwrap();
 }
@@ -201,7 +207,10 @@ async fn missing_credentials_are_explained() {
     let err = Client::connect(&uri).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     let msg = err.to_string();
-    assert!(msg.contains("auth.conf") && msg.contains("password"), "{msg}");
+    assert!(
+        msg.contains("auth.conf") && msg.contains("password"),
+        "{msg}"
+    );
 
     let uri = format!(
         "test+unix:///default?socket={}&authfile=/nonexistent/auth.conf",

@@ -155,9 +155,8 @@ impl Client {
         &self.raw
     }
 
-    /// Closes the driver on the daemon (CONNECT_CLOSE). Other clones then fail with
-    /// [`ErrorKind::Closed`]-like errors from the daemon; the transport closes when the last
-    /// clone is dropped.
+    /// Closes the driver on the daemon (CONNECT_CLOSE). Calls through other clones then get the
+    /// daemon's error; the transport itself closes when the last clone is dropped.
     pub async fn close(&self) -> Result<()> {
         self.raw.connect_close().await
     }

@@ -25,8 +25,6 @@ use crate::proto::remote::{self, AuthType};
 use crate::transport::{BoxStream, Transport, Uri};
 
 pub use authfile::{AuthConfig, default_path};
-// Reachable by applications once lib.rs declares `pub mod auth`.
-#[allow(unused_imports)]
 pub use credentials::{
     AuthCallback, CallbackError, Credential, CredentialType, Secret, StaticCredentials,
 };
@@ -108,7 +106,9 @@ fn is_secure(transport: Transport) -> bool {
 }
 
 /// AUTH_POLKIT: the daemon checks the peer's credentials with polkit.
-async fn polkit<S: crate::transport::Stream + ?Sized>(rpc: &mut SequentialRpc<'_, S>) -> Result<()> {
+async fn polkit<S: crate::transport::Stream + ?Sized>(
+    rpc: &mut SequentialRpc<'_, S>,
+) -> Result<()> {
     let ret = rpc
         .call::<remote::procs::AuthPolkit>(&())
         .await

@@ -38,6 +38,8 @@ pub struct Connection<S> {
     /// Frames the driver itself produced (PONGs), written before the next batch.
     own_out: BytesMut,
     keepalive: Option<Keepalive>,
+    /// Bytes were written since the last flush.
+    unflushed: bool,
     finished: bool,
 }
 
@@ -98,21 +100,29 @@ where
             write_buf: BytesMut::new(),
             own_out: BytesMut::new(),
             keepalive: None,
+            unflushed: false,
             finished: false,
         }
     }
 
-    /// Writes as much as the transport takes. `Ready(Ok(true))` when something was written.
+    /// Writes as much as the transport takes, and flushes it once everything queued is written
+    /// (transports such as TLS or a SASL layer may hold bytes back until flushed).
+    /// `Ready(Ok(true))` when something was written.
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
         let mut progress = false;
         loop {
             if self.write_buf.is_empty() && !self.refill_write_buf(cx) {
+                if self.unflushed {
+                    ready!(Pin::new(&mut self.stream).poll_flush(cx))?;
+                    self.unflushed = false;
+                }
                 return Poll::Ready(Ok(progress));
             }
             match Pin::new(&mut self.stream).poll_write(cx, &self.write_buf) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => {
                     self.write_buf.advance(n);
+                    self.unflushed = true;
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

@@ -3,7 +3,7 @@
 //! Encoding writes straight into a [`BytesMut`]; decoding reads from a `&mut &[u8]` cursor that
 //! advances past what was consumed. Every variable-length item is checked against its IDL bound
 //! and against the bytes actually present **before** anything is allocated, so a hostile length
-//! word costs nothing (see [`bounded`]).
+//! word costs nothing (see [`XdrVec`] and its siblings).
 //!
 //! Why hand-written: the XDR crates on crates.io either ignore IDL bounds (allocating whatever a
 //! length word asks for), cannot express libvirt's dialect, or are unmaintained; this runtime is
