@@ -13,9 +13,22 @@ async fn credentials_from_a_callback_on_each_transport() {
     let empty = std::path::PathBuf::from(sb.dir()).join("auth-empty.conf");
     std::fs::write(&empty, "").unwrap();
     let uris = [
-        format!("test+unix:///default?socket={}&authfile={}", sb.sasl_socket(), empty.display()),
-        format!("test+tcp://127.0.0.1:{}/default?authfile={}", sb.sasl_tcp_port(), empty.display()),
-        format!("test+tls://localhost:{}/default?pkipath={}&authfile={}", sb.sasl_tls_port(), sb.pki(), empty.display()),
+        format!(
+            "test+unix:///default?socket={}&authfile={}",
+            sb.sasl_socket(),
+            empty.display()
+        ),
+        format!(
+            "test+tcp://127.0.0.1:{}/default?authfile={}",
+            sb.sasl_tcp_port(),
+            empty.display()
+        ),
+        format!(
+            "test+tls://localhost:{}/default?pkipath={}&authfile={}",
+            sb.sasl_tls_port(),
+            sb.pki(),
+            empty.display()
+        ),
     ];
     for uri in &uris {
         let asked = Arc::new(Mutex::new(Vec::new()));
@@ -32,11 +45,15 @@ async fn credentials_from_a_callback_on_each_transport() {
             }
             Ok(())
         };
-        let client = Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), Arc::new(cb))
-            .await
-            .unwrap_or_else(|e| panic!("{uri}: {e:?}"));
+        let client =
+            Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), Arc::new(cb))
+                .await
+                .unwrap_or_else(|e| panic!("{uri}: {e:?}"));
         assert!(!client.list_all_domains(0).await.unwrap().is_empty());
-        assert_eq!(*asked.lock().unwrap(), vec![CredentialType::AuthName, CredentialType::Passphrase]);
+        assert_eq!(
+            *asked.lock().unwrap(),
+            vec![CredentialType::AuthName, CredentialType::Passphrase]
+        );
 
         let wrong = Arc::new(StaticCredentials::new(sb.sasl_user(), "wrong"));
         let err = Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), wrong)

@@ -17,11 +17,11 @@ mod primitives;
 
 use bytes::BytesMut;
 
+#[cfg(feature = "arbitrary")]
+pub use arbitrary_impls::{BoundedItem, check_bound, check_round_trip};
 pub use bounded::{
     BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec,
 };
-#[cfg(feature = "arbitrary")]
-pub use arbitrary_impls::{BoundedItem, check_bound, check_round_trip};
 pub use error::{DecodeError, DecodeErrorKind};
 
 /// A value with an XDR encoding.
