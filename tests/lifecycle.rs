@@ -171,6 +171,7 @@ async fn calls_after_close_fail_cleanly() {
     );
 }
 
+#[cfg(not(feature = "libssh2"))]
 #[tokio::test]
 async fn unsupported_transports_say_so() {
     let err = Client::connect("test+libssh2://127.0.0.1/default")
