@@ -287,6 +287,67 @@ async fn libssh2_wrong_key_is_an_auth_error() {
     assert!(text.contains("password: not offered"), "{text}");
 }
 
+/// A child process, killed when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// sshauth=agent: the key comes from an ssh-agent of our own, at SSH_AUTH_SOCK.
+#[tokio::test]
+async fn libssh2_agent_authentication() {
+    // alone: this test changes the process's environment
+    let _gate = THREADS.write().await;
+    let sb = Sandbox::get();
+    let dir = scratch("agent");
+    let sock = dir.join("agent.sock");
+    let _agent = KillOnDrop(
+        Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !sock.exists() {
+        assert!(Instant::now() < deadline, "ssh-agent did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let added = Command::new("ssh-add")
+        .arg("-q")
+        .arg(sb.ssh_key())
+        .env("SSH_AUTH_SOCK", &sock)
+        .status()
+        .unwrap();
+    assert!(added.success());
+    let saved = std::env::var_os("SSH_AUTH_SOCK");
+    // SAFETY: the write gate keeps every other test of this binary out of its connection
+    // code, the only code here that reads the environment, until the variable is restored.
+    unsafe { std::env::set_var("SSH_AUTH_SOCK", &sock) };
+    let params = format!(
+        "sshauth=agent&known_hosts={}&socket={}",
+        sb.ssh_known_hosts(),
+        sb.socket()
+    );
+    let result = Client::connect(&uri("libssh2", &params)).await;
+    // SAFETY: as above.
+    unsafe {
+        match saved {
+            Some(v) => std::env::set_var("SSH_AUTH_SOCK", v),
+            None => std::env::remove_var("SSH_AUTH_SOCK"),
+        }
+    }
+    let client = result.unwrap();
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+}
+
 /// sshauth= limits the methods: password alone cannot work on a keys-only server.
 #[tokio::test]
 async fn libssh2_sshauth_password_without_key() {

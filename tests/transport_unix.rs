@@ -51,6 +51,7 @@ async fn missing_socket_is_an_io_error_naming_the_path() {
     );
 }
 
+#[cfg(not(feature = "libssh2"))]
 #[tokio::test]
 async fn in_process_ssh_is_not_supported_yet() {
     for uri in ["qemu+libssh2://h/system", "qemu+libssh://h/system"] {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::api::{Domain, NodeInfo};
 use crate::auth;
-use crate::error::Result;
+use crate::error::{CloseReason, Result};
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
 use crate::rpc::{self, KeepaliveConfig, RawClient};
@@ -158,7 +158,12 @@ impl Client {
     /// Closes the driver on the daemon (CONNECT_CLOSE). Calls through other clones then get the
     /// daemon's error; the transport itself closes when the last clone is dropped.
     pub async fn close(&self) -> Result<()> {
-        self.raw.connect_close().await
+        match self.raw.connect_close().await {
+            // Proxies such as virt-ssh-helper may end the link before the reply gets through;
+            // the daemon has closed the driver either way (libvirt's client ignores this too).
+            Err(e) if e.close_reason() == Some(CloseReason::Eof) => Ok(()),
+            other => other,
+        }
     }
 
     /// The version of libvirt the daemon runs, as `major * 1_000_000 + minor * 1000 + micro`.

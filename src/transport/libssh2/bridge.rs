@@ -29,10 +29,10 @@
 //! - The stream shuts down writing: the thread passes EOF on to the channel; the remote
 //!   command (`nc -q0`, `virt-ssh-helper`) then ends, which ends the session as below.
 //! - The remote command ends (EOF on the channel): the thread hands over what is left, waits
-//!   briefly for the exit status, closes the session, and closes its end of the pair, so the
-//!   stream reads end-of-file. If the command failed (non-zero exit status, or it ended
-//!   before sending a byte), the stream's read or write fails instead, with the command's
-//!   stderr in the message, as the ssh transport does.
+//!   briefly for the exit status, and shuts its end of the pair down, so the stream reads
+//!   end-of-file; then it closes the session. If the command failed (non-zero exit status, or
+//!   it ended before sending a byte), the stream's read or write fails instead, with the
+//!   command's stderr in the message, as the ssh transport does.
 //! - An ssh error (connection lost, …) ends the stream with that error the same way.
 
 use std::io::{self, Read, Write};
@@ -187,19 +187,23 @@ pub(super) fn run(link: Link, end: StdUnixStream, shared: &Shared) {
     tracing::debug!(%peer, ?end, "ssh session ending");
     match end {
         End::Remote => {
-            if let Some((kind, message)) = pump.finish_remote(&peer) {
+            if let Some((kind, message)) = pump.remote_verdict(&peer) {
                 shared.set_failure(kind, message);
             }
         }
-        End::LocalGone => pump.close(),
+        End::LocalGone => {}
         End::Failed(what) => {
             let mut message = format!("ssh session with {peer} failed: {what}");
-            pump.append_stderr(&mut message);
+            if let Some(said) = pump.stderr_text() {
+                message.push_str(&format!(" (the remote command said: {said})"));
+            }
             shared.set_failure(io::ErrorKind::ConnectionAborted, message);
-            pump.close();
         }
     }
-    // dropping the pump closes the thread's end of the pair: the stream sees end-of-file
+    // The outcome is in `shared`: the stream may see the end now, before the (bounded, but
+    // maybe slow) goodbyes to the server.
+    let _ = pump.local.shutdown(std::net::Shutdown::Both);
+    pump.close();
 }
 
 /// Why the relay stopped.
@@ -467,22 +471,17 @@ impl Pump {
         }
     }
 
-    /// Appends `: <stderr>` (or a note that there was none) to `message`.
-    fn append_stderr(&self, message: &mut String) {
+    /// What the remote command wrote to stderr (the tail), if anything.
+    fn stderr_text(&self) -> Option<String> {
         let said = String::from_utf8_lossy(&self.stderr_tail);
         let said = said.trim();
-        if said.is_empty() {
-            message.push_str(" without an error message");
-        } else {
-            message.push_str(": ");
-            message.push_str(said);
-        }
+        (!said.is_empty()).then(|| said.to_owned())
     }
 
-    /// After the remote command's EOF: waits for its exit status and closes the session.
-    /// Returns the failure to report, if the command failed (non-zero exit status, or it
-    /// ended before sending a byte).
-    fn finish_remote(&mut self, peer: &str) -> Option<(io::ErrorKind, String)> {
+    /// After the remote command's EOF: waits (briefly) for its exit status. Returns the
+    /// failure to report, if the command failed (non-zero exit status, or it ended before
+    /// sending a byte).
+    fn remote_verdict(&mut self, peer: &str) -> Option<(io::ErrorKind, String)> {
         self.blocking_with_timeout();
         // the exit status comes with the remote side's CLOSE
         let status = match self.channel.wait_close() {
@@ -493,7 +492,6 @@ impl Pump {
             }
         };
         self.drain_stderr();
-        self.close();
         let failed = status.is_some_and(|s| s != 0) || !self.got_data;
         if !failed {
             return None;
@@ -502,7 +500,13 @@ impl Pump {
         if let Some(status) = status {
             message.push_str(&format!(" (exit status: {status})"));
         }
-        self.append_stderr(&mut message);
+        match self.stderr_text() {
+            Some(said) => {
+                message.push_str(": ");
+                message.push_str(&said);
+            }
+            None => message.push_str(" without an error message"),
+        }
         Some((io::ErrorKind::UnexpectedEof, message))
     }
 
