@@ -187,10 +187,7 @@ pub fn render(modules: &[Module], root: &Path) -> Result<Vec<OutputFile>, Failur
             rpc_mods.push(entry);
         }
     }
-    let proto_mod = emit::mod_rs(
-        "The types generated from the XDR files in `protocol/`, one module per file.",
-        &proto_mods,
-    );
+    let proto_mod = emit::proto_mod_rs(&proto_mods);
     let rpc_mod = emit::mod_rs(
         "The generated `RawClient` methods, one module per program.",
         &rpc_mods,

@@ -1,5 +1,6 @@
 //! Constants, typedefs, structs and enums.
 
+use super::checks;
 use super::doc::{comment_paragraph, item_doc};
 use super::out::Out;
 use super::types::{Paths, XDR, rust_type, trips_enum_variant_names};
@@ -49,6 +50,7 @@ pub fn structure(out: &mut Out, item: &Item, fields: &[Field], p: Paths<'_>) {
     out.doc(&item_doc(item.comment.as_deref(), &fallback, &item.idl));
     let default = if item.has_default { ", Default" } else { "" };
     out.line(format!("#[derive(Debug, Clone, PartialEq{default})]"));
+    out.line(checks::DERIVE);
     out.line(format!("pub struct {name} {{"));
     for f in fields {
         out.doc(&[format!("`{}`", f.idl)]);
@@ -141,6 +143,7 @@ pub fn enumeration(out: &mut Out, item: &Item, e: &Enum) {
     ));
     out.line("}");
     out.line("}");
+    checks::enumeration(out, name, e);
 }
 
 /// ` (= 5)` when the IDL spells the value as a name, else nothing.
@@ -356,4 +359,5 @@ pub fn flags(out: &mut Out, item: &Item, f: &Flags) {
     out.line(format!("<u32 as {XDR}::Decode>::decode(src).map(Self)"));
     out.line("}");
     out.line("}");
+    checks::flags(out, name);
 }

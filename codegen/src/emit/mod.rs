@@ -1,6 +1,7 @@
 //! Rust source for the resolved modules. Text is produced unformatted and then run through
 //! `rustfmt` ([`format::rustfmt`]).
 
+mod checks;
 pub mod doc;
 pub mod format;
 mod items;
@@ -54,6 +55,8 @@ pub fn proto_module(m: &Module) -> String {
         out.blank();
         procs::procedures(&mut out, m);
     }
+    out.blank();
+    checks::tables(&mut out, m);
     out.finish()
 }
 
@@ -78,6 +81,24 @@ pub fn rpc_module(m: &Module) -> String {
 /// A `mod.rs` declaring `modules` (name and source file), with `what` describing them.
 pub fn mod_rs(what: &str, modules: &[(&str, &str)]) -> String {
     let mut out = Out::default();
+    mod_decls(&mut out, what, modules);
+    out.finish()
+}
+
+/// `src/proto/generated/mod.rs`: the modules of types (name and source file), and the table
+/// of all their checks.
+pub fn proto_mod_rs(modules: &[(&str, &str)]) -> String {
+    let mut out = Out::default();
+    mod_decls(
+        &mut out,
+        "The types generated from the XDR files in `protocol/`, one module per file.",
+        modules,
+    );
+    checks::all_tables(&mut out, modules);
+    out.finish()
+}
+
+fn mod_decls(out: &mut Out, what: &str, modules: &[(&str, &str)]) {
     out.line(header("protocol/"));
     out.inner_doc(&[what.to_owned()]);
     out.blank();
@@ -85,5 +106,4 @@ pub fn mod_rs(what: &str, modules: &[(&str, &str)]) -> String {
         out.doc(&[format!("Generated from `{file}`.")]);
         out.line(format!("pub mod {name};"));
     }
-    out.finish()
 }

@@ -1,5 +1,6 @@
 //! Discriminated unions as Rust enums: one variant per case label, plus the `default:` arm.
 
+use super::checks;
 use super::doc::item_doc;
 use super::items::{DECODE_RESULT, plain};
 use super::out::Out;
@@ -39,6 +40,7 @@ pub fn union(out: &mut Out, item: &Item, u: &Union, p: Paths<'_>) {
     discriminant_fn(out, name, u);
     encode(out, name, u);
     decode(out, name, u);
+    checks::union(out, name, u);
 }
 
 fn first_is_unit(u: &Union) -> bool {

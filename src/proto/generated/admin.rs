@@ -210,6 +210,21 @@ impl crate::proto::xdr::Decode for TypedParamValue {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for TypedParamValue {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(match u.choose_index(7)? {
+            0 => Self::Int(::arbitrary::Arbitrary::arbitrary(u)?),
+            1 => Self::Uint(::arbitrary::Arbitrary::arbitrary(u)?),
+            2 => Self::Llong(::arbitrary::Arbitrary::arbitrary(u)?),
+            3 => Self::Ullong(::arbitrary::Arbitrary::arbitrary(u)?),
+            4 => Self::Double(::arbitrary::Arbitrary::arbitrary(u)?),
+            5 => Self::Boolean(::arbitrary::Arbitrary::arbitrary(u)?),
+            _ => Self::String(::arbitrary::Arbitrary::arbitrary(u)?),
+        })
+    }
+}
+
 /// The struct `admin_typed_param`.
 ///
 /// ```text
@@ -219,6 +234,7 @@ impl crate::proto::xdr::Decode for TypedParamValue {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct TypedParam {
     /// `admin_nonnull_string field`
     pub field: NonnullString,
@@ -254,6 +270,7 @@ impl crate::proto::xdr::Decode for TypedParam {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullServer {
     /// `admin_nonnull_string name`
     pub name: NonnullString,
@@ -287,6 +304,7 @@ impl crate::proto::xdr::Decode for NonnullServer {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullClient {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -332,6 +350,7 @@ impl crate::proto::xdr::Decode for NonnullClient {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectOpenArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -362,6 +381,7 @@ impl crate::proto::xdr::Decode for ConnectOpenArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLibVersionRet {
     /// `unsigned hyper libVer`
     pub lib_ver: u64,
@@ -393,6 +413,7 @@ impl crate::proto::xdr::Decode for ConnectGetLibVersionRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListServersArgs {
     /// `unsigned int need_results`
     pub need_results: u32,
@@ -433,6 +454,7 @@ impl crate::proto::xdr::Decode for ConnectListServersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListServersRet {
     /// `admin_nonnull_server servers<ADMIN_SERVER_LIST_MAX>`
     pub servers: crate::proto::xdr::XdrVec<
@@ -472,6 +494,7 @@ impl crate::proto::xdr::Decode for ConnectListServersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectLookupServerArgs {
     /// `admin_nonnull_string name`
     pub name: NonnullString,
@@ -507,6 +530,7 @@ impl crate::proto::xdr::Decode for ConnectLookupServerArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectLookupServerRet {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -538,6 +562,7 @@ impl crate::proto::xdr::Decode for ConnectLookupServerRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerGetThreadpoolParametersArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -577,6 +602,7 @@ impl crate::proto::xdr::Decode for ServerGetThreadpoolParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerGetThreadpoolParametersRet {
     /// `admin_typed_param params<ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -616,6 +642,7 @@ impl crate::proto::xdr::Decode for ServerGetThreadpoolParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerSetThreadpoolParametersArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -669,6 +696,7 @@ impl crate::proto::xdr::Decode for ServerSetThreadpoolParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerListClientsArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -714,6 +742,7 @@ impl crate::proto::xdr::Decode for ServerListClientsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerListClientsRet {
     /// `admin_nonnull_client clients<ADMIN_CLIENT_LIST_MAX>`
     pub clients: crate::proto::xdr::XdrVec<
@@ -754,6 +783,7 @@ impl crate::proto::xdr::Decode for ServerListClientsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerLookupClientArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -794,6 +824,7 @@ impl crate::proto::xdr::Decode for ServerLookupClientArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerLookupClientRet {
     /// `admin_nonnull_client clnt`
     pub clnt: NonnullClient,
@@ -825,6 +856,7 @@ impl crate::proto::xdr::Decode for ServerLookupClientRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ClientGetInfoArgs {
     /// `admin_nonnull_client clnt`
     pub clnt: NonnullClient,
@@ -860,6 +892,7 @@ impl crate::proto::xdr::Decode for ClientGetInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ClientGetInfoRet {
     /// `admin_typed_param params<ADMIN_CLIENT_INFO_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -894,6 +927,7 @@ impl crate::proto::xdr::Decode for ClientGetInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ClientCloseArgs {
     /// `admin_nonnull_client clnt`
     pub clnt: NonnullClient,
@@ -930,6 +964,7 @@ impl crate::proto::xdr::Decode for ClientCloseArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerGetClientLimitsArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -965,6 +1000,7 @@ impl crate::proto::xdr::Decode for ServerGetClientLimitsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerGetClientLimitsRet {
     /// `admin_typed_param params<ADMIN_SERVER_CLIENT_LIMITS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -1000,6 +1036,7 @@ impl crate::proto::xdr::Decode for ServerGetClientLimitsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerSetClientLimitsArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -1044,6 +1081,7 @@ impl crate::proto::xdr::Decode for ServerSetClientLimitsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ServerUpdateTlsFilesArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
@@ -1079,6 +1117,7 @@ impl crate::proto::xdr::Decode for ServerUpdateTlsFilesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLoggingOutputsArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -1110,6 +1149,7 @@ impl crate::proto::xdr::Decode for ConnectGetLoggingOutputsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLoggingOutputsRet {
     /// `admin_nonnull_string outputs`
     pub outputs: NonnullString,
@@ -1153,6 +1193,7 @@ impl crate::proto::xdr::Decode for ConnectGetLoggingOutputsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLoggingFiltersArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -1184,6 +1225,7 @@ impl crate::proto::xdr::Decode for ConnectGetLoggingFiltersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLoggingFiltersRet {
     /// `admin_string filters`
     pub filters: AdminString,
@@ -1228,6 +1270,7 @@ impl crate::proto::xdr::Decode for ConnectGetLoggingFiltersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSetLoggingOutputsArgs {
     /// `admin_string outputs`
     pub outputs: AdminString,
@@ -1268,6 +1311,7 @@ impl crate::proto::xdr::Decode for ConnectSetLoggingOutputsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSetLoggingFiltersArgs {
     /// `admin_string filters`
     pub filters: AdminString,
@@ -1308,6 +1352,7 @@ impl crate::proto::xdr::Decode for ConnectSetLoggingFiltersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSetDaemonTimeoutArgs {
     /// `unsigned int timeout`
     pub timeout: u32,
@@ -1474,6 +1519,21 @@ impl crate::proto::xdr::Encode for Procedure {
 impl crate::proto::xdr::Decode for Procedure {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for Procedure {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+            ])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -2150,4 +2210,195 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::CONNECT_SET_LOGGING_FILTERS,
     procs::SERVER_UPDATE_TLS_FILES,
     procs::CONNECT_SET_DAEMON_TIMEOUT,
+];
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "NonnullString",
+        crate::proto::xdr::check_round_trip::<NonnullString>,
+    ),
+    (
+        "AdminString",
+        crate::proto::xdr::check_round_trip::<AdminString>,
+    ),
+    (
+        "TypedParamValue",
+        crate::proto::xdr::check_round_trip::<TypedParamValue>,
+    ),
+    (
+        "TypedParam",
+        crate::proto::xdr::check_round_trip::<TypedParam>,
+    ),
+    (
+        "NonnullServer",
+        crate::proto::xdr::check_round_trip::<NonnullServer>,
+    ),
+    (
+        "NonnullClient",
+        crate::proto::xdr::check_round_trip::<NonnullClient>,
+    ),
+    (
+        "ConnectOpenArgs",
+        crate::proto::xdr::check_round_trip::<ConnectOpenArgs>,
+    ),
+    (
+        "ConnectGetLibVersionRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetLibVersionRet>,
+    ),
+    (
+        "ConnectListServersArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListServersArgs>,
+    ),
+    (
+        "ConnectListServersRet",
+        crate::proto::xdr::check_round_trip::<ConnectListServersRet>,
+    ),
+    (
+        "ConnectLookupServerArgs",
+        crate::proto::xdr::check_round_trip::<ConnectLookupServerArgs>,
+    ),
+    (
+        "ConnectLookupServerRet",
+        crate::proto::xdr::check_round_trip::<ConnectLookupServerRet>,
+    ),
+    (
+        "ServerGetThreadpoolParametersArgs",
+        crate::proto::xdr::check_round_trip::<ServerGetThreadpoolParametersArgs>,
+    ),
+    (
+        "ServerGetThreadpoolParametersRet",
+        crate::proto::xdr::check_round_trip::<ServerGetThreadpoolParametersRet>,
+    ),
+    (
+        "ServerSetThreadpoolParametersArgs",
+        crate::proto::xdr::check_round_trip::<ServerSetThreadpoolParametersArgs>,
+    ),
+    (
+        "ServerListClientsArgs",
+        crate::proto::xdr::check_round_trip::<ServerListClientsArgs>,
+    ),
+    (
+        "ServerListClientsRet",
+        crate::proto::xdr::check_round_trip::<ServerListClientsRet>,
+    ),
+    (
+        "ServerLookupClientArgs",
+        crate::proto::xdr::check_round_trip::<ServerLookupClientArgs>,
+    ),
+    (
+        "ServerLookupClientRet",
+        crate::proto::xdr::check_round_trip::<ServerLookupClientRet>,
+    ),
+    (
+        "ClientGetInfoArgs",
+        crate::proto::xdr::check_round_trip::<ClientGetInfoArgs>,
+    ),
+    (
+        "ClientGetInfoRet",
+        crate::proto::xdr::check_round_trip::<ClientGetInfoRet>,
+    ),
+    (
+        "ClientCloseArgs",
+        crate::proto::xdr::check_round_trip::<ClientCloseArgs>,
+    ),
+    (
+        "ServerGetClientLimitsArgs",
+        crate::proto::xdr::check_round_trip::<ServerGetClientLimitsArgs>,
+    ),
+    (
+        "ServerGetClientLimitsRet",
+        crate::proto::xdr::check_round_trip::<ServerGetClientLimitsRet>,
+    ),
+    (
+        "ServerSetClientLimitsArgs",
+        crate::proto::xdr::check_round_trip::<ServerSetClientLimitsArgs>,
+    ),
+    (
+        "ServerUpdateTlsFilesArgs",
+        crate::proto::xdr::check_round_trip::<ServerUpdateTlsFilesArgs>,
+    ),
+    (
+        "ConnectGetLoggingOutputsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetLoggingOutputsArgs>,
+    ),
+    (
+        "ConnectGetLoggingOutputsRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetLoggingOutputsRet>,
+    ),
+    (
+        "ConnectGetLoggingFiltersArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetLoggingFiltersArgs>,
+    ),
+    (
+        "ConnectGetLoggingFiltersRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetLoggingFiltersRet>,
+    ),
+    (
+        "ConnectSetLoggingOutputsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSetLoggingOutputsArgs>,
+    ),
+    (
+        "ConnectSetLoggingFiltersArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSetLoggingFiltersArgs>,
+    ),
+    (
+        "ConnectSetDaemonTimeoutArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSetDaemonTimeoutArgs>,
+    ),
+    (
+        "Procedure",
+        crate::proto::xdr::check_round_trip::<Procedure>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[
+    (
+        "NonnullString",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrString<{ crate::proto::generated::admin::STRING_MAX }>,
+        >,
+    ),
+    (
+        "ConnectListServersRet.servers",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullServer,
+                { crate::proto::generated::admin::SERVER_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ServerGetThreadpoolParametersRet.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::admin::SERVER_THREADPOOL_PARAMETERS_MAX },
+            >,
+        >,
+    ),
+    (
+        "ServerListClientsRet.clients",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullClient,
+                { crate::proto::generated::admin::CLIENT_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ClientGetInfoRet.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::admin::CLIENT_INFO_PARAMETERS_MAX },
+            >,
+        >,
+    ),
 ];

@@ -145,6 +145,19 @@ impl crate::proto::xdr::Decode for ErrorLevel {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ErrorLevel {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// The part of libvirt an error comes from (virErrorDomain).
 ///
 /// ```text
@@ -550,6 +563,24 @@ impl crate::proto::xdr::Encode for ErrorDomain {
 impl crate::proto::xdr::Decode for ErrorDomain {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ErrorDomain {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[
+                0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+                44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64,
+                65, 66, 67, 68, 69, 70, 71, 72,
+            ])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1179,6 +1210,26 @@ impl crate::proto::xdr::Decode for ErrorNumber {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ErrorNumber {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[
+                0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+                44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64,
+                65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85,
+                86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104,
+                105, 106, 107, 108, 109, 110, 111, 112, 113, 114,
+            ])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// The state of a domain (virDomainState).
 ///
 /// ```text
@@ -1262,6 +1313,19 @@ impl crate::proto::xdr::Decode for DomainState {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainState {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Why a domain has no state (virDomainNostateReason).
 ///
 /// ```text
@@ -1307,6 +1371,19 @@ impl crate::proto::xdr::Encode for DomainNostateReason {
 impl crate::proto::xdr::Decode for DomainNostateReason {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainNostateReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1413,6 +1490,19 @@ impl crate::proto::xdr::Decode for DomainRunningReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainRunningReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Why a domain is blocked (virDomainBlockedReason).
 ///
 /// ```text
@@ -1458,6 +1548,19 @@ impl crate::proto::xdr::Encode for DomainBlockedReason {
 impl crate::proto::xdr::Decode for DomainBlockedReason {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockedReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1581,6 +1684,19 @@ impl crate::proto::xdr::Decode for DomainPausedReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainPausedReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Why a domain is shutting down (virDomainShutdownReason).
 ///
 /// ```text
@@ -1631,6 +1747,19 @@ impl crate::proto::xdr::Encode for DomainShutdownReason {
 impl crate::proto::xdr::Decode for DomainShutdownReason {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainShutdownReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1722,6 +1851,19 @@ impl crate::proto::xdr::Decode for DomainShutoffReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainShutoffReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7, 8])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Why a domain crashed (virDomainCrashedReason).
 ///
 /// ```text
@@ -1775,6 +1917,19 @@ impl crate::proto::xdr::Decode for DomainCrashedReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCrashedReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Why a domain is suspended to memory (virDomainPMSuspendedReason).
 ///
 /// ```text
@@ -1820,6 +1975,19 @@ impl crate::proto::xdr::Encode for DomainPmSuspendedReason {
 impl crate::proto::xdr::Decode for DomainPmSuspendedReason {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainPmSuspendedReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1870,3 +2038,80 @@ impl crate::proto::xdr::Decode for DomainPmSuspendedDiskReason {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
     }
 }
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainPmSuspendedDiskReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "ErrorLevel",
+        crate::proto::xdr::check_round_trip::<ErrorLevel>,
+    ),
+    (
+        "ErrorDomain",
+        crate::proto::xdr::check_round_trip::<ErrorDomain>,
+    ),
+    (
+        "ErrorNumber",
+        crate::proto::xdr::check_round_trip::<ErrorNumber>,
+    ),
+    (
+        "DomainState",
+        crate::proto::xdr::check_round_trip::<DomainState>,
+    ),
+    (
+        "DomainNostateReason",
+        crate::proto::xdr::check_round_trip::<DomainNostateReason>,
+    ),
+    (
+        "DomainRunningReason",
+        crate::proto::xdr::check_round_trip::<DomainRunningReason>,
+    ),
+    (
+        "DomainBlockedReason",
+        crate::proto::xdr::check_round_trip::<DomainBlockedReason>,
+    ),
+    (
+        "DomainPausedReason",
+        crate::proto::xdr::check_round_trip::<DomainPausedReason>,
+    ),
+    (
+        "DomainShutdownReason",
+        crate::proto::xdr::check_round_trip::<DomainShutdownReason>,
+    ),
+    (
+        "DomainShutoffReason",
+        crate::proto::xdr::check_round_trip::<DomainShutoffReason>,
+    ),
+    (
+        "DomainCrashedReason",
+        crate::proto::xdr::check_round_trip::<DomainCrashedReason>,
+    ),
+    (
+        "DomainPmSuspendedReason",
+        crate::proto::xdr::check_round_trip::<DomainPmSuspendedReason>,
+    ),
+    (
+        "DomainPmSuspendedDiskReason",
+        crate::proto::xdr::check_round_trip::<DomainPmSuspendedDiskReason>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[];

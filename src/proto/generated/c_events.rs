@@ -208,6 +208,22 @@ impl crate::proto::xdr::Decode for DomainEventId {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventId {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[
+                0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                23, 24, 25, 26, 27, 28, 29,
+            ])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Network events to register for (virNetworkEventID).
 ///
 /// ```text
@@ -260,6 +276,19 @@ impl crate::proto::xdr::Encode for NetworkEventId {
 impl crate::proto::xdr::Decode for NetworkEventId {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NetworkEventId {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -316,6 +345,19 @@ impl crate::proto::xdr::Decode for StoragePoolEventId {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolEventId {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Node device events to register for (virNodeDeviceEventID).
 ///
 /// ```text
@@ -369,6 +411,19 @@ impl crate::proto::xdr::Decode for NodeDeviceEventId {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceEventId {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Secret events to register for (virSecretEventID).
 ///
 /// ```text
@@ -419,6 +474,19 @@ impl crate::proto::xdr::Encode for SecretEventId {
 impl crate::proto::xdr::Decode for SecretEventId {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for SecretEventId {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -510,6 +578,19 @@ impl crate::proto::xdr::Decode for DomainEventType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7, 8])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Details of a DEFINED lifecycle event (virDomainEventDefinedDetailType).
 ///
 /// ```text
@@ -573,6 +654,19 @@ impl crate::proto::xdr::Decode for DomainEventDefinedDetailType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventDefinedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Details of an UNDEFINED lifecycle event (virDomainEventUndefinedDetailType).
 ///
 /// ```text
@@ -623,6 +717,19 @@ impl crate::proto::xdr::Encode for DomainEventUndefinedDetailType {
 impl crate::proto::xdr::Decode for DomainEventUndefinedDetailType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventUndefinedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -698,6 +805,19 @@ impl crate::proto::xdr::Encode for DomainEventStartedDetailType {
 impl crate::proto::xdr::Decode for DomainEventStartedDetailType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventStartedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -796,6 +916,19 @@ impl crate::proto::xdr::Decode for DomainEventSuspendedDetailType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventSuspendedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Details of a RESUMED lifecycle event (virDomainEventResumedDetailType).
 ///
 /// ```text
@@ -861,6 +994,19 @@ impl crate::proto::xdr::Encode for DomainEventResumedDetailType {
 impl crate::proto::xdr::Decode for DomainEventResumedDetailType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventResumedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -949,6 +1095,19 @@ impl crate::proto::xdr::Decode for DomainEventStoppedDetailType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventStoppedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Details of a SHUTDOWN lifecycle event (virDomainEventShutdownDetailType).
 ///
 /// ```text
@@ -1007,6 +1166,19 @@ impl crate::proto::xdr::Decode for DomainEventShutdownDetailType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventShutdownDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Details of a PMSUSPENDED lifecycle event (virDomainEventPMSuspendedDetailType).
 ///
 /// ```text
@@ -1060,6 +1232,19 @@ impl crate::proto::xdr::Decode for DomainEventPmSuspendedDetailType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventPmSuspendedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Details of a CRASHED lifecycle event (virDomainEventCrashedDetailType).
 ///
 /// ```text
@@ -1110,6 +1295,19 @@ impl crate::proto::xdr::Encode for DomainEventCrashedDetailType {
 impl crate::proto::xdr::Decode for DomainEventCrashedDetailType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventCrashedDetailType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1173,6 +1371,19 @@ impl crate::proto::xdr::Encode for NetworkEventLifecycleType {
 impl crate::proto::xdr::Decode for NetworkEventLifecycleType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NetworkEventLifecycleType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1249,6 +1460,19 @@ impl crate::proto::xdr::Decode for StoragePoolEventLifecycleType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolEventLifecycleType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// What happened to a node device (virNodeDeviceEventLifecycleType).
 ///
 /// ```text
@@ -1312,6 +1536,19 @@ impl crate::proto::xdr::Decode for NodeDeviceEventLifecycleType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceEventLifecycleType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// What happened to a secret (virSecretEventLifecycleType).
 ///
 /// ```text
@@ -1362,6 +1599,19 @@ impl crate::proto::xdr::Encode for SecretEventLifecycleType {
 impl crate::proto::xdr::Decode for SecretEventLifecycleType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for SecretEventLifecycleType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1443,6 +1693,19 @@ impl crate::proto::xdr::Decode for DomainEventWatchdogAction {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventWatchdogAction {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// What an I/O error event did (virDomainEventIOErrorAction).
 ///
 /// ```text
@@ -1498,6 +1761,19 @@ impl crate::proto::xdr::Encode for DomainEventIoErrorAction {
 impl crate::proto::xdr::Decode for DomainEventIoErrorAction {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventIoErrorAction {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1559,6 +1835,19 @@ impl crate::proto::xdr::Decode for DomainEventGraphicsPhase {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventGraphicsPhase {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// The address family in a graphics event (virDomainEventGraphicsAddressType).
 ///
 /// ```text
@@ -1614,6 +1903,19 @@ impl crate::proto::xdr::Encode for DomainEventGraphicsAddressType {
 impl crate::proto::xdr::Decode for DomainEventGraphicsAddressType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventGraphicsAddressType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1677,6 +1979,19 @@ impl crate::proto::xdr::Encode for ConnectDomainEventBlockJobStatus {
 impl crate::proto::xdr::Decode for ConnectDomainEventBlockJobStatus {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectDomainEventBlockJobStatus {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1753,6 +2068,19 @@ impl crate::proto::xdr::Decode for DomainBlockJobType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockJobType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Why a disk changed (virConnectDomainEventDiskChangeReason).
 ///
 /// ```text
@@ -1803,6 +2131,19 @@ impl crate::proto::xdr::Encode for ConnectDomainEventDiskChangeReason {
 impl crate::proto::xdr::Decode for ConnectDomainEventDiskChangeReason {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectDomainEventDiskChangeReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1859,6 +2200,19 @@ impl crate::proto::xdr::Decode for DomainEventTrayChangeReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainEventTrayChangeReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// The guest agent channel state (virConnectDomainEventAgentLifecycleState).
 ///
 /// ```text
@@ -1909,6 +2263,19 @@ impl crate::proto::xdr::Encode for ConnectDomainEventAgentLifecycleState {
 impl crate::proto::xdr::Decode for ConnectDomainEventAgentLifecycleState {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectDomainEventAgentLifecycleState {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -1970,6 +2337,19 @@ impl crate::proto::xdr::Decode for ConnectDomainEventAgentLifecycleReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectDomainEventAgentLifecycleReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// The state of a guest channel (virConnectDomainEventChannelLifecycleState).
 ///
 /// ```text
@@ -2024,6 +2404,19 @@ impl crate::proto::xdr::Encode for ConnectDomainEventChannelLifecycleState {
 impl crate::proto::xdr::Decode for ConnectDomainEventChannelLifecycleState {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectDomainEventChannelLifecycleState {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -2091,6 +2484,19 @@ impl crate::proto::xdr::Decode for ConnectDomainEventChannelLifecycleReason {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectDomainEventChannelLifecycleReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Who received a memory failure (virDomainMemoryFailureRecipientType).
 ///
 /// ```text
@@ -2141,6 +2547,19 @@ impl crate::proto::xdr::Encode for DomainMemoryFailureRecipientType {
 impl crate::proto::xdr::Decode for DomainMemoryFailureRecipientType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainMemoryFailureRecipientType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -2204,6 +2623,19 @@ impl crate::proto::xdr::Encode for DomainMemoryFailureActionType {
 impl crate::proto::xdr::Decode for DomainMemoryFailureActionType {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainMemoryFailureActionType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -2360,6 +2792,13 @@ impl crate::proto::xdr::Decode for DomainMemoryFailureFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainMemoryFailureFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Why a connection was closed (virConnectCloseReason).
 ///
 /// ```text
@@ -2422,3 +2861,168 @@ impl crate::proto::xdr::Decode for ConnectCloseReason {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
     }
 }
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectCloseReason {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "DomainEventId",
+        crate::proto::xdr::check_round_trip::<DomainEventId>,
+    ),
+    (
+        "NetworkEventId",
+        crate::proto::xdr::check_round_trip::<NetworkEventId>,
+    ),
+    (
+        "StoragePoolEventId",
+        crate::proto::xdr::check_round_trip::<StoragePoolEventId>,
+    ),
+    (
+        "NodeDeviceEventId",
+        crate::proto::xdr::check_round_trip::<NodeDeviceEventId>,
+    ),
+    (
+        "SecretEventId",
+        crate::proto::xdr::check_round_trip::<SecretEventId>,
+    ),
+    (
+        "DomainEventType",
+        crate::proto::xdr::check_round_trip::<DomainEventType>,
+    ),
+    (
+        "DomainEventDefinedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventDefinedDetailType>,
+    ),
+    (
+        "DomainEventUndefinedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventUndefinedDetailType>,
+    ),
+    (
+        "DomainEventStartedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventStartedDetailType>,
+    ),
+    (
+        "DomainEventSuspendedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventSuspendedDetailType>,
+    ),
+    (
+        "DomainEventResumedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventResumedDetailType>,
+    ),
+    (
+        "DomainEventStoppedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventStoppedDetailType>,
+    ),
+    (
+        "DomainEventShutdownDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventShutdownDetailType>,
+    ),
+    (
+        "DomainEventPmSuspendedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventPmSuspendedDetailType>,
+    ),
+    (
+        "DomainEventCrashedDetailType",
+        crate::proto::xdr::check_round_trip::<DomainEventCrashedDetailType>,
+    ),
+    (
+        "NetworkEventLifecycleType",
+        crate::proto::xdr::check_round_trip::<NetworkEventLifecycleType>,
+    ),
+    (
+        "StoragePoolEventLifecycleType",
+        crate::proto::xdr::check_round_trip::<StoragePoolEventLifecycleType>,
+    ),
+    (
+        "NodeDeviceEventLifecycleType",
+        crate::proto::xdr::check_round_trip::<NodeDeviceEventLifecycleType>,
+    ),
+    (
+        "SecretEventLifecycleType",
+        crate::proto::xdr::check_round_trip::<SecretEventLifecycleType>,
+    ),
+    (
+        "DomainEventWatchdogAction",
+        crate::proto::xdr::check_round_trip::<DomainEventWatchdogAction>,
+    ),
+    (
+        "DomainEventIoErrorAction",
+        crate::proto::xdr::check_round_trip::<DomainEventIoErrorAction>,
+    ),
+    (
+        "DomainEventGraphicsPhase",
+        crate::proto::xdr::check_round_trip::<DomainEventGraphicsPhase>,
+    ),
+    (
+        "DomainEventGraphicsAddressType",
+        crate::proto::xdr::check_round_trip::<DomainEventGraphicsAddressType>,
+    ),
+    (
+        "ConnectDomainEventBlockJobStatus",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventBlockJobStatus>,
+    ),
+    (
+        "DomainBlockJobType",
+        crate::proto::xdr::check_round_trip::<DomainBlockJobType>,
+    ),
+    (
+        "ConnectDomainEventDiskChangeReason",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventDiskChangeReason>,
+    ),
+    (
+        "DomainEventTrayChangeReason",
+        crate::proto::xdr::check_round_trip::<DomainEventTrayChangeReason>,
+    ),
+    (
+        "ConnectDomainEventAgentLifecycleState",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventAgentLifecycleState>,
+    ),
+    (
+        "ConnectDomainEventAgentLifecycleReason",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventAgentLifecycleReason>,
+    ),
+    (
+        "ConnectDomainEventChannelLifecycleState",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventChannelLifecycleState>,
+    ),
+    (
+        "ConnectDomainEventChannelLifecycleReason",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventChannelLifecycleReason>,
+    ),
+    (
+        "DomainMemoryFailureRecipientType",
+        crate::proto::xdr::check_round_trip::<DomainMemoryFailureRecipientType>,
+    ),
+    (
+        "DomainMemoryFailureActionType",
+        crate::proto::xdr::check_round_trip::<DomainMemoryFailureActionType>,
+    ),
+    (
+        "DomainMemoryFailureFlags",
+        crate::proto::xdr::check_round_trip::<DomainMemoryFailureFlags>,
+    ),
+    (
+        "ConnectCloseReason",
+        crate::proto::xdr::check_round_trip::<ConnectCloseReason>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[];

@@ -158,6 +158,13 @@ impl crate::proto::xdr::Decode for ConnectFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Which domains virConnectListAllDomains returns (virConnectListAllDomainsFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -367,6 +374,13 @@ impl crate::proto::xdr::Decode for ConnectListAllDomainsFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllDomainsFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Which domains virConnectGetAllDomainStats covers (virConnectGetAllDomainStatsFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -553,6 +567,13 @@ impl crate::proto::xdr::Encode for ConnectGetAllDomainStatsFlags {
 impl crate::proto::xdr::Decode for ConnectGetAllDomainStatsFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectGetAllDomainStatsFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -745,6 +766,13 @@ impl crate::proto::xdr::Decode for DomainStatsTypes {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainStatsTypes {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Which networks virConnectListAllNetworks returns (virConnectListAllNetworksFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -911,6 +939,13 @@ impl crate::proto::xdr::Encode for ConnectListAllNetworksFlags {
 impl crate::proto::xdr::Decode for ConnectListAllNetworksFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllNetworksFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -1136,6 +1171,13 @@ impl crate::proto::xdr::Encode for ConnectListAllStoragePoolsFlags {
 impl crate::proto::xdr::Decode for ConnectListAllStoragePoolsFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllStoragePoolsFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -1404,6 +1446,13 @@ impl crate::proto::xdr::Decode for ConnectListAllNodeDeviceFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllNodeDeviceFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Which secrets virConnectListAllSecrets returns (virConnectListAllSecretsFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -1565,6 +1614,13 @@ impl crate::proto::xdr::Decode for ConnectListAllSecretsFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllSecretsFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Which interfaces virConnectListAllInterfaces returns (virConnectListAllInterfacesFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -1712,6 +1768,13 @@ impl crate::proto::xdr::Encode for ConnectListAllInterfacesFlags {
 impl crate::proto::xdr::Decode for ConnectListAllInterfacesFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllInterfacesFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -1888,6 +1951,13 @@ impl crate::proto::xdr::Decode for DomainCreateFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to define a domain (virDomainDefineFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -2032,6 +2102,13 @@ impl crate::proto::xdr::Encode for DomainDefineFlags {
 impl crate::proto::xdr::Decode for DomainDefineFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainDefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -2208,6 +2285,13 @@ impl crate::proto::xdr::Decode for DomainUndefineFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainUndefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to ask a domain to shut down (virDomainShutdownFlagValues).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -2374,6 +2458,13 @@ impl crate::proto::xdr::Encode for DomainShutdownFlags {
 impl crate::proto::xdr::Decode for DomainShutdownFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainShutdownFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -2546,6 +2637,13 @@ impl crate::proto::xdr::Decode for DomainRebootFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainRebootFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to destroy a domain (virDomainDestroyFlagsValues).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -2700,6 +2798,13 @@ impl crate::proto::xdr::Encode for DomainDestroyFlags {
 impl crate::proto::xdr::Decode for DomainDestroyFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainDestroyFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -2861,6 +2966,13 @@ impl crate::proto::xdr::Encode for DomainSaveRestoreFlags {
 impl crate::proto::xdr::Decode for DomainSaveRestoreFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSaveRestoreFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -3029,6 +3141,13 @@ impl crate::proto::xdr::Decode for DomainCoreDumpFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCoreDumpFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What domain XML to return (virDomainXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -3190,6 +3309,13 @@ impl crate::proto::xdr::Decode for DomainXmlFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Whether a change affects the running domain, its persistent definition, or both (virDomainModificationImpact).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -3344,6 +3470,13 @@ impl crate::proto::xdr::Encode for DomainModificationImpact {
 impl crate::proto::xdr::Decode for DomainModificationImpact {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainModificationImpact {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -3508,6 +3641,13 @@ impl crate::proto::xdr::Decode for DomainDeviceModifyFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainDeviceModifyFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to change memory sizes (virDomainMemoryModFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -3666,6 +3806,13 @@ impl crate::proto::xdr::Encode for DomainMemoryModFlags {
 impl crate::proto::xdr::Decode for DomainMemoryModFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainMemoryModFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -3844,6 +3991,13 @@ impl crate::proto::xdr::Decode for DomainVcpuFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainVcpuFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to change the state of single virtual CPUs (virDomainSetVcpuFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -4013,6 +4167,13 @@ impl crate::proto::xdr::Decode for DomainSetVcpuFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSetVcpuFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// Which job virDomainGetJobStats reports (virDomainGetJobStatsFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -4166,6 +4327,13 @@ impl crate::proto::xdr::Decode for DomainGetJobStatsFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainGetJobStatsFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to abort a job (virDomainAbortJobFlagsValues).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -4310,6 +4478,13 @@ impl crate::proto::xdr::Encode for DomainAbortJobFlags {
 impl crate::proto::xdr::Decode for DomainAbortJobFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainAbortJobFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -4492,6 +4667,13 @@ impl crate::proto::xdr::Decode for DomainGuestInfoTypes {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainGuestInfoTypes {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to open a console (virDomainConsoleFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -4642,6 +4824,13 @@ impl crate::proto::xdr::Decode for DomainConsoleFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainConsoleFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to open a channel (virDomainChannelFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -4786,6 +4975,13 @@ impl crate::proto::xdr::Encode for DomainChannelFlags {
 impl crate::proto::xdr::Decode for DomainChannelFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainChannelFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -5021,6 +5217,13 @@ impl crate::proto::xdr::Decode for DomainMigrateFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainMigrateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to end a block job (virDomainBlockJobAbortFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -5168,6 +5371,13 @@ impl crate::proto::xdr::Encode for DomainBlockJobAbortFlags {
 impl crate::proto::xdr::Decode for DomainBlockJobAbortFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockJobAbortFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -5338,6 +5548,13 @@ impl crate::proto::xdr::Decode for DomainBlockCopyFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockCopyFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to commit a disk image chain (virDomainBlockCommitFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -5500,6 +5717,13 @@ impl crate::proto::xdr::Encode for DomainBlockCommitFlags {
 impl crate::proto::xdr::Decode for DomainBlockCommitFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockCommitFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -5676,6 +5900,13 @@ impl crate::proto::xdr::Decode for DomainBlockRebaseFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockRebaseFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to resize a disk (virDomainBlockResizeFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -5834,6 +6065,13 @@ impl crate::proto::xdr::Encode for DomainBlockResizeFlags {
 impl crate::proto::xdr::Decode for DomainBlockResizeFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockResizeFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -6022,6 +6260,13 @@ impl crate::proto::xdr::Decode for DomainSnapshotCreateFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What to delete with a snapshot (virDomainSnapshotDeleteFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -6176,6 +6421,13 @@ impl crate::proto::xdr::Encode for DomainSnapshotDeleteFlags {
 impl crate::proto::xdr::Decode for DomainSnapshotDeleteFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotDeleteFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -6372,6 +6624,13 @@ impl crate::proto::xdr::Decode for DomainSnapshotListFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotListFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to revert to a snapshot (virDomainSnapshotRevertFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -6533,6 +6792,13 @@ impl crate::proto::xdr::Decode for DomainSnapshotRevertFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotRevertFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What snapshot XML to return (virDomainSnapshotXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -6677,6 +6943,13 @@ impl crate::proto::xdr::Encode for DomainSnapshotXmlFlags {
 impl crate::proto::xdr::Decode for DomainSnapshotXmlFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -6837,6 +7110,13 @@ impl crate::proto::xdr::Decode for DomainCheckpointCreateFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What to delete with a checkpoint (virDomainCheckpointDeleteFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -6991,6 +7271,13 @@ impl crate::proto::xdr::Encode for DomainCheckpointDeleteFlags {
 impl crate::proto::xdr::Decode for DomainCheckpointDeleteFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointDeleteFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -7159,6 +7446,13 @@ impl crate::proto::xdr::Decode for DomainCheckpointListFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointListFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What checkpoint XML to return (virDomainCheckpointXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -7316,6 +7610,13 @@ impl crate::proto::xdr::Decode for DomainCheckpointXmlFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What network XML to return (virNetworkXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -7460,6 +7761,13 @@ impl crate::proto::xdr::Encode for NetworkXmlFlags {
 impl crate::proto::xdr::Decode for NetworkXmlFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NetworkXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -7610,6 +7918,13 @@ impl crate::proto::xdr::Decode for NetworkCreateFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NetworkCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to define a network (virNetworkDefineFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -7754,6 +8069,13 @@ impl crate::proto::xdr::Encode for NetworkDefineFlags {
 impl crate::proto::xdr::Decode for NetworkDefineFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NetworkDefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -7911,6 +8233,13 @@ impl crate::proto::xdr::Encode for NetworkUpdateFlags {
 impl crate::proto::xdr::Decode for NetworkUpdateFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NetworkUpdateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -8072,6 +8401,13 @@ impl crate::proto::xdr::Encode for StoragePoolCreateFlags {
 impl crate::proto::xdr::Decode for StoragePoolCreateFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -8240,6 +8576,13 @@ impl crate::proto::xdr::Decode for StoragePoolBuildFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolBuildFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to delete a storage pool (virStoragePoolDeleteFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -8390,6 +8733,13 @@ impl crate::proto::xdr::Decode for StoragePoolDeleteFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolDeleteFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to define a storage pool (virStoragePoolDefineFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -8537,6 +8887,13 @@ impl crate::proto::xdr::Decode for StoragePoolDefineFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolDefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What storage pool XML to return (virStorageXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -8681,6 +9038,13 @@ impl crate::proto::xdr::Encode for StorageXmlFlags {
 impl crate::proto::xdr::Decode for StorageXmlFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -8841,6 +9205,13 @@ impl crate::proto::xdr::Decode for StorageVolCreateFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to delete a volume (virStorageVolDeleteFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -8995,6 +9366,13 @@ impl crate::proto::xdr::Encode for StorageVolDeleteFlags {
 impl crate::proto::xdr::Decode for StorageVolDeleteFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolDeleteFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -9155,6 +9533,13 @@ impl crate::proto::xdr::Decode for StorageVolResizeFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolResizeFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to download a volume (virStorageVolDownloadFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -9299,6 +9684,13 @@ impl crate::proto::xdr::Encode for StorageVolDownloadFlags {
 impl crate::proto::xdr::Decode for StorageVolDownloadFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolDownloadFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -9449,6 +9841,13 @@ impl crate::proto::xdr::Decode for StorageVolUploadFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolUploadFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// What interface XML to return (virInterfaceXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -9593,6 +9992,13 @@ impl crate::proto::xdr::Encode for InterfaceXmlFlags {
 impl crate::proto::xdr::Decode for InterfaceXmlFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for InterfaceXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -9743,6 +10149,13 @@ impl crate::proto::xdr::Decode for InterfaceDefineFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for InterfaceDefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to define a secret (virSecretDefineFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -9887,6 +10300,13 @@ impl crate::proto::xdr::Encode for SecretDefineFlags {
 impl crate::proto::xdr::Decode for SecretDefineFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for SecretDefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -10037,6 +10457,13 @@ impl crate::proto::xdr::Decode for NodeDeviceCreateXmlFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceCreateXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to define a node device (virNodeDeviceDefineXMLFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -10181,6 +10608,13 @@ impl crate::proto::xdr::Encode for NodeDeviceDefineXmlFlags {
 impl crate::proto::xdr::Decode for NodeDeviceDefineXmlFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceDefineXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -10333,6 +10767,13 @@ impl crate::proto::xdr::Decode for NodeDeviceXmlFlags {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceXmlFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
 /// How to define a network filter (virNWFilterDefineFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -10477,6 +10918,13 @@ impl crate::proto::xdr::Encode for NwfilterDefineFlags {
 impl crate::proto::xdr::Decode for NwfilterDefineFlags {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NwfilterDefineFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
     }
 }
 
@@ -10626,3 +11074,282 @@ impl crate::proto::xdr::Decode for NwfilterBindingCreateFlags {
         <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
     }
 }
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for NwfilterBindingCreateFlags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
+    }
+}
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "ConnectFlags",
+        crate::proto::xdr::check_round_trip::<ConnectFlags>,
+    ),
+    (
+        "ConnectListAllDomainsFlags",
+        crate::proto::xdr::check_round_trip::<ConnectListAllDomainsFlags>,
+    ),
+    (
+        "ConnectGetAllDomainStatsFlags",
+        crate::proto::xdr::check_round_trip::<ConnectGetAllDomainStatsFlags>,
+    ),
+    (
+        "DomainStatsTypes",
+        crate::proto::xdr::check_round_trip::<DomainStatsTypes>,
+    ),
+    (
+        "ConnectListAllNetworksFlags",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNetworksFlags>,
+    ),
+    (
+        "ConnectListAllStoragePoolsFlags",
+        crate::proto::xdr::check_round_trip::<ConnectListAllStoragePoolsFlags>,
+    ),
+    (
+        "ConnectListAllNodeDeviceFlags",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNodeDeviceFlags>,
+    ),
+    (
+        "ConnectListAllSecretsFlags",
+        crate::proto::xdr::check_round_trip::<ConnectListAllSecretsFlags>,
+    ),
+    (
+        "ConnectListAllInterfacesFlags",
+        crate::proto::xdr::check_round_trip::<ConnectListAllInterfacesFlags>,
+    ),
+    (
+        "DomainCreateFlags",
+        crate::proto::xdr::check_round_trip::<DomainCreateFlags>,
+    ),
+    (
+        "DomainDefineFlags",
+        crate::proto::xdr::check_round_trip::<DomainDefineFlags>,
+    ),
+    (
+        "DomainUndefineFlags",
+        crate::proto::xdr::check_round_trip::<DomainUndefineFlags>,
+    ),
+    (
+        "DomainShutdownFlags",
+        crate::proto::xdr::check_round_trip::<DomainShutdownFlags>,
+    ),
+    (
+        "DomainRebootFlags",
+        crate::proto::xdr::check_round_trip::<DomainRebootFlags>,
+    ),
+    (
+        "DomainDestroyFlags",
+        crate::proto::xdr::check_round_trip::<DomainDestroyFlags>,
+    ),
+    (
+        "DomainSaveRestoreFlags",
+        crate::proto::xdr::check_round_trip::<DomainSaveRestoreFlags>,
+    ),
+    (
+        "DomainCoreDumpFlags",
+        crate::proto::xdr::check_round_trip::<DomainCoreDumpFlags>,
+    ),
+    (
+        "DomainXmlFlags",
+        crate::proto::xdr::check_round_trip::<DomainXmlFlags>,
+    ),
+    (
+        "DomainModificationImpact",
+        crate::proto::xdr::check_round_trip::<DomainModificationImpact>,
+    ),
+    (
+        "DomainDeviceModifyFlags",
+        crate::proto::xdr::check_round_trip::<DomainDeviceModifyFlags>,
+    ),
+    (
+        "DomainMemoryModFlags",
+        crate::proto::xdr::check_round_trip::<DomainMemoryModFlags>,
+    ),
+    (
+        "DomainVcpuFlags",
+        crate::proto::xdr::check_round_trip::<DomainVcpuFlags>,
+    ),
+    (
+        "DomainSetVcpuFlags",
+        crate::proto::xdr::check_round_trip::<DomainSetVcpuFlags>,
+    ),
+    (
+        "DomainGetJobStatsFlags",
+        crate::proto::xdr::check_round_trip::<DomainGetJobStatsFlags>,
+    ),
+    (
+        "DomainAbortJobFlags",
+        crate::proto::xdr::check_round_trip::<DomainAbortJobFlags>,
+    ),
+    (
+        "DomainGuestInfoTypes",
+        crate::proto::xdr::check_round_trip::<DomainGuestInfoTypes>,
+    ),
+    (
+        "DomainConsoleFlags",
+        crate::proto::xdr::check_round_trip::<DomainConsoleFlags>,
+    ),
+    (
+        "DomainChannelFlags",
+        crate::proto::xdr::check_round_trip::<DomainChannelFlags>,
+    ),
+    (
+        "DomainMigrateFlags",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFlags>,
+    ),
+    (
+        "DomainBlockJobAbortFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockJobAbortFlags>,
+    ),
+    (
+        "DomainBlockCopyFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockCopyFlags>,
+    ),
+    (
+        "DomainBlockCommitFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockCommitFlags>,
+    ),
+    (
+        "DomainBlockRebaseFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockRebaseFlags>,
+    ),
+    (
+        "DomainBlockResizeFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockResizeFlags>,
+    ),
+    (
+        "DomainSnapshotCreateFlags",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotCreateFlags>,
+    ),
+    (
+        "DomainSnapshotDeleteFlags",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotDeleteFlags>,
+    ),
+    (
+        "DomainSnapshotListFlags",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListFlags>,
+    ),
+    (
+        "DomainSnapshotRevertFlags",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotRevertFlags>,
+    ),
+    (
+        "DomainSnapshotXmlFlags",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotXmlFlags>,
+    ),
+    (
+        "DomainCheckpointCreateFlags",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointCreateFlags>,
+    ),
+    (
+        "DomainCheckpointDeleteFlags",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointDeleteFlags>,
+    ),
+    (
+        "DomainCheckpointListFlags",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointListFlags>,
+    ),
+    (
+        "DomainCheckpointXmlFlags",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointXmlFlags>,
+    ),
+    (
+        "NetworkXmlFlags",
+        crate::proto::xdr::check_round_trip::<NetworkXmlFlags>,
+    ),
+    (
+        "NetworkCreateFlags",
+        crate::proto::xdr::check_round_trip::<NetworkCreateFlags>,
+    ),
+    (
+        "NetworkDefineFlags",
+        crate::proto::xdr::check_round_trip::<NetworkDefineFlags>,
+    ),
+    (
+        "NetworkUpdateFlags",
+        crate::proto::xdr::check_round_trip::<NetworkUpdateFlags>,
+    ),
+    (
+        "StoragePoolCreateFlags",
+        crate::proto::xdr::check_round_trip::<StoragePoolCreateFlags>,
+    ),
+    (
+        "StoragePoolBuildFlags",
+        crate::proto::xdr::check_round_trip::<StoragePoolBuildFlags>,
+    ),
+    (
+        "StoragePoolDeleteFlags",
+        crate::proto::xdr::check_round_trip::<StoragePoolDeleteFlags>,
+    ),
+    (
+        "StoragePoolDefineFlags",
+        crate::proto::xdr::check_round_trip::<StoragePoolDefineFlags>,
+    ),
+    (
+        "StorageXmlFlags",
+        crate::proto::xdr::check_round_trip::<StorageXmlFlags>,
+    ),
+    (
+        "StorageVolCreateFlags",
+        crate::proto::xdr::check_round_trip::<StorageVolCreateFlags>,
+    ),
+    (
+        "StorageVolDeleteFlags",
+        crate::proto::xdr::check_round_trip::<StorageVolDeleteFlags>,
+    ),
+    (
+        "StorageVolResizeFlags",
+        crate::proto::xdr::check_round_trip::<StorageVolResizeFlags>,
+    ),
+    (
+        "StorageVolDownloadFlags",
+        crate::proto::xdr::check_round_trip::<StorageVolDownloadFlags>,
+    ),
+    (
+        "StorageVolUploadFlags",
+        crate::proto::xdr::check_round_trip::<StorageVolUploadFlags>,
+    ),
+    (
+        "InterfaceXmlFlags",
+        crate::proto::xdr::check_round_trip::<InterfaceXmlFlags>,
+    ),
+    (
+        "InterfaceDefineFlags",
+        crate::proto::xdr::check_round_trip::<InterfaceDefineFlags>,
+    ),
+    (
+        "SecretDefineFlags",
+        crate::proto::xdr::check_round_trip::<SecretDefineFlags>,
+    ),
+    (
+        "NodeDeviceCreateXmlFlags",
+        crate::proto::xdr::check_round_trip::<NodeDeviceCreateXmlFlags>,
+    ),
+    (
+        "NodeDeviceDefineXmlFlags",
+        crate::proto::xdr::check_round_trip::<NodeDeviceDefineXmlFlags>,
+    ),
+    (
+        "NodeDeviceXmlFlags",
+        crate::proto::xdr::check_round_trip::<NodeDeviceXmlFlags>,
+    ),
+    (
+        "NwfilterDefineFlags",
+        crate::proto::xdr::check_round_trip::<NwfilterDefineFlags>,
+    ),
+    (
+        "NwfilterBindingCreateFlags",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingCreateFlags>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[];

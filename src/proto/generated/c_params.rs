@@ -3419,3 +3419,14 @@ pub const CLIENT_INFO_UNIX_USER_NAME: &str = "unix_user_name";
 /// const VIR_CLIENT_INFO_X509_DISTINGUISHED_NAME = "tls_x509_dname";
 /// ```
 pub const CLIENT_INFO_X509_DISTINGUISHED_NAME: &str = "tls_x509_dname";
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[];

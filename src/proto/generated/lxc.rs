@@ -26,6 +26,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainOpenNamespaceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
@@ -101,6 +102,19 @@ impl crate::proto::xdr::Decode for Procedure {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for Procedure {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// One marker type per procedure of `protocol/lxc_protocol.x`, implementing [`crate::proto::Procedure`],
 /// and the [`crate::proto::ProcedureInfo`] of each.
 pub mod procs {
@@ -142,3 +156,23 @@ pub mod procs {
 
 /// Every procedure of `protocol/lxc_protocol.x`, sorted by number.
 pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[procs::DOMAIN_OPEN_NAMESPACE];
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "DomainOpenNamespaceArgs",
+        crate::proto::xdr::check_round_trip::<DomainOpenNamespaceArgs>,
+    ),
+    (
+        "Procedure",
+        crate::proto::xdr::check_round_trip::<Procedure>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[];

@@ -21,3 +21,81 @@ pub mod qemu;
 pub mod remote;
 /// Generated from `protocol/virnetprotocol.x`.
 pub mod virnet;
+
+/// A round-trip check of one type, `crate::proto::xdr::check_round_trip::<T>` (feature
+/// `arbitrary`).
+#[cfg(feature = "arbitrary")]
+pub type RoundTripCheck =
+    fn(&mut ::arbitrary::Unstructured<'_>) -> ::core::result::Result<(), ::std::string::String>;
+
+/// A bound check of one bounded type, `crate::proto::xdr::check_bound::<T>` (feature
+/// `arbitrary`).
+#[cfg(feature = "arbitrary")]
+pub type BoundCheck = fn() -> ::core::result::Result<(), ::std::string::String>;
+
+/// The checks of one module (feature `arbitrary`).
+#[cfg(feature = "arbitrary")]
+#[derive(Debug, Clone, Copy)]
+pub struct ModuleChecks {
+    /// The module's name.
+    pub module: &'static str,
+    /// Its `ROUND_TRIP_CHECKS`.
+    pub round_trips: &'static [(&'static str, RoundTripCheck)],
+    /// Its `BOUND_CHECKS`.
+    pub bounds: &'static [(&'static str, BoundCheck)],
+}
+
+/// The checks of every module (feature `arbitrary`).
+#[cfg(feature = "arbitrary")]
+pub static CHECKS: &[ModuleChecks] = &[
+    ModuleChecks {
+        module: "c_constants",
+        round_trips: c_constants::ROUND_TRIP_CHECKS,
+        bounds: c_constants::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "c_events",
+        round_trips: c_events::ROUND_TRIP_CHECKS,
+        bounds: c_events::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "c_flags",
+        round_trips: c_flags::ROUND_TRIP_CHECKS,
+        bounds: c_flags::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "c_params",
+        round_trips: c_params::ROUND_TRIP_CHECKS,
+        bounds: c_params::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "virnet",
+        round_trips: virnet::ROUND_TRIP_CHECKS,
+        bounds: virnet::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "keepalive",
+        round_trips: keepalive::ROUND_TRIP_CHECKS,
+        bounds: keepalive::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "remote",
+        round_trips: remote::ROUND_TRIP_CHECKS,
+        bounds: remote::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "qemu",
+        round_trips: qemu::ROUND_TRIP_CHECKS,
+        bounds: qemu::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "lxc",
+        round_trips: lxc::ROUND_TRIP_CHECKS,
+        bounds: lxc::BOUND_CHECKS,
+    },
+    ModuleChecks {
+        module: "admin",
+        round_trips: admin::ROUND_TRIP_CHECKS,
+        bounds: admin::BOUND_CHECKS,
+    },
+];

@@ -27,6 +27,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMonitorCommandArgs {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
@@ -67,6 +68,7 @@ impl crate::proto::xdr::Decode for DomainMonitorCommandArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMonitorCommandRet {
     /// `remote_nonnull_string result`
     pub result: crate::proto::generated::remote::NonnullString,
@@ -98,6 +100,7 @@ impl crate::proto::xdr::Decode for DomainMonitorCommandRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAttachArgs {
     /// `unsigned int pid_value`
     pub pid_value: u32,
@@ -133,6 +136,7 @@ impl crate::proto::xdr::Decode for DomainAttachArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAttachRet {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
@@ -166,6 +170,7 @@ impl crate::proto::xdr::Decode for DomainAttachRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAgentCommandArgs {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
@@ -211,6 +216,7 @@ impl crate::proto::xdr::Decode for DomainAgentCommandArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAgentCommandRet {
     /// `remote_string result`
     pub result: crate::proto::generated::remote::RemoteString,
@@ -243,6 +249,7 @@ impl crate::proto::xdr::Decode for DomainAgentCommandRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainMonitorEventRegisterArgs {
     /// `remote_domain dom`
     pub dom: crate::proto::generated::remote::Domain,
@@ -295,6 +302,7 @@ impl crate::proto::xdr::Decode for ConnectDomainMonitorEventRegisterArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainMonitorEventRegisterRet {
     /// `int callbackID`
     pub callback_id: i32,
@@ -329,6 +337,7 @@ impl crate::proto::xdr::Decode for ConnectDomainMonitorEventRegisterRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainMonitorEventDeregisterArgs {
     /// `int callbackID`
     pub callback_id: i32,
@@ -368,6 +377,7 @@ impl crate::proto::xdr::Decode for ConnectDomainMonitorEventDeregisterArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMonitorEventMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -429,6 +439,7 @@ impl crate::proto::xdr::Decode for DomainMonitorEventMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMonitorCommandWithFilesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
@@ -473,6 +484,7 @@ impl crate::proto::xdr::Decode for DomainMonitorCommandWithFilesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMonitorCommandWithFilesRet {
     /// `remote_nonnull_string result`
     pub result: crate::proto::generated::remote::NonnullString,
@@ -574,6 +586,19 @@ impl crate::proto::xdr::Encode for Procedure {
 impl crate::proto::xdr::Decode for Procedure {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for Procedure {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[1, 2, 3, 4, 5, 6, 7])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -842,3 +867,67 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::DOMAIN_MONITOR_EVENT,
     procs::DOMAIN_MONITOR_COMMAND_WITH_FILES,
 ];
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "DomainMonitorCommandArgs",
+        crate::proto::xdr::check_round_trip::<DomainMonitorCommandArgs>,
+    ),
+    (
+        "DomainMonitorCommandRet",
+        crate::proto::xdr::check_round_trip::<DomainMonitorCommandRet>,
+    ),
+    (
+        "DomainAttachArgs",
+        crate::proto::xdr::check_round_trip::<DomainAttachArgs>,
+    ),
+    (
+        "DomainAttachRet",
+        crate::proto::xdr::check_round_trip::<DomainAttachRet>,
+    ),
+    (
+        "DomainAgentCommandArgs",
+        crate::proto::xdr::check_round_trip::<DomainAgentCommandArgs>,
+    ),
+    (
+        "DomainAgentCommandRet",
+        crate::proto::xdr::check_round_trip::<DomainAgentCommandRet>,
+    ),
+    (
+        "ConnectDomainMonitorEventRegisterArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainMonitorEventRegisterArgs>,
+    ),
+    (
+        "ConnectDomainMonitorEventRegisterRet",
+        crate::proto::xdr::check_round_trip::<ConnectDomainMonitorEventRegisterRet>,
+    ),
+    (
+        "ConnectDomainMonitorEventDeregisterArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainMonitorEventDeregisterArgs>,
+    ),
+    (
+        "DomainMonitorEventMsg",
+        crate::proto::xdr::check_round_trip::<DomainMonitorEventMsg>,
+    ),
+    (
+        "DomainMonitorCommandWithFilesArgs",
+        crate::proto::xdr::check_round_trip::<DomainMonitorCommandWithFilesArgs>,
+    ),
+    (
+        "DomainMonitorCommandWithFilesRet",
+        crate::proto::xdr::check_round_trip::<DomainMonitorCommandWithFilesRet>,
+    ),
+    (
+        "Procedure",
+        crate::proto::xdr::check_round_trip::<Procedure>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[];

@@ -553,6 +553,7 @@ pub type Uuid = crate::proto::xdr::FixedOpaque<
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullDomain {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -594,6 +595,7 @@ impl crate::proto::xdr::Decode for NonnullDomain {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullNetwork {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -630,6 +632,7 @@ impl crate::proto::xdr::Decode for NonnullNetwork {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullNetworkPort {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -666,6 +669,7 @@ impl crate::proto::xdr::Decode for NonnullNetworkPort {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullNwfilter {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -702,6 +706,7 @@ impl crate::proto::xdr::Decode for NonnullNwfilter {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullNwfilterBinding {
     /// `remote_nonnull_string portdev`
     pub portdev: NonnullString,
@@ -742,6 +747,7 @@ impl crate::proto::xdr::Decode for NonnullNwfilterBinding {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullInterface {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -778,6 +784,7 @@ impl crate::proto::xdr::Decode for NonnullInterface {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullStoragePool {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -815,6 +822,7 @@ impl crate::proto::xdr::Decode for NonnullStoragePool {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullStorageVol {
     /// `remote_nonnull_string pool`
     pub pool: NonnullString,
@@ -855,6 +863,7 @@ impl crate::proto::xdr::Decode for NonnullStorageVol {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullNodeDevice {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -887,6 +896,7 @@ impl crate::proto::xdr::Decode for NonnullNodeDevice {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullSecret {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
@@ -928,6 +938,7 @@ impl crate::proto::xdr::Decode for NonnullSecret {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullDomainCheckpoint {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -964,6 +975,7 @@ impl crate::proto::xdr::Decode for NonnullDomainCheckpoint {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NonnullDomainSnapshot {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -1072,6 +1084,7 @@ pub type Secret = ::core::option::Option<NonnullSecret>;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct Error {
     /// `int code`
     pub code: i32,
@@ -1202,6 +1215,19 @@ impl crate::proto::xdr::Decode for AuthType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for AuthType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// virVcpuInfo.
 ///
 /// ```text
@@ -1213,6 +1239,7 @@ impl crate::proto::xdr::Decode for AuthType {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct VcpuInfo {
     /// `unsigned int number`
     pub number: u32,
@@ -1386,6 +1413,21 @@ impl crate::proto::xdr::Decode for TypedParamValue {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for TypedParamValue {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        ::core::result::Result::Ok(match u.choose_index(7)? {
+            0 => Self::Int(::arbitrary::Arbitrary::arbitrary(u)?),
+            1 => Self::Uint(::arbitrary::Arbitrary::arbitrary(u)?),
+            2 => Self::Llong(::arbitrary::Arbitrary::arbitrary(u)?),
+            3 => Self::Ullong(::arbitrary::Arbitrary::arbitrary(u)?),
+            4 => Self::Double(::arbitrary::Arbitrary::arbitrary(u)?),
+            5 => Self::Boolean(::arbitrary::Arbitrary::arbitrary(u)?),
+            _ => Self::String(::arbitrary::Arbitrary::arbitrary(u)?),
+        })
+    }
+}
+
 /// The struct `remote_typed_param`.
 ///
 /// ```text
@@ -1395,6 +1437,7 @@ impl crate::proto::xdr::Decode for TypedParamValue {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct TypedParam {
     /// `remote_nonnull_string field`
     pub field: NonnullString,
@@ -1431,6 +1474,7 @@ impl crate::proto::xdr::Decode for TypedParam {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCpuStats {
     /// `remote_nonnull_string field`
     pub field: NonnullString,
@@ -1467,6 +1511,7 @@ impl crate::proto::xdr::Decode for NodeGetCpuStats {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetMemoryStats {
     /// `remote_nonnull_string field`
     pub field: NonnullString,
@@ -1503,6 +1548,7 @@ impl crate::proto::xdr::Decode for NodeGetMemoryStats {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDiskError {
     /// `remote_nonnull_string disk`
     pub disk: NonnullString,
@@ -1539,6 +1585,7 @@ impl crate::proto::xdr::Decode for DomainDiskError {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectOpenArgs {
     /// `remote_string name`
     pub name: RemoteString,
@@ -1574,6 +1621,7 @@ impl crate::proto::xdr::Decode for ConnectOpenArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetTypeRet {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
@@ -1604,6 +1652,7 @@ impl crate::proto::xdr::Decode for ConnectGetTypeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetVersionRet {
     /// `unsigned hyper hv_ver`
     pub hv_ver: u64,
@@ -1634,6 +1683,7 @@ impl crate::proto::xdr::Decode for ConnectGetVersionRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetMaxVcpusArgs {
     /// `remote_string type`
     pub r#type: RemoteString,
@@ -1664,6 +1714,7 @@ impl crate::proto::xdr::Decode for ConnectGetMaxVcpusArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetMaxVcpusRet {
     /// `int max_vcpus`
     pub max_vcpus: i32,
@@ -1701,6 +1752,7 @@ impl crate::proto::xdr::Decode for ConnectGetMaxVcpusRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetInfoRet {
     /// `char model[32]`
     pub model: crate::proto::xdr::FixedChars<32>,
@@ -1766,6 +1818,7 @@ impl crate::proto::xdr::Decode for NodeGetInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetCapabilitiesRet {
     /// `remote_nonnull_string capabilities`
     pub capabilities: NonnullString,
@@ -1801,6 +1854,7 @@ impl crate::proto::xdr::Decode for ConnectGetCapabilitiesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAttachDeviceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -1836,6 +1890,7 @@ impl crate::proto::xdr::Decode for DomainAttachDeviceArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -1867,6 +1922,7 @@ impl crate::proto::xdr::Decode for DomainCreateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
@@ -1902,6 +1958,7 @@ impl crate::proto::xdr::Decode for DomainCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateXmlRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -1932,6 +1989,7 @@ impl crate::proto::xdr::Decode for DomainCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -1962,6 +2020,7 @@ impl crate::proto::xdr::Decode for DomainDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDefineXmlRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -1992,6 +2051,7 @@ impl crate::proto::xdr::Decode for DomainDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDestroyArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2023,6 +2083,7 @@ impl crate::proto::xdr::Decode for DomainDestroyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDetachDeviceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2059,6 +2120,7 @@ impl crate::proto::xdr::Decode for DomainDetachDeviceArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetXmlDescArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2094,6 +2156,7 @@ impl crate::proto::xdr::Decode for DomainGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -2124,6 +2187,7 @@ impl crate::proto::xdr::Decode for DomainGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetAutostartArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2154,6 +2218,7 @@ impl crate::proto::xdr::Decode for DomainGetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
@@ -2184,6 +2249,7 @@ impl crate::proto::xdr::Decode for DomainGetAutostartRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2218,6 +2284,7 @@ impl crate::proto::xdr::Decode for DomainGetInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetInfoRet {
     /// `unsigned char state`
     pub state: u32,
@@ -2268,6 +2335,7 @@ impl crate::proto::xdr::Decode for DomainGetInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMaxMemoryArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2298,6 +2366,7 @@ impl crate::proto::xdr::Decode for DomainGetMaxMemoryArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMaxMemoryRet {
     /// `unsigned hyper memory`
     pub memory: u64,
@@ -2328,6 +2397,7 @@ impl crate::proto::xdr::Decode for DomainGetMaxMemoryRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMaxVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2358,6 +2428,7 @@ impl crate::proto::xdr::Decode for DomainGetMaxVcpusArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMaxVcpusRet {
     /// `int num`
     pub num: i32,
@@ -2388,6 +2459,7 @@ impl crate::proto::xdr::Decode for DomainGetMaxVcpusRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetOsTypeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2418,6 +2490,7 @@ impl crate::proto::xdr::Decode for DomainGetOsTypeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetOsTypeRet {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
@@ -2450,6 +2523,7 @@ impl crate::proto::xdr::Decode for DomainGetOsTypeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2491,6 +2565,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpusArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetVcpusRet {
     /// `remote_vcpu_info info<REMOTE_VCPUINFO_MAX>`
     pub info:
@@ -2527,6 +2602,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpusRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedDomainsArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -2561,6 +2637,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedDomainsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedDomainsRet {
     /// `remote_nonnull_string names<REMOTE_DOMAIN_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -2594,6 +2671,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedDomainsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainLookupByIdArgs {
     /// `int id`
     pub id: i32,
@@ -2624,6 +2702,7 @@ impl crate::proto::xdr::Decode for DomainLookupByIdArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainLookupByIdRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2654,6 +2733,7 @@ impl crate::proto::xdr::Decode for DomainLookupByIdRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -2684,6 +2764,7 @@ impl crate::proto::xdr::Decode for DomainLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainLookupByNameRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2714,6 +2795,7 @@ impl crate::proto::xdr::Decode for DomainLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
@@ -2744,6 +2826,7 @@ impl crate::proto::xdr::Decode for DomainLookupByUuidArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainLookupByUuidRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2774,6 +2857,7 @@ impl crate::proto::xdr::Decode for DomainLookupByUuidRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfDefinedDomainsRet {
     /// `int num`
     pub num: i32,
@@ -2806,6 +2890,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfDefinedDomainsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainPinVcpuArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2847,6 +2932,7 @@ impl crate::proto::xdr::Decode for DomainPinVcpuArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRebootArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2882,6 +2968,7 @@ impl crate::proto::xdr::Decode for DomainRebootArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainResumeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2913,6 +3000,7 @@ impl crate::proto::xdr::Decode for DomainResumeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetAutostartArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2949,6 +3037,7 @@ impl crate::proto::xdr::Decode for DomainSetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetMaxMemoryArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -2985,6 +3074,7 @@ impl crate::proto::xdr::Decode for DomainSetMaxMemoryArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetMemoryArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -3021,6 +3111,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -3056,6 +3147,7 @@ impl crate::proto::xdr::Decode for DomainSetVcpusArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainShutdownArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -3086,6 +3178,7 @@ impl crate::proto::xdr::Decode for DomainShutdownArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSuspendArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -3116,6 +3209,7 @@ impl crate::proto::xdr::Decode for DomainSuspendArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainUndefineArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -3146,6 +3240,7 @@ impl crate::proto::xdr::Decode for DomainUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedNetworksArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -3180,6 +3275,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedNetworksArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedNetworksRet {
     /// `remote_nonnull_string names<REMOTE_NETWORK_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -3213,6 +3309,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedNetworksRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDomainsArgs {
     /// `int maxids`
     pub maxids: i32,
@@ -3243,6 +3340,7 @@ impl crate::proto::xdr::Decode for ConnectListDomainsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDomainsRet {
     /// `int ids<REMOTE_DOMAIN_LIST_MAX>`
     pub ids: crate::proto::xdr::XdrVec<i32, { crate::proto::generated::remote::DOMAIN_LIST_MAX }>,
@@ -3273,6 +3371,7 @@ impl crate::proto::xdr::Decode for ConnectListDomainsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListNetworksArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -3303,6 +3402,7 @@ impl crate::proto::xdr::Decode for ConnectListNetworksArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListNetworksRet {
     /// `remote_nonnull_string names<REMOTE_NETWORK_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -3336,6 +3436,7 @@ impl crate::proto::xdr::Decode for ConnectListNetworksRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkCreateArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3366,6 +3467,7 @@ impl crate::proto::xdr::Decode for NetworkCreateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -3396,6 +3498,7 @@ impl crate::proto::xdr::Decode for NetworkCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkCreateXmlRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3426,6 +3529,7 @@ impl crate::proto::xdr::Decode for NetworkCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -3456,6 +3560,7 @@ impl crate::proto::xdr::Decode for NetworkDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkDefineXmlRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3486,6 +3591,7 @@ impl crate::proto::xdr::Decode for NetworkDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkDestroyArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3517,6 +3623,7 @@ impl crate::proto::xdr::Decode for NetworkDestroyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetXmlDescArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3552,6 +3659,7 @@ impl crate::proto::xdr::Decode for NetworkGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -3582,6 +3690,7 @@ impl crate::proto::xdr::Decode for NetworkGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetAutostartArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3612,6 +3721,7 @@ impl crate::proto::xdr::Decode for NetworkGetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
@@ -3642,6 +3752,7 @@ impl crate::proto::xdr::Decode for NetworkGetAutostartRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetBridgeNameArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3672,6 +3783,7 @@ impl crate::proto::xdr::Decode for NetworkGetBridgeNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetBridgeNameRet {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -3702,6 +3814,7 @@ impl crate::proto::xdr::Decode for NetworkGetBridgeNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -3732,6 +3845,7 @@ impl crate::proto::xdr::Decode for NetworkLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkLookupByNameRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3762,6 +3876,7 @@ impl crate::proto::xdr::Decode for NetworkLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
@@ -3792,6 +3907,7 @@ impl crate::proto::xdr::Decode for NetworkLookupByUuidArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkLookupByUuidRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3823,6 +3939,7 @@ impl crate::proto::xdr::Decode for NetworkLookupByUuidRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkSetAutostartArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3862,6 +3979,7 @@ impl crate::proto::xdr::Decode for NetworkSetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkUndefineArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -3892,6 +4010,7 @@ impl crate::proto::xdr::Decode for NetworkUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfDefinedNetworksRet {
     /// `int num`
     pub num: i32,
@@ -3922,6 +4041,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfDefinedNetworksRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfDomainsRet {
     /// `int num`
     pub num: i32,
@@ -3952,6 +4072,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfDomainsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfNetworksRet {
     /// `int num`
     pub num: i32,
@@ -3984,6 +4105,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfNetworksRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCoreDumpArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4024,6 +4146,7 @@ impl crate::proto::xdr::Decode for DomainCoreDumpArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRestoreArgs {
     /// `remote_nonnull_string from`
     pub from: NonnullString,
@@ -4055,6 +4178,7 @@ impl crate::proto::xdr::Decode for DomainRestoreArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSaveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4090,6 +4214,7 @@ impl crate::proto::xdr::Decode for DomainSaveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSchedulerTypeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4121,6 +4246,7 @@ impl crate::proto::xdr::Decode for DomainGetSchedulerTypeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSchedulerTypeRet {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
@@ -4157,6 +4283,7 @@ impl crate::proto::xdr::Decode for DomainGetSchedulerTypeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSchedulerParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4196,6 +4323,7 @@ impl crate::proto::xdr::Decode for DomainGetSchedulerParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSchedulerParametersRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -4234,6 +4362,7 @@ impl crate::proto::xdr::Decode for DomainGetSchedulerParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetSchedulerParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4276,6 +4405,7 @@ impl crate::proto::xdr::Decode for DomainSetSchedulerParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetHostnameRet {
     /// `remote_nonnull_string hostname`
     pub hostname: NonnullString,
@@ -4306,6 +4436,7 @@ impl crate::proto::xdr::Decode for ConnectGetHostnameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSupportsFeatureArgs {
     /// `int feature`
     pub feature: i32,
@@ -4336,6 +4467,7 @@ impl crate::proto::xdr::Decode for ConnectSupportsFeatureArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSupportsFeatureRet {
     /// `int supported`
     pub supported: i32,
@@ -4369,10 +4501,11 @@ impl crate::proto::xdr::Decode for ConnectSupportsFeatureRet {
 ///     remote_string uri_in;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareArgs {
     /// `remote_string uri_in`
     pub uri_in: RemoteString,
@@ -4380,8 +4513,8 @@ pub struct DomainMigratePrepareArgs {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
 }
 
 impl crate::proto::xdr::Encode for DomainMigratePrepareArgs {
@@ -4389,13 +4522,13 @@ impl crate::proto::xdr::Encode for DomainMigratePrepareArgs {
         crate::proto::xdr::Encode::encode(&self.uri_in, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.uri_in)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
     }
 }
 
@@ -4405,7 +4538,11 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareArgs {
             uri_in: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "uri_in")?,
             flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "dname")?,
-            resource: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "resource")?,
+            bandwidth: crate::proto::xdr::decode_field(
+                src,
+                "DomainMigratePrepareArgs",
+                "bandwidth",
+            )?,
         })
     }
 }
@@ -4419,6 +4556,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareRet {
     /// `opaque cookie<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
@@ -4455,10 +4593,11 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareRet {
 ///     remote_nonnull_string uri;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePerformArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4470,8 +4609,8 @@ pub struct DomainMigratePerformArgs {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
 }
 
 impl crate::proto::xdr::Encode for DomainMigratePerformArgs {
@@ -4481,7 +4620,7 @@ impl crate::proto::xdr::Encode for DomainMigratePerformArgs {
         crate::proto::xdr::Encode::encode(&self.uri, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.dom)
@@ -4489,7 +4628,7 @@ impl crate::proto::xdr::Encode for DomainMigratePerformArgs {
             + crate::proto::xdr::Encode::encoded_len(&self.uri)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
     }
 }
 
@@ -4501,7 +4640,11 @@ impl crate::proto::xdr::Decode for DomainMigratePerformArgs {
             uri: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "uri")?,
             flags: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "dname")?,
-            resource: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "resource")?,
+            bandwidth: crate::proto::xdr::decode_field(
+                src,
+                "DomainMigratePerformArgs",
+                "bandwidth",
+            )?,
         })
     }
 }
@@ -4517,6 +4660,7 @@ impl crate::proto::xdr::Decode for DomainMigratePerformArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinishArgs {
     /// `remote_nonnull_string dname`
     pub dname: NonnullString,
@@ -4562,6 +4706,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinishArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinishRet {
     /// `remote_nonnull_domain ddom`
     pub ddom: NonnullDomain,
@@ -4593,6 +4738,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinishRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockStatsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4632,6 +4778,7 @@ impl crate::proto::xdr::Decode for DomainBlockStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockStatsRet {
     /// `hyper rd_req`
     pub rd_req: i64,
@@ -4683,6 +4830,7 @@ impl crate::proto::xdr::Decode for DomainBlockStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainInterfaceStatsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -4725,6 +4873,7 @@ impl crate::proto::xdr::Decode for DomainInterfaceStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainInterfaceStatsRet {
     /// `hyper rx_bytes`
     pub rx_bytes: i64,
@@ -4798,6 +4947,7 @@ impl crate::proto::xdr::Decode for DomainInterfaceStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthListRet {
     /// `remote_auth_type types<REMOTE_AUTH_TYPE_LIST_MAX>`
     pub types: crate::proto::xdr::XdrVec<
@@ -4831,6 +4981,7 @@ impl crate::proto::xdr::Decode for AuthListRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthSaslInitRet {
     /// `remote_nonnull_string mechlist`
     pub mechlist: NonnullString,
@@ -4863,6 +5014,7 @@ impl crate::proto::xdr::Decode for AuthSaslInitRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthSaslStartArgs {
     /// `remote_nonnull_string mech`
     pub mech: NonnullString,
@@ -4905,6 +5057,7 @@ impl crate::proto::xdr::Decode for AuthSaslStartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthSaslStartRet {
     /// `int complete`
     pub complete: i32,
@@ -4946,6 +5099,7 @@ impl crate::proto::xdr::Decode for AuthSaslStartRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthSaslStepArgs {
     /// `int nil`
     pub nil: i32,
@@ -4983,6 +5137,7 @@ impl crate::proto::xdr::Decode for AuthSaslStepArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthSaslStepRet {
     /// `int complete`
     pub complete: i32,
@@ -5023,6 +5178,7 @@ impl crate::proto::xdr::Decode for AuthSaslStepRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct AuthPolkitRet {
     /// `int complete`
     pub complete: i32,
@@ -5053,6 +5209,7 @@ impl crate::proto::xdr::Decode for AuthPolkitRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfStoragePoolsRet {
     /// `int num`
     pub num: i32,
@@ -5083,6 +5240,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfStoragePoolsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListStoragePoolsArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -5117,6 +5275,7 @@ impl crate::proto::xdr::Decode for ConnectListStoragePoolsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListStoragePoolsRet {
     /// `remote_nonnull_string names<REMOTE_STORAGE_POOL_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -5150,6 +5309,7 @@ impl crate::proto::xdr::Decode for ConnectListStoragePoolsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfDefinedStoragePoolsRet {
     /// `int num`
     pub num: i32,
@@ -5180,6 +5340,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfDefinedStoragePoolsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedStoragePoolsArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -5214,6 +5375,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedStoragePoolsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedStoragePoolsRet {
     /// `remote_nonnull_string names<REMOTE_STORAGE_POOL_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -5253,6 +5415,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedStoragePoolsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectFindStoragePoolSourcesArgs {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
@@ -5305,6 +5468,7 @@ impl crate::proto::xdr::Decode for ConnectFindStoragePoolSourcesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectFindStoragePoolSourcesRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -5336,6 +5500,7 @@ impl crate::proto::xdr::Decode for ConnectFindStoragePoolSourcesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -5371,6 +5536,7 @@ impl crate::proto::xdr::Decode for StoragePoolCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolCreateXmlRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5402,6 +5568,7 @@ impl crate::proto::xdr::Decode for StoragePoolCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -5437,6 +5604,7 @@ impl crate::proto::xdr::Decode for StoragePoolDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolDefineXmlRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5468,6 +5636,7 @@ impl crate::proto::xdr::Decode for StoragePoolDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolCreateArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5504,6 +5673,7 @@ impl crate::proto::xdr::Decode for StoragePoolCreateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolBuildArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5539,6 +5709,7 @@ impl crate::proto::xdr::Decode for StoragePoolBuildArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolDestroyArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5570,6 +5741,7 @@ impl crate::proto::xdr::Decode for StoragePoolDestroyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolDeleteArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5605,6 +5777,7 @@ impl crate::proto::xdr::Decode for StoragePoolDeleteArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolUndefineArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5636,6 +5809,7 @@ impl crate::proto::xdr::Decode for StoragePoolUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolRefreshArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5671,6 +5845,7 @@ impl crate::proto::xdr::Decode for StoragePoolRefreshArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -5701,6 +5876,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByNameRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5731,6 +5907,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
@@ -5761,6 +5938,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByUuidArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByUuidRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5791,6 +5969,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByUuidRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByVolumeArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -5821,6 +6000,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByVolumeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByVolumeRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5851,6 +6031,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByVolumeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetInfoArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5884,6 +6065,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetInfoRet {
     /// `unsigned char state`
     pub state: u32,
@@ -5934,6 +6116,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetXmlDescArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -5969,6 +6152,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -5999,6 +6183,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetAutostartArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -6029,6 +6214,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
@@ -6064,6 +6250,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetAutostartRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolSetAutostartArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -6103,6 +6290,7 @@ impl crate::proto::xdr::Decode for StoragePoolSetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolNumOfVolumesArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -6133,6 +6321,7 @@ impl crate::proto::xdr::Decode for StoragePoolNumOfVolumesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolNumOfVolumesRet {
     /// `int num`
     pub num: i32,
@@ -6164,6 +6353,7 @@ impl crate::proto::xdr::Decode for StoragePoolNumOfVolumesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolListVolumesArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -6203,6 +6393,7 @@ impl crate::proto::xdr::Decode for StoragePoolListVolumesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolListVolumesRet {
     /// `remote_nonnull_string names<REMOTE_STORAGE_VOL_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -6238,6 +6429,7 @@ impl crate::proto::xdr::Decode for StoragePoolListVolumesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolCreateXmlArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -6278,6 +6470,7 @@ impl crate::proto::xdr::Decode for StorageVolCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolCreateXmlRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6309,6 +6502,7 @@ impl crate::proto::xdr::Decode for StorageVolCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolDeleteArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6345,6 +6539,7 @@ impl crate::proto::xdr::Decode for StorageVolDeleteArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolLookupByNameArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -6380,6 +6575,7 @@ impl crate::proto::xdr::Decode for StorageVolLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolLookupByNameRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6410,6 +6606,7 @@ impl crate::proto::xdr::Decode for StorageVolLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolLookupByKeyArgs {
     /// `remote_nonnull_string key`
     pub key: NonnullString,
@@ -6440,6 +6637,7 @@ impl crate::proto::xdr::Decode for StorageVolLookupByKeyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolLookupByKeyRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6470,6 +6668,7 @@ impl crate::proto::xdr::Decode for StorageVolLookupByKeyRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolLookupByPathArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
@@ -6500,6 +6699,7 @@ impl crate::proto::xdr::Decode for StorageVolLookupByPathArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolLookupByPathRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6530,6 +6730,7 @@ impl crate::proto::xdr::Decode for StorageVolLookupByPathRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetInfoArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6562,6 +6763,7 @@ impl crate::proto::xdr::Decode for StorageVolGetInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetInfoRet {
     /// `char type`
     pub r#type: i32,
@@ -6603,6 +6805,7 @@ impl crate::proto::xdr::Decode for StorageVolGetInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetXmlDescArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6638,6 +6841,7 @@ impl crate::proto::xdr::Decode for StorageVolGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -6668,6 +6872,7 @@ impl crate::proto::xdr::Decode for StorageVolGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetPathArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -6698,6 +6903,7 @@ impl crate::proto::xdr::Decode for StorageVolGetPathArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetPathRet {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -6729,6 +6935,7 @@ impl crate::proto::xdr::Decode for StorageVolGetPathRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCellsFreeMemoryArgs {
     /// `int startCell`
     pub start_cell: i32,
@@ -6772,6 +6979,7 @@ impl crate::proto::xdr::Decode for NodeGetCellsFreeMemoryArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCellsFreeMemoryRet {
     /// `unsigned hyper cells<REMOTE_NODE_MAX_CELLS>`
     pub cells: crate::proto::xdr::XdrVec<u64, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
@@ -6802,6 +7010,7 @@ impl crate::proto::xdr::Decode for NodeGetCellsFreeMemoryRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetFreeMemoryRet {
     /// `unsigned hyper freeMem`
     pub free_mem: u64,
@@ -6836,6 +7045,7 @@ impl crate::proto::xdr::Decode for NodeGetFreeMemoryRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockPeekArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -6886,6 +7096,7 @@ impl crate::proto::xdr::Decode for DomainBlockPeekArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockPeekRet {
     /// `opaque buffer<REMOTE_DOMAIN_BLOCK_PEEK_BUFFER_MAX>`
     pub buffer: crate::proto::xdr::Opaque<
@@ -6921,6 +7132,7 @@ impl crate::proto::xdr::Decode for DomainBlockPeekRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMemoryPeekArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -6966,6 +7178,7 @@ impl crate::proto::xdr::Decode for DomainMemoryPeekArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMemoryPeekRet {
     /// `opaque buffer<REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX>`
     pub buffer: crate::proto::xdr::Opaque<
@@ -6998,6 +7211,7 @@ impl crate::proto::xdr::Decode for DomainMemoryPeekRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventRegisterRet {
     /// `int cb_registered`
     pub cb_registered: i32,
@@ -7032,6 +7246,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventRegisterRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventDeregisterRet {
     /// `int cb_registered`
     pub cb_registered: i32,
@@ -7068,6 +7283,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventDeregisterRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventLifecycleMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -7107,11 +7323,12 @@ impl crate::proto::xdr::Decode for DomainEventLifecycleMsg {
 ///     remote_string uri_in;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 ///     remote_nonnull_string dom_xml;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepare2Args {
     /// `remote_string uri_in`
     pub uri_in: RemoteString,
@@ -7119,8 +7336,8 @@ pub struct DomainMigratePrepare2Args {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
@@ -7130,14 +7347,14 @@ impl crate::proto::xdr::Encode for DomainMigratePrepare2Args {
         crate::proto::xdr::Encode::encode(&self.uri_in, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
         crate::proto::xdr::Encode::encode(&self.dom_xml, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.uri_in)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
             + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
     }
 }
@@ -7148,10 +7365,10 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare2Args {
             uri_in: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "uri_in")?,
             flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "dname")?,
-            resource: crate::proto::xdr::decode_field(
+            bandwidth: crate::proto::xdr::decode_field(
                 src,
                 "DomainMigratePrepare2Args",
-                "resource",
+                "bandwidth",
             )?,
             dom_xml: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "dom_xml")?,
         })
@@ -7167,6 +7384,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare2Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepare2Ret {
     /// `opaque cookie<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
@@ -7206,6 +7424,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare2Ret {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinish2Args {
     /// `remote_nonnull_string dname`
     pub dname: NonnullString,
@@ -7256,6 +7475,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinish2Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinish2Ret {
     /// `remote_nonnull_domain ddom`
     pub ddom: NonnullDomain,
@@ -7286,6 +7506,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinish2Ret {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetUriRet {
     /// `remote_nonnull_string uri`
     pub uri: NonnullString,
@@ -7317,6 +7538,7 @@ impl crate::proto::xdr::Decode for ConnectGetUriRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeNumOfDevicesArgs {
     /// `remote_string cap`
     pub cap: RemoteString,
@@ -7352,6 +7574,7 @@ impl crate::proto::xdr::Decode for NodeNumOfDevicesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeNumOfDevicesRet {
     /// `int num`
     pub num: i32,
@@ -7384,6 +7607,7 @@ impl crate::proto::xdr::Decode for NodeNumOfDevicesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeListDevicesArgs {
     /// `remote_string cap`
     pub cap: RemoteString,
@@ -7424,6 +7648,7 @@ impl crate::proto::xdr::Decode for NodeListDevicesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeListDevicesRet {
     /// `remote_nonnull_string names<REMOTE_NODE_DEVICE_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -7457,6 +7682,7 @@ impl crate::proto::xdr::Decode for NodeListDevicesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7487,6 +7713,7 @@ impl crate::proto::xdr::Decode for NodeDeviceLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceLookupByNameRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
@@ -7518,6 +7745,7 @@ impl crate::proto::xdr::Decode for NodeDeviceLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceGetXmlDescArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7553,6 +7781,7 @@ impl crate::proto::xdr::Decode for NodeDeviceGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -7583,6 +7812,7 @@ impl crate::proto::xdr::Decode for NodeDeviceGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceGetParentArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7613,6 +7843,7 @@ impl crate::proto::xdr::Decode for NodeDeviceGetParentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceGetParentRet {
     /// `remote_string parentName`
     pub parent_name: RemoteString,
@@ -7647,6 +7878,7 @@ impl crate::proto::xdr::Decode for NodeDeviceGetParentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceNumOfCapsArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7677,6 +7909,7 @@ impl crate::proto::xdr::Decode for NodeDeviceNumOfCapsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceNumOfCapsRet {
     /// `int num`
     pub num: i32,
@@ -7708,6 +7941,7 @@ impl crate::proto::xdr::Decode for NodeDeviceNumOfCapsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceListCapsArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7743,6 +7977,7 @@ impl crate::proto::xdr::Decode for NodeDeviceListCapsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceListCapsRet {
     /// `remote_nonnull_string names<REMOTE_NODE_DEVICE_CAPS_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -7776,6 +8011,7 @@ impl crate::proto::xdr::Decode for NodeDeviceListCapsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceDettachArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7806,6 +8042,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDettachArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceReAttachArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7836,6 +8073,7 @@ impl crate::proto::xdr::Decode for NodeDeviceReAttachArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceResetArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -7866,6 +8104,7 @@ impl crate::proto::xdr::Decode for NodeDeviceResetArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSecurityLabelArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -7897,6 +8136,7 @@ impl crate::proto::xdr::Decode for DomainGetSecurityLabelArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSecurityLabelRet {
     /// `char label<REMOTE_SECURITY_LABEL_MAX>`
     pub label: crate::proto::xdr::Chars<{ crate::proto::generated::remote::SECURITY_LABEL_MAX }>,
@@ -7937,6 +8177,7 @@ impl crate::proto::xdr::Decode for DomainGetSecurityLabelRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetSecurityModelRet {
     /// `char model<REMOTE_SECURITY_MODEL_MAX>`
     pub model: crate::proto::xdr::Chars<{ crate::proto::generated::remote::SECURITY_MODEL_MAX }>,
@@ -7973,6 +8214,7 @@ impl crate::proto::xdr::Decode for NodeGetSecurityModelRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceCreateXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
@@ -8008,6 +8250,7 @@ impl crate::proto::xdr::Decode for NodeDeviceCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceCreateXmlRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
@@ -8038,6 +8281,7 @@ impl crate::proto::xdr::Decode for NodeDeviceCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceDestroyArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -8071,6 +8315,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDestroyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolCreateXmlFromArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -8120,6 +8365,7 @@ impl crate::proto::xdr::Decode for StorageVolCreateXmlFromArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolCreateXmlFromRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -8150,6 +8396,7 @@ impl crate::proto::xdr::Decode for StorageVolCreateXmlFromRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfInterfacesRet {
     /// `int num`
     pub num: i32,
@@ -8180,6 +8427,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfInterfacesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListInterfacesArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -8214,6 +8462,7 @@ impl crate::proto::xdr::Decode for ConnectListInterfacesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListInterfacesRet {
     /// `remote_nonnull_string names<REMOTE_INTERFACE_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -8247,6 +8496,7 @@ impl crate::proto::xdr::Decode for ConnectListInterfacesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -8277,6 +8527,7 @@ impl crate::proto::xdr::Decode for InterfaceLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceLookupByNameRet {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8307,6 +8558,7 @@ impl crate::proto::xdr::Decode for InterfaceLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceLookupByMacStringArgs {
     /// `remote_nonnull_string mac`
     pub mac: NonnullString,
@@ -8337,6 +8589,7 @@ impl crate::proto::xdr::Decode for InterfaceLookupByMacStringArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceLookupByMacStringRet {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8368,6 +8621,7 @@ impl crate::proto::xdr::Decode for InterfaceLookupByMacStringRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceGetXmlDescArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8403,6 +8657,7 @@ impl crate::proto::xdr::Decode for InterfaceGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -8434,6 +8689,7 @@ impl crate::proto::xdr::Decode for InterfaceGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -8469,6 +8725,7 @@ impl crate::proto::xdr::Decode for InterfaceDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceDefineXmlRet {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8499,6 +8756,7 @@ impl crate::proto::xdr::Decode for InterfaceDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceUndefineArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8530,6 +8788,7 @@ impl crate::proto::xdr::Decode for InterfaceUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceCreateArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8566,6 +8825,7 @@ impl crate::proto::xdr::Decode for InterfaceCreateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceDestroyArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -8603,6 +8863,7 @@ impl crate::proto::xdr::Decode for InterfaceDestroyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainXmlFromNativeArgs {
     /// `remote_nonnull_string nativeFormat`
     pub native_format: NonnullString,
@@ -8651,6 +8912,7 @@ impl crate::proto::xdr::Decode for ConnectDomainXmlFromNativeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainXmlFromNativeRet {
     /// `remote_nonnull_string domainXml`
     pub domain_xml: NonnullString,
@@ -8687,6 +8949,7 @@ impl crate::proto::xdr::Decode for ConnectDomainXmlFromNativeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainXmlToNativeArgs {
     /// `remote_nonnull_string nativeFormat`
     pub native_format: NonnullString,
@@ -8735,6 +8998,7 @@ impl crate::proto::xdr::Decode for ConnectDomainXmlToNativeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainXmlToNativeRet {
     /// `remote_nonnull_string nativeConfig`
     pub native_config: NonnullString,
@@ -8769,6 +9033,7 @@ impl crate::proto::xdr::Decode for ConnectDomainXmlToNativeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfDefinedInterfacesRet {
     /// `int num`
     pub num: i32,
@@ -8799,6 +9064,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfDefinedInterfacesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedInterfacesArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -8833,6 +9099,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedInterfacesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListDefinedInterfacesRet {
     /// `remote_nonnull_string names<REMOTE_INTERFACE_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -8870,6 +9137,7 @@ impl crate::proto::xdr::Decode for ConnectListDefinedInterfacesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfSecretsRet {
     /// `int num`
     pub num: i32,
@@ -8900,6 +9168,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfSecretsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListSecretsArgs {
     /// `int maxuuids`
     pub maxuuids: i32,
@@ -8930,6 +9199,7 @@ impl crate::proto::xdr::Decode for ConnectListSecretsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListSecretsRet {
     /// `remote_nonnull_string uuids<REMOTE_SECRET_LIST_MAX>`
     pub uuids: crate::proto::xdr::XdrVec<
@@ -8963,6 +9233,7 @@ impl crate::proto::xdr::Decode for ConnectListSecretsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
@@ -8993,6 +9264,7 @@ impl crate::proto::xdr::Decode for SecretLookupByUuidArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretLookupByUuidRet {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9024,6 +9296,7 @@ impl crate::proto::xdr::Decode for SecretLookupByUuidRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -9059,6 +9332,7 @@ impl crate::proto::xdr::Decode for SecretDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretDefineXmlRet {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9090,6 +9364,7 @@ impl crate::proto::xdr::Decode for SecretDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretGetXmlDescArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9125,6 +9400,7 @@ impl crate::proto::xdr::Decode for SecretGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -9157,6 +9433,7 @@ impl crate::proto::xdr::Decode for SecretGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretSetValueArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9198,6 +9475,7 @@ impl crate::proto::xdr::Decode for SecretSetValueArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretGetValueArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9233,6 +9511,7 @@ impl crate::proto::xdr::Decode for SecretGetValueArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretGetValueRet {
     /// `opaque value<REMOTE_SECRET_VALUE_MAX>`
     pub value: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::SECRET_VALUE_MAX }>,
@@ -9263,6 +9542,7 @@ impl crate::proto::xdr::Decode for SecretGetValueRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretUndefineArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9294,6 +9574,7 @@ impl crate::proto::xdr::Decode for SecretUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretLookupByUsageArgs {
     /// `int usageType`
     pub usage_type: i32,
@@ -9333,6 +9614,7 @@ impl crate::proto::xdr::Decode for SecretLookupByUsageArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretLookupByUsageRet {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
@@ -9361,18 +9643,19 @@ impl crate::proto::xdr::Decode for SecretLookupByUsageRet {
 /// struct remote_domain_migrate_prepare_tunnel_args {
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 ///     remote_nonnull_string dom_xml;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareTunnelArgs {
     /// `unsigned hyper flags`
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
@@ -9381,13 +9664,13 @@ impl crate::proto::xdr::Encode for DomainMigratePrepareTunnelArgs {
     fn encode(&self, out: &mut ::bytes::BytesMut) {
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
         crate::proto::xdr::Encode::encode(&self.dom_xml, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
             + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
     }
 }
@@ -9397,10 +9680,10 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnelArgs {
         ::core::result::Result::Ok(Self {
             flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepareTunnelArgs", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepareTunnelArgs", "dname")?,
-            resource: crate::proto::xdr::decode_field(
+            bandwidth: crate::proto::xdr::decode_field(
                 src,
                 "DomainMigratePrepareTunnelArgs",
-                "resource",
+                "bandwidth",
             )?,
             dom_xml: crate::proto::xdr::decode_field(
                 src,
@@ -9419,6 +9702,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnelArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectIsSecureRet {
     /// `int secure`
     pub secure: i32,
@@ -9449,6 +9733,7 @@ impl crate::proto::xdr::Decode for ConnectIsSecureRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIsActiveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -9479,6 +9764,7 @@ impl crate::proto::xdr::Decode for DomainIsActiveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIsActiveRet {
     /// `int active`
     pub active: i32,
@@ -9509,6 +9795,7 @@ impl crate::proto::xdr::Decode for DomainIsActiveRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIsPersistentArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -9539,6 +9826,7 @@ impl crate::proto::xdr::Decode for DomainIsPersistentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
@@ -9573,6 +9861,7 @@ impl crate::proto::xdr::Decode for DomainIsPersistentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkIsActiveArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -9603,6 +9892,7 @@ impl crate::proto::xdr::Decode for NetworkIsActiveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkIsActiveRet {
     /// `int active`
     pub active: i32,
@@ -9633,6 +9923,7 @@ impl crate::proto::xdr::Decode for NetworkIsActiveRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkIsPersistentArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -9663,6 +9954,7 @@ impl crate::proto::xdr::Decode for NetworkIsPersistentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
@@ -9697,6 +9989,7 @@ impl crate::proto::xdr::Decode for NetworkIsPersistentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolIsActiveArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -9727,6 +10020,7 @@ impl crate::proto::xdr::Decode for StoragePoolIsActiveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolIsActiveRet {
     /// `int active`
     pub active: i32,
@@ -9757,6 +10051,7 @@ impl crate::proto::xdr::Decode for StoragePoolIsActiveRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolIsPersistentArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -9787,6 +10082,7 @@ impl crate::proto::xdr::Decode for StoragePoolIsPersistentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
@@ -9821,6 +10117,7 @@ impl crate::proto::xdr::Decode for StoragePoolIsPersistentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceIsActiveArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
@@ -9851,6 +10148,7 @@ impl crate::proto::xdr::Decode for InterfaceIsActiveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceIsActiveRet {
     /// `int active`
     pub active: i32,
@@ -9881,6 +10179,7 @@ impl crate::proto::xdr::Decode for InterfaceIsActiveRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLibVersionRet {
     /// `unsigned hyper lib_ver`
     pub lib_ver: u64,
@@ -9912,6 +10211,7 @@ impl crate::proto::xdr::Decode for ConnectGetLibVersionRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectCompareCpuArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -9947,6 +10247,7 @@ impl crate::proto::xdr::Decode for ConnectCompareCpuArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectCompareCpuRet {
     /// `int result`
     pub result: i32,
@@ -9979,6 +10280,7 @@ impl crate::proto::xdr::Decode for ConnectCompareCpuRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMemoryStatsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10020,6 +10322,7 @@ impl crate::proto::xdr::Decode for DomainMemoryStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMemoryStat {
     /// `int tag`
     pub tag: i32,
@@ -10055,6 +10358,7 @@ impl crate::proto::xdr::Decode for DomainMemoryStat {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMemoryStatsRet {
     /// `remote_domain_memory_stat stats<REMOTE_DOMAIN_MEMORY_STATS_MAX>`
     pub stats: crate::proto::xdr::XdrVec<
@@ -10090,6 +10394,7 @@ impl crate::proto::xdr::Decode for DomainMemoryStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAttachDeviceFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10132,6 +10437,7 @@ impl crate::proto::xdr::Decode for DomainAttachDeviceFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDetachDeviceFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10173,6 +10479,7 @@ impl crate::proto::xdr::Decode for DomainDetachDeviceFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectBaselineCpuArgs {
     /// `remote_nonnull_string xmlCPUs<REMOTE_CPU_BASELINE_MAX>`
     pub xml_cp_us: crate::proto::xdr::XdrVec<
@@ -10211,6 +10518,7 @@ impl crate::proto::xdr::Decode for ConnectBaselineCpuArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectBaselineCpuRet {
     /// `remote_nonnull_string cpu`
     pub cpu: NonnullString,
@@ -10241,6 +10549,7 @@ impl crate::proto::xdr::Decode for ConnectBaselineCpuRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetJobInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10282,6 +10591,7 @@ impl crate::proto::xdr::Decode for DomainGetJobInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetJobInfoRet {
     /// `int type`
     pub r#type: i32,
@@ -10399,6 +10709,7 @@ impl crate::proto::xdr::Decode for DomainGetJobInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAbortJobArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10430,6 +10741,7 @@ impl crate::proto::xdr::Decode for DomainAbortJobArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolWipeArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -10467,6 +10779,7 @@ impl crate::proto::xdr::Decode for StorageVolWipeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateSetMaxDowntimeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10515,6 +10828,7 @@ impl crate::proto::xdr::Decode for DomainMigrateSetMaxDowntimeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -10549,6 +10863,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventRegisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventDeregisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -10583,6 +10898,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventDeregisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventRebootMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10614,6 +10930,7 @@ impl crate::proto::xdr::Decode for DomainEventRebootMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventRtcChangeMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10650,6 +10967,7 @@ impl crate::proto::xdr::Decode for DomainEventRtcChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventWatchdogMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10688,6 +11006,7 @@ impl crate::proto::xdr::Decode for DomainEventWatchdogMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventIoErrorMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10735,6 +11054,7 @@ impl crate::proto::xdr::Decode for DomainEventIoErrorMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventGraphicsAddress {
     /// `int family`
     pub family: i32,
@@ -10776,6 +11096,7 @@ impl crate::proto::xdr::Decode for DomainEventGraphicsAddress {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventGraphicsIdentity {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
@@ -10816,6 +11137,7 @@ impl crate::proto::xdr::Decode for DomainEventGraphicsIdentity {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventGraphicsMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10880,6 +11202,7 @@ impl crate::proto::xdr::Decode for DomainEventGraphicsMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainUpdateDeviceFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -10920,6 +11243,7 @@ impl crate::proto::xdr::Decode for DomainUpdateDeviceFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -10950,6 +11274,7 @@ impl crate::proto::xdr::Decode for NwfilterLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterLookupByNameRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
@@ -10980,6 +11305,7 @@ impl crate::proto::xdr::Decode for NwfilterLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
@@ -11010,6 +11336,7 @@ impl crate::proto::xdr::Decode for NwfilterLookupByUuidArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterLookupByUuidRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
@@ -11041,6 +11368,7 @@ impl crate::proto::xdr::Decode for NwfilterLookupByUuidRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterGetXmlDescArgs {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
@@ -11076,6 +11404,7 @@ impl crate::proto::xdr::Decode for NwfilterGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -11106,6 +11435,7 @@ impl crate::proto::xdr::Decode for NwfilterGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNumOfNwfiltersRet {
     /// `int num`
     pub num: i32,
@@ -11136,6 +11466,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfNwfiltersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListNwfiltersArgs {
     /// `int maxnames`
     pub maxnames: i32,
@@ -11166,6 +11497,7 @@ impl crate::proto::xdr::Decode for ConnectListNwfiltersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListNwfiltersRet {
     /// `remote_nonnull_string names<REMOTE_NWFILTER_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -11199,6 +11531,7 @@ impl crate::proto::xdr::Decode for ConnectListNwfiltersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -11229,6 +11562,7 @@ impl crate::proto::xdr::Decode for NwfilterDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterDefineXmlRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
@@ -11259,6 +11593,7 @@ impl crate::proto::xdr::Decode for NwfilterDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterUndefineArgs {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
@@ -11290,6 +11625,7 @@ impl crate::proto::xdr::Decode for NwfilterUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainManagedSaveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11326,6 +11662,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainHasManagedSaveImageArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11361,6 +11698,7 @@ impl crate::proto::xdr::Decode for DomainHasManagedSaveImageArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainHasManagedSaveImageRet {
     /// `int result`
     pub result: i32,
@@ -11392,6 +11730,7 @@ impl crate::proto::xdr::Decode for DomainHasManagedSaveImageRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainManagedSaveRemoveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11429,6 +11768,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveRemoveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotCreateXmlArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11473,6 +11813,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotCreateXmlRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -11504,6 +11845,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotGetXmlDescArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -11539,6 +11881,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -11570,6 +11913,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotNumArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11605,6 +11949,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotNumArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotNumRet {
     /// `int num`
     pub num: i32,
@@ -11637,6 +11982,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotNumRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotListNamesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11681,6 +12027,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotListNamesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotListNamesRet {
     /// `remote_nonnull_string names<REMOTE_DOMAIN_SNAPSHOT_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -11716,6 +12063,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotListNamesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotLookupByNameArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11756,6 +12104,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotLookupByNameRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -11787,6 +12136,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainHasCurrentSnapshotArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11822,6 +12172,7 @@ impl crate::proto::xdr::Decode for DomainHasCurrentSnapshotArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainHasCurrentSnapshotRet {
     /// `int result`
     pub result: i32,
@@ -11853,6 +12204,7 @@ impl crate::proto::xdr::Decode for DomainHasCurrentSnapshotRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotCurrentArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -11888,6 +12240,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotCurrentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotCurrentRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -11919,6 +12272,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotCurrentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRevertToSnapshotArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -11955,6 +12309,7 @@ impl crate::proto::xdr::Decode for DomainRevertToSnapshotArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotDeleteArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -11992,6 +12347,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotDeleteArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlockInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12034,6 +12390,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlockInfoRet {
     /// `unsigned hyper allocation`
     pub allocation: u64,
@@ -12082,6 +12439,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventIoErrorReasonMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12141,6 +12499,7 @@ impl crate::proto::xdr::Decode for DomainEventIoErrorReasonMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateWithFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12176,6 +12535,7 @@ impl crate::proto::xdr::Decode for DomainCreateWithFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateWithFlagsRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12208,6 +12568,7 @@ impl crate::proto::xdr::Decode for DomainCreateWithFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetMemoryParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12257,6 +12618,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMemoryParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12302,6 +12664,7 @@ impl crate::proto::xdr::Decode for DomainGetMemoryParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMemoryParametersRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -12346,6 +12709,7 @@ impl crate::proto::xdr::Decode for DomainGetMemoryParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetVcpusFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12387,6 +12751,7 @@ impl crate::proto::xdr::Decode for DomainSetVcpusFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetVcpusFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12422,6 +12787,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpusFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetVcpusFlagsRet {
     /// `int num`
     pub num: i32,
@@ -12454,6 +12820,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpusFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainOpenConsoleArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12494,6 +12861,7 @@ impl crate::proto::xdr::Decode for DomainOpenConsoleArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIsUpdatedArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12524,6 +12892,7 @@ impl crate::proto::xdr::Decode for DomainIsUpdatedArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIsUpdatedRet {
     /// `int updated`
     pub updated: i32,
@@ -12554,6 +12923,7 @@ impl crate::proto::xdr::Decode for DomainIsUpdatedRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetSysinfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -12584,6 +12954,7 @@ impl crate::proto::xdr::Decode for ConnectGetSysinfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetSysinfoRet {
     /// `remote_nonnull_string sysinfo`
     pub sysinfo: NonnullString,
@@ -12616,6 +12987,7 @@ impl crate::proto::xdr::Decode for ConnectGetSysinfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetMemoryFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12658,6 +13030,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetBlkioParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12703,6 +13076,7 @@ impl crate::proto::xdr::Decode for DomainSetBlkioParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlkioParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12748,6 +13122,7 @@ impl crate::proto::xdr::Decode for DomainGetBlkioParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlkioParametersRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -12792,6 +13167,7 @@ impl crate::proto::xdr::Decode for DomainGetBlkioParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateSetMaxSpeedArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12839,6 +13215,7 @@ impl crate::proto::xdr::Decode for DomainMigrateSetMaxSpeedArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolUploadArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -12887,6 +13264,7 @@ impl crate::proto::xdr::Decode for StorageVolUploadArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolDownloadArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -12933,6 +13311,7 @@ impl crate::proto::xdr::Decode for StorageVolDownloadArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainInjectNmiArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -12970,6 +13349,7 @@ impl crate::proto::xdr::Decode for DomainInjectNmiArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainScreenshotArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13010,6 +13390,7 @@ impl crate::proto::xdr::Decode for DomainScreenshotArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainScreenshotRet {
     /// `remote_string mime`
     pub mime: RemoteString,
@@ -13041,6 +13422,7 @@ impl crate::proto::xdr::Decode for DomainScreenshotRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetStateArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13077,6 +13459,7 @@ impl crate::proto::xdr::Decode for DomainGetStateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetStateRet {
     /// `int state`
     pub state: i32,
@@ -13112,10 +13495,11 @@ impl crate::proto::xdr::Decode for DomainGetStateRet {
 ///     remote_string xmlin;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateBegin3Args {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13125,8 +13509,8 @@ pub struct DomainMigrateBegin3Args {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
 }
 
 impl crate::proto::xdr::Encode for DomainMigrateBegin3Args {
@@ -13135,14 +13519,14 @@ impl crate::proto::xdr::Encode for DomainMigrateBegin3Args {
         crate::proto::xdr::Encode::encode(&self.xmlin, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.dom)
             + crate::proto::xdr::Encode::encoded_len(&self.xmlin)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
     }
 }
 
@@ -13153,7 +13537,11 @@ impl crate::proto::xdr::Decode for DomainMigrateBegin3Args {
             xmlin: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "xmlin")?,
             flags: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "dname")?,
-            resource: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "resource")?,
+            bandwidth: crate::proto::xdr::decode_field(
+                src,
+                "DomainMigrateBegin3Args",
+                "bandwidth",
+            )?,
         })
     }
 }
@@ -13167,6 +13555,7 @@ impl crate::proto::xdr::Decode for DomainMigrateBegin3Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateBegin3Ret {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -13207,11 +13596,12 @@ impl crate::proto::xdr::Decode for DomainMigrateBegin3Ret {
 ///     remote_string uri_in;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 ///     remote_nonnull_string dom_xml;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepare3Args {
     /// `opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_in:
@@ -13222,8 +13612,8 @@ pub struct DomainMigratePrepare3Args {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
@@ -13234,7 +13624,7 @@ impl crate::proto::xdr::Encode for DomainMigratePrepare3Args {
         crate::proto::xdr::Encode::encode(&self.uri_in, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
         crate::proto::xdr::Encode::encode(&self.dom_xml, out);
     }
     fn encoded_len(&self) -> usize {
@@ -13242,7 +13632,7 @@ impl crate::proto::xdr::Encode for DomainMigratePrepare3Args {
             + crate::proto::xdr::Encode::encoded_len(&self.uri_in)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
             + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
     }
 }
@@ -13258,10 +13648,10 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare3Args {
             uri_in: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "uri_in")?,
             flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "dname")?,
-            resource: crate::proto::xdr::decode_field(
+            bandwidth: crate::proto::xdr::decode_field(
                 src,
                 "DomainMigratePrepare3Args",
-                "resource",
+                "bandwidth",
             )?,
             dom_xml: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "dom_xml")?,
         })
@@ -13277,6 +13667,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare3Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepare3Ret {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -13316,11 +13707,12 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare3Ret {
 ///     opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 ///     remote_nonnull_string dom_xml;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareTunnel3Args {
     /// `opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_in:
@@ -13329,8 +13721,8 @@ pub struct DomainMigratePrepareTunnel3Args {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
@@ -13340,14 +13732,14 @@ impl crate::proto::xdr::Encode for DomainMigratePrepareTunnel3Args {
         crate::proto::xdr::Encode::encode(&self.cookie_in, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
         crate::proto::xdr::Encode::encode(&self.dom_xml, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
             + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
     }
 }
@@ -13370,10 +13762,10 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3Args {
                 "DomainMigratePrepareTunnel3Args",
                 "dname",
             )?,
-            resource: crate::proto::xdr::decode_field(
+            bandwidth: crate::proto::xdr::decode_field(
                 src,
                 "DomainMigratePrepareTunnel3Args",
-                "resource",
+                "bandwidth",
             )?,
             dom_xml: crate::proto::xdr::decode_field(
                 src,
@@ -13392,6 +13784,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareTunnel3Ret {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -13430,10 +13823,11 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3Ret {
 ///     remote_string uri;
 ///     unsigned hyper flags;
 ///     remote_string dname;
-///     unsigned hyper resource;
+///     unsigned hyper bandwidth;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePerform3Args {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13450,8 +13844,8 @@ pub struct DomainMigratePerform3Args {
     pub flags: u64,
     /// `remote_string dname`
     pub dname: RemoteString,
-    /// `unsigned hyper resource`
-    pub resource: u64,
+    /// `unsigned hyper bandwidth`
+    pub bandwidth: u64,
 }
 
 impl crate::proto::xdr::Encode for DomainMigratePerform3Args {
@@ -13463,7 +13857,7 @@ impl crate::proto::xdr::Encode for DomainMigratePerform3Args {
         crate::proto::xdr::Encode::encode(&self.uri, out);
         crate::proto::xdr::Encode::encode(&self.flags, out);
         crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.resource, out);
+        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
     }
     fn encoded_len(&self) -> usize {
         crate::proto::xdr::Encode::encoded_len(&self.dom)
@@ -13473,7 +13867,7 @@ impl crate::proto::xdr::Encode for DomainMigratePerform3Args {
             + crate::proto::xdr::Encode::encoded_len(&self.uri)
             + crate::proto::xdr::Encode::encoded_len(&self.flags)
             + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.resource)
+            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
     }
 }
 
@@ -13495,10 +13889,10 @@ impl crate::proto::xdr::Decode for DomainMigratePerform3Args {
             uri: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "uri")?,
             flags: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "flags")?,
             dname: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "dname")?,
-            resource: crate::proto::xdr::decode_field(
+            bandwidth: crate::proto::xdr::decode_field(
                 src,
                 "DomainMigratePerform3Args",
-                "resource",
+                "bandwidth",
             )?,
         })
     }
@@ -13512,6 +13906,7 @@ impl crate::proto::xdr::Decode for DomainMigratePerform3Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePerform3Ret {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -13552,6 +13947,7 @@ impl crate::proto::xdr::Decode for DomainMigratePerform3Ret {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinish3Args {
     /// `remote_nonnull_string dname`
     pub dname: NonnullString,
@@ -13617,6 +14013,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinish3Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinish3Ret {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13660,6 +14057,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinish3Ret {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateConfirm3Args {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13716,6 +14114,7 @@ impl crate::proto::xdr::Decode for DomainMigrateConfirm3Args {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetSchedulerParametersFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13771,6 +14170,7 @@ impl crate::proto::xdr::Decode for DomainSetSchedulerParametersFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceChangeBeginArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -13801,6 +14201,7 @@ impl crate::proto::xdr::Decode for InterfaceChangeBeginArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceChangeCommitArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -13831,6 +14232,7 @@ impl crate::proto::xdr::Decode for InterfaceChangeCommitArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceChangeRollbackArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -13863,6 +14265,7 @@ impl crate::proto::xdr::Decode for InterfaceChangeRollbackArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSchedulerParametersFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13915,6 +14318,7 @@ impl crate::proto::xdr::Decode for DomainGetSchedulerParametersFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSchedulerParametersFlagsRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -13952,6 +14356,7 @@ impl crate::proto::xdr::Decode for DomainGetSchedulerParametersFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventControlErrorMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -13985,6 +14390,7 @@ impl crate::proto::xdr::Decode for DomainEventControlErrorMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainPinVcpuFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14034,6 +14440,7 @@ impl crate::proto::xdr::Decode for DomainPinVcpuFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSendKeyArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14087,6 +14494,7 @@ impl crate::proto::xdr::Decode for DomainSendKeyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCpuStatsArgs {
     /// `int cpuNum`
     pub cpu_num: i32,
@@ -14128,6 +14536,7 @@ impl crate::proto::xdr::Decode for NodeGetCpuStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCpuStatsRet {
     /// `remote_node_get_cpu_stats params<REMOTE_NODE_CPU_STATS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -14168,6 +14577,7 @@ impl crate::proto::xdr::Decode for NodeGetCpuStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetMemoryStatsArgs {
     /// `int nparams`
     pub nparams: i32,
@@ -14209,6 +14619,7 @@ impl crate::proto::xdr::Decode for NodeGetMemoryStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetMemoryStatsRet {
     /// `remote_node_get_memory_stats params<REMOTE_NODE_MEMORY_STATS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -14248,6 +14659,7 @@ impl crate::proto::xdr::Decode for NodeGetMemoryStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetControlInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14285,6 +14697,7 @@ impl crate::proto::xdr::Decode for DomainGetControlInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetControlInfoRet {
     /// `unsigned int state`
     pub state: u32,
@@ -14332,6 +14745,7 @@ impl crate::proto::xdr::Decode for DomainGetControlInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetVcpuPinInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14378,6 +14792,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpuPinInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetVcpuPinInfoRet {
     /// `opaque cpumaps<REMOTE_CPUMAPS_MAX>`
     pub cpumaps: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAPS_MAX }>,
@@ -14414,6 +14829,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpuPinInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainUndefineFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14452,6 +14868,7 @@ impl crate::proto::xdr::Decode for DomainUndefineFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSaveFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14499,6 +14916,7 @@ impl crate::proto::xdr::Decode for DomainSaveFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRestoreFlagsArgs {
     /// `remote_nonnull_string from`
     pub from: NonnullString,
@@ -14540,6 +14958,7 @@ impl crate::proto::xdr::Decode for DomainRestoreFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDestroyFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14576,6 +14995,7 @@ impl crate::proto::xdr::Decode for DomainDestroyFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSaveImageGetXmlDescArgs {
     /// `remote_nonnull_string file`
     pub file: NonnullString,
@@ -14611,6 +15031,7 @@ impl crate::proto::xdr::Decode for DomainSaveImageGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSaveImageGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -14643,6 +15064,7 @@ impl crate::proto::xdr::Decode for DomainSaveImageGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSaveImageDefineXmlArgs {
     /// `remote_nonnull_string file`
     pub file: NonnullString,
@@ -14685,6 +15107,7 @@ impl crate::proto::xdr::Decode for DomainSaveImageDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockJobAbortArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14727,6 +15150,7 @@ impl crate::proto::xdr::Decode for DomainBlockJobAbortArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlockJobInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14771,6 +15195,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockJobInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlockJobInfoRet {
     /// `int found`
     pub found: i32,
@@ -14828,6 +15253,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockJobInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockJobSetSpeedArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14880,6 +15306,7 @@ impl crate::proto::xdr::Decode for DomainBlockJobSetSpeedArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockPullArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14928,6 +15355,7 @@ impl crate::proto::xdr::Decode for DomainBlockPullArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventBlockJobMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -14974,6 +15402,7 @@ impl crate::proto::xdr::Decode for DomainEventBlockJobMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateGetMaxSpeedArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15009,6 +15438,7 @@ impl crate::proto::xdr::Decode for DomainMigrateGetMaxSpeedArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateGetMaxSpeedRet {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
@@ -15046,6 +15476,7 @@ impl crate::proto::xdr::Decode for DomainMigrateGetMaxSpeedRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockStatsFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15092,6 +15523,7 @@ impl crate::proto::xdr::Decode for DomainBlockStatsFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockStatsFlagsRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_BLOCK_STATS_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -15131,6 +15563,7 @@ impl crate::proto::xdr::Decode for DomainBlockStatsFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotGetParentArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -15166,6 +15599,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotGetParentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotGetParentRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -15197,6 +15631,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotGetParentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainResetArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15233,6 +15668,7 @@ impl crate::proto::xdr::Decode for DomainResetArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotNumChildrenArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -15268,6 +15704,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotNumChildrenArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotNumChildrenRet {
     /// `int num`
     pub num: i32,
@@ -15300,6 +15737,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotNumChildrenRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotListChildrenNamesArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -15352,6 +15790,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotListChildrenNamesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotListChildrenNamesRet {
     /// `remote_nonnull_string names<REMOTE_DOMAIN_SNAPSHOT_LIST_MAX>`
     pub names: crate::proto::xdr::XdrVec<
@@ -15393,6 +15832,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotListChildrenNamesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventDiskChangeMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15457,6 +15897,7 @@ impl crate::proto::xdr::Decode for DomainEventDiskChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainOpenGraphicsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15499,6 +15940,7 @@ impl crate::proto::xdr::Decode for DomainOpenGraphicsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeSuspendForDurationArgs {
     /// `unsigned int target`
     pub target: u32,
@@ -15546,6 +15988,7 @@ impl crate::proto::xdr::Decode for NodeSuspendForDurationArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockResizeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15594,6 +16037,7 @@ impl crate::proto::xdr::Decode for DomainBlockResizeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetBlockIoTuneArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15645,6 +16089,7 @@ impl crate::proto::xdr::Decode for DomainSetBlockIoTuneArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlockIoTuneArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15691,6 +16136,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockIoTuneArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetBlockIoTuneRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -15731,6 +16177,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockIoTuneRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetNumaParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15776,6 +16223,7 @@ impl crate::proto::xdr::Decode for DomainSetNumaParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetNumaParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15821,6 +16269,7 @@ impl crate::proto::xdr::Decode for DomainGetNumaParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetNumaParametersRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_NUMA_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -15862,6 +16311,7 @@ impl crate::proto::xdr::Decode for DomainGetNumaParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetInterfaceParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15925,6 +16375,7 @@ impl crate::proto::xdr::Decode for DomainSetInterfaceParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetInterfaceParametersArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -15983,6 +16434,7 @@ impl crate::proto::xdr::Decode for DomainGetInterfaceParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetInterfaceParametersRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -16030,6 +16482,7 @@ impl crate::proto::xdr::Decode for DomainGetInterfaceParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainShutdownFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16067,6 +16520,7 @@ impl crate::proto::xdr::Decode for DomainShutdownFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolWipePatternArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -16113,6 +16567,7 @@ impl crate::proto::xdr::Decode for StorageVolWipePatternArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolResizeArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -16156,6 +16611,7 @@ impl crate::proto::xdr::Decode for StorageVolResizeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainPmSuspendForDurationArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16213,6 +16669,7 @@ impl crate::proto::xdr::Decode for DomainPmSuspendForDurationArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetCpuStatsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16264,6 +16721,7 @@ impl crate::proto::xdr::Decode for DomainGetCpuStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetCpuStatsRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_GET_CPU_STATS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -16304,6 +16762,7 @@ impl crate::proto::xdr::Decode for DomainGetCpuStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetDiskErrorsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16349,6 +16808,7 @@ impl crate::proto::xdr::Decode for DomainGetDiskErrorsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetDiskErrorsRet {
     /// `remote_domain_disk_error errors<REMOTE_DOMAIN_DISK_ERRORS_MAX>`
     pub errors: crate::proto::xdr::XdrVec<
@@ -16392,6 +16852,7 @@ impl crate::proto::xdr::Decode for DomainGetDiskErrorsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetMetadataArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16450,6 +16911,7 @@ impl crate::proto::xdr::Decode for DomainSetMetadataArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMetadataArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16495,6 +16957,7 @@ impl crate::proto::xdr::Decode for DomainGetMetadataArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMetadataRet {
     /// `remote_nonnull_string metadata`
     pub metadata: NonnullString,
@@ -16529,6 +16992,7 @@ impl crate::proto::xdr::Decode for DomainGetMetadataRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockRebaseArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16580,6 +17044,7 @@ impl crate::proto::xdr::Decode for DomainBlockRebaseArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainPmWakeupArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16617,6 +17082,7 @@ impl crate::proto::xdr::Decode for DomainPmWakeupArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventTrayChangeMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16661,6 +17127,7 @@ impl crate::proto::xdr::Decode for DomainEventTrayChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventPmwakeupMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16691,6 +17158,7 @@ impl crate::proto::xdr::Decode for DomainEventPmwakeupMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventPmsuspendMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16722,6 +17190,7 @@ impl crate::proto::xdr::Decode for DomainEventPmsuspendMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotIsCurrentArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -16757,6 +17226,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotIsCurrentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotIsCurrentRet {
     /// `int current`
     pub current: i32,
@@ -16788,6 +17258,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotIsCurrentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotHasMetadataArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
@@ -16823,6 +17294,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotHasMetadataArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotHasMetadataRet {
     /// `int metadata`
     pub metadata: i32,
@@ -16859,6 +17331,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotHasMetadataRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllDomainsArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -16899,6 +17372,7 @@ impl crate::proto::xdr::Decode for ConnectListAllDomainsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllDomainsRet {
     /// `remote_nonnull_domain domains<REMOTE_DOMAIN_LIST_MAX>`
     pub domains: crate::proto::xdr::XdrVec<
@@ -16939,6 +17413,7 @@ impl crate::proto::xdr::Decode for ConnectListAllDomainsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainListAllSnapshotsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -16984,6 +17459,7 @@ impl crate::proto::xdr::Decode for DomainListAllSnapshotsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainListAllSnapshotsRet {
     /// `remote_nonnull_domain_snapshot snapshots<REMOTE_DOMAIN_SNAPSHOT_LIST_MAX>`
     pub snapshots: crate::proto::xdr::XdrVec<
@@ -17028,6 +17504,7 @@ impl crate::proto::xdr::Decode for DomainListAllSnapshotsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotListAllChildrenArgs {
     /// `remote_nonnull_domain_snapshot snapshot`
     pub snapshot: NonnullDomainSnapshot,
@@ -17081,6 +17558,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotListAllChildrenArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSnapshotListAllChildrenRet {
     /// `remote_nonnull_domain_snapshot snapshots<REMOTE_DOMAIN_SNAPSHOT_LIST_MAX>`
     pub snapshots: crate::proto::xdr::XdrVec<
@@ -17124,6 +17602,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotListAllChildrenRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventBalloonChangeMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -17160,6 +17639,7 @@ impl crate::proto::xdr::Decode for DomainEventBalloonChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetHostnameArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -17195,6 +17675,7 @@ impl crate::proto::xdr::Decode for DomainGetHostnameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetHostnameRet {
     /// `remote_nonnull_string hostname`
     pub hostname: NonnullString,
@@ -17225,6 +17706,7 @@ impl crate::proto::xdr::Decode for DomainGetHostnameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSecurityLabelListArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -17256,6 +17738,7 @@ impl crate::proto::xdr::Decode for DomainGetSecurityLabelListArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetSecurityLabelListRet {
     /// `remote_domain_get_security_label_ret labels<REMOTE_SECURITY_LABEL_LIST_MAX>`
     pub labels: crate::proto::xdr::XdrVec<
@@ -17300,6 +17783,7 @@ impl crate::proto::xdr::Decode for DomainGetSecurityLabelListRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainPinEmulatorArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -17342,6 +17826,7 @@ impl crate::proto::xdr::Decode for DomainPinEmulatorArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetEmulatorPinInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -17383,6 +17868,7 @@ impl crate::proto::xdr::Decode for DomainGetEmulatorPinInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetEmulatorPinInfoRet {
     /// `opaque cpumaps<REMOTE_CPUMAPS_MAX>`
     pub cpumaps: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAPS_MAX }>,
@@ -17423,6 +17909,7 @@ impl crate::proto::xdr::Decode for DomainGetEmulatorPinInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllStoragePoolsArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -17463,6 +17950,7 @@ impl crate::proto::xdr::Decode for ConnectListAllStoragePoolsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllStoragePoolsRet {
     /// `remote_nonnull_storage_pool pools<REMOTE_STORAGE_POOL_LIST_MAX>`
     pub pools: crate::proto::xdr::XdrVec<
@@ -17503,6 +17991,7 @@ impl crate::proto::xdr::Decode for ConnectListAllStoragePoolsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolListAllVolumesArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -17548,6 +18037,7 @@ impl crate::proto::xdr::Decode for StoragePoolListAllVolumesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolListAllVolumesRet {
     /// `remote_nonnull_storage_vol vols<REMOTE_STORAGE_VOL_LIST_MAX>`
     pub vols: crate::proto::xdr::XdrVec<
@@ -17587,6 +18077,7 @@ impl crate::proto::xdr::Decode for StoragePoolListAllVolumesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNetworksArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -17627,6 +18118,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNetworksArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNetworksRet {
     /// `remote_nonnull_network nets<REMOTE_NETWORK_LIST_MAX>`
     pub nets: crate::proto::xdr::XdrVec<
@@ -17666,6 +18158,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNetworksRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllInterfacesArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -17706,6 +18199,7 @@ impl crate::proto::xdr::Decode for ConnectListAllInterfacesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllInterfacesRet {
     /// `remote_nonnull_interface ifaces<REMOTE_INTERFACE_LIST_MAX>`
     pub ifaces: crate::proto::xdr::XdrVec<
@@ -17745,6 +18239,7 @@ impl crate::proto::xdr::Decode for ConnectListAllInterfacesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNodeDevicesArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -17785,6 +18280,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNodeDevicesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNodeDevicesRet {
     /// `remote_nonnull_node_device devices<REMOTE_NODE_DEVICE_LIST_MAX>`
     pub devices: crate::proto::xdr::XdrVec<
@@ -17828,6 +18324,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNodeDevicesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNwfiltersArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -17868,6 +18365,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNwfiltersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNwfiltersRet {
     /// `remote_nonnull_nwfilter filters<REMOTE_NWFILTER_LIST_MAX>`
     pub filters: crate::proto::xdr::XdrVec<
@@ -17907,6 +18405,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNwfiltersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllSecretsArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -17947,6 +18446,7 @@ impl crate::proto::xdr::Decode for ConnectListAllSecretsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllSecretsRet {
     /// `remote_nonnull_secret secrets<REMOTE_SECRET_LIST_MAX>`
     pub secrets: crate::proto::xdr::XdrVec<
@@ -17986,6 +18486,7 @@ impl crate::proto::xdr::Decode for ConnectListAllSecretsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeSetMemoryParametersArgs {
     /// `remote_typed_param params<REMOTE_NODE_MEMORY_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -18025,6 +18526,7 @@ impl crate::proto::xdr::Decode for NodeSetMemoryParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetMemoryParametersArgs {
     /// `int nparams`
     pub nparams: i32,
@@ -18065,6 +18567,7 @@ impl crate::proto::xdr::Decode for NodeGetMemoryParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetMemoryParametersRet {
     /// `remote_typed_param params<REMOTE_NODE_MEMORY_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -18108,6 +18611,7 @@ impl crate::proto::xdr::Decode for NodeGetMemoryParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockCommitArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18168,6 +18672,7 @@ impl crate::proto::xdr::Decode for DomainBlockCommitArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkUpdateArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -18227,6 +18732,7 @@ impl crate::proto::xdr::Decode for NetworkUpdateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventPmsuspendDiskMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18259,6 +18765,7 @@ impl crate::proto::xdr::Decode for DomainEventPmsuspendDiskMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCpuMapArgs {
     /// `int need_map`
     pub need_map: i32,
@@ -18301,6 +18808,7 @@ impl crate::proto::xdr::Decode for NodeGetCpuMapArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetCpuMapRet {
     /// `opaque cpumap<REMOTE_CPUMAP_MAX>`
     pub cpumap: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
@@ -18344,6 +18852,7 @@ impl crate::proto::xdr::Decode for NodeGetCpuMapRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFstrimArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18392,6 +18901,7 @@ impl crate::proto::xdr::Decode for DomainFstrimArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSendProcessSignalArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18443,6 +18953,7 @@ impl crate::proto::xdr::Decode for DomainSendProcessSignalArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainOpenChannelArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18485,6 +18996,7 @@ impl crate::proto::xdr::Decode for DomainOpenChannelArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceLookupScsiHostByWwnArgs {
     /// `remote_nonnull_string wwnn`
     pub wwnn: NonnullString,
@@ -18537,6 +19049,7 @@ impl crate::proto::xdr::Decode for NodeDeviceLookupScsiHostByWwnArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceLookupScsiHostByWwnRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
@@ -18568,6 +19081,7 @@ impl crate::proto::xdr::Decode for NodeDeviceLookupScsiHostByWwnRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetJobStatsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18604,6 +19118,7 @@ impl crate::proto::xdr::Decode for DomainGetJobStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetJobStatsRet {
     /// `int type`
     pub r#type: i32,
@@ -18643,6 +19158,7 @@ impl crate::proto::xdr::Decode for DomainGetJobStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateGetCompressionCacheArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18686,6 +19202,7 @@ impl crate::proto::xdr::Decode for DomainMigrateGetCompressionCacheArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateGetCompressionCacheRet {
     /// `unsigned hyper cacheSize`
     pub cache_size: u64,
@@ -18722,6 +19239,7 @@ impl crate::proto::xdr::Decode for DomainMigrateGetCompressionCacheRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateSetCompressionCacheArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18778,6 +19296,7 @@ impl crate::proto::xdr::Decode for DomainMigrateSetCompressionCacheArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetDomainCapabilitiesArgs {
     /// `remote_string emulatorbin`
     pub emulatorbin: RemoteString,
@@ -18844,6 +19363,7 @@ impl crate::proto::xdr::Decode for ConnectGetDomainCapabilitiesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetDomainCapabilitiesRet {
     /// `remote_nonnull_string capabilities`
     pub capabilities: NonnullString,
@@ -18880,6 +19400,7 @@ impl crate::proto::xdr::Decode for ConnectGetDomainCapabilitiesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetPerfEventsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18924,6 +19445,7 @@ impl crate::proto::xdr::Decode for DomainSetPerfEventsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetPerfEventsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -18959,6 +19481,7 @@ impl crate::proto::xdr::Decode for DomainGetPerfEventsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetPerfEventsRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_PERF_EVENTS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -18993,6 +19516,7 @@ impl crate::proto::xdr::Decode for DomainGetPerfEventsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateXmlWithFilesArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
@@ -19032,6 +19556,7 @@ impl crate::proto::xdr::Decode for DomainCreateXmlWithFilesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateXmlWithFilesRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19064,6 +19589,7 @@ impl crate::proto::xdr::Decode for DomainCreateXmlWithFilesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetMemoryStatsPeriodArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19110,6 +19636,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryStatsPeriodArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSaveParamsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19154,6 +19681,7 @@ impl crate::proto::xdr::Decode for DomainSaveParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRestoreParamsArgs {
     /// `remote_typed_param params<REMOTE_DOMAIN_SAVE_PARAMS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -19195,6 +19723,7 @@ impl crate::proto::xdr::Decode for DomainRestoreParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCoreDumpWithFormatArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19245,6 +19774,7 @@ impl crate::proto::xdr::Decode for DomainCoreDumpWithFormatArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateWithFilesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19280,6 +19810,7 @@ impl crate::proto::xdr::Decode for DomainCreateWithFilesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCreateWithFilesRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19311,6 +19842,7 @@ impl crate::proto::xdr::Decode for DomainCreateWithFilesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDefineXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -19346,6 +19878,7 @@ impl crate::proto::xdr::Decode for DomainDefineXmlFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDefineXmlFlagsRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19377,6 +19910,7 @@ impl crate::proto::xdr::Decode for DomainDefineXmlFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIothreadInfo {
     /// `unsigned int iothread_id`
     pub iothread_id: u32,
@@ -19413,6 +19947,7 @@ impl crate::proto::xdr::Decode for DomainIothreadInfo {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetIothreadInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19449,6 +19984,7 @@ impl crate::proto::xdr::Decode for DomainGetIothreadInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetIothreadInfoRet {
     /// `remote_domain_iothread_info info<REMOTE_IOTHREAD_INFO_MAX>`
     pub info: crate::proto::xdr::XdrVec<
@@ -19490,6 +20026,7 @@ impl crate::proto::xdr::Decode for DomainGetIothreadInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainPinIothreadArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19541,6 +20078,7 @@ impl crate::proto::xdr::Decode for DomainPinIothreadArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAddIothreadArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19587,6 +20125,7 @@ impl crate::proto::xdr::Decode for DomainAddIothreadArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDelIothreadArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19634,6 +20173,7 @@ impl crate::proto::xdr::Decode for DomainDelIothreadArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetIothreadParamsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19688,6 +20228,7 @@ impl crate::proto::xdr::Decode for DomainSetIothreadParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDetachDeviceAliasArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19732,6 +20273,7 @@ impl crate::proto::xdr::Decode for DomainDetachDeviceAliasArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBlockCopyArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19788,6 +20330,7 @@ impl crate::proto::xdr::Decode for DomainBlockCopyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetThrottleGroupArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19838,6 +20381,7 @@ impl crate::proto::xdr::Decode for DomainSetThrottleGroupArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainDelThrottleGroupArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -19879,6 +20423,7 @@ impl crate::proto::xdr::Decode for DomainDelThrottleGroupArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkCreateXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -19914,6 +20459,7 @@ impl crate::proto::xdr::Decode for NetworkCreateXmlFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkCreateXmlFlagsRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -19945,6 +20491,7 @@ impl crate::proto::xdr::Decode for NetworkCreateXmlFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkDefineXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -19980,6 +20527,7 @@ impl crate::proto::xdr::Decode for NetworkDefineXmlFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkDefineXmlFlagsRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -20011,6 +20559,7 @@ impl crate::proto::xdr::Decode for NetworkDefineXmlFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterDefineXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -20046,6 +20595,7 @@ impl crate::proto::xdr::Decode for NwfilterDefineXmlFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterDefineXmlFlagsRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
@@ -20080,6 +20630,7 @@ impl crate::proto::xdr::Decode for NwfilterDefineXmlFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByTargetPathArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
@@ -20114,6 +20665,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByTargetPathArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolLookupByTargetPathRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
@@ -20145,6 +20697,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByTargetPathRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetInfoFlagsArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
@@ -20182,6 +20735,7 @@ impl crate::proto::xdr::Decode for StorageVolGetInfoFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetInfoFlagsRet {
     /// `char type`
     pub r#type: i32,
@@ -20232,6 +20786,7 @@ impl crate::proto::xdr::Decode for StorageVolGetInfoFlagsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceDetachFlagsArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20277,6 +20832,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDetachFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceDefineXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
@@ -20312,6 +20868,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceDefineXmlRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
@@ -20343,6 +20900,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDefineXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceUndefineArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20379,6 +20937,7 @@ impl crate::proto::xdr::Decode for NodeDeviceUndefineArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceCreateArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20414,6 +20973,7 @@ impl crate::proto::xdr::Decode for NodeDeviceCreateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceGetAutostartArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20444,6 +21004,7 @@ impl crate::proto::xdr::Decode for NodeDeviceGetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
@@ -20479,6 +21040,7 @@ impl crate::proto::xdr::Decode for NodeDeviceGetAutostartRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceSetAutostartArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20518,6 +21080,7 @@ impl crate::proto::xdr::Decode for NodeDeviceSetAutostartArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceIsPersistentArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20548,6 +21111,7 @@ impl crate::proto::xdr::Decode for NodeDeviceIsPersistentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
@@ -20582,6 +21146,7 @@ impl crate::proto::xdr::Decode for NodeDeviceIsPersistentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceIsActiveArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20612,6 +21177,7 @@ impl crate::proto::xdr::Decode for NodeDeviceIsActiveArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceIsActiveRet {
     /// `int active`
     pub active: i32,
@@ -20644,6 +21210,7 @@ impl crate::proto::xdr::Decode for NodeDeviceIsActiveRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceUpdateArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -20685,6 +21252,7 @@ impl crate::proto::xdr::Decode for NodeDeviceUpdateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -20725,6 +21293,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAbortJobFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -20761,6 +21330,7 @@ impl crate::proto::xdr::Decode for DomainAbortJobFlagsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateGetMaxDowntimeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -20800,6 +21370,7 @@ impl crate::proto::xdr::Decode for DomainMigrateGetMaxDowntimeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateGetMaxDowntimeRet {
     /// `unsigned hyper downtime`
     pub downtime: u64,
@@ -20835,6 +21406,7 @@ impl crate::proto::xdr::Decode for DomainMigrateGetMaxDowntimeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventCallbackRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -20878,6 +21450,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventCallbackRegisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventCallbackRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
@@ -20912,6 +21485,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventCallbackRegisterAnyRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectDomainEventCallbackDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
@@ -20947,6 +21521,7 @@ impl crate::proto::xdr::Decode for ConnectDomainEventCallbackDeregisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackRebootMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -20987,6 +21562,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackRebootMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackRtcChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21027,6 +21603,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackRtcChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackWatchdogMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21067,6 +21644,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackWatchdogMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackIoErrorMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21107,6 +21685,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackIoErrorMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackIoErrorReasonMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21151,6 +21730,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackIoErrorReasonMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackGraphicsMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21191,6 +21771,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackGraphicsMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackBlockJobMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21231,6 +21812,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackBlockJobMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackDiskChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21271,6 +21853,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackDiskChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackTrayChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21312,6 +21895,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackTrayChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackPmwakeupMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21362,6 +21946,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackPmwakeupMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackPmsuspendMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21411,6 +21996,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackPmsuspendMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackBalloonChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21456,6 +22042,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackBalloonChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackPmsuspendDiskMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21509,6 +22096,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackPmsuspendDiskMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainManagedSaveGetXmlDescArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -21548,6 +22136,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainManagedSaveGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -21580,6 +22169,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainManagedSaveDefineXmlArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -21621,6 +22211,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveDefineXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackControlErrorMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -21662,6 +22253,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackControlErrorMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainOpenGraphicsFdArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -21703,6 +22295,7 @@ impl crate::proto::xdr::Decode for DomainOpenGraphicsFdArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetTimeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -21739,6 +22332,7 @@ impl crate::proto::xdr::Decode for DomainGetTimeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetTimeRet {
     /// `hyper seconds`
     pub seconds: i64,
@@ -21777,6 +22371,7 @@ impl crate::proto::xdr::Decode for DomainGetTimeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetTimeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -21824,6 +22419,7 @@ impl crate::proto::xdr::Decode for DomainSetTimeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateBegin3ParamsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -21872,6 +22468,7 @@ impl crate::proto::xdr::Decode for DomainMigrateBegin3ParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateBegin3ParamsRet {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -21914,6 +22511,7 @@ impl crate::proto::xdr::Decode for DomainMigrateBegin3ParamsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepare3ParamsArgs {
     /// `remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -21971,6 +22569,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare3ParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepare3ParamsRet {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -22017,6 +22616,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepare3ParamsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareTunnel3ParamsArgs {
     /// `remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -22073,6 +22673,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3ParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePrepareTunnel3ParamsRet {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -22112,6 +22713,7 @@ impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3ParamsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePerform3ParamsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -22182,6 +22784,7 @@ impl crate::proto::xdr::Decode for DomainMigratePerform3ParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigratePerform3ParamsRet {
     /// `opaque cookie_out<REMOTE_MIGRATE_COOKIE_MAX>`
     pub cookie_out:
@@ -22220,6 +22823,7 @@ impl crate::proto::xdr::Decode for DomainMigratePerform3ParamsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinish3ParamsArgs {
     /// `remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -22282,6 +22886,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinish3ParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateFinish3ParamsRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -22326,6 +22931,7 @@ impl crate::proto::xdr::Decode for DomainMigrateFinish3ParamsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateConfirm3ParamsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -22397,6 +23003,7 @@ impl crate::proto::xdr::Decode for DomainMigrateConfirm3ParamsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventDeviceRemovedMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -22437,6 +23044,7 @@ impl crate::proto::xdr::Decode for DomainEventDeviceRemovedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackDeviceRemovedMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22484,6 +23092,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackDeviceRemovedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventBlockJob2Msg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22543,6 +23152,7 @@ impl crate::proto::xdr::Decode for DomainEventBlockJob2Msg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventBlockThresholdMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22608,6 +23218,7 @@ impl crate::proto::xdr::Decode for DomainEventBlockThresholdMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackTunableMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22661,6 +23272,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackTunableMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackDeviceAddedMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22709,6 +23321,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackDeviceAddedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectEventConnectionClosedMsg {
     /// `int reason`
     pub reason: i32,
@@ -22745,6 +23358,7 @@ impl crate::proto::xdr::Decode for ConnectEventConnectionClosedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetCpuModelNamesArgs {
     /// `remote_nonnull_string arch`
     pub arch: NonnullString,
@@ -22790,6 +23404,7 @@ impl crate::proto::xdr::Decode for ConnectGetCpuModelNamesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetCpuModelNamesRet {
     /// `remote_nonnull_string models<REMOTE_CONNECT_CPU_MODELS_MAX>`
     pub models: crate::proto::xdr::XdrVec<
@@ -22829,6 +23444,7 @@ impl crate::proto::xdr::Decode for ConnectGetCpuModelNamesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNetworkEventRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -22868,6 +23484,7 @@ impl crate::proto::xdr::Decode for ConnectNetworkEventRegisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNetworkEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22902,6 +23519,7 @@ impl crate::proto::xdr::Decode for ConnectNetworkEventRegisterAnyRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNetworkEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22939,6 +23557,7 @@ impl crate::proto::xdr::Decode for ConnectNetworkEventDeregisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkEventLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -22991,6 +23610,7 @@ impl crate::proto::xdr::Decode for NetworkEventLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkEventCallbackMetadataChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23057,6 +23677,7 @@ impl crate::proto::xdr::Decode for NetworkEventCallbackMetadataChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkSetMetadataArgs {
     /// `remote_nonnull_network network`
     pub network: NonnullNetwork,
@@ -23115,6 +23736,7 @@ impl crate::proto::xdr::Decode for NetworkSetMetadataArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetMetadataArgs {
     /// `remote_nonnull_network network`
     pub network: NonnullNetwork,
@@ -23160,6 +23782,7 @@ impl crate::proto::xdr::Decode for NetworkGetMetadataArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetMetadataRet {
     /// `remote_nonnull_string metadata`
     pub metadata: NonnullString,
@@ -23191,6 +23814,7 @@ impl crate::proto::xdr::Decode for NetworkGetMetadataRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectStoragePoolEventRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -23234,6 +23858,7 @@ impl crate::proto::xdr::Decode for ConnectStoragePoolEventRegisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectStoragePoolEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23268,6 +23893,7 @@ impl crate::proto::xdr::Decode for ConnectStoragePoolEventRegisterAnyRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectStoragePoolEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23305,6 +23931,7 @@ impl crate::proto::xdr::Decode for ConnectStoragePoolEventDeregisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolEventLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23355,6 +23982,7 @@ impl crate::proto::xdr::Decode for StoragePoolEventLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolEventRefreshMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23395,6 +24023,7 @@ impl crate::proto::xdr::Decode for StoragePoolEventRefreshMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNodeDeviceEventRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -23438,6 +24067,7 @@ impl crate::proto::xdr::Decode for ConnectNodeDeviceEventRegisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNodeDeviceEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23472,6 +24102,7 @@ impl crate::proto::xdr::Decode for ConnectNodeDeviceEventRegisterAnyRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectNodeDeviceEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23509,6 +24140,7 @@ impl crate::proto::xdr::Decode for ConnectNodeDeviceEventDeregisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceEventLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23559,6 +24191,7 @@ impl crate::proto::xdr::Decode for NodeDeviceEventLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeDeviceEventUpdateMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -23600,6 +24233,7 @@ impl crate::proto::xdr::Decode for NodeDeviceEventUpdateMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFsfreezeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -23643,6 +24277,7 @@ impl crate::proto::xdr::Decode for DomainFsfreezeArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFsfreezeRet {
     /// `int filesystems`
     pub filesystems: i32,
@@ -23675,6 +24310,7 @@ impl crate::proto::xdr::Decode for DomainFsfreezeRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFsthawArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -23718,6 +24354,7 @@ impl crate::proto::xdr::Decode for DomainFsthawArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFsthawRet {
     /// `int filesystems`
     pub filesystems: i32,
@@ -23751,6 +24388,7 @@ impl crate::proto::xdr::Decode for DomainFsthawRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetFreePagesArgs {
     /// `unsigned int pages<REMOTE_NODE_MAX_CELLS>`
     pub pages: crate::proto::xdr::XdrVec<u32, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
@@ -23796,6 +24434,7 @@ impl crate::proto::xdr::Decode for NodeGetFreePagesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetFreePagesRet {
     /// `unsigned hyper counts<REMOTE_NODE_MAX_CELLS>`
     pub counts: crate::proto::xdr::XdrVec<u64, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
@@ -23830,6 +24469,7 @@ impl crate::proto::xdr::Decode for NodeGetFreePagesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeAllocPagesArgs {
     /// `unsigned int pageSizes<REMOTE_NODE_MAX_CELLS>`
     pub page_sizes:
@@ -23882,6 +24522,7 @@ impl crate::proto::xdr::Decode for NodeAllocPagesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeAllocPagesRet {
     /// `int ret`
     pub ret: i32,
@@ -23920,6 +24561,7 @@ impl crate::proto::xdr::Decode for NodeAllocPagesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkDhcpLease {
     /// `remote_nonnull_string iface`
     pub iface: NonnullString,
@@ -23993,6 +24635,7 @@ impl crate::proto::xdr::Decode for NetworkDhcpLease {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetDhcpLeasesArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
@@ -24043,6 +24686,7 @@ impl crate::proto::xdr::Decode for NetworkGetDhcpLeasesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkGetDhcpLeasesRet {
     /// `remote_network_dhcp_lease leases<REMOTE_NETWORK_DHCP_LEASES_MAX>`
     pub leases: crate::proto::xdr::XdrVec<
@@ -24082,6 +24726,7 @@ impl crate::proto::xdr::Decode for NetworkGetDhcpLeasesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainStatsRecord {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24122,6 +24767,7 @@ impl crate::proto::xdr::Decode for DomainStatsRecord {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetAllDomainStatsArgs {
     /// `remote_nonnull_domain doms<REMOTE_DOMAIN_LIST_MAX>`
     pub doms: crate::proto::xdr::XdrVec<
@@ -24168,6 +24814,7 @@ impl crate::proto::xdr::Decode for ConnectGetAllDomainStatsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackAgentLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -24229,6 +24876,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackAgentLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetAllDomainStatsRet {
     /// `remote_domain_stats_record retStats<REMOTE_DOMAIN_LIST_MAX>`
     pub ret_stats: crate::proto::xdr::XdrVec<
@@ -24269,6 +24917,7 @@ impl crate::proto::xdr::Decode for ConnectGetAllDomainStatsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFsinfo {
     /// `remote_nonnull_string mountpoint`
     pub mountpoint: NonnullString,
@@ -24318,6 +24967,7 @@ impl crate::proto::xdr::Decode for DomainFsinfo {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetFsinfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24354,6 +25004,7 @@ impl crate::proto::xdr::Decode for DomainGetFsinfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetFsinfoRet {
     /// `remote_domain_fsinfo info<REMOTE_DOMAIN_FSINFO_MAX>`
     pub info: crate::proto::xdr::XdrVec<
@@ -24394,6 +25045,7 @@ impl crate::proto::xdr::Decode for DomainGetFsinfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainIpAddr {
     /// `int type`
     pub r#type: i32,
@@ -24436,6 +25088,7 @@ impl crate::proto::xdr::Decode for DomainIpAddr {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainInterface {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -24481,6 +25134,7 @@ impl crate::proto::xdr::Decode for DomainInterface {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainInterfaceAddressesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24521,6 +25175,7 @@ impl crate::proto::xdr::Decode for DomainInterfaceAddressesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainInterfaceAddressesRet {
     /// `remote_domain_interface ifaces<REMOTE_DOMAIN_INTERFACE_MAX>`
     pub ifaces: crate::proto::xdr::XdrVec<
@@ -24557,6 +25212,7 @@ impl crate::proto::xdr::Decode for DomainInterfaceAddressesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetUserPasswordArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24608,6 +25264,7 @@ impl crate::proto::xdr::Decode for DomainSetUserPasswordArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRenameArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24648,6 +25305,7 @@ impl crate::proto::xdr::Decode for DomainRenameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainRenameRet {
     /// `int retcode`
     pub retcode: i32,
@@ -24680,6 +25338,7 @@ impl crate::proto::xdr::Decode for DomainRenameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackMigrationIterationMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -24734,6 +25393,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackMigrationIterationMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackJobCompletedMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -24786,6 +25446,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackJobCompletedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainMigrateStartPostCopyArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24823,6 +25484,7 @@ impl crate::proto::xdr::Decode for DomainMigrateStartPostCopyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackDeviceRemovalFailedMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -24876,6 +25538,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackDeviceRemovalFailedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetGuestVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24911,6 +25574,7 @@ impl crate::proto::xdr::Decode for DomainGetGuestVcpusArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetGuestVcpusRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -24947,6 +25611,7 @@ impl crate::proto::xdr::Decode for DomainGetGuestVcpusRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetGuestVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -24995,6 +25660,7 @@ impl crate::proto::xdr::Decode for DomainSetGuestVcpusArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetVcpuArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -25043,6 +25709,7 @@ impl crate::proto::xdr::Decode for DomainSetVcpuArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackMetadataChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -25108,6 +25775,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackMetadataChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventMemoryFailureMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -25167,6 +25835,7 @@ impl crate::proto::xdr::Decode for DomainEventMemoryFailureMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSecretEventRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
@@ -25210,6 +25879,7 @@ impl crate::proto::xdr::Decode for ConnectSecretEventRegisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSecretEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
@@ -25244,6 +25914,7 @@ impl crate::proto::xdr::Decode for ConnectSecretEventRegisterAnyRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSecretEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
@@ -25281,6 +25952,7 @@ impl crate::proto::xdr::Decode for ConnectSecretEventDeregisterAnyArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretEventLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -25331,6 +26003,7 @@ impl crate::proto::xdr::Decode for SecretEventLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct SecretEventValueChangedMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -25373,6 +26046,7 @@ impl crate::proto::xdr::Decode for SecretEventValueChangedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetBlockThresholdArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -25425,6 +26099,7 @@ impl crate::proto::xdr::Decode for DomainSetBlockThresholdArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetLifecycleActionArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -25475,6 +26150,7 @@ impl crate::proto::xdr::Decode for DomainSetLifecycleActionArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectCompareHypervisorCpuArgs {
     /// `remote_string emulator`
     pub emulator: RemoteString,
@@ -25550,6 +26226,7 @@ impl crate::proto::xdr::Decode for ConnectCompareHypervisorCpuArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectCompareHypervisorCpuRet {
     /// `int result`
     pub result: i32,
@@ -25589,6 +26266,7 @@ impl crate::proto::xdr::Decode for ConnectCompareHypervisorCpuRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectBaselineHypervisorCpuArgs {
     /// `remote_string emulator`
     pub emulator: RemoteString,
@@ -25667,6 +26345,7 @@ impl crate::proto::xdr::Decode for ConnectBaselineHypervisorCpuArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectBaselineHypervisorCpuRet {
     /// `remote_nonnull_string cpu`
     pub cpu: NonnullString,
@@ -25698,6 +26377,7 @@ impl crate::proto::xdr::Decode for ConnectBaselineHypervisorCpuRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetSevInfoArgs {
     /// `int nparams`
     pub nparams: i32,
@@ -25734,6 +26414,7 @@ impl crate::proto::xdr::Decode for NodeGetSevInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NodeGetSevInfoRet {
     /// `remote_typed_param params<REMOTE_NODE_SEV_INFO_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -25773,6 +26454,7 @@ impl crate::proto::xdr::Decode for NodeGetSevInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetLaunchSecurityInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -25812,6 +26494,7 @@ impl crate::proto::xdr::Decode for DomainGetLaunchSecurityInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetLaunchSecurityInfoRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -25851,6 +26534,7 @@ impl crate::proto::xdr::Decode for DomainGetLaunchSecurityInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetLaunchSecurityStateArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -25902,6 +26586,7 @@ impl crate::proto::xdr::Decode for DomainSetLaunchSecurityStateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingLookupByPortDevArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
@@ -25936,6 +26621,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingLookupByPortDevArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingLookupByPortDevRet {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
@@ -25971,6 +26657,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingLookupByPortDevRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -26006,6 +26693,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingCreateXmlRet {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
@@ -26040,6 +26728,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingDeleteArgs {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
@@ -26075,6 +26764,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingDeleteArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingGetXmlDescArgs {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
@@ -26114,6 +26804,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NwfilterBindingGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -26145,6 +26836,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNwfilterBindingsArgs {
     /// `int need_results`
     pub need_results: i32,
@@ -26189,6 +26881,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNwfilterBindingsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectListAllNwfilterBindingsRet {
     /// `remote_nonnull_nwfilter_binding bindings<REMOTE_NWFILTER_BINDING_LIST_MAX>`
     pub bindings: crate::proto::xdr::XdrVec<
@@ -26231,6 +26924,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNwfilterBindingsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetStoragePoolCapabilitiesArgs {
     /// `unsigned int flags`
     pub flags: u32,
@@ -26265,6 +26959,7 @@ impl crate::proto::xdr::Decode for ConnectGetStoragePoolCapabilitiesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetStoragePoolCapabilitiesRet {
     /// `remote_nonnull_string capabilities`
     pub capabilities: NonnullString,
@@ -26301,6 +26996,7 @@ impl crate::proto::xdr::Decode for ConnectGetStoragePoolCapabilitiesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkListAllPortsArgs {
     /// `remote_nonnull_network network`
     pub network: NonnullNetwork,
@@ -26346,6 +27042,7 @@ impl crate::proto::xdr::Decode for NetworkListAllPortsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkListAllPortsRet {
     /// `remote_nonnull_network_port ports<REMOTE_NETWORK_PORT_LIST_MAX>`
     pub ports: crate::proto::xdr::XdrVec<
@@ -26385,6 +27082,7 @@ impl crate::proto::xdr::Decode for NetworkListAllPortsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortLookupByUuidArgs {
     /// `remote_nonnull_network network`
     pub network: NonnullNetwork,
@@ -26424,6 +27122,7 @@ impl crate::proto::xdr::Decode for NetworkPortLookupByUuidArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortLookupByUuidRet {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
@@ -26456,6 +27155,7 @@ impl crate::proto::xdr::Decode for NetworkPortLookupByUuidRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortCreateXmlArgs {
     /// `remote_nonnull_network network`
     pub network: NonnullNetwork,
@@ -26496,6 +27196,7 @@ impl crate::proto::xdr::Decode for NetworkPortCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortCreateXmlRet {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
@@ -26528,6 +27229,7 @@ impl crate::proto::xdr::Decode for NetworkPortCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortSetParametersArgs {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
@@ -26573,6 +27275,7 @@ impl crate::proto::xdr::Decode for NetworkPortSetParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortGetParametersArgs {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
@@ -26618,6 +27321,7 @@ impl crate::proto::xdr::Decode for NetworkPortGetParametersArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortGetParametersRet {
     /// `remote_typed_param params<REMOTE_NETWORK_PORT_PARAMETERS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -26661,6 +27365,7 @@ impl crate::proto::xdr::Decode for NetworkPortGetParametersRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortGetXmlDescArgs {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
@@ -26696,6 +27401,7 @@ impl crate::proto::xdr::Decode for NetworkPortGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -26727,6 +27433,7 @@ impl crate::proto::xdr::Decode for NetworkPortGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct NetworkPortDeleteArgs {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
@@ -26764,6 +27471,7 @@ impl crate::proto::xdr::Decode for NetworkPortDeleteArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointCreateXmlArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -26808,6 +27516,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointCreateXmlArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointCreateXmlRet {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
@@ -26843,6 +27552,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointCreateXmlRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointGetXmlDescArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
@@ -26882,6 +27592,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -26914,6 +27625,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainListAllCheckpointsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -26959,6 +27671,7 @@ impl crate::proto::xdr::Decode for DomainListAllCheckpointsArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainListAllCheckpointsRet {
     /// `remote_nonnull_domain_checkpoint checkpoints<REMOTE_DOMAIN_CHECKPOINT_LIST_MAX>`
     pub checkpoints: crate::proto::xdr::XdrVec<
@@ -27003,6 +27716,7 @@ impl crate::proto::xdr::Decode for DomainListAllCheckpointsRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointListAllChildrenArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
@@ -27056,6 +27770,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointListAllChildrenArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointListAllChildrenRet {
     /// `remote_nonnull_domain_checkpoint checkpoints<REMOTE_DOMAIN_CHECKPOINT_LIST_MAX>`
     pub checkpoints: crate::proto::xdr::XdrVec<
@@ -27100,6 +27815,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointListAllChildrenRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointLookupByNameArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27144,6 +27860,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointLookupByNameArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointLookupByNameRet {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
@@ -27179,6 +27896,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointLookupByNameRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointGetParentArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
@@ -27218,6 +27936,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointGetParentArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointGetParentRet {
     /// `remote_nonnull_domain_checkpoint parent`
     pub parent: NonnullDomainCheckpoint,
@@ -27249,6 +27968,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointGetParentRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainCheckpointDeleteArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
@@ -27290,6 +28010,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointDeleteArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetGuestInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27330,6 +28051,7 @@ impl crate::proto::xdr::Decode for DomainGetGuestInfoArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetGuestInfoRet {
     /// `remote_typed_param params<REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -27364,6 +28086,7 @@ impl crate::proto::xdr::Decode for DomainGetGuestInfoRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectSetIdentityArgs {
     /// `remote_typed_param params<REMOTE_CONNECT_IDENTITY_PARAMS_MAX>`
     pub params: crate::proto::xdr::XdrVec<
@@ -27404,6 +28127,7 @@ impl crate::proto::xdr::Decode for ConnectSetIdentityArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAgentSetResponseTimeoutArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27452,6 +28176,7 @@ impl crate::proto::xdr::Decode for DomainAgentSetResponseTimeoutArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAgentSetResponseTimeoutRet {
     /// `int result`
     pub result: i32,
@@ -27489,6 +28214,7 @@ impl crate::proto::xdr::Decode for DomainAgentSetResponseTimeoutRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBackupBeginArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27543,6 +28269,7 @@ impl crate::proto::xdr::Decode for DomainBackupBeginArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBackupGetXmlDescArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27578,6 +28305,7 @@ impl crate::proto::xdr::Decode for DomainBackupGetXmlDescArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainBackupGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
@@ -27610,6 +28338,7 @@ impl crate::proto::xdr::Decode for DomainBackupGetXmlDescRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAuthorizedSshKeysGetArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27650,6 +28379,7 @@ impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysGetArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAuthorizedSshKeysGetRet {
     /// `remote_nonnull_string keys<REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX>`
     pub keys: crate::proto::xdr::XdrVec<
@@ -27686,6 +28416,7 @@ impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysGetRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAuthorizedSshKeysSetArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27735,6 +28466,7 @@ impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysSetArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMessagesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27770,6 +28502,7 @@ impl crate::proto::xdr::Decode for DomainGetMessagesArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetMessagesRet {
     /// `remote_nonnull_string msgs<REMOTE_DOMAIN_MESSAGES_MAX>`
     pub msgs: crate::proto::xdr::XdrVec<
@@ -27805,6 +28538,7 @@ impl crate::proto::xdr::Decode for DomainGetMessagesRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainStartDirtyRateCalcArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27851,6 +28585,7 @@ impl crate::proto::xdr::Decode for DomainStartDirtyRateCalcArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGraphicsReloadArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -27894,6 +28629,7 @@ impl crate::proto::xdr::Decode for DomainGraphicsReloadArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventMemoryDeviceSizeChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -27957,6 +28693,7 @@ impl crate::proto::xdr::Decode for DomainEventMemoryDeviceSizeChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventVcpuRemovedMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -28003,6 +28740,7 @@ impl crate::proto::xdr::Decode for DomainEventVcpuRemovedMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainFdAssociateArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -28043,6 +28781,7 @@ impl crate::proto::xdr::Decode for DomainFdAssociateArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetAutostartOnceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -28073,6 +28812,7 @@ impl crate::proto::xdr::Decode for DomainGetAutostartOnceArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetAutostartOnceRet {
     /// `int autostart`
     pub autostart: i32,
@@ -28108,6 +28848,7 @@ impl crate::proto::xdr::Decode for DomainGetAutostartOnceRet {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainSetAutostartOnceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -28151,6 +28892,7 @@ impl crate::proto::xdr::Decode for DomainSetAutostartOnceArgs {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventNicMacChangeMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -28209,6 +28951,7 @@ impl crate::proto::xdr::Decode for DomainEventNicMacChangeMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainEventCallbackChannelLifecycleMsg {
     /// `int callbackID`
     pub callback_id: i32,
@@ -28282,6 +29025,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackChannelLifecycleMsg {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainAnnounceInterfaceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
@@ -30642,6 +31386,47 @@ impl crate::proto::xdr::Encode for Procedure {
 impl crate::proto::xdr::Decode for Procedure {
     fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
         <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for Procedure {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+                24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
+                45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65,
+                66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86,
+                87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105,
+                106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121,
+                122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137,
+                138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153,
+                154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169,
+                170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185,
+                186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201,
+                202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217,
+                218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233,
+                234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249,
+                250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265,
+                266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281,
+                282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297,
+                298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313,
+                314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329,
+                330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345,
+                346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361,
+                362, 363, 364, 365, 366, 367, 368, 369, 370, 371, 372, 373, 374, 375, 376, 377,
+                378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388, 389, 390, 391, 392, 393,
+                394, 395, 396, 397, 398, 399, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409,
+                410, 411, 412, 413, 414, 415, 416, 417, 418, 419, 420, 421, 422, 423, 424, 425,
+                426, 427, 428, 429, 430, 431, 432, 433, 434, 435, 436, 437, 438, 439, 440, 441,
+                442, 443, 444, 445, 446, 447, 448, 449, 450, 451, 452, 453, 454, 455, 456,
+            ])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
     }
 }
 
@@ -46990,4 +47775,3274 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::DOMAIN_EVENT_VCPU_REMOVED,
     procs::DOMAIN_EVENT_CALLBACK_CHANNEL_LIFECYCLE,
     procs::DOMAIN_ANNOUNCE_INTERFACE,
+];
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "NonnullString",
+        crate::proto::xdr::check_round_trip::<NonnullString>,
+    ),
+    (
+        "RemoteString",
+        crate::proto::xdr::check_round_trip::<RemoteString>,
+    ),
+    ("Uuid", crate::proto::xdr::check_round_trip::<Uuid>),
+    (
+        "NonnullDomain",
+        crate::proto::xdr::check_round_trip::<NonnullDomain>,
+    ),
+    (
+        "NonnullNetwork",
+        crate::proto::xdr::check_round_trip::<NonnullNetwork>,
+    ),
+    (
+        "NonnullNetworkPort",
+        crate::proto::xdr::check_round_trip::<NonnullNetworkPort>,
+    ),
+    (
+        "NonnullNwfilter",
+        crate::proto::xdr::check_round_trip::<NonnullNwfilter>,
+    ),
+    (
+        "NonnullNwfilterBinding",
+        crate::proto::xdr::check_round_trip::<NonnullNwfilterBinding>,
+    ),
+    (
+        "NonnullInterface",
+        crate::proto::xdr::check_round_trip::<NonnullInterface>,
+    ),
+    (
+        "NonnullStoragePool",
+        crate::proto::xdr::check_round_trip::<NonnullStoragePool>,
+    ),
+    (
+        "NonnullStorageVol",
+        crate::proto::xdr::check_round_trip::<NonnullStorageVol>,
+    ),
+    (
+        "NonnullNodeDevice",
+        crate::proto::xdr::check_round_trip::<NonnullNodeDevice>,
+    ),
+    (
+        "NonnullSecret",
+        crate::proto::xdr::check_round_trip::<NonnullSecret>,
+    ),
+    (
+        "NonnullDomainCheckpoint",
+        crate::proto::xdr::check_round_trip::<NonnullDomainCheckpoint>,
+    ),
+    (
+        "NonnullDomainSnapshot",
+        crate::proto::xdr::check_round_trip::<NonnullDomainSnapshot>,
+    ),
+    ("Domain", crate::proto::xdr::check_round_trip::<Domain>),
+    ("Network", crate::proto::xdr::check_round_trip::<Network>),
+    (
+        "NetworkPort",
+        crate::proto::xdr::check_round_trip::<NetworkPort>,
+    ),
+    ("Nwfilter", crate::proto::xdr::check_round_trip::<Nwfilter>),
+    (
+        "NwfilterBinding",
+        crate::proto::xdr::check_round_trip::<NwfilterBinding>,
+    ),
+    (
+        "StoragePool",
+        crate::proto::xdr::check_round_trip::<StoragePool>,
+    ),
+    (
+        "StorageVol",
+        crate::proto::xdr::check_round_trip::<StorageVol>,
+    ),
+    (
+        "NodeDevice",
+        crate::proto::xdr::check_round_trip::<NodeDevice>,
+    ),
+    ("Secret", crate::proto::xdr::check_round_trip::<Secret>),
+    ("Error", crate::proto::xdr::check_round_trip::<Error>),
+    ("AuthType", crate::proto::xdr::check_round_trip::<AuthType>),
+    ("VcpuInfo", crate::proto::xdr::check_round_trip::<VcpuInfo>),
+    (
+        "TypedParamValue",
+        crate::proto::xdr::check_round_trip::<TypedParamValue>,
+    ),
+    (
+        "TypedParam",
+        crate::proto::xdr::check_round_trip::<TypedParam>,
+    ),
+    (
+        "NodeGetCpuStats",
+        crate::proto::xdr::check_round_trip::<NodeGetCpuStats>,
+    ),
+    (
+        "NodeGetMemoryStats",
+        crate::proto::xdr::check_round_trip::<NodeGetMemoryStats>,
+    ),
+    (
+        "DomainDiskError",
+        crate::proto::xdr::check_round_trip::<DomainDiskError>,
+    ),
+    (
+        "ConnectOpenArgs",
+        crate::proto::xdr::check_round_trip::<ConnectOpenArgs>,
+    ),
+    (
+        "ConnectGetTypeRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetTypeRet>,
+    ),
+    (
+        "ConnectGetVersionRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetVersionRet>,
+    ),
+    (
+        "ConnectGetMaxVcpusArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetMaxVcpusArgs>,
+    ),
+    (
+        "ConnectGetMaxVcpusRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetMaxVcpusRet>,
+    ),
+    (
+        "NodeGetInfoRet",
+        crate::proto::xdr::check_round_trip::<NodeGetInfoRet>,
+    ),
+    (
+        "ConnectGetCapabilitiesRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetCapabilitiesRet>,
+    ),
+    (
+        "DomainAttachDeviceArgs",
+        crate::proto::xdr::check_round_trip::<DomainAttachDeviceArgs>,
+    ),
+    (
+        "DomainCreateArgs",
+        crate::proto::xdr::check_round_trip::<DomainCreateArgs>,
+    ),
+    (
+        "DomainCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<DomainCreateXmlArgs>,
+    ),
+    (
+        "DomainCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<DomainCreateXmlRet>,
+    ),
+    (
+        "DomainDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<DomainDefineXmlArgs>,
+    ),
+    (
+        "DomainDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<DomainDefineXmlRet>,
+    ),
+    (
+        "DomainDestroyArgs",
+        crate::proto::xdr::check_round_trip::<DomainDestroyArgs>,
+    ),
+    (
+        "DomainDetachDeviceArgs",
+        crate::proto::xdr::check_round_trip::<DomainDetachDeviceArgs>,
+    ),
+    (
+        "DomainGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetXmlDescArgs>,
+    ),
+    (
+        "DomainGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<DomainGetXmlDescRet>,
+    ),
+    (
+        "DomainGetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetAutostartArgs>,
+    ),
+    (
+        "DomainGetAutostartRet",
+        crate::proto::xdr::check_round_trip::<DomainGetAutostartRet>,
+    ),
+    (
+        "DomainGetInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetInfoArgs>,
+    ),
+    (
+        "DomainGetInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetInfoRet>,
+    ),
+    (
+        "DomainGetMaxMemoryArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetMaxMemoryArgs>,
+    ),
+    (
+        "DomainGetMaxMemoryRet",
+        crate::proto::xdr::check_round_trip::<DomainGetMaxMemoryRet>,
+    ),
+    (
+        "DomainGetMaxVcpusArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetMaxVcpusArgs>,
+    ),
+    (
+        "DomainGetMaxVcpusRet",
+        crate::proto::xdr::check_round_trip::<DomainGetMaxVcpusRet>,
+    ),
+    (
+        "DomainGetOsTypeArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetOsTypeArgs>,
+    ),
+    (
+        "DomainGetOsTypeRet",
+        crate::proto::xdr::check_round_trip::<DomainGetOsTypeRet>,
+    ),
+    (
+        "DomainGetVcpusArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetVcpusArgs>,
+    ),
+    (
+        "DomainGetVcpusRet",
+        crate::proto::xdr::check_round_trip::<DomainGetVcpusRet>,
+    ),
+    (
+        "ConnectListDefinedDomainsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedDomainsArgs>,
+    ),
+    (
+        "ConnectListDefinedDomainsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedDomainsRet>,
+    ),
+    (
+        "DomainLookupByIdArgs",
+        crate::proto::xdr::check_round_trip::<DomainLookupByIdArgs>,
+    ),
+    (
+        "DomainLookupByIdRet",
+        crate::proto::xdr::check_round_trip::<DomainLookupByIdRet>,
+    ),
+    (
+        "DomainLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<DomainLookupByNameArgs>,
+    ),
+    (
+        "DomainLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<DomainLookupByNameRet>,
+    ),
+    (
+        "DomainLookupByUuidArgs",
+        crate::proto::xdr::check_round_trip::<DomainLookupByUuidArgs>,
+    ),
+    (
+        "DomainLookupByUuidRet",
+        crate::proto::xdr::check_round_trip::<DomainLookupByUuidRet>,
+    ),
+    (
+        "ConnectNumOfDefinedDomainsRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfDefinedDomainsRet>,
+    ),
+    (
+        "DomainPinVcpuArgs",
+        crate::proto::xdr::check_round_trip::<DomainPinVcpuArgs>,
+    ),
+    (
+        "DomainRebootArgs",
+        crate::proto::xdr::check_round_trip::<DomainRebootArgs>,
+    ),
+    (
+        "DomainResumeArgs",
+        crate::proto::xdr::check_round_trip::<DomainResumeArgs>,
+    ),
+    (
+        "DomainSetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetAutostartArgs>,
+    ),
+    (
+        "DomainSetMaxMemoryArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetMaxMemoryArgs>,
+    ),
+    (
+        "DomainSetMemoryArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetMemoryArgs>,
+    ),
+    (
+        "DomainSetVcpusArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetVcpusArgs>,
+    ),
+    (
+        "DomainShutdownArgs",
+        crate::proto::xdr::check_round_trip::<DomainShutdownArgs>,
+    ),
+    (
+        "DomainSuspendArgs",
+        crate::proto::xdr::check_round_trip::<DomainSuspendArgs>,
+    ),
+    (
+        "DomainUndefineArgs",
+        crate::proto::xdr::check_round_trip::<DomainUndefineArgs>,
+    ),
+    (
+        "ConnectListDefinedNetworksArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedNetworksArgs>,
+    ),
+    (
+        "ConnectListDefinedNetworksRet",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedNetworksRet>,
+    ),
+    (
+        "ConnectListDomainsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListDomainsArgs>,
+    ),
+    (
+        "ConnectListDomainsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListDomainsRet>,
+    ),
+    (
+        "ConnectListNetworksArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListNetworksArgs>,
+    ),
+    (
+        "ConnectListNetworksRet",
+        crate::proto::xdr::check_round_trip::<ConnectListNetworksRet>,
+    ),
+    (
+        "NetworkCreateArgs",
+        crate::proto::xdr::check_round_trip::<NetworkCreateArgs>,
+    ),
+    (
+        "NetworkCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<NetworkCreateXmlArgs>,
+    ),
+    (
+        "NetworkCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<NetworkCreateXmlRet>,
+    ),
+    (
+        "NetworkDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<NetworkDefineXmlArgs>,
+    ),
+    (
+        "NetworkDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<NetworkDefineXmlRet>,
+    ),
+    (
+        "NetworkDestroyArgs",
+        crate::proto::xdr::check_round_trip::<NetworkDestroyArgs>,
+    ),
+    (
+        "NetworkGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<NetworkGetXmlDescArgs>,
+    ),
+    (
+        "NetworkGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<NetworkGetXmlDescRet>,
+    ),
+    (
+        "NetworkGetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<NetworkGetAutostartArgs>,
+    ),
+    (
+        "NetworkGetAutostartRet",
+        crate::proto::xdr::check_round_trip::<NetworkGetAutostartRet>,
+    ),
+    (
+        "NetworkGetBridgeNameArgs",
+        crate::proto::xdr::check_round_trip::<NetworkGetBridgeNameArgs>,
+    ),
+    (
+        "NetworkGetBridgeNameRet",
+        crate::proto::xdr::check_round_trip::<NetworkGetBridgeNameRet>,
+    ),
+    (
+        "NetworkLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<NetworkLookupByNameArgs>,
+    ),
+    (
+        "NetworkLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<NetworkLookupByNameRet>,
+    ),
+    (
+        "NetworkLookupByUuidArgs",
+        crate::proto::xdr::check_round_trip::<NetworkLookupByUuidArgs>,
+    ),
+    (
+        "NetworkLookupByUuidRet",
+        crate::proto::xdr::check_round_trip::<NetworkLookupByUuidRet>,
+    ),
+    (
+        "NetworkSetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<NetworkSetAutostartArgs>,
+    ),
+    (
+        "NetworkUndefineArgs",
+        crate::proto::xdr::check_round_trip::<NetworkUndefineArgs>,
+    ),
+    (
+        "ConnectNumOfDefinedNetworksRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfDefinedNetworksRet>,
+    ),
+    (
+        "ConnectNumOfDomainsRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfDomainsRet>,
+    ),
+    (
+        "ConnectNumOfNetworksRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfNetworksRet>,
+    ),
+    (
+        "DomainCoreDumpArgs",
+        crate::proto::xdr::check_round_trip::<DomainCoreDumpArgs>,
+    ),
+    (
+        "DomainRestoreArgs",
+        crate::proto::xdr::check_round_trip::<DomainRestoreArgs>,
+    ),
+    (
+        "DomainSaveArgs",
+        crate::proto::xdr::check_round_trip::<DomainSaveArgs>,
+    ),
+    (
+        "DomainGetSchedulerTypeArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetSchedulerTypeArgs>,
+    ),
+    (
+        "DomainGetSchedulerTypeRet",
+        crate::proto::xdr::check_round_trip::<DomainGetSchedulerTypeRet>,
+    ),
+    (
+        "DomainGetSchedulerParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetSchedulerParametersArgs>,
+    ),
+    (
+        "DomainGetSchedulerParametersRet",
+        crate::proto::xdr::check_round_trip::<DomainGetSchedulerParametersRet>,
+    ),
+    (
+        "DomainSetSchedulerParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetSchedulerParametersArgs>,
+    ),
+    (
+        "ConnectGetHostnameRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetHostnameRet>,
+    ),
+    (
+        "ConnectSupportsFeatureArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSupportsFeatureArgs>,
+    ),
+    (
+        "ConnectSupportsFeatureRet",
+        crate::proto::xdr::check_round_trip::<ConnectSupportsFeatureRet>,
+    ),
+    (
+        "DomainMigratePrepareArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareArgs>,
+    ),
+    (
+        "DomainMigratePrepareRet",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareRet>,
+    ),
+    (
+        "DomainMigratePerformArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigratePerformArgs>,
+    ),
+    (
+        "DomainMigrateFinishArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinishArgs>,
+    ),
+    (
+        "DomainMigrateFinishRet",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinishRet>,
+    ),
+    (
+        "DomainBlockStatsArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockStatsArgs>,
+    ),
+    (
+        "DomainBlockStatsRet",
+        crate::proto::xdr::check_round_trip::<DomainBlockStatsRet>,
+    ),
+    (
+        "DomainInterfaceStatsArgs",
+        crate::proto::xdr::check_round_trip::<DomainInterfaceStatsArgs>,
+    ),
+    (
+        "DomainInterfaceStatsRet",
+        crate::proto::xdr::check_round_trip::<DomainInterfaceStatsRet>,
+    ),
+    (
+        "AuthListRet",
+        crate::proto::xdr::check_round_trip::<AuthListRet>,
+    ),
+    (
+        "AuthSaslInitRet",
+        crate::proto::xdr::check_round_trip::<AuthSaslInitRet>,
+    ),
+    (
+        "AuthSaslStartArgs",
+        crate::proto::xdr::check_round_trip::<AuthSaslStartArgs>,
+    ),
+    (
+        "AuthSaslStartRet",
+        crate::proto::xdr::check_round_trip::<AuthSaslStartRet>,
+    ),
+    (
+        "AuthSaslStepArgs",
+        crate::proto::xdr::check_round_trip::<AuthSaslStepArgs>,
+    ),
+    (
+        "AuthSaslStepRet",
+        crate::proto::xdr::check_round_trip::<AuthSaslStepRet>,
+    ),
+    (
+        "AuthPolkitRet",
+        crate::proto::xdr::check_round_trip::<AuthPolkitRet>,
+    ),
+    (
+        "ConnectNumOfStoragePoolsRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfStoragePoolsRet>,
+    ),
+    (
+        "ConnectListStoragePoolsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListStoragePoolsArgs>,
+    ),
+    (
+        "ConnectListStoragePoolsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListStoragePoolsRet>,
+    ),
+    (
+        "ConnectNumOfDefinedStoragePoolsRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfDefinedStoragePoolsRet>,
+    ),
+    (
+        "ConnectListDefinedStoragePoolsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedStoragePoolsArgs>,
+    ),
+    (
+        "ConnectListDefinedStoragePoolsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedStoragePoolsRet>,
+    ),
+    (
+        "ConnectFindStoragePoolSourcesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectFindStoragePoolSourcesArgs>,
+    ),
+    (
+        "ConnectFindStoragePoolSourcesRet",
+        crate::proto::xdr::check_round_trip::<ConnectFindStoragePoolSourcesRet>,
+    ),
+    (
+        "StoragePoolCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolCreateXmlArgs>,
+    ),
+    (
+        "StoragePoolCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolCreateXmlRet>,
+    ),
+    (
+        "StoragePoolDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolDefineXmlArgs>,
+    ),
+    (
+        "StoragePoolDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolDefineXmlRet>,
+    ),
+    (
+        "StoragePoolCreateArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolCreateArgs>,
+    ),
+    (
+        "StoragePoolBuildArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolBuildArgs>,
+    ),
+    (
+        "StoragePoolDestroyArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolDestroyArgs>,
+    ),
+    (
+        "StoragePoolDeleteArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolDeleteArgs>,
+    ),
+    (
+        "StoragePoolUndefineArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolUndefineArgs>,
+    ),
+    (
+        "StoragePoolRefreshArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolRefreshArgs>,
+    ),
+    (
+        "StoragePoolLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByNameArgs>,
+    ),
+    (
+        "StoragePoolLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByNameRet>,
+    ),
+    (
+        "StoragePoolLookupByUuidArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByUuidArgs>,
+    ),
+    (
+        "StoragePoolLookupByUuidRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByUuidRet>,
+    ),
+    (
+        "StoragePoolLookupByVolumeArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByVolumeArgs>,
+    ),
+    (
+        "StoragePoolLookupByVolumeRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByVolumeRet>,
+    ),
+    (
+        "StoragePoolGetInfoArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolGetInfoArgs>,
+    ),
+    (
+        "StoragePoolGetInfoRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolGetInfoRet>,
+    ),
+    (
+        "StoragePoolGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolGetXmlDescArgs>,
+    ),
+    (
+        "StoragePoolGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolGetXmlDescRet>,
+    ),
+    (
+        "StoragePoolGetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolGetAutostartArgs>,
+    ),
+    (
+        "StoragePoolGetAutostartRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolGetAutostartRet>,
+    ),
+    (
+        "StoragePoolSetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolSetAutostartArgs>,
+    ),
+    (
+        "StoragePoolNumOfVolumesArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolNumOfVolumesArgs>,
+    ),
+    (
+        "StoragePoolNumOfVolumesRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolNumOfVolumesRet>,
+    ),
+    (
+        "StoragePoolListVolumesArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolListVolumesArgs>,
+    ),
+    (
+        "StoragePoolListVolumesRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolListVolumesRet>,
+    ),
+    (
+        "StorageVolCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolCreateXmlArgs>,
+    ),
+    (
+        "StorageVolCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<StorageVolCreateXmlRet>,
+    ),
+    (
+        "StorageVolDeleteArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolDeleteArgs>,
+    ),
+    (
+        "StorageVolLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolLookupByNameArgs>,
+    ),
+    (
+        "StorageVolLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<StorageVolLookupByNameRet>,
+    ),
+    (
+        "StorageVolLookupByKeyArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolLookupByKeyArgs>,
+    ),
+    (
+        "StorageVolLookupByKeyRet",
+        crate::proto::xdr::check_round_trip::<StorageVolLookupByKeyRet>,
+    ),
+    (
+        "StorageVolLookupByPathArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolLookupByPathArgs>,
+    ),
+    (
+        "StorageVolLookupByPathRet",
+        crate::proto::xdr::check_round_trip::<StorageVolLookupByPathRet>,
+    ),
+    (
+        "StorageVolGetInfoArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolGetInfoArgs>,
+    ),
+    (
+        "StorageVolGetInfoRet",
+        crate::proto::xdr::check_round_trip::<StorageVolGetInfoRet>,
+    ),
+    (
+        "StorageVolGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolGetXmlDescArgs>,
+    ),
+    (
+        "StorageVolGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<StorageVolGetXmlDescRet>,
+    ),
+    (
+        "StorageVolGetPathArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolGetPathArgs>,
+    ),
+    (
+        "StorageVolGetPathRet",
+        crate::proto::xdr::check_round_trip::<StorageVolGetPathRet>,
+    ),
+    (
+        "NodeGetCellsFreeMemoryArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetCellsFreeMemoryArgs>,
+    ),
+    (
+        "NodeGetCellsFreeMemoryRet",
+        crate::proto::xdr::check_round_trip::<NodeGetCellsFreeMemoryRet>,
+    ),
+    (
+        "NodeGetFreeMemoryRet",
+        crate::proto::xdr::check_round_trip::<NodeGetFreeMemoryRet>,
+    ),
+    (
+        "DomainBlockPeekArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockPeekArgs>,
+    ),
+    (
+        "DomainBlockPeekRet",
+        crate::proto::xdr::check_round_trip::<DomainBlockPeekRet>,
+    ),
+    (
+        "DomainMemoryPeekArgs",
+        crate::proto::xdr::check_round_trip::<DomainMemoryPeekArgs>,
+    ),
+    (
+        "DomainMemoryPeekRet",
+        crate::proto::xdr::check_round_trip::<DomainMemoryPeekRet>,
+    ),
+    (
+        "ConnectDomainEventRegisterRet",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventRegisterRet>,
+    ),
+    (
+        "ConnectDomainEventDeregisterRet",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventDeregisterRet>,
+    ),
+    (
+        "DomainEventLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventLifecycleMsg>,
+    ),
+    (
+        "DomainMigratePrepare2Args",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepare2Args>,
+    ),
+    (
+        "DomainMigratePrepare2Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepare2Ret>,
+    ),
+    (
+        "DomainMigrateFinish2Args",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinish2Args>,
+    ),
+    (
+        "DomainMigrateFinish2Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinish2Ret>,
+    ),
+    (
+        "ConnectGetUriRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetUriRet>,
+    ),
+    (
+        "NodeNumOfDevicesArgs",
+        crate::proto::xdr::check_round_trip::<NodeNumOfDevicesArgs>,
+    ),
+    (
+        "NodeNumOfDevicesRet",
+        crate::proto::xdr::check_round_trip::<NodeNumOfDevicesRet>,
+    ),
+    (
+        "NodeListDevicesArgs",
+        crate::proto::xdr::check_round_trip::<NodeListDevicesArgs>,
+    ),
+    (
+        "NodeListDevicesRet",
+        crate::proto::xdr::check_round_trip::<NodeListDevicesRet>,
+    ),
+    (
+        "NodeDeviceLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceLookupByNameArgs>,
+    ),
+    (
+        "NodeDeviceLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceLookupByNameRet>,
+    ),
+    (
+        "NodeDeviceGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceGetXmlDescArgs>,
+    ),
+    (
+        "NodeDeviceGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceGetXmlDescRet>,
+    ),
+    (
+        "NodeDeviceGetParentArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceGetParentArgs>,
+    ),
+    (
+        "NodeDeviceGetParentRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceGetParentRet>,
+    ),
+    (
+        "NodeDeviceNumOfCapsArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceNumOfCapsArgs>,
+    ),
+    (
+        "NodeDeviceNumOfCapsRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceNumOfCapsRet>,
+    ),
+    (
+        "NodeDeviceListCapsArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceListCapsArgs>,
+    ),
+    (
+        "NodeDeviceListCapsRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceListCapsRet>,
+    ),
+    (
+        "NodeDeviceDettachArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceDettachArgs>,
+    ),
+    (
+        "NodeDeviceReAttachArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceReAttachArgs>,
+    ),
+    (
+        "NodeDeviceResetArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceResetArgs>,
+    ),
+    (
+        "DomainGetSecurityLabelArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetSecurityLabelArgs>,
+    ),
+    (
+        "DomainGetSecurityLabelRet",
+        crate::proto::xdr::check_round_trip::<DomainGetSecurityLabelRet>,
+    ),
+    (
+        "NodeGetSecurityModelRet",
+        crate::proto::xdr::check_round_trip::<NodeGetSecurityModelRet>,
+    ),
+    (
+        "NodeDeviceCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceCreateXmlArgs>,
+    ),
+    (
+        "NodeDeviceCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceCreateXmlRet>,
+    ),
+    (
+        "NodeDeviceDestroyArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceDestroyArgs>,
+    ),
+    (
+        "StorageVolCreateXmlFromArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolCreateXmlFromArgs>,
+    ),
+    (
+        "StorageVolCreateXmlFromRet",
+        crate::proto::xdr::check_round_trip::<StorageVolCreateXmlFromRet>,
+    ),
+    (
+        "ConnectNumOfInterfacesRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfInterfacesRet>,
+    ),
+    (
+        "ConnectListInterfacesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListInterfacesArgs>,
+    ),
+    (
+        "ConnectListInterfacesRet",
+        crate::proto::xdr::check_round_trip::<ConnectListInterfacesRet>,
+    ),
+    (
+        "InterfaceLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceLookupByNameArgs>,
+    ),
+    (
+        "InterfaceLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<InterfaceLookupByNameRet>,
+    ),
+    (
+        "InterfaceLookupByMacStringArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceLookupByMacStringArgs>,
+    ),
+    (
+        "InterfaceLookupByMacStringRet",
+        crate::proto::xdr::check_round_trip::<InterfaceLookupByMacStringRet>,
+    ),
+    (
+        "InterfaceGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceGetXmlDescArgs>,
+    ),
+    (
+        "InterfaceGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<InterfaceGetXmlDescRet>,
+    ),
+    (
+        "InterfaceDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceDefineXmlArgs>,
+    ),
+    (
+        "InterfaceDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<InterfaceDefineXmlRet>,
+    ),
+    (
+        "InterfaceUndefineArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceUndefineArgs>,
+    ),
+    (
+        "InterfaceCreateArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceCreateArgs>,
+    ),
+    (
+        "InterfaceDestroyArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceDestroyArgs>,
+    ),
+    (
+        "ConnectDomainXmlFromNativeArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainXmlFromNativeArgs>,
+    ),
+    (
+        "ConnectDomainXmlFromNativeRet",
+        crate::proto::xdr::check_round_trip::<ConnectDomainXmlFromNativeRet>,
+    ),
+    (
+        "ConnectDomainXmlToNativeArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainXmlToNativeArgs>,
+    ),
+    (
+        "ConnectDomainXmlToNativeRet",
+        crate::proto::xdr::check_round_trip::<ConnectDomainXmlToNativeRet>,
+    ),
+    (
+        "ConnectNumOfDefinedInterfacesRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfDefinedInterfacesRet>,
+    ),
+    (
+        "ConnectListDefinedInterfacesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedInterfacesArgs>,
+    ),
+    (
+        "ConnectListDefinedInterfacesRet",
+        crate::proto::xdr::check_round_trip::<ConnectListDefinedInterfacesRet>,
+    ),
+    (
+        "ConnectNumOfSecretsRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfSecretsRet>,
+    ),
+    (
+        "ConnectListSecretsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListSecretsArgs>,
+    ),
+    (
+        "ConnectListSecretsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListSecretsRet>,
+    ),
+    (
+        "SecretLookupByUuidArgs",
+        crate::proto::xdr::check_round_trip::<SecretLookupByUuidArgs>,
+    ),
+    (
+        "SecretLookupByUuidRet",
+        crate::proto::xdr::check_round_trip::<SecretLookupByUuidRet>,
+    ),
+    (
+        "SecretDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<SecretDefineXmlArgs>,
+    ),
+    (
+        "SecretDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<SecretDefineXmlRet>,
+    ),
+    (
+        "SecretGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<SecretGetXmlDescArgs>,
+    ),
+    (
+        "SecretGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<SecretGetXmlDescRet>,
+    ),
+    (
+        "SecretSetValueArgs",
+        crate::proto::xdr::check_round_trip::<SecretSetValueArgs>,
+    ),
+    (
+        "SecretGetValueArgs",
+        crate::proto::xdr::check_round_trip::<SecretGetValueArgs>,
+    ),
+    (
+        "SecretGetValueRet",
+        crate::proto::xdr::check_round_trip::<SecretGetValueRet>,
+    ),
+    (
+        "SecretUndefineArgs",
+        crate::proto::xdr::check_round_trip::<SecretUndefineArgs>,
+    ),
+    (
+        "SecretLookupByUsageArgs",
+        crate::proto::xdr::check_round_trip::<SecretLookupByUsageArgs>,
+    ),
+    (
+        "SecretLookupByUsageRet",
+        crate::proto::xdr::check_round_trip::<SecretLookupByUsageRet>,
+    ),
+    (
+        "DomainMigratePrepareTunnelArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareTunnelArgs>,
+    ),
+    (
+        "ConnectIsSecureRet",
+        crate::proto::xdr::check_round_trip::<ConnectIsSecureRet>,
+    ),
+    (
+        "DomainIsActiveArgs",
+        crate::proto::xdr::check_round_trip::<DomainIsActiveArgs>,
+    ),
+    (
+        "DomainIsActiveRet",
+        crate::proto::xdr::check_round_trip::<DomainIsActiveRet>,
+    ),
+    (
+        "DomainIsPersistentArgs",
+        crate::proto::xdr::check_round_trip::<DomainIsPersistentArgs>,
+    ),
+    (
+        "DomainIsPersistentRet",
+        crate::proto::xdr::check_round_trip::<DomainIsPersistentRet>,
+    ),
+    (
+        "NetworkIsActiveArgs",
+        crate::proto::xdr::check_round_trip::<NetworkIsActiveArgs>,
+    ),
+    (
+        "NetworkIsActiveRet",
+        crate::proto::xdr::check_round_trip::<NetworkIsActiveRet>,
+    ),
+    (
+        "NetworkIsPersistentArgs",
+        crate::proto::xdr::check_round_trip::<NetworkIsPersistentArgs>,
+    ),
+    (
+        "NetworkIsPersistentRet",
+        crate::proto::xdr::check_round_trip::<NetworkIsPersistentRet>,
+    ),
+    (
+        "StoragePoolIsActiveArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolIsActiveArgs>,
+    ),
+    (
+        "StoragePoolIsActiveRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolIsActiveRet>,
+    ),
+    (
+        "StoragePoolIsPersistentArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolIsPersistentArgs>,
+    ),
+    (
+        "StoragePoolIsPersistentRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolIsPersistentRet>,
+    ),
+    (
+        "InterfaceIsActiveArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceIsActiveArgs>,
+    ),
+    (
+        "InterfaceIsActiveRet",
+        crate::proto::xdr::check_round_trip::<InterfaceIsActiveRet>,
+    ),
+    (
+        "ConnectGetLibVersionRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetLibVersionRet>,
+    ),
+    (
+        "ConnectCompareCpuArgs",
+        crate::proto::xdr::check_round_trip::<ConnectCompareCpuArgs>,
+    ),
+    (
+        "ConnectCompareCpuRet",
+        crate::proto::xdr::check_round_trip::<ConnectCompareCpuRet>,
+    ),
+    (
+        "DomainMemoryStatsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMemoryStatsArgs>,
+    ),
+    (
+        "DomainMemoryStat",
+        crate::proto::xdr::check_round_trip::<DomainMemoryStat>,
+    ),
+    (
+        "DomainMemoryStatsRet",
+        crate::proto::xdr::check_round_trip::<DomainMemoryStatsRet>,
+    ),
+    (
+        "DomainAttachDeviceFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainAttachDeviceFlagsArgs>,
+    ),
+    (
+        "DomainDetachDeviceFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainDetachDeviceFlagsArgs>,
+    ),
+    (
+        "ConnectBaselineCpuArgs",
+        crate::proto::xdr::check_round_trip::<ConnectBaselineCpuArgs>,
+    ),
+    (
+        "ConnectBaselineCpuRet",
+        crate::proto::xdr::check_round_trip::<ConnectBaselineCpuRet>,
+    ),
+    (
+        "DomainGetJobInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetJobInfoArgs>,
+    ),
+    (
+        "DomainGetJobInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetJobInfoRet>,
+    ),
+    (
+        "DomainAbortJobArgs",
+        crate::proto::xdr::check_round_trip::<DomainAbortJobArgs>,
+    ),
+    (
+        "StorageVolWipeArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolWipeArgs>,
+    ),
+    (
+        "DomainMigrateSetMaxDowntimeArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateSetMaxDowntimeArgs>,
+    ),
+    (
+        "ConnectDomainEventRegisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventRegisterAnyArgs>,
+    ),
+    (
+        "ConnectDomainEventDeregisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventDeregisterAnyArgs>,
+    ),
+    (
+        "DomainEventRebootMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventRebootMsg>,
+    ),
+    (
+        "DomainEventRtcChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventRtcChangeMsg>,
+    ),
+    (
+        "DomainEventWatchdogMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventWatchdogMsg>,
+    ),
+    (
+        "DomainEventIoErrorMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventIoErrorMsg>,
+    ),
+    (
+        "DomainEventGraphicsAddress",
+        crate::proto::xdr::check_round_trip::<DomainEventGraphicsAddress>,
+    ),
+    (
+        "DomainEventGraphicsIdentity",
+        crate::proto::xdr::check_round_trip::<DomainEventGraphicsIdentity>,
+    ),
+    (
+        "DomainEventGraphicsMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventGraphicsMsg>,
+    ),
+    (
+        "DomainUpdateDeviceFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainUpdateDeviceFlagsArgs>,
+    ),
+    (
+        "NwfilterLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterLookupByNameArgs>,
+    ),
+    (
+        "NwfilterLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<NwfilterLookupByNameRet>,
+    ),
+    (
+        "NwfilterLookupByUuidArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterLookupByUuidArgs>,
+    ),
+    (
+        "NwfilterLookupByUuidRet",
+        crate::proto::xdr::check_round_trip::<NwfilterLookupByUuidRet>,
+    ),
+    (
+        "NwfilterGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterGetXmlDescArgs>,
+    ),
+    (
+        "NwfilterGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<NwfilterGetXmlDescRet>,
+    ),
+    (
+        "ConnectNumOfNwfiltersRet",
+        crate::proto::xdr::check_round_trip::<ConnectNumOfNwfiltersRet>,
+    ),
+    (
+        "ConnectListNwfiltersArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListNwfiltersArgs>,
+    ),
+    (
+        "ConnectListNwfiltersRet",
+        crate::proto::xdr::check_round_trip::<ConnectListNwfiltersRet>,
+    ),
+    (
+        "NwfilterDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterDefineXmlArgs>,
+    ),
+    (
+        "NwfilterDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<NwfilterDefineXmlRet>,
+    ),
+    (
+        "NwfilterUndefineArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterUndefineArgs>,
+    ),
+    (
+        "DomainManagedSaveArgs",
+        crate::proto::xdr::check_round_trip::<DomainManagedSaveArgs>,
+    ),
+    (
+        "DomainHasManagedSaveImageArgs",
+        crate::proto::xdr::check_round_trip::<DomainHasManagedSaveImageArgs>,
+    ),
+    (
+        "DomainHasManagedSaveImageRet",
+        crate::proto::xdr::check_round_trip::<DomainHasManagedSaveImageRet>,
+    ),
+    (
+        "DomainManagedSaveRemoveArgs",
+        crate::proto::xdr::check_round_trip::<DomainManagedSaveRemoveArgs>,
+    ),
+    (
+        "DomainSnapshotCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotCreateXmlArgs>,
+    ),
+    (
+        "DomainSnapshotCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotCreateXmlRet>,
+    ),
+    (
+        "DomainSnapshotGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotGetXmlDescArgs>,
+    ),
+    (
+        "DomainSnapshotGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotGetXmlDescRet>,
+    ),
+    (
+        "DomainSnapshotNumArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotNumArgs>,
+    ),
+    (
+        "DomainSnapshotNumRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotNumRet>,
+    ),
+    (
+        "DomainSnapshotListNamesArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListNamesArgs>,
+    ),
+    (
+        "DomainSnapshotListNamesRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListNamesRet>,
+    ),
+    (
+        "DomainSnapshotLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotLookupByNameArgs>,
+    ),
+    (
+        "DomainSnapshotLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotLookupByNameRet>,
+    ),
+    (
+        "DomainHasCurrentSnapshotArgs",
+        crate::proto::xdr::check_round_trip::<DomainHasCurrentSnapshotArgs>,
+    ),
+    (
+        "DomainHasCurrentSnapshotRet",
+        crate::proto::xdr::check_round_trip::<DomainHasCurrentSnapshotRet>,
+    ),
+    (
+        "DomainSnapshotCurrentArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotCurrentArgs>,
+    ),
+    (
+        "DomainSnapshotCurrentRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotCurrentRet>,
+    ),
+    (
+        "DomainRevertToSnapshotArgs",
+        crate::proto::xdr::check_round_trip::<DomainRevertToSnapshotArgs>,
+    ),
+    (
+        "DomainSnapshotDeleteArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotDeleteArgs>,
+    ),
+    (
+        "DomainGetBlockInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetBlockInfoArgs>,
+    ),
+    (
+        "DomainGetBlockInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetBlockInfoRet>,
+    ),
+    (
+        "DomainEventIoErrorReasonMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventIoErrorReasonMsg>,
+    ),
+    (
+        "DomainCreateWithFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainCreateWithFlagsArgs>,
+    ),
+    (
+        "DomainCreateWithFlagsRet",
+        crate::proto::xdr::check_round_trip::<DomainCreateWithFlagsRet>,
+    ),
+    (
+        "DomainSetMemoryParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetMemoryParametersArgs>,
+    ),
+    (
+        "DomainGetMemoryParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetMemoryParametersArgs>,
+    ),
+    (
+        "DomainGetMemoryParametersRet",
+        crate::proto::xdr::check_round_trip::<DomainGetMemoryParametersRet>,
+    ),
+    (
+        "DomainSetVcpusFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetVcpusFlagsArgs>,
+    ),
+    (
+        "DomainGetVcpusFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetVcpusFlagsArgs>,
+    ),
+    (
+        "DomainGetVcpusFlagsRet",
+        crate::proto::xdr::check_round_trip::<DomainGetVcpusFlagsRet>,
+    ),
+    (
+        "DomainOpenConsoleArgs",
+        crate::proto::xdr::check_round_trip::<DomainOpenConsoleArgs>,
+    ),
+    (
+        "DomainIsUpdatedArgs",
+        crate::proto::xdr::check_round_trip::<DomainIsUpdatedArgs>,
+    ),
+    (
+        "DomainIsUpdatedRet",
+        crate::proto::xdr::check_round_trip::<DomainIsUpdatedRet>,
+    ),
+    (
+        "ConnectGetSysinfoArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetSysinfoArgs>,
+    ),
+    (
+        "ConnectGetSysinfoRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetSysinfoRet>,
+    ),
+    (
+        "DomainSetMemoryFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetMemoryFlagsArgs>,
+    ),
+    (
+        "DomainSetBlkioParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetBlkioParametersArgs>,
+    ),
+    (
+        "DomainGetBlkioParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetBlkioParametersArgs>,
+    ),
+    (
+        "DomainGetBlkioParametersRet",
+        crate::proto::xdr::check_round_trip::<DomainGetBlkioParametersRet>,
+    ),
+    (
+        "DomainMigrateSetMaxSpeedArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateSetMaxSpeedArgs>,
+    ),
+    (
+        "StorageVolUploadArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolUploadArgs>,
+    ),
+    (
+        "StorageVolDownloadArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolDownloadArgs>,
+    ),
+    (
+        "DomainInjectNmiArgs",
+        crate::proto::xdr::check_round_trip::<DomainInjectNmiArgs>,
+    ),
+    (
+        "DomainScreenshotArgs",
+        crate::proto::xdr::check_round_trip::<DomainScreenshotArgs>,
+    ),
+    (
+        "DomainScreenshotRet",
+        crate::proto::xdr::check_round_trip::<DomainScreenshotRet>,
+    ),
+    (
+        "DomainGetStateArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetStateArgs>,
+    ),
+    (
+        "DomainGetStateRet",
+        crate::proto::xdr::check_round_trip::<DomainGetStateRet>,
+    ),
+    (
+        "DomainMigrateBegin3Args",
+        crate::proto::xdr::check_round_trip::<DomainMigrateBegin3Args>,
+    ),
+    (
+        "DomainMigrateBegin3Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigrateBegin3Ret>,
+    ),
+    (
+        "DomainMigratePrepare3Args",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepare3Args>,
+    ),
+    (
+        "DomainMigratePrepare3Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepare3Ret>,
+    ),
+    (
+        "DomainMigratePrepareTunnel3Args",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareTunnel3Args>,
+    ),
+    (
+        "DomainMigratePrepareTunnel3Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareTunnel3Ret>,
+    ),
+    (
+        "DomainMigratePerform3Args",
+        crate::proto::xdr::check_round_trip::<DomainMigratePerform3Args>,
+    ),
+    (
+        "DomainMigratePerform3Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigratePerform3Ret>,
+    ),
+    (
+        "DomainMigrateFinish3Args",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinish3Args>,
+    ),
+    (
+        "DomainMigrateFinish3Ret",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinish3Ret>,
+    ),
+    (
+        "DomainMigrateConfirm3Args",
+        crate::proto::xdr::check_round_trip::<DomainMigrateConfirm3Args>,
+    ),
+    (
+        "DomainSetSchedulerParametersFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetSchedulerParametersFlagsArgs>,
+    ),
+    (
+        "InterfaceChangeBeginArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceChangeBeginArgs>,
+    ),
+    (
+        "InterfaceChangeCommitArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceChangeCommitArgs>,
+    ),
+    (
+        "InterfaceChangeRollbackArgs",
+        crate::proto::xdr::check_round_trip::<InterfaceChangeRollbackArgs>,
+    ),
+    (
+        "DomainGetSchedulerParametersFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetSchedulerParametersFlagsArgs>,
+    ),
+    (
+        "DomainGetSchedulerParametersFlagsRet",
+        crate::proto::xdr::check_round_trip::<DomainGetSchedulerParametersFlagsRet>,
+    ),
+    (
+        "DomainEventControlErrorMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventControlErrorMsg>,
+    ),
+    (
+        "DomainPinVcpuFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainPinVcpuFlagsArgs>,
+    ),
+    (
+        "DomainSendKeyArgs",
+        crate::proto::xdr::check_round_trip::<DomainSendKeyArgs>,
+    ),
+    (
+        "NodeGetCpuStatsArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetCpuStatsArgs>,
+    ),
+    (
+        "NodeGetCpuStatsRet",
+        crate::proto::xdr::check_round_trip::<NodeGetCpuStatsRet>,
+    ),
+    (
+        "NodeGetMemoryStatsArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetMemoryStatsArgs>,
+    ),
+    (
+        "NodeGetMemoryStatsRet",
+        crate::proto::xdr::check_round_trip::<NodeGetMemoryStatsRet>,
+    ),
+    (
+        "DomainGetControlInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetControlInfoArgs>,
+    ),
+    (
+        "DomainGetControlInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetControlInfoRet>,
+    ),
+    (
+        "DomainGetVcpuPinInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetVcpuPinInfoArgs>,
+    ),
+    (
+        "DomainGetVcpuPinInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetVcpuPinInfoRet>,
+    ),
+    (
+        "DomainUndefineFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainUndefineFlagsArgs>,
+    ),
+    (
+        "DomainSaveFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSaveFlagsArgs>,
+    ),
+    (
+        "DomainRestoreFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainRestoreFlagsArgs>,
+    ),
+    (
+        "DomainDestroyFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainDestroyFlagsArgs>,
+    ),
+    (
+        "DomainSaveImageGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<DomainSaveImageGetXmlDescArgs>,
+    ),
+    (
+        "DomainSaveImageGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<DomainSaveImageGetXmlDescRet>,
+    ),
+    (
+        "DomainSaveImageDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<DomainSaveImageDefineXmlArgs>,
+    ),
+    (
+        "DomainBlockJobAbortArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockJobAbortArgs>,
+    ),
+    (
+        "DomainGetBlockJobInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetBlockJobInfoArgs>,
+    ),
+    (
+        "DomainGetBlockJobInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetBlockJobInfoRet>,
+    ),
+    (
+        "DomainBlockJobSetSpeedArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockJobSetSpeedArgs>,
+    ),
+    (
+        "DomainBlockPullArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockPullArgs>,
+    ),
+    (
+        "DomainEventBlockJobMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventBlockJobMsg>,
+    ),
+    (
+        "DomainMigrateGetMaxSpeedArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateGetMaxSpeedArgs>,
+    ),
+    (
+        "DomainMigrateGetMaxSpeedRet",
+        crate::proto::xdr::check_round_trip::<DomainMigrateGetMaxSpeedRet>,
+    ),
+    (
+        "DomainBlockStatsFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockStatsFlagsArgs>,
+    ),
+    (
+        "DomainBlockStatsFlagsRet",
+        crate::proto::xdr::check_round_trip::<DomainBlockStatsFlagsRet>,
+    ),
+    (
+        "DomainSnapshotGetParentArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotGetParentArgs>,
+    ),
+    (
+        "DomainSnapshotGetParentRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotGetParentRet>,
+    ),
+    (
+        "DomainResetArgs",
+        crate::proto::xdr::check_round_trip::<DomainResetArgs>,
+    ),
+    (
+        "DomainSnapshotNumChildrenArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotNumChildrenArgs>,
+    ),
+    (
+        "DomainSnapshotNumChildrenRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotNumChildrenRet>,
+    ),
+    (
+        "DomainSnapshotListChildrenNamesArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListChildrenNamesArgs>,
+    ),
+    (
+        "DomainSnapshotListChildrenNamesRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListChildrenNamesRet>,
+    ),
+    (
+        "DomainEventDiskChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventDiskChangeMsg>,
+    ),
+    (
+        "DomainOpenGraphicsArgs",
+        crate::proto::xdr::check_round_trip::<DomainOpenGraphicsArgs>,
+    ),
+    (
+        "NodeSuspendForDurationArgs",
+        crate::proto::xdr::check_round_trip::<NodeSuspendForDurationArgs>,
+    ),
+    (
+        "DomainBlockResizeArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockResizeArgs>,
+    ),
+    (
+        "DomainSetBlockIoTuneArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetBlockIoTuneArgs>,
+    ),
+    (
+        "DomainGetBlockIoTuneArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetBlockIoTuneArgs>,
+    ),
+    (
+        "DomainGetBlockIoTuneRet",
+        crate::proto::xdr::check_round_trip::<DomainGetBlockIoTuneRet>,
+    ),
+    (
+        "DomainSetNumaParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetNumaParametersArgs>,
+    ),
+    (
+        "DomainGetNumaParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetNumaParametersArgs>,
+    ),
+    (
+        "DomainGetNumaParametersRet",
+        crate::proto::xdr::check_round_trip::<DomainGetNumaParametersRet>,
+    ),
+    (
+        "DomainSetInterfaceParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetInterfaceParametersArgs>,
+    ),
+    (
+        "DomainGetInterfaceParametersArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetInterfaceParametersArgs>,
+    ),
+    (
+        "DomainGetInterfaceParametersRet",
+        crate::proto::xdr::check_round_trip::<DomainGetInterfaceParametersRet>,
+    ),
+    (
+        "DomainShutdownFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainShutdownFlagsArgs>,
+    ),
+    (
+        "StorageVolWipePatternArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolWipePatternArgs>,
+    ),
+    (
+        "StorageVolResizeArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolResizeArgs>,
+    ),
+    (
+        "DomainPmSuspendForDurationArgs",
+        crate::proto::xdr::check_round_trip::<DomainPmSuspendForDurationArgs>,
+    ),
+    (
+        "DomainGetCpuStatsArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetCpuStatsArgs>,
+    ),
+    (
+        "DomainGetCpuStatsRet",
+        crate::proto::xdr::check_round_trip::<DomainGetCpuStatsRet>,
+    ),
+    (
+        "DomainGetDiskErrorsArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetDiskErrorsArgs>,
+    ),
+    (
+        "DomainGetDiskErrorsRet",
+        crate::proto::xdr::check_round_trip::<DomainGetDiskErrorsRet>,
+    ),
+    (
+        "DomainSetMetadataArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetMetadataArgs>,
+    ),
+    (
+        "DomainGetMetadataArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetMetadataArgs>,
+    ),
+    (
+        "DomainGetMetadataRet",
+        crate::proto::xdr::check_round_trip::<DomainGetMetadataRet>,
+    ),
+    (
+        "DomainBlockRebaseArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockRebaseArgs>,
+    ),
+    (
+        "DomainPmWakeupArgs",
+        crate::proto::xdr::check_round_trip::<DomainPmWakeupArgs>,
+    ),
+    (
+        "DomainEventTrayChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventTrayChangeMsg>,
+    ),
+    (
+        "DomainEventPmwakeupMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventPmwakeupMsg>,
+    ),
+    (
+        "DomainEventPmsuspendMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventPmsuspendMsg>,
+    ),
+    (
+        "DomainSnapshotIsCurrentArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotIsCurrentArgs>,
+    ),
+    (
+        "DomainSnapshotIsCurrentRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotIsCurrentRet>,
+    ),
+    (
+        "DomainSnapshotHasMetadataArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotHasMetadataArgs>,
+    ),
+    (
+        "DomainSnapshotHasMetadataRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotHasMetadataRet>,
+    ),
+    (
+        "ConnectListAllDomainsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllDomainsArgs>,
+    ),
+    (
+        "ConnectListAllDomainsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllDomainsRet>,
+    ),
+    (
+        "DomainListAllSnapshotsArgs",
+        crate::proto::xdr::check_round_trip::<DomainListAllSnapshotsArgs>,
+    ),
+    (
+        "DomainListAllSnapshotsRet",
+        crate::proto::xdr::check_round_trip::<DomainListAllSnapshotsRet>,
+    ),
+    (
+        "DomainSnapshotListAllChildrenArgs",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListAllChildrenArgs>,
+    ),
+    (
+        "DomainSnapshotListAllChildrenRet",
+        crate::proto::xdr::check_round_trip::<DomainSnapshotListAllChildrenRet>,
+    ),
+    (
+        "DomainEventBalloonChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventBalloonChangeMsg>,
+    ),
+    (
+        "DomainGetHostnameArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetHostnameArgs>,
+    ),
+    (
+        "DomainGetHostnameRet",
+        crate::proto::xdr::check_round_trip::<DomainGetHostnameRet>,
+    ),
+    (
+        "DomainGetSecurityLabelListArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetSecurityLabelListArgs>,
+    ),
+    (
+        "DomainGetSecurityLabelListRet",
+        crate::proto::xdr::check_round_trip::<DomainGetSecurityLabelListRet>,
+    ),
+    (
+        "DomainPinEmulatorArgs",
+        crate::proto::xdr::check_round_trip::<DomainPinEmulatorArgs>,
+    ),
+    (
+        "DomainGetEmulatorPinInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetEmulatorPinInfoArgs>,
+    ),
+    (
+        "DomainGetEmulatorPinInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetEmulatorPinInfoRet>,
+    ),
+    (
+        "ConnectListAllStoragePoolsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllStoragePoolsArgs>,
+    ),
+    (
+        "ConnectListAllStoragePoolsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllStoragePoolsRet>,
+    ),
+    (
+        "StoragePoolListAllVolumesArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolListAllVolumesArgs>,
+    ),
+    (
+        "StoragePoolListAllVolumesRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolListAllVolumesRet>,
+    ),
+    (
+        "ConnectListAllNetworksArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNetworksArgs>,
+    ),
+    (
+        "ConnectListAllNetworksRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNetworksRet>,
+    ),
+    (
+        "ConnectListAllInterfacesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllInterfacesArgs>,
+    ),
+    (
+        "ConnectListAllInterfacesRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllInterfacesRet>,
+    ),
+    (
+        "ConnectListAllNodeDevicesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNodeDevicesArgs>,
+    ),
+    (
+        "ConnectListAllNodeDevicesRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNodeDevicesRet>,
+    ),
+    (
+        "ConnectListAllNwfiltersArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNwfiltersArgs>,
+    ),
+    (
+        "ConnectListAllNwfiltersRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNwfiltersRet>,
+    ),
+    (
+        "ConnectListAllSecretsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllSecretsArgs>,
+    ),
+    (
+        "ConnectListAllSecretsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllSecretsRet>,
+    ),
+    (
+        "NodeSetMemoryParametersArgs",
+        crate::proto::xdr::check_round_trip::<NodeSetMemoryParametersArgs>,
+    ),
+    (
+        "NodeGetMemoryParametersArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetMemoryParametersArgs>,
+    ),
+    (
+        "NodeGetMemoryParametersRet",
+        crate::proto::xdr::check_round_trip::<NodeGetMemoryParametersRet>,
+    ),
+    (
+        "DomainBlockCommitArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockCommitArgs>,
+    ),
+    (
+        "NetworkUpdateArgs",
+        crate::proto::xdr::check_round_trip::<NetworkUpdateArgs>,
+    ),
+    (
+        "DomainEventPmsuspendDiskMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventPmsuspendDiskMsg>,
+    ),
+    (
+        "NodeGetCpuMapArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetCpuMapArgs>,
+    ),
+    (
+        "NodeGetCpuMapRet",
+        crate::proto::xdr::check_round_trip::<NodeGetCpuMapRet>,
+    ),
+    (
+        "DomainFstrimArgs",
+        crate::proto::xdr::check_round_trip::<DomainFstrimArgs>,
+    ),
+    (
+        "DomainSendProcessSignalArgs",
+        crate::proto::xdr::check_round_trip::<DomainSendProcessSignalArgs>,
+    ),
+    (
+        "DomainOpenChannelArgs",
+        crate::proto::xdr::check_round_trip::<DomainOpenChannelArgs>,
+    ),
+    (
+        "NodeDeviceLookupScsiHostByWwnArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceLookupScsiHostByWwnArgs>,
+    ),
+    (
+        "NodeDeviceLookupScsiHostByWwnRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceLookupScsiHostByWwnRet>,
+    ),
+    (
+        "DomainGetJobStatsArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetJobStatsArgs>,
+    ),
+    (
+        "DomainGetJobStatsRet",
+        crate::proto::xdr::check_round_trip::<DomainGetJobStatsRet>,
+    ),
+    (
+        "DomainMigrateGetCompressionCacheArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateGetCompressionCacheArgs>,
+    ),
+    (
+        "DomainMigrateGetCompressionCacheRet",
+        crate::proto::xdr::check_round_trip::<DomainMigrateGetCompressionCacheRet>,
+    ),
+    (
+        "DomainMigrateSetCompressionCacheArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateSetCompressionCacheArgs>,
+    ),
+    (
+        "ConnectGetDomainCapabilitiesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetDomainCapabilitiesArgs>,
+    ),
+    (
+        "ConnectGetDomainCapabilitiesRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetDomainCapabilitiesRet>,
+    ),
+    (
+        "DomainSetPerfEventsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetPerfEventsArgs>,
+    ),
+    (
+        "DomainGetPerfEventsArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetPerfEventsArgs>,
+    ),
+    (
+        "DomainGetPerfEventsRet",
+        crate::proto::xdr::check_round_trip::<DomainGetPerfEventsRet>,
+    ),
+    (
+        "DomainCreateXmlWithFilesArgs",
+        crate::proto::xdr::check_round_trip::<DomainCreateXmlWithFilesArgs>,
+    ),
+    (
+        "DomainCreateXmlWithFilesRet",
+        crate::proto::xdr::check_round_trip::<DomainCreateXmlWithFilesRet>,
+    ),
+    (
+        "DomainSetMemoryStatsPeriodArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetMemoryStatsPeriodArgs>,
+    ),
+    (
+        "DomainSaveParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSaveParamsArgs>,
+    ),
+    (
+        "DomainRestoreParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainRestoreParamsArgs>,
+    ),
+    (
+        "DomainCoreDumpWithFormatArgs",
+        crate::proto::xdr::check_round_trip::<DomainCoreDumpWithFormatArgs>,
+    ),
+    (
+        "DomainCreateWithFilesArgs",
+        crate::proto::xdr::check_round_trip::<DomainCreateWithFilesArgs>,
+    ),
+    (
+        "DomainCreateWithFilesRet",
+        crate::proto::xdr::check_round_trip::<DomainCreateWithFilesRet>,
+    ),
+    (
+        "DomainDefineXmlFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainDefineXmlFlagsArgs>,
+    ),
+    (
+        "DomainDefineXmlFlagsRet",
+        crate::proto::xdr::check_round_trip::<DomainDefineXmlFlagsRet>,
+    ),
+    (
+        "DomainIothreadInfo",
+        crate::proto::xdr::check_round_trip::<DomainIothreadInfo>,
+    ),
+    (
+        "DomainGetIothreadInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetIothreadInfoArgs>,
+    ),
+    (
+        "DomainGetIothreadInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetIothreadInfoRet>,
+    ),
+    (
+        "DomainPinIothreadArgs",
+        crate::proto::xdr::check_round_trip::<DomainPinIothreadArgs>,
+    ),
+    (
+        "DomainAddIothreadArgs",
+        crate::proto::xdr::check_round_trip::<DomainAddIothreadArgs>,
+    ),
+    (
+        "DomainDelIothreadArgs",
+        crate::proto::xdr::check_round_trip::<DomainDelIothreadArgs>,
+    ),
+    (
+        "DomainSetIothreadParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetIothreadParamsArgs>,
+    ),
+    (
+        "DomainDetachDeviceAliasArgs",
+        crate::proto::xdr::check_round_trip::<DomainDetachDeviceAliasArgs>,
+    ),
+    (
+        "DomainBlockCopyArgs",
+        crate::proto::xdr::check_round_trip::<DomainBlockCopyArgs>,
+    ),
+    (
+        "DomainSetThrottleGroupArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetThrottleGroupArgs>,
+    ),
+    (
+        "DomainDelThrottleGroupArgs",
+        crate::proto::xdr::check_round_trip::<DomainDelThrottleGroupArgs>,
+    ),
+    (
+        "NetworkCreateXmlFlagsArgs",
+        crate::proto::xdr::check_round_trip::<NetworkCreateXmlFlagsArgs>,
+    ),
+    (
+        "NetworkCreateXmlFlagsRet",
+        crate::proto::xdr::check_round_trip::<NetworkCreateXmlFlagsRet>,
+    ),
+    (
+        "NetworkDefineXmlFlagsArgs",
+        crate::proto::xdr::check_round_trip::<NetworkDefineXmlFlagsArgs>,
+    ),
+    (
+        "NetworkDefineXmlFlagsRet",
+        crate::proto::xdr::check_round_trip::<NetworkDefineXmlFlagsRet>,
+    ),
+    (
+        "NwfilterDefineXmlFlagsArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterDefineXmlFlagsArgs>,
+    ),
+    (
+        "NwfilterDefineXmlFlagsRet",
+        crate::proto::xdr::check_round_trip::<NwfilterDefineXmlFlagsRet>,
+    ),
+    (
+        "StoragePoolLookupByTargetPathArgs",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByTargetPathArgs>,
+    ),
+    (
+        "StoragePoolLookupByTargetPathRet",
+        crate::proto::xdr::check_round_trip::<StoragePoolLookupByTargetPathRet>,
+    ),
+    (
+        "StorageVolGetInfoFlagsArgs",
+        crate::proto::xdr::check_round_trip::<StorageVolGetInfoFlagsArgs>,
+    ),
+    (
+        "StorageVolGetInfoFlagsRet",
+        crate::proto::xdr::check_round_trip::<StorageVolGetInfoFlagsRet>,
+    ),
+    (
+        "NodeDeviceDetachFlagsArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceDetachFlagsArgs>,
+    ),
+    (
+        "NodeDeviceDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceDefineXmlArgs>,
+    ),
+    (
+        "NodeDeviceDefineXmlRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceDefineXmlRet>,
+    ),
+    (
+        "NodeDeviceUndefineArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceUndefineArgs>,
+    ),
+    (
+        "NodeDeviceCreateArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceCreateArgs>,
+    ),
+    (
+        "NodeDeviceGetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceGetAutostartArgs>,
+    ),
+    (
+        "NodeDeviceGetAutostartRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceGetAutostartRet>,
+    ),
+    (
+        "NodeDeviceSetAutostartArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceSetAutostartArgs>,
+    ),
+    (
+        "NodeDeviceIsPersistentArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceIsPersistentArgs>,
+    ),
+    (
+        "NodeDeviceIsPersistentRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceIsPersistentRet>,
+    ),
+    (
+        "NodeDeviceIsActiveArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceIsActiveArgs>,
+    ),
+    (
+        "NodeDeviceIsActiveRet",
+        crate::proto::xdr::check_round_trip::<NodeDeviceIsActiveRet>,
+    ),
+    (
+        "NodeDeviceUpdateArgs",
+        crate::proto::xdr::check_round_trip::<NodeDeviceUpdateArgs>,
+    ),
+    (
+        "DomainEventCallbackLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackLifecycleMsg>,
+    ),
+    (
+        "DomainAbortJobFlagsArgs",
+        crate::proto::xdr::check_round_trip::<DomainAbortJobFlagsArgs>,
+    ),
+    (
+        "DomainMigrateGetMaxDowntimeArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateGetMaxDowntimeArgs>,
+    ),
+    (
+        "DomainMigrateGetMaxDowntimeRet",
+        crate::proto::xdr::check_round_trip::<DomainMigrateGetMaxDowntimeRet>,
+    ),
+    (
+        "ConnectDomainEventCallbackRegisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventCallbackRegisterAnyArgs>,
+    ),
+    (
+        "ConnectDomainEventCallbackRegisterAnyRet",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventCallbackRegisterAnyRet>,
+    ),
+    (
+        "ConnectDomainEventCallbackDeregisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectDomainEventCallbackDeregisterAnyArgs>,
+    ),
+    (
+        "DomainEventCallbackRebootMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackRebootMsg>,
+    ),
+    (
+        "DomainEventCallbackRtcChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackRtcChangeMsg>,
+    ),
+    (
+        "DomainEventCallbackWatchdogMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackWatchdogMsg>,
+    ),
+    (
+        "DomainEventCallbackIoErrorMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackIoErrorMsg>,
+    ),
+    (
+        "DomainEventCallbackIoErrorReasonMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackIoErrorReasonMsg>,
+    ),
+    (
+        "DomainEventCallbackGraphicsMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackGraphicsMsg>,
+    ),
+    (
+        "DomainEventCallbackBlockJobMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackBlockJobMsg>,
+    ),
+    (
+        "DomainEventCallbackDiskChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackDiskChangeMsg>,
+    ),
+    (
+        "DomainEventCallbackTrayChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackTrayChangeMsg>,
+    ),
+    (
+        "DomainEventCallbackPmwakeupMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackPmwakeupMsg>,
+    ),
+    (
+        "DomainEventCallbackPmsuspendMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackPmsuspendMsg>,
+    ),
+    (
+        "DomainEventCallbackBalloonChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackBalloonChangeMsg>,
+    ),
+    (
+        "DomainEventCallbackPmsuspendDiskMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackPmsuspendDiskMsg>,
+    ),
+    (
+        "DomainManagedSaveGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<DomainManagedSaveGetXmlDescArgs>,
+    ),
+    (
+        "DomainManagedSaveGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<DomainManagedSaveGetXmlDescRet>,
+    ),
+    (
+        "DomainManagedSaveDefineXmlArgs",
+        crate::proto::xdr::check_round_trip::<DomainManagedSaveDefineXmlArgs>,
+    ),
+    (
+        "DomainEventCallbackControlErrorMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackControlErrorMsg>,
+    ),
+    (
+        "DomainOpenGraphicsFdArgs",
+        crate::proto::xdr::check_round_trip::<DomainOpenGraphicsFdArgs>,
+    ),
+    (
+        "DomainGetTimeArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetTimeArgs>,
+    ),
+    (
+        "DomainGetTimeRet",
+        crate::proto::xdr::check_round_trip::<DomainGetTimeRet>,
+    ),
+    (
+        "DomainSetTimeArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetTimeArgs>,
+    ),
+    (
+        "DomainMigrateBegin3ParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateBegin3ParamsArgs>,
+    ),
+    (
+        "DomainMigrateBegin3ParamsRet",
+        crate::proto::xdr::check_round_trip::<DomainMigrateBegin3ParamsRet>,
+    ),
+    (
+        "DomainMigratePrepare3ParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepare3ParamsArgs>,
+    ),
+    (
+        "DomainMigratePrepare3ParamsRet",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepare3ParamsRet>,
+    ),
+    (
+        "DomainMigratePrepareTunnel3ParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareTunnel3ParamsArgs>,
+    ),
+    (
+        "DomainMigratePrepareTunnel3ParamsRet",
+        crate::proto::xdr::check_round_trip::<DomainMigratePrepareTunnel3ParamsRet>,
+    ),
+    (
+        "DomainMigratePerform3ParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigratePerform3ParamsArgs>,
+    ),
+    (
+        "DomainMigratePerform3ParamsRet",
+        crate::proto::xdr::check_round_trip::<DomainMigratePerform3ParamsRet>,
+    ),
+    (
+        "DomainMigrateFinish3ParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinish3ParamsArgs>,
+    ),
+    (
+        "DomainMigrateFinish3ParamsRet",
+        crate::proto::xdr::check_round_trip::<DomainMigrateFinish3ParamsRet>,
+    ),
+    (
+        "DomainMigrateConfirm3ParamsArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateConfirm3ParamsArgs>,
+    ),
+    (
+        "DomainEventDeviceRemovedMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventDeviceRemovedMsg>,
+    ),
+    (
+        "DomainEventCallbackDeviceRemovedMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackDeviceRemovedMsg>,
+    ),
+    (
+        "DomainEventBlockJob2Msg",
+        crate::proto::xdr::check_round_trip::<DomainEventBlockJob2Msg>,
+    ),
+    (
+        "DomainEventBlockThresholdMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventBlockThresholdMsg>,
+    ),
+    (
+        "DomainEventCallbackTunableMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackTunableMsg>,
+    ),
+    (
+        "DomainEventCallbackDeviceAddedMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackDeviceAddedMsg>,
+    ),
+    (
+        "ConnectEventConnectionClosedMsg",
+        crate::proto::xdr::check_round_trip::<ConnectEventConnectionClosedMsg>,
+    ),
+    (
+        "ConnectGetCpuModelNamesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetCpuModelNamesArgs>,
+    ),
+    (
+        "ConnectGetCpuModelNamesRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetCpuModelNamesRet>,
+    ),
+    (
+        "ConnectNetworkEventRegisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectNetworkEventRegisterAnyArgs>,
+    ),
+    (
+        "ConnectNetworkEventRegisterAnyRet",
+        crate::proto::xdr::check_round_trip::<ConnectNetworkEventRegisterAnyRet>,
+    ),
+    (
+        "ConnectNetworkEventDeregisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectNetworkEventDeregisterAnyArgs>,
+    ),
+    (
+        "NetworkEventLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<NetworkEventLifecycleMsg>,
+    ),
+    (
+        "NetworkEventCallbackMetadataChangeMsg",
+        crate::proto::xdr::check_round_trip::<NetworkEventCallbackMetadataChangeMsg>,
+    ),
+    (
+        "NetworkSetMetadataArgs",
+        crate::proto::xdr::check_round_trip::<NetworkSetMetadataArgs>,
+    ),
+    (
+        "NetworkGetMetadataArgs",
+        crate::proto::xdr::check_round_trip::<NetworkGetMetadataArgs>,
+    ),
+    (
+        "NetworkGetMetadataRet",
+        crate::proto::xdr::check_round_trip::<NetworkGetMetadataRet>,
+    ),
+    (
+        "ConnectStoragePoolEventRegisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectStoragePoolEventRegisterAnyArgs>,
+    ),
+    (
+        "ConnectStoragePoolEventRegisterAnyRet",
+        crate::proto::xdr::check_round_trip::<ConnectStoragePoolEventRegisterAnyRet>,
+    ),
+    (
+        "ConnectStoragePoolEventDeregisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectStoragePoolEventDeregisterAnyArgs>,
+    ),
+    (
+        "StoragePoolEventLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<StoragePoolEventLifecycleMsg>,
+    ),
+    (
+        "StoragePoolEventRefreshMsg",
+        crate::proto::xdr::check_round_trip::<StoragePoolEventRefreshMsg>,
+    ),
+    (
+        "ConnectNodeDeviceEventRegisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectNodeDeviceEventRegisterAnyArgs>,
+    ),
+    (
+        "ConnectNodeDeviceEventRegisterAnyRet",
+        crate::proto::xdr::check_round_trip::<ConnectNodeDeviceEventRegisterAnyRet>,
+    ),
+    (
+        "ConnectNodeDeviceEventDeregisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectNodeDeviceEventDeregisterAnyArgs>,
+    ),
+    (
+        "NodeDeviceEventLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<NodeDeviceEventLifecycleMsg>,
+    ),
+    (
+        "NodeDeviceEventUpdateMsg",
+        crate::proto::xdr::check_round_trip::<NodeDeviceEventUpdateMsg>,
+    ),
+    (
+        "DomainFsfreezeArgs",
+        crate::proto::xdr::check_round_trip::<DomainFsfreezeArgs>,
+    ),
+    (
+        "DomainFsfreezeRet",
+        crate::proto::xdr::check_round_trip::<DomainFsfreezeRet>,
+    ),
+    (
+        "DomainFsthawArgs",
+        crate::proto::xdr::check_round_trip::<DomainFsthawArgs>,
+    ),
+    (
+        "DomainFsthawRet",
+        crate::proto::xdr::check_round_trip::<DomainFsthawRet>,
+    ),
+    (
+        "NodeGetFreePagesArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetFreePagesArgs>,
+    ),
+    (
+        "NodeGetFreePagesRet",
+        crate::proto::xdr::check_round_trip::<NodeGetFreePagesRet>,
+    ),
+    (
+        "NodeAllocPagesArgs",
+        crate::proto::xdr::check_round_trip::<NodeAllocPagesArgs>,
+    ),
+    (
+        "NodeAllocPagesRet",
+        crate::proto::xdr::check_round_trip::<NodeAllocPagesRet>,
+    ),
+    (
+        "NetworkDhcpLease",
+        crate::proto::xdr::check_round_trip::<NetworkDhcpLease>,
+    ),
+    (
+        "NetworkGetDhcpLeasesArgs",
+        crate::proto::xdr::check_round_trip::<NetworkGetDhcpLeasesArgs>,
+    ),
+    (
+        "NetworkGetDhcpLeasesRet",
+        crate::proto::xdr::check_round_trip::<NetworkGetDhcpLeasesRet>,
+    ),
+    (
+        "DomainStatsRecord",
+        crate::proto::xdr::check_round_trip::<DomainStatsRecord>,
+    ),
+    (
+        "ConnectGetAllDomainStatsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetAllDomainStatsArgs>,
+    ),
+    (
+        "DomainEventCallbackAgentLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackAgentLifecycleMsg>,
+    ),
+    (
+        "ConnectGetAllDomainStatsRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetAllDomainStatsRet>,
+    ),
+    (
+        "DomainFsinfo",
+        crate::proto::xdr::check_round_trip::<DomainFsinfo>,
+    ),
+    (
+        "DomainGetFsinfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetFsinfoArgs>,
+    ),
+    (
+        "DomainGetFsinfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetFsinfoRet>,
+    ),
+    (
+        "DomainIpAddr",
+        crate::proto::xdr::check_round_trip::<DomainIpAddr>,
+    ),
+    (
+        "DomainInterface",
+        crate::proto::xdr::check_round_trip::<DomainInterface>,
+    ),
+    (
+        "DomainInterfaceAddressesArgs",
+        crate::proto::xdr::check_round_trip::<DomainInterfaceAddressesArgs>,
+    ),
+    (
+        "DomainInterfaceAddressesRet",
+        crate::proto::xdr::check_round_trip::<DomainInterfaceAddressesRet>,
+    ),
+    (
+        "DomainSetUserPasswordArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetUserPasswordArgs>,
+    ),
+    (
+        "DomainRenameArgs",
+        crate::proto::xdr::check_round_trip::<DomainRenameArgs>,
+    ),
+    (
+        "DomainRenameRet",
+        crate::proto::xdr::check_round_trip::<DomainRenameRet>,
+    ),
+    (
+        "DomainEventCallbackMigrationIterationMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackMigrationIterationMsg>,
+    ),
+    (
+        "DomainEventCallbackJobCompletedMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackJobCompletedMsg>,
+    ),
+    (
+        "DomainMigrateStartPostCopyArgs",
+        crate::proto::xdr::check_round_trip::<DomainMigrateStartPostCopyArgs>,
+    ),
+    (
+        "DomainEventCallbackDeviceRemovalFailedMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackDeviceRemovalFailedMsg>,
+    ),
+    (
+        "DomainGetGuestVcpusArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetGuestVcpusArgs>,
+    ),
+    (
+        "DomainGetGuestVcpusRet",
+        crate::proto::xdr::check_round_trip::<DomainGetGuestVcpusRet>,
+    ),
+    (
+        "DomainSetGuestVcpusArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetGuestVcpusArgs>,
+    ),
+    (
+        "DomainSetVcpuArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetVcpuArgs>,
+    ),
+    (
+        "DomainEventCallbackMetadataChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackMetadataChangeMsg>,
+    ),
+    (
+        "DomainEventMemoryFailureMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventMemoryFailureMsg>,
+    ),
+    (
+        "ConnectSecretEventRegisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSecretEventRegisterAnyArgs>,
+    ),
+    (
+        "ConnectSecretEventRegisterAnyRet",
+        crate::proto::xdr::check_round_trip::<ConnectSecretEventRegisterAnyRet>,
+    ),
+    (
+        "ConnectSecretEventDeregisterAnyArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSecretEventDeregisterAnyArgs>,
+    ),
+    (
+        "SecretEventLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<SecretEventLifecycleMsg>,
+    ),
+    (
+        "SecretEventValueChangedMsg",
+        crate::proto::xdr::check_round_trip::<SecretEventValueChangedMsg>,
+    ),
+    (
+        "DomainSetBlockThresholdArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetBlockThresholdArgs>,
+    ),
+    (
+        "DomainSetLifecycleActionArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetLifecycleActionArgs>,
+    ),
+    (
+        "ConnectCompareHypervisorCpuArgs",
+        crate::proto::xdr::check_round_trip::<ConnectCompareHypervisorCpuArgs>,
+    ),
+    (
+        "ConnectCompareHypervisorCpuRet",
+        crate::proto::xdr::check_round_trip::<ConnectCompareHypervisorCpuRet>,
+    ),
+    (
+        "ConnectBaselineHypervisorCpuArgs",
+        crate::proto::xdr::check_round_trip::<ConnectBaselineHypervisorCpuArgs>,
+    ),
+    (
+        "ConnectBaselineHypervisorCpuRet",
+        crate::proto::xdr::check_round_trip::<ConnectBaselineHypervisorCpuRet>,
+    ),
+    (
+        "NodeGetSevInfoArgs",
+        crate::proto::xdr::check_round_trip::<NodeGetSevInfoArgs>,
+    ),
+    (
+        "NodeGetSevInfoRet",
+        crate::proto::xdr::check_round_trip::<NodeGetSevInfoRet>,
+    ),
+    (
+        "DomainGetLaunchSecurityInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetLaunchSecurityInfoArgs>,
+    ),
+    (
+        "DomainGetLaunchSecurityInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetLaunchSecurityInfoRet>,
+    ),
+    (
+        "DomainSetLaunchSecurityStateArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetLaunchSecurityStateArgs>,
+    ),
+    (
+        "NwfilterBindingLookupByPortDevArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingLookupByPortDevArgs>,
+    ),
+    (
+        "NwfilterBindingLookupByPortDevRet",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingLookupByPortDevRet>,
+    ),
+    (
+        "NwfilterBindingCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingCreateXmlArgs>,
+    ),
+    (
+        "NwfilterBindingCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingCreateXmlRet>,
+    ),
+    (
+        "NwfilterBindingDeleteArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingDeleteArgs>,
+    ),
+    (
+        "NwfilterBindingGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingGetXmlDescArgs>,
+    ),
+    (
+        "NwfilterBindingGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<NwfilterBindingGetXmlDescRet>,
+    ),
+    (
+        "ConnectListAllNwfilterBindingsArgs",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNwfilterBindingsArgs>,
+    ),
+    (
+        "ConnectListAllNwfilterBindingsRet",
+        crate::proto::xdr::check_round_trip::<ConnectListAllNwfilterBindingsRet>,
+    ),
+    (
+        "ConnectGetStoragePoolCapabilitiesArgs",
+        crate::proto::xdr::check_round_trip::<ConnectGetStoragePoolCapabilitiesArgs>,
+    ),
+    (
+        "ConnectGetStoragePoolCapabilitiesRet",
+        crate::proto::xdr::check_round_trip::<ConnectGetStoragePoolCapabilitiesRet>,
+    ),
+    (
+        "NetworkListAllPortsArgs",
+        crate::proto::xdr::check_round_trip::<NetworkListAllPortsArgs>,
+    ),
+    (
+        "NetworkListAllPortsRet",
+        crate::proto::xdr::check_round_trip::<NetworkListAllPortsRet>,
+    ),
+    (
+        "NetworkPortLookupByUuidArgs",
+        crate::proto::xdr::check_round_trip::<NetworkPortLookupByUuidArgs>,
+    ),
+    (
+        "NetworkPortLookupByUuidRet",
+        crate::proto::xdr::check_round_trip::<NetworkPortLookupByUuidRet>,
+    ),
+    (
+        "NetworkPortCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<NetworkPortCreateXmlArgs>,
+    ),
+    (
+        "NetworkPortCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<NetworkPortCreateXmlRet>,
+    ),
+    (
+        "NetworkPortSetParametersArgs",
+        crate::proto::xdr::check_round_trip::<NetworkPortSetParametersArgs>,
+    ),
+    (
+        "NetworkPortGetParametersArgs",
+        crate::proto::xdr::check_round_trip::<NetworkPortGetParametersArgs>,
+    ),
+    (
+        "NetworkPortGetParametersRet",
+        crate::proto::xdr::check_round_trip::<NetworkPortGetParametersRet>,
+    ),
+    (
+        "NetworkPortGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<NetworkPortGetXmlDescArgs>,
+    ),
+    (
+        "NetworkPortGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<NetworkPortGetXmlDescRet>,
+    ),
+    (
+        "NetworkPortDeleteArgs",
+        crate::proto::xdr::check_round_trip::<NetworkPortDeleteArgs>,
+    ),
+    (
+        "DomainCheckpointCreateXmlArgs",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointCreateXmlArgs>,
+    ),
+    (
+        "DomainCheckpointCreateXmlRet",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointCreateXmlRet>,
+    ),
+    (
+        "DomainCheckpointGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointGetXmlDescArgs>,
+    ),
+    (
+        "DomainCheckpointGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointGetXmlDescRet>,
+    ),
+    (
+        "DomainListAllCheckpointsArgs",
+        crate::proto::xdr::check_round_trip::<DomainListAllCheckpointsArgs>,
+    ),
+    (
+        "DomainListAllCheckpointsRet",
+        crate::proto::xdr::check_round_trip::<DomainListAllCheckpointsRet>,
+    ),
+    (
+        "DomainCheckpointListAllChildrenArgs",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointListAllChildrenArgs>,
+    ),
+    (
+        "DomainCheckpointListAllChildrenRet",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointListAllChildrenRet>,
+    ),
+    (
+        "DomainCheckpointLookupByNameArgs",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointLookupByNameArgs>,
+    ),
+    (
+        "DomainCheckpointLookupByNameRet",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointLookupByNameRet>,
+    ),
+    (
+        "DomainCheckpointGetParentArgs",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointGetParentArgs>,
+    ),
+    (
+        "DomainCheckpointGetParentRet",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointGetParentRet>,
+    ),
+    (
+        "DomainCheckpointDeleteArgs",
+        crate::proto::xdr::check_round_trip::<DomainCheckpointDeleteArgs>,
+    ),
+    (
+        "DomainGetGuestInfoArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetGuestInfoArgs>,
+    ),
+    (
+        "DomainGetGuestInfoRet",
+        crate::proto::xdr::check_round_trip::<DomainGetGuestInfoRet>,
+    ),
+    (
+        "ConnectSetIdentityArgs",
+        crate::proto::xdr::check_round_trip::<ConnectSetIdentityArgs>,
+    ),
+    (
+        "DomainAgentSetResponseTimeoutArgs",
+        crate::proto::xdr::check_round_trip::<DomainAgentSetResponseTimeoutArgs>,
+    ),
+    (
+        "DomainAgentSetResponseTimeoutRet",
+        crate::proto::xdr::check_round_trip::<DomainAgentSetResponseTimeoutRet>,
+    ),
+    (
+        "DomainBackupBeginArgs",
+        crate::proto::xdr::check_round_trip::<DomainBackupBeginArgs>,
+    ),
+    (
+        "DomainBackupGetXmlDescArgs",
+        crate::proto::xdr::check_round_trip::<DomainBackupGetXmlDescArgs>,
+    ),
+    (
+        "DomainBackupGetXmlDescRet",
+        crate::proto::xdr::check_round_trip::<DomainBackupGetXmlDescRet>,
+    ),
+    (
+        "DomainAuthorizedSshKeysGetArgs",
+        crate::proto::xdr::check_round_trip::<DomainAuthorizedSshKeysGetArgs>,
+    ),
+    (
+        "DomainAuthorizedSshKeysGetRet",
+        crate::proto::xdr::check_round_trip::<DomainAuthorizedSshKeysGetRet>,
+    ),
+    (
+        "DomainAuthorizedSshKeysSetArgs",
+        crate::proto::xdr::check_round_trip::<DomainAuthorizedSshKeysSetArgs>,
+    ),
+    (
+        "DomainGetMessagesArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetMessagesArgs>,
+    ),
+    (
+        "DomainGetMessagesRet",
+        crate::proto::xdr::check_round_trip::<DomainGetMessagesRet>,
+    ),
+    (
+        "DomainStartDirtyRateCalcArgs",
+        crate::proto::xdr::check_round_trip::<DomainStartDirtyRateCalcArgs>,
+    ),
+    (
+        "DomainGraphicsReloadArgs",
+        crate::proto::xdr::check_round_trip::<DomainGraphicsReloadArgs>,
+    ),
+    (
+        "DomainEventMemoryDeviceSizeChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventMemoryDeviceSizeChangeMsg>,
+    ),
+    (
+        "DomainEventVcpuRemovedMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventVcpuRemovedMsg>,
+    ),
+    (
+        "DomainFdAssociateArgs",
+        crate::proto::xdr::check_round_trip::<DomainFdAssociateArgs>,
+    ),
+    (
+        "DomainGetAutostartOnceArgs",
+        crate::proto::xdr::check_round_trip::<DomainGetAutostartOnceArgs>,
+    ),
+    (
+        "DomainGetAutostartOnceRet",
+        crate::proto::xdr::check_round_trip::<DomainGetAutostartOnceRet>,
+    ),
+    (
+        "DomainSetAutostartOnceArgs",
+        crate::proto::xdr::check_round_trip::<DomainSetAutostartOnceArgs>,
+    ),
+    (
+        "DomainEventNicMacChangeMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventNicMacChangeMsg>,
+    ),
+    (
+        "DomainEventCallbackChannelLifecycleMsg",
+        crate::proto::xdr::check_round_trip::<DomainEventCallbackChannelLifecycleMsg>,
+    ),
+    (
+        "DomainAnnounceInterfaceArgs",
+        crate::proto::xdr::check_round_trip::<DomainAnnounceInterfaceArgs>,
+    ),
+    (
+        "Procedure",
+        crate::proto::xdr::check_round_trip::<Procedure>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[
+    (
+        "NonnullString",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrString<{ crate::proto::generated::remote::STRING_MAX }>,
+        >,
+    ),
+    (
+        "DomainGetVcpusRet.info",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<VcpuInfo, { crate::proto::generated::remote::VCPUINFO_MAX }>,
+        >,
+    ),
+    (
+        "DomainGetVcpusRet.cpumaps",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAPS_MAX }>,
+        >,
+    ),
+    (
+        "ConnectListDefinedDomainsRet.names",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullString,
+                { crate::proto::generated::remote::DOMAIN_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainPinVcpuArgs.cpumap",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
+        >,
+    ),
+    (
+        "ConnectListDomainsRet.ids",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<i32, { crate::proto::generated::remote::DOMAIN_LIST_MAX }>,
+        >,
+    ),
+    (
+        "DomainGetSchedulerParametersRet.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainMigratePrepareRet.cookie",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
+        >,
+    ),
+    (
+        "AuthListRet.types",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                AuthType,
+                { crate::proto::generated::remote::AUTH_TYPE_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "AuthSaslStartArgs.data",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Chars<{ crate::proto::generated::remote::AUTH_SASL_DATA_MAX }>,
+        >,
+    ),
+    (
+        "NodeGetCellsFreeMemoryRet.cells",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<u64, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
+        >,
+    ),
+    (
+        "NodeListDevicesRet.names",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullString,
+                { crate::proto::generated::remote::NODE_DEVICE_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainGetSecurityLabelRet.label",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Chars<{ crate::proto::generated::remote::SECURITY_LABEL_MAX }>,
+        >,
+    ),
+    (
+        "NodeGetSecurityModelRet.model",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Chars<{ crate::proto::generated::remote::SECURITY_MODEL_MAX }>,
+        >,
+    ),
+    (
+        "SecretSetValueArgs.value",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::Opaque<{ crate::proto::generated::remote::SECRET_VALUE_MAX }>,
+        >,
+    ),
+    (
+        "DomainMemoryStatsRet.stats",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainMemoryStat,
+                { crate::proto::generated::remote::DOMAIN_MEMORY_STATS_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectBaselineCpuArgs.xml_cp_us",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullString,
+                { crate::proto::generated::remote::CPU_BASELINE_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainEventGraphicsMsg.subject",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainEventGraphicsIdentity,
+                { crate::proto::generated::remote::DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainSendKeyArgs.keycodes",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                u32,
+                { crate::proto::generated::remote::DOMAIN_SEND_KEY_MAX },
+            >,
+        >,
+    ),
+    (
+        "NodeGetCpuStatsRet.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NodeGetCpuStats,
+                { crate::proto::generated::remote::NODE_CPU_STATS_MAX },
+            >,
+        >,
+    ),
+    (
+        "NodeGetMemoryStatsRet.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NodeGetMemoryStats,
+                { crate::proto::generated::remote::NODE_MEMORY_STATS_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainSetBlockIoTuneArgs.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainGetCpuStatsRet.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::remote::DOMAIN_GET_CPU_STATS_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainGetDiskErrorsRet.errors",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainDiskError,
+                { crate::proto::generated::remote::DOMAIN_DISK_ERRORS_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllDomainsRet.domains",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullDomain,
+                { crate::proto::generated::remote::DOMAIN_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainListAllSnapshotsRet.snapshots",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullDomainSnapshot,
+                { crate::proto::generated::remote::DOMAIN_SNAPSHOT_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainGetSecurityLabelListRet.labels",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainGetSecurityLabelRet,
+                { crate::proto::generated::remote::SECURITY_LABEL_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllStoragePoolsRet.pools",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullStoragePool,
+                { crate::proto::generated::remote::STORAGE_POOL_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "StoragePoolListAllVolumesRet.vols",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullStorageVol,
+                { crate::proto::generated::remote::STORAGE_VOL_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllNetworksRet.nets",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullNetwork,
+                { crate::proto::generated::remote::NETWORK_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllInterfacesRet.ifaces",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullInterface,
+                { crate::proto::generated::remote::INTERFACE_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllNodeDevicesRet.devices",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullNodeDevice,
+                { crate::proto::generated::remote::NODE_DEVICE_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllNwfiltersRet.filters",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullNwfilter,
+                { crate::proto::generated::remote::NWFILTER_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllSecretsRet.secrets",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullSecret,
+                { crate::proto::generated::remote::SECRET_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "NodeSetMemoryParametersArgs.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::remote::NODE_MEMORY_PARAMETERS_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainGetIothreadInfoRet.info",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainIothreadInfo,
+                { crate::proto::generated::remote::IOTHREAD_INFO_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectGetCpuModelNamesRet.models",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullString,
+                { crate::proto::generated::remote::CONNECT_CPU_MODELS_MAX },
+            >,
+        >,
+    ),
+    (
+        "NodeGetFreePagesArgs.pages",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<u32, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
+        >,
+    ),
+    (
+        "NetworkGetDhcpLeasesRet.leases",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NetworkDhcpLease,
+                { crate::proto::generated::remote::NETWORK_DHCP_LEASES_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainStatsRecord.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::remote::CONNECT_GET_ALL_DOMAIN_STATS_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectGetAllDomainStatsRet.ret_stats",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainStatsRecord,
+                { crate::proto::generated::remote::DOMAIN_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainGetFsinfoRet.info",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainFsinfo,
+                { crate::proto::generated::remote::DOMAIN_FSINFO_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainInterface.addrs",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainIpAddr,
+                { crate::proto::generated::remote::DOMAIN_IP_ADDR_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainInterfaceAddressesRet.ifaces",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                DomainInterface,
+                { crate::proto::generated::remote::DOMAIN_INTERFACE_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectListAllNwfilterBindingsRet.bindings",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullNwfilterBinding,
+                { crate::proto::generated::remote::NWFILTER_BINDING_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "NetworkListAllPortsRet.ports",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullNetworkPort,
+                { crate::proto::generated::remote::NETWORK_PORT_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainListAllCheckpointsRet.checkpoints",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullDomainCheckpoint,
+                { crate::proto::generated::remote::DOMAIN_CHECKPOINT_LIST_MAX },
+            >,
+        >,
+    ),
+    (
+        "ConnectSetIdentityArgs.params",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                TypedParam,
+                { crate::proto::generated::remote::CONNECT_IDENTITY_PARAMS_MAX },
+            >,
+        >,
+    ),
+    (
+        "DomainAuthorizedSshKeysGetRet.keys",
+        crate::proto::xdr::check_bound::<
+            crate::proto::xdr::XdrVec<
+                NonnullString,
+                { crate::proto::generated::remote::DOMAIN_AUTHORIZED_SSH_KEYS_MAX },
+            >,
+        >,
+    ),
 ];

@@ -155,6 +155,19 @@ impl crate::proto::xdr::Decode for MessageType {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for MessageType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// How a REPLY or STREAM packet ended.
 ///
 /// ```text
@@ -219,6 +232,19 @@ impl crate::proto::xdr::Decode for MessageStatus {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for MessageStatus {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// The fixed 24-byte header after the length word.
 ///
 /// ```text
@@ -232,6 +258,7 @@ impl crate::proto::xdr::Decode for MessageStatus {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct MessageHeader {
     /// `unsigned int prog`
     pub prog: u32,
@@ -313,6 +340,7 @@ pub type MessageUuid = crate::proto::xdr::FixedOpaque<
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct MessageNonnullDomain {
     /// `virNetMessageNonnullString name`
     pub name: MessageNonnullString,
@@ -354,6 +382,7 @@ impl crate::proto::xdr::Decode for MessageNonnullDomain {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct MessageNonnullNetwork {
     /// `virNetMessageNonnullString name`
     pub name: MessageNonnullString,
@@ -413,6 +442,7 @@ pub type MessageNetwork = ::core::option::Option<MessageNonnullNetwork>;
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct MessageError {
     /// `int code`
     pub code: i32,
@@ -494,6 +524,7 @@ impl crate::proto::xdr::Decode for MessageError {
 /// };
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StreamHole {
     /// `hyper length`
     pub length: i64,
@@ -520,3 +551,68 @@ impl crate::proto::xdr::Decode for StreamHole {
         })
     }
 }
+
+/// Round-trip checks of every type of this module (feature `arbitrary`): a random value
+/// encodes to as many bytes as `encoded_len` says and decodes back to itself.
+#[cfg(feature = "arbitrary")]
+pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)] = &[
+    (
+        "MessageType",
+        crate::proto::xdr::check_round_trip::<MessageType>,
+    ),
+    (
+        "MessageStatus",
+        crate::proto::xdr::check_round_trip::<MessageStatus>,
+    ),
+    (
+        "MessageHeader",
+        crate::proto::xdr::check_round_trip::<MessageHeader>,
+    ),
+    (
+        "MessageNonnullString",
+        crate::proto::xdr::check_round_trip::<MessageNonnullString>,
+    ),
+    (
+        "MessageString",
+        crate::proto::xdr::check_round_trip::<MessageString>,
+    ),
+    (
+        "MessageUuid",
+        crate::proto::xdr::check_round_trip::<MessageUuid>,
+    ),
+    (
+        "MessageNonnullDomain",
+        crate::proto::xdr::check_round_trip::<MessageNonnullDomain>,
+    ),
+    (
+        "MessageNonnullNetwork",
+        crate::proto::xdr::check_round_trip::<MessageNonnullNetwork>,
+    ),
+    (
+        "MessageDomain",
+        crate::proto::xdr::check_round_trip::<MessageDomain>,
+    ),
+    (
+        "MessageNetwork",
+        crate::proto::xdr::check_round_trip::<MessageNetwork>,
+    ),
+    (
+        "MessageError",
+        crate::proto::xdr::check_round_trip::<MessageError>,
+    ),
+    (
+        "StreamHole",
+        crate::proto::xdr::check_round_trip::<StreamHole>,
+    ),
+];
+
+/// Bound checks of every bounded type used in this module (feature `arbitrary`): one item
+/// past the bound is refused, building a value and decoding. Each is named after the first
+/// type (and member) that uses it.
+#[cfg(feature = "arbitrary")]
+pub static BOUND_CHECKS: &[(&str, crate::proto::generated::BoundCheck)] = &[(
+    "MessageNonnullString",
+    crate::proto::xdr::check_bound::<
+        crate::proto::xdr::XdrString<{ crate::proto::generated::virnet::MESSAGE_STRING_MAX }>,
+    >,
+)];
