@@ -49,6 +49,10 @@ rm -f "$VIRTWIRE_CONFORMANCE_REPORT"
 status=0
 # --all-features: the optional transports (feature libssh2) are tested too
 cargo test --workspace --all-targets --all-features "$@" || status=$?
+# the examples in the documentation (--all-targets leaves doc tests out)
+if [ "$status" = 0 ] && [ $# = 0 ]; then
+  cargo test --workspace --doc --all-features || status=$?
+fi
 
 # >>> conformance & wire check: report >>>
 if [ -s "$VIRTWIRE_CONFORMANCE_REPORT" ]; then
