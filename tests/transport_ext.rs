@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::error::Error as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -29,34 +28,12 @@ fn ext_uri(command: &Path) -> String {
     )
 }
 
-fn chain(err: &virtwire::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
 #[tokio::test]
 async fn ext_command_is_the_link() {
     let sb = Sandbox::get();
     let cmd = script("nc", &format!("exec nc -U '{}'", sb.socket()));
     let client = Client::connect(&ext_uri(&cmd)).await.unwrap();
-    let mut names: Vec<String> = client
-        .list_all_domains(0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.name().to_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
-    );
+    common::assert_test_node(&client).await;
     client.close().await.unwrap();
 }
 
@@ -64,7 +41,7 @@ async fn ext_command_is_the_link() {
 async fn ext_failure_reports_the_commands_stderr() {
     let cmd = script("fails", "echo 'tunnel down: no route' >&2; exit 7");
     let err = Client::connect(&ext_uri(&cmd)).await.unwrap_err();
-    let text = chain(&err);
+    let text = common::error_chain(&err);
     assert!(text.contains("tunnel down: no route"), "{text}");
 }
 

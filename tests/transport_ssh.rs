@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::error::Error as _;
-
 use common::Sandbox;
 use virtwire::{Client, ErrorKind};
 
@@ -22,16 +20,6 @@ fn ssh_uri(params: &str) -> String {
 }
 
 /// The error and its sources, as one line.
-fn chain(err: &virtwire::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
 
 #[tokio::test]
 async fn ssh_netcat_to_the_given_socket() {
@@ -103,7 +91,7 @@ async fn ssh_failure_reports_ssh_stderr() {
         sb.ssh_key()
     ));
     let err = Client::connect(&uri).await.unwrap_err();
-    let text = chain(&err);
+    let text = common::error_chain(&err);
     assert!(text.contains("Host key verification failed"), "{text}");
 }
 

@@ -24,18 +24,7 @@ async fn config_builder_and_connect_with_over_unix() {
     let client = Client::open_stream(stream, name.as_deref(), ConnectFlags::default())
         .await
         .unwrap();
-    let mut names: Vec<String> = client
-        .list_all_domains(0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.name().to_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
-    );
+    common::assert_test_node(&client).await;
 }
 
 #[tokio::test]

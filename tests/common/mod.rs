@@ -67,6 +67,9 @@ pub struct Sandbox {
     ssh_key: String,
     ssh_known_hosts: String,
     ssh_wrapper: String,
+    /// `None` in the environment of a sandbox started before the password sshd existed.
+    ssh_password_port: Option<u16>,
+    ssh_password: Option<String>,
 }
 
 const HOW_TO_RUN: &str = "integration tests need the sandboxed libvirtd: run them with \
@@ -141,6 +144,11 @@ impl Sandbox {
             ssh_key: path_var("VIRTWIRE_SSH_KEY"),
             ssh_known_hosts: path_var("VIRTWIRE_SSH_KNOWN_HOSTS"),
             ssh_wrapper: path_var("VIRTWIRE_SSH_WRAPPER"),
+            ssh_password_port: std::env::var_os("VIRTWIRE_SSH_PASSWORD_PORT")
+                .map(|_| port_var("VIRTWIRE_SSH_PASSWORD_PORT")),
+            ssh_password: std::env::var("VIRTWIRE_SSH_PASSWORD")
+                .ok()
+                .filter(|v| !v.is_empty()),
         }
     }
 
@@ -214,6 +222,21 @@ impl Sandbox {
     pub fn ssh_wrapper(&self) -> &str {
         &self.ssh_wrapper
     }
+    /// The second sshd on 127.0.0.1: root logs in with [`Sandbox::ssh_password`] only (no
+    /// keys, no keyboard-interactive). Same host key as [`Sandbox::ssh_port`]; the
+    /// [`Sandbox::ssh_known_hosts`] file lists both ports.
+    pub fn ssh_password_port(&self) -> u16 {
+        self.ssh_password_port.unwrap_or_else(|| {
+            panic!("VIRTWIRE_SSH_PASSWORD_PORT is not set (a sandbox from before the password sshd: stop and start it again); {HOW_TO_RUN}")
+        })
+    }
+    /// root's password on [`Sandbox::ssh_password_port`] (valid only inside that sshd's
+    /// mount namespace, never for the machine).
+    pub fn ssh_password(&self) -> &str {
+        self.ssh_password.as_deref().unwrap_or_else(|| {
+            panic!("VIRTWIRE_SSH_PASSWORD is not set (a sandbox from before the password sshd: stop and start it again); {HOW_TO_RUN}")
+        })
+    }
 
     /// Writes a fresh copy of [`TEST_NODE_XML`] to
     /// `DIR/nodes/<name>-<pid>-<n>.xml` and returns its absolute path.
@@ -280,4 +303,17 @@ pub async fn assert_test_node(client: &virtwire::Client) {
         .collect();
     names.sort();
     assert_eq!(names, [node::RUNNING_DOMAIN, node::STOPPED_DOMAIN]);
+}
+
+/// `err` and its sources, joined with ": " (what a test asserts a message on).
+#[allow(dead_code)]
+pub fn error_chain(err: &virtwire::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
