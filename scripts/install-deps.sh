@@ -17,6 +17,7 @@ PACKAGES=(
   libsasl2-modules  # SCRAM, DIGEST-MD5, PLAIN mechanisms
   tini              # subreaper around libvirtd
   bc
+  openssl           # sandbox: the password sshd's root password hash
   python3           # scripts/wire-check.py (the byte-level conformance check)
   iproute2          # ss, to check ports
   tshark            # the byte-level conformance check (tests/conformance_wire.rs)

@@ -12,7 +12,8 @@
 #            libvirtd "sasl"  auth sasl   unix  DIR/sasl/run/libvirt-sock
 #                                         tcp   127.0.0.1:$VIRTWIRE_SASL_TCP_PORT (16919)
 #                                         tls   127.0.0.1:$VIRTWIRE_SASL_TLS_PORT (16924)
-#            sshd                         127.0.0.1:$VIRTWIRE_SSH_PORT   (2922)
+#            sshd  keys only              127.0.0.1:$VIRTWIRE_SSH_PORT   (2922)
+#            sshd  root's password only   127.0.0.1:$VIRTWIRE_SSH_PASSWORD_PORT (2923)
 #          then writes DIR/env (export VIRTWIRE_...=... lines; source it).
 #   stop   destroys running QEMU guests, then stops every process start
 #          launched, found through pid files (works after a failed start).
@@ -24,8 +25,11 @@
 # and /var/{lib,cache,log}/libvirt. Each libvirtd runs inside its own mount
 # namespace, owned by a small "holder" process, where /var and /run are
 # overlays whose upper layers are in DIR and /etc/libvirt, /etc/passwd,
-# /etc/group are bind mounts of files in DIR. sshd gets a namespace of its own
-# with a private /run.
+# /etc/group are bind mounts of files in DIR. Each sshd gets a namespace of its
+# own with a private /run. The password sshd's namespace also has a private
+# /etc/shadow (a bind mount of DIR/ssh/shadow) in which root's password is the
+# one in DIR/ssh/root-password (random, made once): the machine's real
+# /etc/shadow is never read or changed.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
@@ -120,6 +124,7 @@ load_ports() {
   SASL_TCP_PORT=$(port_var VIRTWIRE_SASL_TCP_PORT 16919)
   SASL_TLS_PORT=$(port_var VIRTWIRE_SASL_TLS_PORT 16924)
   SSH_PORT=$(port_var VIRTWIRE_SSH_PORT 2922)
+  SSH_PASSWORD_PORT=$(port_var VIRTWIRE_SSH_PASSWORD_PORT 2923)
 }
 
 # set_dir CREATE: resolve DIR to a physical absolute path and check it is usable
@@ -220,8 +225,10 @@ make_ssh_files() {
     ssh-keygen -q -t ed25519 -N '' -C virtwire-sandbox-host -f "$s/host_ed25519_key"
     ssh-keygen -q -t ed25519 -N '' -C virtwire-sandbox-client -f "$s/id_ed25519"
   fi
-  cp "$s/id_ed25519.pub" "$s/authorized_keys"
-  chmod 600 "$s/authorized_keys"
+  # files a running sshd or ssh may be reading are replaced, never rewritten in place
+  cp "$s/id_ed25519.pub" "$s/authorized_keys.new"
+  chmod 600 "$s/authorized_keys.new"
+  mv "$s/authorized_keys.new" "$s/authorized_keys"
 
   cat >"$s/sshd_config.new" <<EOF
 # virtwire sandbox sshd (written by scripts/sandbox.sh)
@@ -242,7 +249,36 @@ MaxSessions 200
 LogLevel VERBOSE
 EOF
 
-  cat >"$s/ssh_config" <<EOF
+  # the same, but root logs in with a password, and nothing else
+  cat >"$s/sshd_password_config.new" <<EOF
+# virtwire sandbox sshd for password logins (written by scripts/sandbox.sh);
+# runs with DIR/ssh/shadow as its /etc/shadow
+ListenAddress 127.0.0.1:$SSH_PASSWORD_PORT
+HostKey $s/host_ed25519_key
+PidFile $DIR/run/sshd-password.pid
+AllowUsers root
+PermitRootLogin yes
+PubkeyAuthentication no
+PasswordAuthentication yes
+PermitEmptyPasswords no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+MaxStartups 200
+MaxSessions 200
+LogLevel VERBOSE
+EOF
+  if [ ! -s "$s/root-password" ]; then
+    (umask 077 && od -An -tx1 -N12 /dev/urandom | tr -d ' \n' >"$s/root-password.new") &&
+      mv "$s/root-password.new" "$s/root-password"
+  fi
+  # for ssh's SSH_ASKPASS (the startup probe)
+  printf '#!/bin/sh\nexec cat %s\n' "'$s/root-password'" >"$s/askpass.new"
+  chmod 700 "$s/askpass.new"
+  mv "$s/askpass.new" "$s/askpass"
+
+  cat >"$s/ssh_config.new" <<EOF
 # client side, used through $s/ssh-wrapper; leaves ~/.ssh alone
 Host *
   User root
@@ -254,9 +290,11 @@ Host *
   BatchMode yes
   LogLevel ERROR
 EOF
+  mv "$s/ssh_config.new" "$s/ssh_config"
   # libvirt URIs take it as ?command=...; it accepts ssh's usual arguments
-  printf '#!/bin/sh\nexec ssh -F %s "$@"\n' "'$s/ssh_config'" >"$s/ssh-wrapper"
-  chmod 755 "$s/ssh-wrapper"
+  printf '#!/bin/sh\nexec ssh -F %s "$@"\n' "'$s/ssh_config'" >"$s/ssh-wrapper.new"
+  chmod 755 "$s/ssh-wrapper.new"
+  mv "$s/ssh-wrapper.new" "$s/ssh-wrapper"
 }
 
 # write_libvirtd_conf INSTDIR AUTH TCP TLS > file
@@ -368,6 +406,9 @@ preflight_ports() {
   if ! pid_of "$DIR/run/sshd.pid" "$DIR/ssh/sshd_config" >/dev/null; then
     port_check "$SSH_PORT" VIRTWIRE_SSH_PORT sshd
   fi
+  if ! pid_of "$DIR/run/sshd-password.pid" "$DIR/ssh/sshd_password_config" >/dev/null; then
+    port_check "$SSH_PASSWORD_PORT" VIRTWIRE_SSH_PASSWORD_PORT "sshd (password)"
+  fi
 }
 
 # start_libvirtd NAME INSTDIR AUTH TCP TCPVAR TLS TLSVAR [ENV=VALUE...]
@@ -451,7 +492,8 @@ credentials=sandbox
 EOF
 }
 
-# Script run by sshd's launcher: $1 is DIR.
+# Script run by an sshd's launcher: $1 is DIR, $2 the sshd configuration, $3
+# its log, $4 (optional) the file to use as /etc/shadow.
 # shellcheck disable=SC2016
 SSHD_SCRIPT='
 D=$1
@@ -462,29 +504,58 @@ mount -t tmpfs -o mode=0755 tmpfs /run &&
 for s in libvirt-sock libvirt-sock-ro libvirt-admin-sock; do
   ln -s "$D/run/$s" "/run/libvirt/$s" || exit 1
 done
-/usr/sbin/sshd -t -f "$D/ssh/sshd_config" || exit 1
-exec /usr/sbin/sshd -D -f "$D/ssh/sshd_config" -E "$D/log/sshd.log"
+if [ -n "${4:-}" ]; then
+  mount --bind "$4" /etc/shadow || exit 1
+fi
+/usr/sbin/sshd -t -f "$2" || exit 1
+exec /usr/sbin/sshd -D -f "$2" -E "$3"
 '
 
-start_sshd() {
-  local s=$DIR/ssh running=0
-  pid_of "$DIR/run/sshd.pid" "$s/sshd_config" >/dev/null && running=1
-  if [ $running = 1 ] && ! cmp -s "$s/sshd_config.new" "$s/sshd_config"; then
-    rm -f "$s/sshd_config.new"
-    fail sshd "already running with other settings than now asked for (port?; its configuration: $s/sshd_config); stop the sandbox first"
+# make_shadow FILE: an /etc/shadow with root alone, its password the one in
+# DIR/ssh/root-password (SHA-512 crypt, never expiring)
+make_shadow() {
+  local hash
+  if ! hash=$(openssl passwd -6 -stdin <"$DIR/ssh/root-password") || [[ $hash != \$6\$* ]]; then
+    fail "sshd (password)" "openssl passwd -6 could not hash the root password"
   fi
-  mv "$s/sshd_config.new" "$s/sshd_config"
-  echo "[127.0.0.1]:$SSH_PORT,[localhost]:$SSH_PORT $(cut -d' ' -f1,2 "$s/host_ed25519_key.pub")" >"$s/known_hosts"
+  (umask 077 && printf 'root:%s:%s:0:::::\n' "$hash" $((EPOCHSECONDS / 86400)) >"$1.new")
+  mv "$1.new" "$1"
+}
+
+# start_one_sshd NAME CONFIG PIDFILE LAUNCHERPIDFILE LOGNAME PORT PORTVAR [SHADOW]
+start_one_sshd() {
+  local name=$1 conf=$2 pidfile=$3 launcher=$4 log=$DIR/log/$5 port=$6 portvar=$7 shadow=${8:-}
+  local running=0
+  pid_of "$pidfile" "$conf" >/dev/null && running=1
+  if [ $running = 1 ] && ! cmp -s "$conf.new" "$conf"; then
+    rm -f "$conf.new"
+    fail "$name" "already running with other settings than now asked for (port?; its configuration: $conf); stop the sandbox first"
+  fi
+  mv "$conf.new" "$conf"
   [ $running = 0 ] || return 0
 
-  port_check "$SSH_PORT" VIRTWIRE_SSH_PORT sshd
-  rm -f "$DIR/run/sshd.pid"
-  : >"$DIR/log/sshd.log"
-  : >"$DIR/log/sshd.out"
+  port_check "$port" "$portvar" "$name"
+  [ -z "$shadow" ] || make_shadow "$shadow"
+  rm -f "$pidfile"
+  : >"$log.log"
+  : >"$log.out"
   # its own namespace, for a private /run (privsep dir, libvirt socket links)
-  setsid unshare --mount --propagation private sh -c "$SSHD_SCRIPT" sandbox-sshd "$DIR" \
-    </dev/null >>"$DIR/log/sshd.out" 2>&1 9>&- &
-  echo $! >"$DIR/run/sshd-launcher.pid"
+  # and /etc/shadow
+  setsid unshare --mount --propagation private sh -c "$SSHD_SCRIPT" sandbox-sshd \
+    "$DIR" "$conf" "$log.log" ${shadow:+"$shadow"} </dev/null >>"$log.out" 2>&1 9>&- &
+  echo $! >"$launcher"
+}
+
+start_sshd() {
+  local s=$DIR/ssh
+  # one host key, both ports
+  echo "[127.0.0.1]:$SSH_PORT,[localhost]:$SSH_PORT,[127.0.0.1]:$SSH_PASSWORD_PORT,[localhost]:$SSH_PASSWORD_PORT $(cut -d' ' -f1,2 "$s/host_ed25519_key.pub")" >"$s/known_hosts.new"
+  mv "$s/known_hosts.new" "$s/known_hosts"
+  start_one_sshd sshd "$s/sshd_config" "$DIR/run/sshd.pid" "$DIR/run/sshd-launcher.pid" \
+    sshd "$SSH_PORT" VIRTWIRE_SSH_PORT
+  start_one_sshd "sshd (password)" "$s/sshd_password_config" "$DIR/run/sshd-password.pid" \
+    "$DIR/run/sshd-password-launcher.pid" sshd-password "$SSH_PASSWORD_PORT" \
+    VIRTWIRE_SSH_PASSWORD_PORT "$s/shadow"
 }
 
 # ------------------------------------------------------------------ start: wait
@@ -512,6 +583,8 @@ await() {
 write_env() {
   local f=$DIR/env
   put() { printf 'export %s=%q\n' "$1" "$2"; }
+  # it holds the sandbox's passwords: readable by the owner only
+  install -m 600 /dev/null "$f.tmp"
   {
     echo "# virtwire test sandbox, written by scripts/sandbox.sh start; source it"
     put VIRTWIRE_SANDBOX "$DIR"
@@ -532,6 +605,8 @@ write_env() {
     put VIRTWIRE_SSH_KEY "$DIR/ssh/id_ed25519"
     put VIRTWIRE_SSH_KNOWN_HOSTS "$DIR/ssh/known_hosts"
     put VIRTWIRE_SSH_WRAPPER "$DIR/ssh/ssh-wrapper"
+    put VIRTWIRE_SSH_PASSWORD_PORT "$SSH_PASSWORD_PORT"
+    put VIRTWIRE_SSH_PASSWORD "$(cat "$DIR/ssh/root-password")"
   } >"$f.tmp"
   mv "$f.tmp" "$f"
 }
@@ -540,7 +615,7 @@ cmd_start() {
   local t0=${EPOCHREALTIME//[^0-9]/} b main sasl us
   [ "$(id -u)" = 0 ] || die "start must run as root (libvirtd as root, sshd, mount namespaces)"
   for b in /usr/sbin/libvirtd virsh virt-admin certtool /usr/sbin/sshd ssh ssh-keygen \
-    saslpasswd2 tini unshare nsenter setsid flock ss timeout; do
+    saslpasswd2 openssl tini unshare nsenter setsid flock ss timeout; do
     command -v "$b" >/dev/null || die "missing $b; run scripts/install-deps.sh"
   done
   [ -d /etc/libvirt ] || die "missing /etc/libvirt; run scripts/install-deps.sh"
@@ -575,10 +650,16 @@ cmd_start() {
   await "libvirtd (sasl), tls 127.0.0.1:$SASL_TLS_PORT" "$sl" "$sasl" env "$auth" virsh -c "test+tls://localhost:$SASL_TLS_PORT/default?pkipath=$DIR/pki" uri
   await "sshd 127.0.0.1:$SSH_PORT" "$DIR/run/sshd-launcher.pid" "$DIR/log/sshd.log $DIR/log/sshd.out" \
     "$DIR/ssh/ssh-wrapper" -p "$SSH_PORT" root@127.0.0.1 true
+  # root's password, through ssh's askpass program, and nothing else
+  await "sshd (password) 127.0.0.1:$SSH_PASSWORD_PORT" "$DIR/run/sshd-password-launcher.pid" \
+    "$DIR/log/sshd-password.log $DIR/log/sshd-password.out" \
+    env SSH_ASKPASS="$DIR/ssh/askpass" SSH_ASKPASS_REQUIRE=force \
+    "$DIR/ssh/ssh-wrapper" -p "$SSH_PASSWORD_PORT" -o BatchMode=no -o PubkeyAuthentication=no \
+    -o PreferredAuthentications=password -o NumberOfPasswordPrompts=1 root@127.0.0.1 true
 
   write_env
   us=$((${EPOCHREALTIME//[^0-9]/} - t0))
-  say "ready in $((us / 1000000)).$(printf '%02d' $((us % 1000000 / 10000)))s: libvirtd pid $(cat "$DIR/run/libvirtd.pid"), sasl libvirtd pid $(cat "$DIR/sasl/run/libvirtd.pid"), sshd pid $(cat "$DIR/run/sshd.pid")"
+  say "ready in $((us / 1000000)).$(printf '%02d' $((us % 1000000 / 10000)))s: libvirtd pid $(cat "$DIR/run/libvirtd.pid"), sasl libvirtd pid $(cat "$DIR/sasl/run/libvirtd.pid"), sshd pids $(cat "$DIR/run/sshd.pid") $(cat "$DIR/run/sshd-password.pid")"
   say "environment: $DIR/env"
 }
 
@@ -629,7 +710,9 @@ cmd_stop() {
     "$DIR/run/libvirtd.pid:$DIR/libvirtd.conf" \
     "$DIR/sasl/run/libvirtd.pid:$DIR/sasl/libvirtd.conf" \
     "$DIR/run/sshd.pid:$DIR/ssh/sshd_config" \
-    "$DIR/run/sshd-launcher.pid:$DIR/ssh/sshd_config"; do
+    "$DIR/run/sshd-launcher.pid:$DIR/ssh/sshd_config" \
+    "$DIR/run/sshd-password.pid:$DIR/ssh/sshd_password_config" \
+    "$DIR/run/sshd-password-launcher.pid:$DIR/ssh/sshd_password_config"; do
     pid=$(pid_of "${f%%:*}" "${f#*:}") || continue
     NSLIST+=" $(private_ns "$pid" || true)"
   done
@@ -649,6 +732,9 @@ cmd_stop() {
 
   stop_pidfile "$DIR/run/sshd.pid" "$DIR/ssh/sshd_config" sshd
   stop_pidfile "$DIR/run/sshd-launcher.pid" "$DIR/ssh/sshd_config" "sshd launcher"
+  stop_pidfile "$DIR/run/sshd-password.pid" "$DIR/ssh/sshd_password_config" "sshd (password)"
+  stop_pidfile "$DIR/run/sshd-password-launcher.pid" "$DIR/ssh/sshd_password_config" \
+    "sshd (password) launcher"
   for inst in "$DIR/sasl" "$DIR"; do
     [ "$inst" = "$DIR" ] && name=main || name=sasl
     stop_pidfile "$inst/run/libvirtd.pid" "$inst/libvirtd.conf" "libvirtd ($name)"

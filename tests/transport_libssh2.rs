@@ -1,44 +1,32 @@
 //! The in-process ssh transports `libssh2` and `libssh` (cargo feature `libssh2`) against the
-//! sandbox's sshd on 127.0.0.1: the key and known_hosts files from the URI, each
+//! sandbox's sshds on 127.0.0.1: the key and known_hosts files from the URI, each
 //! `known_hosts_verify` mode, a refused key, the netcat proxy (`socket=`) and the default
-//! `virt-ssh-helper`, and the session thread ending with the stream.
+//! `virt-ssh-helper`, and the session thread ending with the stream; on the password-only
+//! sshd, the password from the auth callback and from auth.conf, a wrong one, and unknown host
+//! keys accepted or refused by the callback; an encrypted key's passphrase from the callback.
 #![cfg(feature = "libssh2")]
 
 mod common;
 
-use std::error::Error as _;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::Sandbox;
+use common::{Sandbox, assert_test_node, error_chain};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::RwLock;
+use virtwire::auth::{AuthCallback, CallbackError, Credential, CredentialType};
 use virtwire::transport::{self, Config};
-use virtwire::{Client, ErrorKind};
+use virtwire::{Client, ConnectFlags, ErrorKind};
 
 /// The name of the transport's session threads.
 const THREAD_NAME: &str = "virtwire-ssh2";
 
 /// Tests hold it shared; the one that counts session threads holds it alone.
 static THREADS: RwLock<()> = RwLock::const_new(());
-
-async fn assert_test_node(client: &Client) {
-    let mut names: Vec<String> = client
-        .list_all_domains(0)
-        .await
-        .unwrap()
-        .iter()
-        .map(|d| d.name().to_owned())
-        .collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [common::node::RUNNING_DOMAIN, common::node::STOPPED_DOMAIN]
-    );
-}
 
 /// `test+TRANSPORT://root@127.0.0.1:PORT/<fresh node file>?PARAMS`.
 fn uri(transport: &str, params: &str) -> String {
@@ -69,18 +57,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The error and its sources, as one line.
-fn chain(err: &virtwire::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 /// The sandbox host key's `type base64` part.
@@ -166,7 +142,7 @@ async fn libssh2_changed_host_key_is_refused() {
         );
         let err = Client::connect(&uri("libssh2", &params)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
-        let text = chain(&err);
+        let text = error_chain(&err);
         assert!(text.contains("host key verification failed"), "{text}");
         assert!(text.contains("differs from the one recorded"), "{text}");
         assert!(text.contains(&known.display().to_string()), "{text}");
@@ -186,7 +162,7 @@ async fn libssh2_unknown_host_is_refused_in_normal_mode() {
     );
     let err = Client::connect(&uri("libssh2", &params)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
-    let text = chain(&err);
+    let text = error_chain(&err);
     assert!(text.contains("is not in /dev/null"), "{text}");
     assert!(text.contains("SHA256:"), "{text}");
 }
@@ -271,7 +247,7 @@ async fn libssh2_wrong_key_is_an_auth_error() {
     );
     let err = Client::connect(&uri("libssh2", &params)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
-    let text = chain(&err);
+    let text = error_chain(&err);
     assert!(
         text.contains(&format!(
             "ssh authentication as root@127.0.0.1:{} failed",
@@ -356,7 +332,7 @@ async fn libssh2_sshauth_password_without_key() {
     let params = with_key(&format!("&sshauth=password&socket={}", sb.socket()));
     let err = Client::connect(&uri("libssh2", &params)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
-    let text = chain(&err);
+    let text = error_chain(&err);
     assert!(text.contains("password: not offered"), "{text}");
     assert!(!text.contains("privkey"), "{text}");
 }
@@ -371,7 +347,7 @@ async fn libssh2_remote_command_failure_reports_its_stderr() {
     ))
     .await
     .unwrap_err();
-    let text = chain(&err);
+    let text = error_chain(&err);
     assert!(text.contains("remote command on root@127.0.0.1"), "{text}");
     assert!(text.contains("exit status"), "{text}");
     assert!(text.contains("/nonexistent/virtwire-sock"), "{text}");
@@ -494,4 +470,419 @@ async fn libssh2_session_thread_ends_with_the_stream() {
     client.close().await.unwrap();
     drop(client);
     wait_for_no_session_threads().await;
+}
+
+// ---------------------------------------------------------------- passwords, callbacks
+
+/// An auth callback with fixed answers that notes every question: (type, prompt, challenge).
+#[derive(Default)]
+struct Answers {
+    /// The answer to hidden questions (passwords, passphrases).
+    secret: Option<String>,
+    /// The answer to echoed ones (the host key question).
+    echo: Option<&'static str>,
+    /// Give up instead of answering.
+    fail: bool,
+    asked: Mutex<Vec<(CredentialType, String, Option<String>)>>,
+}
+
+impl Answers {
+    fn secret(secret: &str) -> Answers {
+        Answers {
+            secret: Some(secret.to_owned()),
+            ..Answers::default()
+        }
+    }
+
+    fn asked(&self) -> Vec<(CredentialType, String, Option<String>)> {
+        self.asked.lock().unwrap().clone()
+    }
+}
+
+impl AuthCallback for Answers {
+    fn fill(&self, creds: &mut [Credential]) -> Result<(), CallbackError> {
+        for c in creds {
+            self.asked.lock().unwrap().push((
+                c.kind(),
+                c.prompt().to_owned(),
+                c.challenge().map(str::to_owned),
+            ));
+            if self.fail {
+                return Err("the user closed the dialog".into());
+            }
+            let answer = match c.kind() {
+                CredentialType::Passphrase | CredentialType::NoEchoPrompt => self.secret.clone(),
+                CredentialType::EchoPrompt => self.echo.map(str::to_owned),
+                _ => None,
+            };
+            if let Some(answer) = answer {
+                c.set_result(answer);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `test+TRANSPORT://root@127.0.0.1:PASSWORD_PORT/<fresh node file>?sshauth=password&…`
+/// (netcat to the sandbox socket), plus `extra`.
+fn password_uri(transport: &str, extra: &str) -> String {
+    let sb = Sandbox::get();
+    let node = sb.new_node_file(transport);
+    format!(
+        "test+{transport}://root@127.0.0.1:{}{}?sshauth=password&socket={}{extra}",
+        sb.ssh_password_port(),
+        node.display(),
+        sb.socket()
+    )
+}
+
+/// The password question, as libvirt asks it.
+fn password_question() -> (CredentialType, String, Option<String>) {
+    (
+        CredentialType::Passphrase,
+        "Enter root's password for 127.0.0.1".to_owned(),
+        Some("127.0.0.1".to_owned()),
+    )
+}
+
+/// The password from the callback of `Client::connect_with_auth`, as libvirt's
+/// `virConnectOpenAuth` asks it.
+#[tokio::test]
+async fn libssh2_password_from_the_auth_callback() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let uri = password_uri("libssh2", &format!("&known_hosts={}", sb.ssh_known_hosts()));
+    let answers = Arc::new(Answers::secret(sb.ssh_password()));
+    let client = Client::connect_with_auth(
+        &uri.parse().unwrap(),
+        ConnectFlags::default(),
+        answers.clone(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+    assert_eq!(answers.asked(), [password_question()]);
+}
+
+/// The password in the URI (`user:password@`, kept by `Config`'s parser).
+#[tokio::test]
+async fn libssh2_password_in_the_uri() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let uri = password_uri("libssh2", &format!("&known_hosts={}", sb.ssh_known_hosts())).replacen(
+        "root@",
+        &format!("root:{}@", sb.ssh_password()),
+        1,
+    );
+    let config: Config = uri.parse().unwrap();
+    let client = Client::connect_config(&config)
+        .await
+        .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+}
+
+/// The password from auth.conf (`authfile=`, `[auth-ssh-HOST]`), without a callback.
+#[tokio::test]
+async fn libssh_password_from_auth_conf() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let dir = scratch("authconf");
+    let authfile = dir.join("auth.conf");
+    fs::write(
+        &authfile,
+        format!(
+            "[credentials-sandbox-root]\npassword={}\n\n[auth-ssh-127.0.0.1]\n\
+             credentials=sandbox-root\n",
+            sb.ssh_password()
+        ),
+    )
+    .unwrap();
+    let uri = password_uri(
+        "libssh",
+        &format!(
+            "&known_hosts={}&authfile={}",
+            sb.ssh_known_hosts(),
+            authfile.display()
+        ),
+    );
+    let client = Client::connect(&uri)
+        .await
+        .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+}
+
+/// A wrong password, no password at all, a callback that gives up: clear Auth errors that
+/// never show the password.
+#[tokio::test]
+async fn libssh2_password_failures_are_auth_errors() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let dir = scratch("wrongpw");
+    let empty = dir.join("auth.conf");
+    fs::write(&empty, "").unwrap();
+    let uri = password_uri(
+        "libssh2",
+        &format!(
+            "&known_hosts={}&authfile={}",
+            sb.ssh_known_hosts(),
+            empty.display()
+        ),
+    );
+    let connect = |answers: Option<Arc<Answers>>| {
+        let uri = uri.clone();
+        async move {
+            match answers {
+                Some(cb) => {
+                    Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), cb)
+                        .await
+                }
+                None => Client::connect(&uri).await,
+            }
+        }
+    };
+    let who = format!(
+        "ssh authentication as root@127.0.0.1:{} failed",
+        sb.ssh_password_port()
+    );
+
+    let wrong = "not-the-password-1234";
+    let answers = Arc::new(Answers::secret(wrong));
+    let err = connect(Some(answers.clone())).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    let text = error_chain(&err);
+    assert!(text.contains(&who), "{text}");
+    assert!(text.contains("(password: "), "{text}");
+    assert!(text.contains("the server accepts: password"), "{text}");
+    assert!(!text.contains(wrong), "{text}");
+    assert!(!format!("{err:?}").contains(wrong), "{err:?}");
+    assert_eq!(answers.asked(), [password_question()]);
+
+    // nobody to ask
+    let err = connect(None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    let text = error_chain(&err);
+    assert!(text.contains(&who), "{text}");
+    assert!(
+        text.contains(&format!(
+            "password: no password (none in the URI or the configuration, none in {} for \
+             [auth-ssh-127.0.0.1], and no auth callback to ask)",
+            empty.display()
+        )),
+        "{text}"
+    );
+
+    // a callback that leaves the answer unset
+    let err = connect(Some(Arc::new(Answers::default())))
+        .await
+        .unwrap_err();
+    assert!(
+        error_chain(&err).contains("the auth callback gave none"),
+        "{err}"
+    );
+
+    // a callback that gives up ends the authentication with its error as the source
+    let giving_up = Arc::new(Answers {
+        fail: true,
+        ..Answers::default()
+    });
+    let err = connect(Some(giving_up)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    let text = error_chain(&err);
+    assert!(
+        text.contains("the authentication callback failed to answer the ssh password question"),
+        "{text}"
+    );
+    assert!(text.contains("the user closed the dialog"), "{text}");
+}
+
+/// known_hosts_verify=normal and an unknown host: the callback is asked, as libvirt asks it;
+/// `yes` accepts the key, which is recorded, and the next connection does not ask again.
+#[tokio::test]
+async fn libssh2_unknown_host_key_accepted_by_the_callback() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let dir = scratch("hostkey-yes");
+    let known = dir.join("sub").join("known_hosts");
+    let uri = password_uri("libssh2", &format!("&known_hosts={}", known.display()));
+    let answers = Arc::new(Answers {
+        echo: Some("yes"),
+        ..Answers::secret(sb.ssh_password())
+    });
+    let client = Client::connect_with_auth(
+        &uri.parse().unwrap(),
+        ConnectFlags::default(),
+        answers.clone(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+    let asked = answers.asked();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    let (kind, prompt, challenge) = &asked[0];
+    assert_eq!(*kind, CredentialType::EchoPrompt);
+    assert!(
+        prompt.starts_with("Accept SSH host key with hash 'SHA256:"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.ends_with(&format!(
+            "' for host '127.0.0.1:{}' (y/n)?",
+            sb.ssh_password_port()
+        )),
+        "{prompt}"
+    );
+    assert_eq!(
+        challenge.as_deref(),
+        Some(format!("127.0.0.1:{}", sb.ssh_password_port()).as_str())
+    );
+    assert_eq!(asked[1], password_question());
+    assert_eq!(
+        fs::read_to_string(&known).unwrap(),
+        format!("[127.0.0.1]:{} {}\n", sb.ssh_password_port(), host_key())
+    );
+
+    // now known: only the password is asked
+    let answers = Arc::new(Answers::secret(sb.ssh_password()));
+    let client = Client::connect_with_auth(
+        &password_uri("libssh", &format!("&known_hosts={}", known.display()))
+            .parse()
+            .unwrap(),
+        ConnectFlags::default(),
+        answers.clone(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    assert_test_node(&client).await;
+    assert_eq!(answers.asked(), [password_question()]);
+}
+
+/// Any answer but yes refuses the unknown key (the callback set in a `Config` this time), and
+/// nothing is recorded; so does a callback that takes no `EchoPrompt` questions.
+#[tokio::test]
+async fn libssh2_unknown_host_key_refused_by_the_callback() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let dir = scratch("hostkey-no");
+    let known = dir.join("known_hosts");
+    let uri = password_uri("libssh2", &format!("&known_hosts={}", known.display()));
+    for answer in [Some("n"), Some("sure"), None] {
+        let answers = Arc::new(Answers {
+            echo: answer,
+            ..Answers::secret(sb.ssh_password())
+        });
+        let config = Config::builder()
+            .uri(uri.as_str())
+            .auth_callback(answers.clone())
+            .build()
+            .unwrap();
+        let err = Client::connect_config(&config).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+        let text = error_chain(&err);
+        assert!(text.contains("host key verification failed"), "{text}");
+        assert!(
+            text.contains("and the auth callback did not accept it"),
+            "{text}"
+        );
+        // asked about the key, never for the password
+        let asked = answers.asked();
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert_eq!(asked[0].0, CredentialType::EchoPrompt);
+        assert!(!known.exists());
+    }
+
+    struct PasswordsOnly;
+    impl AuthCallback for PasswordsOnly {
+        fn credential_types(&self) -> &[CredentialType] {
+            &[CredentialType::Passphrase]
+        }
+        fn fill(&self, _: &mut [Credential]) -> Result<(), CallbackError> {
+            panic!("asked a question it does not take")
+        }
+    }
+    let err = Client::connect_with_auth(
+        &uri.parse().unwrap(),
+        ConnectFlags::default(),
+        Arc::new(PasswordsOnly),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(
+        error_chain(&err).contains("takes no EchoPrompt questions"),
+        "{err}"
+    );
+    assert!(!known.exists());
+}
+
+/// An encrypted key: its passphrase comes from the callback (libvirt's `Passphrase for key`).
+#[tokio::test]
+async fn libssh2_encrypted_key_passphrase_from_the_auth_callback() {
+    let _gate = THREADS.read().await;
+    let sb = Sandbox::get();
+    let dir = scratch("passphrase");
+    let key = dir.join("id_ed25519");
+    fs::copy(sb.ssh_key(), &key).unwrap();
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    let passphrase = "correct horse battery staple";
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", passphrase, "-f"])
+        .arg(&key)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let uri = uri(
+        "libssh2",
+        &format!(
+            "sshauth=privkey&keyfile={}&known_hosts={}&socket={}",
+            key.display(),
+            sb.ssh_known_hosts(),
+            sb.socket()
+        ),
+    );
+
+    let answers = Arc::new(Answers::secret(passphrase));
+    let client = Client::connect_with_auth(
+        &uri.parse().unwrap(),
+        ConnectFlags::default(),
+        answers.clone(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    assert_test_node(&client).await;
+    client.close().await.unwrap();
+    assert_eq!(
+        answers.asked(),
+        [(
+            CredentialType::Passphrase,
+            format!("Passphrase for key '{}'", key.display()),
+            None
+        )]
+    );
+
+    // without a callback, the error says what is missing
+    let err = Client::connect(&uri).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    let text = error_chain(&err);
+    assert!(
+        text.contains("an encrypted key? no passphrase: no auth callback to ask"),
+        "{text}"
+    );
+    // a wrong passphrase
+    let err = Client::connect_with_auth(
+        &uri.parse().unwrap(),
+        ConnectFlags::default(),
+        Arc::new(Answers::secret("wrong")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(
+        error_chain(&err).contains("with the passphrase the auth callback gave"),
+        "{err}"
+    );
 }

@@ -66,27 +66,34 @@ impl Client {
         Self::connect_config(&config).await
     }
 
-    /// Connects as `config` says (transport settings, read-only, credentials).
+    /// Connects as `config` says (transport settings, read-only, credentials, and the
+    /// [auth callback](Config::auth_callback), which both the in-process ssh transports and
+    /// SASL ask).
     pub async fn connect_config(config: &Config) -> Result<Client> {
         let stream = transport::connect_with(config).await?;
-        let stream = auth::authenticate(stream, config.uri()).await?;
+        let stream =
+            auth::authenticate_with(stream, config.uri(), config.auth_callback().cloned()).await?;
         let flags = ConnectFlags {
             read_only: config.read_only(),
         };
         Self::open_authenticated(stream, config.daemon_name().as_deref(), flags).await
     }
 
-    /// Like [`connect_with`](Self::connect_with), asking `auth` for the credentials that
-    /// libvirt's auth.conf does not give (SASL's authentication name and password), as
-    /// libvirt's `virConnectOpenAuth` does.
+    /// Like [`connect_with`](Self::connect_with) (with the defaults of the user's
+    /// `libvirt.conf`), asking `auth` for what the URI and libvirt's auth.conf do not give, as
+    /// libvirt's `virConnectOpenAuth` does: SASL's authentication name and password, and for
+    /// the libssh2 and libssh transports the ssh password, a key's passphrase and whether to
+    /// accept an unknown host key (see [`Config::auth_callback`]).
     pub async fn connect_with_auth(
         uri: &Uri,
         flags: ConnectFlags,
         auth: Arc<dyn auth::AuthCallback>,
     ) -> Result<Client> {
-        let stream = transport::connect(uri, flags.read_only).await?;
-        let stream = auth::authenticate_with(stream, uri, Some(auth)).await?;
-        Self::open_authenticated(stream, uri.daemon_name().as_deref(), flags).await
+        let mut config = Config::new(uri.clone())?;
+        config.apply_client_conf(&transport::ClientConf::load()?)?;
+        config.set_read_only(flags.read_only);
+        config.set_auth_callback(Some(auth));
+        Self::connect_config(&config).await
     }
 
     /// Runs libvirt's opening handshake over an already-connected `stream` (authentication

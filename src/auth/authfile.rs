@@ -19,7 +19,10 @@
 //! Lookup (libvirt's `virAuthConfigLookup`, service `libvirt` for the daemon's SASL): group
 //! `auth-libvirt-HOST` (HOST: the URI's host, `localhost` for a URI without one), else
 //! `auth-libvirt-default`; its `credentials=NAME` names the group `credentials-NAME`, whose
-//! keys `authname`, `password`, `username`, `realm` answer the SASL prompts.
+//! keys `authname`, `password`, `username`, `realm` answer the SASL prompts. The libssh2 and
+//! libssh transports look up the ssh password the same way with service `ssh`
+//! (`[auth-ssh-HOST]`, else `[auth-ssh-default]`; key `password`), as libvirt's
+//! `virAuthGetPasswordPath` does.
 //!
 //! Syntax (libvirt's `virkeyfile.c`): `[group]` lines, `key=value` lines (keys are letters and
 //! digits, no space before `=`; the value is everything after `=` up to the end of the line),
@@ -188,6 +191,13 @@ impl AuthConfig {
 /// (the value of its `authfile=` parameter, if any): see the module docs. `None` when there
 /// is none.
 pub fn default_path(authfile: Option<&str>) -> Option<PathBuf> {
+    default_path_for(authfile.map(Path::new))
+}
+
+/// Like [`default_path`], with `authfile=` as a path (as [`Config::authfile`] gives it).
+///
+/// [`Config::authfile`]: crate::transport::Config::authfile
+pub(crate) fn default_path_for(authfile: Option<&Path>) -> Option<PathBuf> {
     path_from(
         std::env::var_os("LIBVIRT_AUTH_FILE").map(PathBuf::from),
         authfile,
@@ -198,7 +208,7 @@ pub fn default_path(authfile: Option<&str>) -> Option<PathBuf> {
 
 fn path_from(
     env: Option<PathBuf>,
-    authfile: Option<&str>,
+    authfile: Option<&Path>,
     user_config: Option<PathBuf>,
     readable: impl Fn(&Path) -> bool,
 ) -> Option<PathBuf> {
@@ -206,7 +216,7 @@ fn path_from(
         return Some(env);
     }
     if let Some(file) = authfile {
-        return Some(PathBuf::from(file));
+        return Some(file.to_owned());
     }
     let candidates = user_config
         .map(|d| d.join("auth.conf"))
@@ -268,6 +278,15 @@ credentials=other
         assert_eq!(c.lookup("libvirt", "elsewhere", "password").unwrap(), None);
         // another service has no entry
         assert_eq!(c.lookup("ssh", "localhost", "authname").unwrap(), None);
+        // the ssh transports' service
+        let ssh = AuthConfig::parse(
+            "[credentials-r]\npassword=pw\n[auth-ssh-h]\ncredentials=r\n",
+            "auth.conf",
+        )
+        .unwrap();
+        assert_eq!(ssh.lookup("ssh", "h", "password").unwrap(), Some("pw"));
+        assert_eq!(ssh.lookup("ssh", "other", "password").unwrap(), None);
+        assert_eq!(ssh.lookup("libvirt", "h", "password").unwrap(), None);
         let shown = format!("{c:?}");
         assert!(
             !shown.contains("alice") && !shown.contains("secret"),
@@ -318,11 +337,16 @@ credentials=other
         let user = Some(PathBuf::from("/home/u/.config/libvirt"));
         // the environment wins over authfile=
         assert_eq!(
-            path_from(env.clone(), Some("/uri/auth.conf"), user.clone(), none),
+            path_from(
+                env.clone(),
+                Some(Path::new("/uri/auth.conf")),
+                user.clone(),
+                none
+            ),
             env
         );
         assert_eq!(
-            path_from(None, Some("/uri/auth.conf"), user.clone(), all),
+            path_from(None, Some(Path::new("/uri/auth.conf")), user.clone(), all),
             Some(PathBuf::from("/uri/auth.conf"))
         );
         assert_eq!(

@@ -221,11 +221,17 @@ pub type CallbackError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// Supplies the credentials that libvirt's `auth.conf` does not, like the callback of
 /// libvirt's `virConnectAuth`.
 ///
-/// The callback is synchronous and runs on tokio's blocking thread pool
-/// (`spawn_blocking`), so it may block: prompt on a terminal, wait for a dialog. To await
-/// something async from it, use `tokio::runtime::Handle::block_on` on a handle captured
-/// beforehand. It is called at most once per connection attempt, with every credential the
-/// chosen mechanism still needs.
+/// The callback is synchronous and never runs on a runtime worker: SASL calls it on tokio's
+/// blocking thread pool (`spawn_blocking`), the libssh2 and libssh transports on the
+/// connection's own ssh thread. So it may block: prompt on a terminal, wait for a dialog. To
+/// await something async from it, use `tokio::runtime::Handle::block_on` on a handle captured
+/// beforehand. SASL calls it at most once per connection attempt, with every credential the
+/// chosen mechanism still needs. The in-process ssh transports call it before that, once per
+/// question, as libvirt's do: whether to accept an unknown host key (one
+/// [`CredentialType::EchoPrompt`], answered `y` or `yes` to accept), the ssh password or a
+/// key's passphrase (one [`CredentialType::Passphrase`] or [`CredentialType::NoEchoPrompt`],
+/// whichever comes first in [`credential_types`](Self::credential_types)), the prompts of
+/// keyboard-interactive authentication (all of them at once).
 ///
 /// Closures `Fn(&mut [Credential]) -> Result<(), CallbackError>` are callbacks; so is
 /// [`StaticCredentials`].

@@ -24,6 +24,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::proto::remote::{self, AuthType};
 use crate::transport::{BoxStream, Transport, Uri};
 
+#[cfg(feature = "libssh2")]
+pub(crate) use authfile::default_path_for;
 pub use authfile::{AuthConfig, default_path};
 pub use credentials::{
     AuthCallback, CallbackError, Credential, CredentialType, Secret, StaticCredentials,

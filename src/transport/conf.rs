@@ -184,15 +184,24 @@ pub(crate) fn resolve_with(
     default_env: Option<&str>,
     host: &HostEnv,
 ) -> Result<Uri> {
-    match conf.choose_uri(name, default_env)? {
-        Some(s) => {
-            let uri: Uri = s.parse()?;
-            check_missing_slash(&s, &uri)?;
-            Ok(uri)
-        }
-        None if host.is_root() => "remote:///".parse(),
-        None => "remote:///session".parse(),
-    }
+    let s = choose_with(name, conf, default_env, host)?;
+    let uri: Uri = s.parse()?;
+    check_missing_slash(&s, &uri)?;
+    Ok(uri)
+}
+
+/// The text of the URI [`resolve_with`] parses (with a `user:password@` part still in it).
+pub(crate) fn choose_with(
+    name: Option<&str>,
+    conf: &ClientConf,
+    default_env: Option<&str>,
+    host: &HostEnv,
+) -> Result<String> {
+    Ok(match conf.choose_uri(name, default_env)? {
+        Some(s) => s,
+        None if host.is_root() => "remote:///".to_owned(),
+        None => "remote:///session".to_owned(),
+    })
 }
 
 /// libvirt's hint for `qemu://system`, which names a host "system".

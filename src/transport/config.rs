@@ -4,11 +4,13 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use super::conf::{self, ClientConf};
 use super::host::HostEnv;
 use super::sockets::{self, Mode, SocketRequest};
 use super::uri::{Transport, Uri};
+use crate::auth::AuthCallback;
 use crate::error::{Error, Result};
 
 /// Which program relays the ssh session to the daemon's socket on the remote host: URI
@@ -54,7 +56,13 @@ impl FromStr for Proxy {
 /// `known_hosts_verify` (libssh2/libssh transports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum KnownHostsVerify {
-    /// Unknown keys need the user's approval (through the auth callback).
+    /// A known key must match. An unknown key is accepted only when the application's
+    /// [auth callback](Config::auth_callback) says so: it is asked, as libvirt asks its
+    /// `virConnectAuth` callback, one [`EchoPrompt`](crate::auth::CredentialType::EchoPrompt)
+    /// question (`Accept SSH host key with hash '…' for host '…' (y/n)?`), and `y` or `yes`
+    /// (any case) accepts the key, which is then recorded in the known_hosts file. Without a
+    /// callback, or with one that does not answer `EchoPrompt` questions, an unknown key is
+    /// refused.
     #[default]
     Normal,
     /// Unknown keys are added; known keys are still checked.
@@ -217,6 +225,7 @@ pub struct Config {
     settings: Settings,
     password: Option<Secret>,
     read_only: bool,
+    auth_callback: Option<Arc<dyn AuthCallback>>,
 }
 
 impl Config {
@@ -228,6 +237,7 @@ impl Config {
             uri,
             password: None,
             read_only: false,
+            auth_callback: None,
         })
     }
 
@@ -243,8 +253,9 @@ impl Config {
         let host = HostEnv::current();
         let client_conf = ClientConf::load_from(&ClientConf::path_for(&host))?;
         let env = std::env::var("LIBVIRT_DEFAULT_URI").ok();
-        let uri = conf::resolve_with(name, &client_conf, env.as_deref(), &host)?;
-        let mut config = Config::new(uri)?;
+        let text = conf::choose_with(name, &client_conf, env.as_deref(), &host)?;
+        // Parsed as a Config, not a bare Uri, so that a `user:password@` password is kept.
+        let mut config = Config::parse_str(&text)?;
         config.apply_client_conf(&client_conf)?;
         Ok(config)
     }
@@ -293,6 +304,21 @@ impl Config {
     /// The password for authentication (from `user:password@` in the URI or the builder).
     pub fn password(&self) -> Option<&str> {
         self.password.as_ref().map(|s| s.0.as_str())
+    }
+
+    /// The application's authentication callback (libvirt's `virConnectAuth`), if any: asked
+    /// for what the URI, the configuration and libvirt's auth.conf do not give. The libssh2 and
+    /// libssh transports ask it for the ssh password, a private key's passphrase, the answers
+    /// to keyboard-interactive prompts and whether to accept an unknown host key
+    /// ([`KnownHostsVerify::Normal`]); [`Client::connect_config`](crate::Client::connect_config)
+    /// also passes it to SASL.
+    pub fn auth_callback(&self) -> Option<&Arc<dyn AuthCallback>> {
+        self.auth_callback.as_ref()
+    }
+
+    /// Sets (or, with `None`, removes) the [`auth_callback`](Self::auth_callback).
+    pub fn set_auth_callback(&mut self, callback: Option<Arc<dyn AuthCallback>>) {
+        self.auth_callback = callback;
     }
 
     /// `command`: the ssh binary (ssh transport) or the program to run (ext transport).
@@ -424,8 +450,14 @@ impl fmt::Debug for Config {
             .field("settings", &self.settings)
             .field("password", &self.password)
             .field("read_only", &self.read_only)
+            .field("auth_callback", &callback_shown(&self.auth_callback))
             .finish()
     }
+}
+
+/// How `Debug` shows an auth callback: only whether there is one.
+fn callback_shown(callback: &Option<Arc<dyn AuthCallback>>) -> Option<&'static str> {
+    callback.as_ref().map(|_| "<callback>")
 }
 
 impl fmt::Display for Config {
@@ -443,6 +475,7 @@ pub struct ConfigBuilder {
     password: Option<Secret>,
     read_only: bool,
     client_conf: Option<ClientConf>,
+    auth_callback: Option<Arc<dyn AuthCallback>>,
 }
 
 macro_rules! setters {
@@ -473,6 +506,12 @@ impl ConfigBuilder {
     /// The password for authentication.
     pub fn password(mut self, password: impl Into<String>) -> Self {
         self.password = Some(Secret(password.into()));
+        self
+    }
+
+    /// The [auth callback](Config::auth_callback).
+    pub fn auth_callback(mut self, callback: Arc<dyn AuthCallback>) -> Self {
+        self.auth_callback = Some(callback);
         self
     }
 
@@ -528,6 +567,7 @@ impl ConfigBuilder {
             config.password = self.password;
         }
         config.read_only = self.read_only;
+        config.auth_callback = self.auth_callback;
         if let Some(conf) = &self.client_conf {
             config.apply_client_conf(conf)?;
         }
@@ -542,6 +582,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("settings", &self.settings)
             .field("password", &self.password)
             .field("read_only", &self.read_only)
+            .field("auth_callback", &callback_shown(&self.auth_callback))
             .finish()
     }
 }
@@ -549,6 +590,14 @@ impl fmt::Debug for ConfigBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolve_keeps_the_password_of_a_full_uri() {
+        let c = Config::resolve(Some("qemu+tcp://bob:s3cret@h/system")).unwrap();
+        assert_eq!(c.password(), Some("s3cret"));
+        assert_eq!(c.uri().user(), Some("bob"));
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
 
     fn config(s: &str) -> Config {
         s.parse().unwrap()
@@ -663,6 +712,27 @@ mod tests {
         let c = b.build().unwrap();
         assert_eq!(c.password(), Some("hunter2"));
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn auth_callback_is_kept_and_not_shown() {
+        use crate::auth::StaticCredentials;
+        let cb: Arc<dyn AuthCallback> = Arc::new(StaticCredentials::new("alice", "hunter2"));
+        let b = Config::builder()
+            .uri("qemu+libssh2://h/system")
+            .auth_callback(Arc::clone(&cb));
+        assert!(format!("{b:?}").contains("<callback>"));
+        let mut c = b.build().unwrap();
+        assert!(c.auth_callback().is_some_and(|got| Arc::ptr_eq(got, &cb)));
+        let shown = format!("{c:?}");
+        assert!(
+            shown.contains("auth_callback: Some(\"<callback>\")"),
+            "{shown}"
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        c.set_auth_callback(None);
+        assert!(c.auth_callback().is_none());
+        assert!(config("qemu:///system").auth_callback().is_none());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// the URI's `mode=` (default auto) and the current user: `/var/run/libvirt/libvirt-sock`
 /// (`-ro` read-only) or a modular daemon's socket such as `virtqemud-sock` for system URIs,
 /// `$XDG_RUNTIME_DIR/libvirt/…` for `…:///session` when not root. See
-/// [`sockets`](super::sockets) for the full rules and [`Config::socket_path`], which also
+/// [`super::sockets`] for the full rules and [`Config::socket_path`], which also
 /// applies `socket=` and settings from `libvirt.conf`.
 pub fn default_socket_path(uri: &Uri, read_only: bool) -> PathBuf {
     let host = HostEnv::current();

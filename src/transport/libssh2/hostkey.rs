@@ -1,9 +1,10 @@
 //! The server's host key against a `known_hosts` file, as `known_hosts_verify` says.
 //!
 //! The file is read line by line: a line libssh2 cannot parse (a key type it does not know,
-//! `@cert-authority`, …) is skipped rather than failing the whole file. With
-//! `known_hosts_verify=auto` a new key is appended as one line (`host key-type base64`, with
-//! `[host]:port` for ports other than 22), leaving the rest of the file as it was.
+//! `@cert-authority`, …) is skipped rather than failing the whole file. A new key (accepted
+//! by `known_hosts_verify=auto`, or with `normal` by the application's auth callback) is
+//! appended as one line (`host key-type base64`, with `[host]:port` for ports other than 22),
+//! leaving the rest of the file as it was.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use ssh2::{CheckResult, HashType, KnownHostFileKind, KnownHosts, Session};
 
+use super::ask::{self, Verdict};
 use super::{Plan, SSH_PORT, step_error};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::config::KnownHostsVerify;
@@ -58,30 +60,58 @@ pub(super) fn check(session: &Session, plan: &Plan) -> Result<()> {
             plan.addr(),
             file.display()
         ))),
-        CheckResult::NotFound => match plan.verify {
-            KnownHostsVerify::Auto => {
-                let line = format!("{} {key_type} {}\n", entry_name(plan), base64(&key));
-                append(file, content.as_deref(), &line)?;
-                tracing::info!(
-                    host = %plan.addr(),
-                    %fingerprint,
-                    file = %file.display(),
-                    "known_hosts_verify=auto: added the host key"
-                );
-                Ok(())
-            }
-            _ => Err(failed(format!(
-                "{} is not in {}{} (its {key_type} key is {fingerprint}); add it there, or \
-                 connect with known_hosts_verify=auto to accept and record it",
-                plan.addr(),
-                file.display(),
-                if content.is_none() {
-                    ", which does not exist"
-                } else {
-                    ""
+        CheckResult::NotFound => {
+            let unknown = || {
+                format!(
+                    "{} is not in {}{} (its {key_type} key is {fingerprint})",
+                    plan.addr(),
+                    file.display(),
+                    if content.is_none() {
+                        ", which does not exist"
+                    } else {
+                        ""
+                    },
+                )
+            };
+            let how = "add it there, or connect with known_hosts_verify=auto to accept and \
+                       record it";
+            let accepted_by = match (plan.verify, plan.callback.as_deref()) {
+                (KnownHostsVerify::Auto, _) => "known_hosts_verify=auto",
+                (_, None) => {
+                    return Err(failed(format!(
+                        "{}; there is no auth callback to ask whether to accept it: {how}",
+                        unknown()
+                    )));
+                }
+                // libvirt asks its auth callback
+                (_, Some(callback)) => match ask::host_key(callback, plan, &fingerprint)? {
+                    Verdict::Accept => "the auth callback",
+                    Verdict::Refuse => {
+                        return Err(failed(format!(
+                            "{}, and the auth callback did not accept it",
+                            unknown()
+                        )));
+                    }
+                    Verdict::CannotAsk => {
+                        return Err(failed(format!(
+                            "{}; the auth callback takes no EchoPrompt questions, so it \
+                             cannot be asked whether to accept it: {how}",
+                            unknown()
+                        )));
+                    }
                 },
-            ))),
-        },
+            };
+            let line = format!("{} {key_type} {}\n", entry_name(plan), base64(&key));
+            append(file, content.as_deref(), &line)?;
+            tracing::info!(
+                host = %plan.addr(),
+                %fingerprint,
+                file = %file.display(),
+                by = accepted_by,
+                "accepted and recorded the unknown host key"
+            );
+            Ok(())
+        }
         CheckResult::Failure => Err(failed(format!(
             "cannot check the key of {} against {}",
             plan.addr(),

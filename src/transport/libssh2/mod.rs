@@ -13,23 +13,31 @@
 //! 1. **connect**: TCP to the URI's host and port (default 22).
 //! 2. **handshake**: the ssh key exchange.
 //! 3. **host key**: the server's key against the `known_hosts` file (`known_hosts=`, default
-//!    `~/.ssh/known_hosts`), as `known_hosts_verify` says: `normal` refuses an unknown or a
-//!    changed key (libvirt would ask the user through its auth callback; there is none at this
-//!    layer), `auto` accepts an unknown key and appends it to the file but refuses a changed
-//!    one, `ignore` checks nothing. `no_verify` is not read here, as in libvirt.
+//!    `~/.ssh/known_hosts`), as `known_hosts_verify` says: `normal` refuses a changed key and
+//!    accepts an unknown one only if the application's auth callback says yes (as libvirt
+//!    asks its `virConnectAuth` callback; no callback, no key), `auto` accepts an unknown key
+//!    but refuses a changed one, `ignore` checks nothing. An accepted unknown key is appended
+//!    to the file. `no_verify` is not read here, as in libvirt.
 //! 4. **authentication** as the URI's user (default: the local user), trying the `sshauth`
 //!    methods in order (default `agent,privkey,password,keyboard-interactive`): the ssh agent
-//!    (`SSH_AUTH_SOCK`), the private key (`keyfile=`, else `~/.ssh/id_ecdsa`, `id_ed25519`,
-//!    `id_rsa`; the password, when given, is its passphrase), the password (from the URI's
-//!    `user:password@` or [`ConfigBuilder::password`](super::ConfigBuilder::password)) and
-//!    keyboard-interactive (answered with that password). A failure lists what each method
-//!    did.
+//!    (`SSH_AUTH_SOCK`); the private key (`keyfile=`, else `~/.ssh/id_ecdsa`, `id_ed25519`,
+//!    `id_rsa`), with the password as its passphrase when one is given, else (an encrypted
+//!    key) the passphrase the auth callback gives; the password: the URI's `user:password@`
+//!    or [`ConfigBuilder::password`](super::ConfigBuilder::password), else libvirt's auth.conf
+//!    (`authfile=`, `LIBVIRT_AUTH_FILE`, …; group `[auth-ssh-HOST]`, as libvirt's
+//!    `virAuthGetPasswordPath` reads it), else the auth callback; keyboard-interactive:
+//!    hidden prompts answered with that password when it is known without asking, the
+//!    prompts left to the auth callback. A failure lists what each method did; an auth
+//!    callback that fails ends the authentication. See [`ask`] for the questions the callback
+//!    gets ([`Config::auth_callback`](super::Config::auth_callback); libvirt does not ask it
+//!    for the user name either).
 //! 5. **exec**: the same remote command as the ssh transport (`virt-ssh-helper` or `nc`, per
 //!    `proxy=`, `netcat=`, `socket=`; see [`ssh`](super::ssh)).
 //!
 //! libssh2 blocks, so each connection gets a thread of its own for the session; the stream the
 //! runtime sees is a local socket (see [`bridge`]).
 
+mod ask;
 mod auth;
 mod bridge;
 mod hostkey;
@@ -47,6 +55,7 @@ use super::BoxStream;
 use super::config::{Config, KnownHostsVerify};
 use super::host::HostEnv;
 use super::tcp::{connect_tcp, display_addr};
+use crate::auth::AuthCallback;
 use crate::error::{Error, ErrorKind, Result};
 
 use auth::Method;
@@ -70,6 +79,10 @@ struct Plan {
     keyfiles: Vec<PathBuf>,
     keyfile_given: bool,
     password: Option<String>,
+    /// libvirt's auth.conf for this URI (read only when a password is needed).
+    authfile: Option<PathBuf>,
+    /// The application's auth callback.
+    callback: Option<Arc<dyn AuthCallback>>,
     /// The remote command (one word for the remote login shell).
     command: String,
 }
@@ -110,6 +123,8 @@ impl Plan {
             keyfile_given: config.keyfile().is_some(),
             keyfiles,
             password: config.password().map(str::to_owned),
+            authfile: crate::auth::default_path_for(config.authfile()),
+            callback: config.auth_callback().cloned(),
             command: super::ssh::remote_command_for(config, env)?,
         })
     }
@@ -307,6 +322,7 @@ mod tests {
         );
         assert!(!p.keyfile_given);
         assert!(p.password.is_none());
+        assert!(p.callback.is_none());
         // the ssh transport's remote command
         assert!(
             p.command
@@ -329,6 +345,22 @@ mod tests {
         assert_eq!(p.methods, [Method::Privkey, Method::Password]);
         assert_eq!(p.password.as_deref(), Some("pw"));
         assert!(p.command.ends_with("-U '/s''"), "{}", p.command);
+    }
+
+    #[test]
+    fn authfile_and_callback() {
+        let mut c: Config = "qemu+libssh2://h/system?authfile=/a/auth.conf"
+            .parse()
+            .unwrap();
+        c.set_auth_callback(Some(Arc::new(crate::auth::StaticCredentials::new(
+            "u", "p",
+        ))));
+        let p = Plan::new(&c, &HostEnv::default()).unwrap();
+        assert!(p.callback.is_some());
+        // LIBVIRT_AUTH_FILE wins over authfile=, as in libvirt
+        if std::env::var_os("LIBVIRT_AUTH_FILE").is_none_or(|v| v.is_empty()) {
+            assert_eq!(p.authfile.as_deref(), Some(Path::new("/a/auth.conf")));
+        }
     }
 
     #[test]
