@@ -71,13 +71,6 @@ pub fn enumeration(out: &mut Out, name: &str, e: &Enum) {
     impl_end(out);
 }
 
-/// `@flags`: any bits (every `u32` is canonical).
-pub fn flags(out: &mut Out, name: &str) {
-    impl_start(out, name);
-    out.line("::arbitrary::Arbitrary::arbitrary(u).map(Self)");
-    impl_end(out);
-}
-
 /// A union: as decoding does it, a discriminant and then the arm it selects. Without a
 /// `default:` arm, the discriminant is one a `case` names; with one, mostly one a `case` names,
 /// sometimes any value, which selects the `default:` arm only when no `case` names it.

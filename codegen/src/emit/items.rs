@@ -197,9 +197,9 @@ fn flag_literal(v: u32) -> String {
     }
 }
 
-/// An `@flags` enum: a `u32` newtype with one associated constant per member, set operations,
-/// a `Debug` that names the known bits and shows the rest in hexadecimal, and
-/// `Encode`/`Decode` as an `unsigned int`.
+/// An `@flags` enum: a `u32` newtype with one associated constant per member; the runtime's
+/// `impl_flags!` adds set operations, a `Debug` that names the known bits and shows the rest in
+/// hexadecimal, `Encode`/`Decode` as an `unsigned int` and (feature `arbitrary`) random values.
 pub fn flags(out: &mut Out, item: &Item, f: &Flags) {
     let name = &item.rust_name;
     let fallback = format!("The flags `{}`.", item.idl_name);
@@ -235,129 +235,13 @@ pub fn flags(out: &mut Out, item: &Item, f: &Flags) {
             fl.rust_name
         ));
     }
-    let methods: &[(&str, &str)] = &[
-        ("No flag set.", "pub const fn empty() -> Self { Self(0) }"),
-        (
-            "The bits as sent on the wire.",
-            "pub const fn bits(self) -> u32 { self.0 }",
-        ),
-        (
-            "The flags with these bits, named or not.",
-            "pub const fn from_bits_retain(bits: u32) -> Self { Self(bits) }",
-        ),
-        (
-            "Whether no bit is set.",
-            "pub const fn is_empty(self) -> bool { self.0 == 0 }",
-        ),
-        (
-            "Whether every bit of `other` is set in `self`.",
-            "pub const fn contains(self, other: Self) -> bool { self.0 & other.0 == other.0 }",
-        ),
-        (
-            "Whether `self` and `other` have a bit in common.",
-            "pub const fn intersects(self, other: Self) -> bool { self.0 & other.0 != 0 }",
-        ),
-        (
-            "The bits set in `self` or in `other`.",
-            "pub const fn union(self, other: Self) -> Self { Self(self.0 | other.0) }",
-        ),
-        (
-            "The bits set in both `self` and `other`.",
-            "pub const fn intersection(self, other: Self) -> Self { Self(self.0 & other.0) }",
-        ),
-        (
-            "The bits set in `self` but not in `other`.",
-            "pub const fn difference(self, other: Self) -> Self { Self(self.0 & !other.0) }",
-        ),
-        (
-            "Sets the bits of `other`.",
-            "pub fn insert(&mut self, other: Self) { self.0 |= other.0; }",
-        ),
-        (
-            "Clears the bits of `other`.",
-            "pub fn remove(&mut self, other: Self) { self.0 &= !other.0; }",
-        ),
-    ];
-    for (doc, code) in methods {
-        out.doc(&[(*doc).to_owned()]);
-        out.line(*code);
-    }
-    out.doc(&["Every bit that has a name.".to_owned()]);
-    out.line(format!(
-        "pub const fn all() -> Self {{ Self({}) }}",
-        flag_literal(f.known_bits())
-    ));
-    out.doc(&["The named flags with their names, in IDL order.".to_owned()]);
-    out.line("pub const fn known() -> &'static [(&'static str, Self)] {");
-    let entries: Vec<String> = f
-        .flags
-        .iter()
-        .map(|fl| format!("(\"{0}\", Self::{0})", fl.rust_name))
-        .collect();
-    out.line(format!("&[{}]", entries.join(", ")));
-    out.line("}");
-    out.line("}");
-    for (tr, method, op) in [("BitOr", "bitor", "|"), ("BitAnd", "bitand", "&")] {
-        out.blank();
-        out.line(format!("impl ::core::ops::{tr} for {name} {{"));
-        out.line("type Output = Self;");
-        out.line(format!(
-            "fn {method}(self, rhs: Self) -> Self {{ Self(self.0 {op} rhs.0) }}"
-        ));
-        out.line("}");
-        out.blank();
-        out.line(format!("impl ::core::ops::{tr}Assign for {name} {{"));
-        out.line(format!(
-            "fn {method}_assign(&mut self, rhs: Self) {{ self.0 {op}= rhs.0; }}"
-        ));
-        out.line("}");
-    }
-    out.blank();
-    out.line(format!("impl ::core::convert::From<{name}> for u32 {{"));
-    out.line(format!("fn from(flags: {name}) -> u32 {{ flags.0 }}"));
-    out.line("}");
-    out.blank();
-    out.line(format!("impl ::core::convert::From<u32> for {name} {{"));
-    out.line("fn from(bits: u32) -> Self { Self(bits) }");
     out.line("}");
     out.blank();
     let zero = f.zero().map_or("empty", |z| z.rust_name.as_str());
-    out.line(format!("impl ::core::fmt::Debug for {name} {{"));
-    out.line("fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {");
-    out.line(format!("f.write_str(\"{name}(\")?;"));
-    out.line("if self.0 == 0 {");
-    out.line(format!("return f.write_str(\"{zero})\");"));
-    out.line("}");
-    out.line("let mut rest = self.0;");
-    out.line("let mut sep = \"\";");
-    out.line("for &(flag_name, flag) in Self::known() {");
-    out.line("if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {");
-    out.line("f.write_str(sep)?;");
-    out.line("f.write_str(flag_name)?;");
-    out.line("rest &= !flag.0;");
-    out.line("sep = \" | \";");
-    out.line("}");
-    out.line("}");
-    out.line("if rest != 0 {");
-    out.line("write!(f, \"{sep}{rest:#x}\")?;");
-    out.line("}");
-    out.line("f.write_str(\")\")");
-    out.line("}");
-    out.line("}");
-    out.blank();
-    out.line(format!("impl {XDR}::Encode for {name} {{"));
-    out.line("fn encode(&self, out: &mut ::bytes::BytesMut) {");
-    out.line(format!("{XDR}::Encode::encode(&self.0, out);"));
-    out.line("}");
-    out.line("fn encoded_len(&self) -> usize {");
-    out.line("4");
-    out.line("}");
-    out.line("}");
-    out.blank();
-    out.line(format!("impl {XDR}::Decode for {name} {{"));
-    out.line(format!("fn decode(src: &mut &[u8]) -> {DECODE_RESULT} {{"));
-    out.line(format!("<u32 as {XDR}::Decode>::decode(src).map(Self)"));
-    out.line("}");
-    out.line("}");
-    checks::flags(out, name);
+    let known: Vec<&str> = f.flags.iter().map(|fl| fl.rust_name.as_str()).collect();
+    out.line(format!(
+        "{XDR}::impl_flags!({name}, zero = \"{zero}\", all = {}, known = [{}]);",
+        flag_literal(f.known_bits()),
+        known.join(", ")
+    ));
 }

@@ -28,142 +28,14 @@ impl ConnectFlags {
     pub const RO: Self = Self(0x1);
     /// `VIR_CONNECT_NO_ALIASES = 0x2`
     pub const NO_ALIASES: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("RO", Self::RO), ("NO_ALIASES", Self::NO_ALIASES)]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectFlags> for u32 {
-    fn from(flags: ConnectFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [RO, NO_ALIASES]
+);
 
 /// Which domains virConnectListAllDomains returns (virConnectListAllDomainsFlags).
 ///
@@ -227,159 +99,31 @@ impl ConnectListAllDomainsFlags {
     pub const HAS_CHECKPOINT: Self = Self(0x4000);
     /// `VIR_CONNECT_LIST_DOMAINS_NO_CHECKPOINT = 0x8000`
     pub const NO_CHECKPOINT: Self = Self(0x8000);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xffff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("ACTIVE", Self::ACTIVE),
-            ("INACTIVE", Self::INACTIVE),
-            ("PERSISTENT", Self::PERSISTENT),
-            ("TRANSIENT", Self::TRANSIENT),
-            ("RUNNING", Self::RUNNING),
-            ("PAUSED", Self::PAUSED),
-            ("SHUTOFF", Self::SHUTOFF),
-            ("OTHER", Self::OTHER),
-            ("MANAGEDSAVE", Self::MANAGEDSAVE),
-            ("NO_MANAGEDSAVE", Self::NO_MANAGEDSAVE),
-            ("AUTOSTART", Self::AUTOSTART),
-            ("NO_AUTOSTART", Self::NO_AUTOSTART),
-            ("HAS_SNAPSHOT", Self::HAS_SNAPSHOT),
-            ("NO_SNAPSHOT", Self::NO_SNAPSHOT),
-            ("HAS_CHECKPOINT", Self::HAS_CHECKPOINT),
-            ("NO_CHECKPOINT", Self::NO_CHECKPOINT),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectListAllDomainsFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectListAllDomainsFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectListAllDomainsFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectListAllDomainsFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectListAllDomainsFlags> for u32 {
-    fn from(flags: ConnectListAllDomainsFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectListAllDomainsFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectListAllDomainsFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectListAllDomainsFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectListAllDomainsFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllDomainsFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllDomainsFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectListAllDomainsFlags,
+    zero = "empty",
+    all = 0xffff,
+    known = [
+        ACTIVE,
+        INACTIVE,
+        PERSISTENT,
+        TRANSIENT,
+        RUNNING,
+        PAUSED,
+        SHUTOFF,
+        OTHER,
+        MANAGEDSAVE,
+        NO_MANAGEDSAVE,
+        AUTOSTART,
+        NO_AUTOSTART,
+        HAS_SNAPSHOT,
+        NO_SNAPSHOT,
+        HAS_CHECKPOINT,
+        NO_CHECKPOINT
+    ]
+);
 
 /// Which domains virConnectGetAllDomainStats covers (virConnectGetAllDomainStatsFlags).
 ///
@@ -428,154 +172,26 @@ impl ConnectGetAllDomainStatsFlags {
     pub const BACKING: Self = Self(0x40000000);
     /// `VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS = 0x80000000`
     pub const ENFORCE_STATS: Self = Self(0x80000000);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xe00000ff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("ACTIVE", Self::ACTIVE),
-            ("INACTIVE", Self::INACTIVE),
-            ("PERSISTENT", Self::PERSISTENT),
-            ("TRANSIENT", Self::TRANSIENT),
-            ("RUNNING", Self::RUNNING),
-            ("PAUSED", Self::PAUSED),
-            ("SHUTOFF", Self::SHUTOFF),
-            ("OTHER", Self::OTHER),
-            ("NOWAIT", Self::NOWAIT),
-            ("BACKING", Self::BACKING),
-            ("ENFORCE_STATS", Self::ENFORCE_STATS),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectGetAllDomainStatsFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectGetAllDomainStatsFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectGetAllDomainStatsFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectGetAllDomainStatsFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectGetAllDomainStatsFlags> for u32 {
-    fn from(flags: ConnectGetAllDomainStatsFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectGetAllDomainStatsFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectGetAllDomainStatsFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectGetAllDomainStatsFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectGetAllDomainStatsFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetAllDomainStatsFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectGetAllDomainStatsFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectGetAllDomainStatsFlags,
+    zero = "empty",
+    all = 0xe00000ff,
+    known = [
+        ACTIVE,
+        INACTIVE,
+        PERSISTENT,
+        TRANSIENT,
+        RUNNING,
+        PAUSED,
+        SHUTOFF,
+        OTHER,
+        NOWAIT,
+        BACKING,
+        ENFORCE_STATS
+    ]
+);
 
 /// Which statistics virConnectGetAllDomainStats collects (virDomainStatsTypes).
 ///
@@ -624,154 +240,16 @@ impl DomainStatsTypes {
     pub const DIRTYRATE: Self = Self(0x200);
     /// `VIR_DOMAIN_STATS_VM = 0x400`
     pub const VM: Self = Self(0x400);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7ff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("STATE", Self::STATE),
-            ("CPU_TOTAL", Self::CPU_TOTAL),
-            ("BALLOON", Self::BALLOON),
-            ("VCPU", Self::VCPU),
-            ("INTERFACE", Self::INTERFACE),
-            ("BLOCK", Self::BLOCK),
-            ("PERF", Self::PERF),
-            ("IOTHREAD", Self::IOTHREAD),
-            ("MEMORY", Self::MEMORY),
-            ("DIRTYRATE", Self::DIRTYRATE),
-            ("VM", Self::VM),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainStatsTypes {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainStatsTypes {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainStatsTypes {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainStatsTypes {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainStatsTypes> for u32 {
-    fn from(flags: DomainStatsTypes) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainStatsTypes {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainStatsTypes {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainStatsTypes(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainStatsTypes {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainStatsTypes {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainStatsTypes {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainStatsTypes,
+    zero = "empty",
+    all = 0x7ff,
+    known = [
+        STATE, CPU_TOTAL, BALLOON, VCPU, INTERFACE, BLOCK, PERF, IOTHREAD, MEMORY, DIRTYRATE, VM
+    ]
+);
 
 /// Which networks virConnectListAllNetworks returns (virConnectListAllNetworksFlags).
 ///
@@ -805,149 +283,21 @@ impl ConnectListAllNetworksFlags {
     pub const AUTOSTART: Self = Self(0x10);
     /// `VIR_CONNECT_LIST_NETWORKS_NO_AUTOSTART = 0x20`
     pub const NO_AUTOSTART: Self = Self(0x20);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("INACTIVE", Self::INACTIVE),
-            ("ACTIVE", Self::ACTIVE),
-            ("PERSISTENT", Self::PERSISTENT),
-            ("TRANSIENT", Self::TRANSIENT),
-            ("AUTOSTART", Self::AUTOSTART),
-            ("NO_AUTOSTART", Self::NO_AUTOSTART),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectListAllNetworksFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectListAllNetworksFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectListAllNetworksFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectListAllNetworksFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectListAllNetworksFlags> for u32 {
-    fn from(flags: ConnectListAllNetworksFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectListAllNetworksFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectListAllNetworksFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectListAllNetworksFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectListAllNetworksFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNetworksFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllNetworksFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectListAllNetworksFlags,
+    zero = "empty",
+    all = 0x3f,
+    known = [
+        INACTIVE,
+        ACTIVE,
+        PERSISTENT,
+        TRANSIENT,
+        AUTOSTART,
+        NO_AUTOSTART
+    ]
+);
 
 /// Which pools virConnectListAllStoragePools returns (virConnectListAllStoragePoolsFlags).
 ///
@@ -1023,163 +373,35 @@ impl ConnectListAllStoragePoolsFlags {
     pub const VSTORAGE: Self = Self(0x40000);
     /// `VIR_CONNECT_LIST_STORAGE_POOLS_ISCSI_DIRECT = 0x80000`
     pub const ISCSI_DIRECT: Self = Self(0x80000);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xfffff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("INACTIVE", Self::INACTIVE),
-            ("ACTIVE", Self::ACTIVE),
-            ("PERSISTENT", Self::PERSISTENT),
-            ("TRANSIENT", Self::TRANSIENT),
-            ("AUTOSTART", Self::AUTOSTART),
-            ("NO_AUTOSTART", Self::NO_AUTOSTART),
-            ("DIR", Self::DIR),
-            ("FS", Self::FS),
-            ("NETFS", Self::NETFS),
-            ("LOGICAL", Self::LOGICAL),
-            ("DISK", Self::DISK),
-            ("ISCSI", Self::ISCSI),
-            ("SCSI", Self::SCSI),
-            ("MPATH", Self::MPATH),
-            ("RBD", Self::RBD),
-            ("SHEEPDOG", Self::SHEEPDOG),
-            ("GLUSTER", Self::GLUSTER),
-            ("ZFS", Self::ZFS),
-            ("VSTORAGE", Self::VSTORAGE),
-            ("ISCSI_DIRECT", Self::ISCSI_DIRECT),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectListAllStoragePoolsFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectListAllStoragePoolsFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectListAllStoragePoolsFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectListAllStoragePoolsFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectListAllStoragePoolsFlags> for u32 {
-    fn from(flags: ConnectListAllStoragePoolsFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectListAllStoragePoolsFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectListAllStoragePoolsFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectListAllStoragePoolsFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectListAllStoragePoolsFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllStoragePoolsFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllStoragePoolsFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectListAllStoragePoolsFlags,
+    zero = "empty",
+    all = 0xfffff,
+    known = [
+        INACTIVE,
+        ACTIVE,
+        PERSISTENT,
+        TRANSIENT,
+        AUTOSTART,
+        NO_AUTOSTART,
+        DIR,
+        FS,
+        NETFS,
+        LOGICAL,
+        DISK,
+        ISCSI,
+        SCSI,
+        MPATH,
+        RBD,
+        SHEEPDOG,
+        GLUSTER,
+        ZFS,
+        VSTORAGE,
+        ISCSI_DIRECT
+    ]
+);
 
 /// Which devices virConnectListAllNodeDevices returns (virConnectListAllNodeDeviceFlags).
 ///
@@ -1287,171 +509,43 @@ impl ConnectListAllNodeDeviceFlags {
     ///
     /// `VIR_CONNECT_LIST_NODE_DEVICES_TRANSIENT = 0x20000000`
     pub const TRANSIENT: Self = Self(0x20000000);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf0ffffff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CAP_SYSTEM", Self::CAP_SYSTEM),
-            ("CAP_PCI_DEV", Self::CAP_PCI_DEV),
-            ("CAP_USB_DEV", Self::CAP_USB_DEV),
-            ("CAP_USB_INTERFACE", Self::CAP_USB_INTERFACE),
-            ("CAP_NET", Self::CAP_NET),
-            ("CAP_SCSI_HOST", Self::CAP_SCSI_HOST),
-            ("CAP_SCSI_TARGET", Self::CAP_SCSI_TARGET),
-            ("CAP_SCSI", Self::CAP_SCSI),
-            ("CAP_STORAGE", Self::CAP_STORAGE),
-            ("CAP_FC_HOST", Self::CAP_FC_HOST),
-            ("CAP_VPORTS", Self::CAP_VPORTS),
-            ("CAP_SCSI_GENERIC", Self::CAP_SCSI_GENERIC),
-            ("CAP_DRM", Self::CAP_DRM),
-            ("CAP_MDEV_TYPES", Self::CAP_MDEV_TYPES),
-            ("CAP_MDEV", Self::CAP_MDEV),
-            ("CAP_CCW_DEV", Self::CAP_CCW_DEV),
-            ("CAP_CSS_DEV", Self::CAP_CSS_DEV),
-            ("CAP_VDPA", Self::CAP_VDPA),
-            ("CAP_AP_CARD", Self::CAP_AP_CARD),
-            ("CAP_AP_QUEUE", Self::CAP_AP_QUEUE),
-            ("CAP_AP_MATRIX", Self::CAP_AP_MATRIX),
-            ("CAP_VPD", Self::CAP_VPD),
-            ("INACTIVE", Self::INACTIVE),
-            ("ACTIVE", Self::ACTIVE),
-            ("CAP_CCWGROUP_DEV", Self::CAP_CCWGROUP_DEV),
-            ("CAP_CCWGROUP_MEMBER", Self::CAP_CCWGROUP_MEMBER),
-            ("PERSISTENT", Self::PERSISTENT),
-            ("TRANSIENT", Self::TRANSIENT),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectListAllNodeDeviceFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectListAllNodeDeviceFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectListAllNodeDeviceFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectListAllNodeDeviceFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectListAllNodeDeviceFlags> for u32 {
-    fn from(flags: ConnectListAllNodeDeviceFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectListAllNodeDeviceFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectListAllNodeDeviceFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectListAllNodeDeviceFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectListAllNodeDeviceFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNodeDeviceFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllNodeDeviceFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectListAllNodeDeviceFlags,
+    zero = "empty",
+    all = 0xf0ffffff,
+    known = [
+        CAP_SYSTEM,
+        CAP_PCI_DEV,
+        CAP_USB_DEV,
+        CAP_USB_INTERFACE,
+        CAP_NET,
+        CAP_SCSI_HOST,
+        CAP_SCSI_TARGET,
+        CAP_SCSI,
+        CAP_STORAGE,
+        CAP_FC_HOST,
+        CAP_VPORTS,
+        CAP_SCSI_GENERIC,
+        CAP_DRM,
+        CAP_MDEV_TYPES,
+        CAP_MDEV,
+        CAP_CCW_DEV,
+        CAP_CSS_DEV,
+        CAP_VDPA,
+        CAP_AP_CARD,
+        CAP_AP_QUEUE,
+        CAP_AP_MATRIX,
+        CAP_VPD,
+        INACTIVE,
+        ACTIVE,
+        CAP_CCWGROUP_DEV,
+        CAP_CCWGROUP_MEMBER,
+        PERSISTENT,
+        TRANSIENT
+    ]
+);
 
 /// Which secrets virConnectListAllSecrets returns (virConnectListAllSecretsFlags).
 ///
@@ -1479,147 +573,14 @@ impl ConnectListAllSecretsFlags {
     pub const PRIVATE: Self = Self(0x4);
     /// `VIR_CONNECT_LIST_SECRETS_NO_PRIVATE = 0x8`
     pub const NO_PRIVATE: Self = Self(0x8);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("EPHEMERAL", Self::EPHEMERAL),
-            ("NO_EPHEMERAL", Self::NO_EPHEMERAL),
-            ("PRIVATE", Self::PRIVATE),
-            ("NO_PRIVATE", Self::NO_PRIVATE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectListAllSecretsFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectListAllSecretsFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectListAllSecretsFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectListAllSecretsFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectListAllSecretsFlags> for u32 {
-    fn from(flags: ConnectListAllSecretsFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectListAllSecretsFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectListAllSecretsFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectListAllSecretsFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectListAllSecretsFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllSecretsFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllSecretsFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectListAllSecretsFlags,
+    zero = "empty",
+    all = 0xf,
+    known = [EPHEMERAL, NO_EPHEMERAL, PRIVATE, NO_PRIVATE]
+);
 
 /// Which interfaces virConnectListAllInterfaces returns (virConnectListAllInterfacesFlags).
 ///
@@ -1641,142 +602,14 @@ impl ConnectListAllInterfacesFlags {
     pub const INACTIVE: Self = Self(0x1);
     /// `VIR_CONNECT_LIST_INTERFACES_ACTIVE = 0x2`
     pub const ACTIVE: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("INACTIVE", Self::INACTIVE), ("ACTIVE", Self::ACTIVE)]
-    }
 }
 
-impl ::core::ops::BitOr for ConnectListAllInterfacesFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for ConnectListAllInterfacesFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for ConnectListAllInterfacesFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for ConnectListAllInterfacesFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<ConnectListAllInterfacesFlags> for u32 {
-    fn from(flags: ConnectListAllInterfacesFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for ConnectListAllInterfacesFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for ConnectListAllInterfacesFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("ConnectListAllInterfacesFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for ConnectListAllInterfacesFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllInterfacesFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for ConnectListAllInterfacesFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    ConnectListAllInterfacesFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [INACTIVE, ACTIVE]
+);
 
 /// How to start a domain (virDomainCreateFlags).
 ///
@@ -1813,150 +646,22 @@ impl DomainCreateFlags {
     pub const START_VALIDATE: Self = Self(0x10);
     /// `VIR_DOMAIN_START_RESET_NVRAM = 0x20`
     pub const START_RESET_NVRAM: Self = Self(0x20);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("NONE", Self::NONE),
-            ("START_PAUSED", Self::START_PAUSED),
-            ("START_AUTODESTROY", Self::START_AUTODESTROY),
-            ("START_BYPASS_CACHE", Self::START_BYPASS_CACHE),
-            ("START_FORCE_BOOT", Self::START_FORCE_BOOT),
-            ("START_VALIDATE", Self::START_VALIDATE),
-            ("START_RESET_NVRAM", Self::START_RESET_NVRAM),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainCreateFlags> for u32 {
-    fn from(flags: DomainCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("NONE)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainCreateFlags,
+    zero = "NONE",
+    all = 0x3f,
+    known = [
+        NONE,
+        START_PAUSED,
+        START_AUTODESTROY,
+        START_BYPASS_CACHE,
+        START_FORCE_BOOT,
+        START_VALIDATE,
+        START_RESET_NVRAM
+    ]
+);
 
 /// How to define a domain (virDomainDefineFlags).
 ///
@@ -1975,142 +680,14 @@ pub struct DomainDefineFlags(pub u32);
 impl DomainDefineFlags {
     /// `VIR_DOMAIN_DEFINE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for DomainDefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainDefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainDefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainDefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainDefineFlags> for u32 {
-    fn from(flags: DomainDefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainDefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainDefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainDefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainDefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainDefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainDefineFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// What else to remove when undefining a domain (virDomainUndefineFlagsValues).
 ///
@@ -2147,150 +724,22 @@ impl DomainUndefineFlags {
     pub const TPM: Self = Self(0x20);
     /// `VIR_DOMAIN_UNDEFINE_KEEP_TPM = 0x40`
     pub const KEEP_TPM: Self = Self(0x40);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("MANAGED_SAVE", Self::MANAGED_SAVE),
-            ("SNAPSHOTS_METADATA", Self::SNAPSHOTS_METADATA),
-            ("NVRAM", Self::NVRAM),
-            ("KEEP_NVRAM", Self::KEEP_NVRAM),
-            ("CHECKPOINTS_METADATA", Self::CHECKPOINTS_METADATA),
-            ("TPM", Self::TPM),
-            ("KEEP_TPM", Self::KEEP_TPM),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainUndefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainUndefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainUndefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainUndefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainUndefineFlags> for u32 {
-    fn from(flags: DomainUndefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainUndefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainUndefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainUndefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainUndefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainUndefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainUndefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainUndefineFlags,
+    zero = "empty",
+    all = 0x7f,
+    known = [
+        MANAGED_SAVE,
+        SNAPSHOTS_METADATA,
+        NVRAM,
+        KEEP_NVRAM,
+        CHECKPOINTS_METADATA,
+        TPM,
+        KEEP_TPM
+    ]
+);
 
 /// How to ask a domain to shut down (virDomainShutdownFlagValues).
 ///
@@ -2324,149 +773,21 @@ impl DomainShutdownFlags {
     pub const SIGNAL: Self = Self(0x8);
     /// `VIR_DOMAIN_SHUTDOWN_PARAVIRT = 0x10`
     pub const PARAVIRT: Self = Self(0x10);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("DEFAULT", Self::DEFAULT),
-            ("ACPI_POWER_BTN", Self::ACPI_POWER_BTN),
-            ("GUEST_AGENT", Self::GUEST_AGENT),
-            ("INITCTL", Self::INITCTL),
-            ("SIGNAL", Self::SIGNAL),
-            ("PARAVIRT", Self::PARAVIRT),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainShutdownFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainShutdownFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainShutdownFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainShutdownFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainShutdownFlags> for u32 {
-    fn from(flags: DomainShutdownFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainShutdownFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainShutdownFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainShutdownFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("DEFAULT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainShutdownFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainShutdownFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainShutdownFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainShutdownFlags,
+    zero = "DEFAULT",
+    all = 0x1f,
+    known = [
+        DEFAULT,
+        ACPI_POWER_BTN,
+        GUEST_AGENT,
+        INITCTL,
+        SIGNAL,
+        PARAVIRT
+    ]
+);
 
 /// How to ask a domain to reboot (virDomainRebootFlagValues).
 ///
@@ -2500,149 +821,21 @@ impl DomainRebootFlags {
     pub const SIGNAL: Self = Self(0x8);
     /// `VIR_DOMAIN_REBOOT_PARAVIRT = 0x10`
     pub const PARAVIRT: Self = Self(0x10);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("DEFAULT", Self::DEFAULT),
-            ("ACPI_POWER_BTN", Self::ACPI_POWER_BTN),
-            ("GUEST_AGENT", Self::GUEST_AGENT),
-            ("INITCTL", Self::INITCTL),
-            ("SIGNAL", Self::SIGNAL),
-            ("PARAVIRT", Self::PARAVIRT),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainRebootFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainRebootFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainRebootFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainRebootFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainRebootFlags> for u32 {
-    fn from(flags: DomainRebootFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainRebootFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainRebootFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainRebootFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("DEFAULT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainRebootFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRebootFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainRebootFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainRebootFlags,
+    zero = "DEFAULT",
+    all = 0x1f,
+    known = [
+        DEFAULT,
+        ACPI_POWER_BTN,
+        GUEST_AGENT,
+        INITCTL,
+        SIGNAL,
+        PARAVIRT
+    ]
+);
 
 /// How to destroy a domain (virDomainDestroyFlagsValues).
 ///
@@ -2667,146 +860,14 @@ impl DomainDestroyFlags {
     pub const GRACEFUL: Self = Self(0x1);
     /// `VIR_DOMAIN_DESTROY_REMOVE_LOGS = 0x2`
     pub const REMOVE_LOGS: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("DEFAULT", Self::DEFAULT),
-            ("GRACEFUL", Self::GRACEFUL),
-            ("REMOVE_LOGS", Self::REMOVE_LOGS),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainDestroyFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainDestroyFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainDestroyFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainDestroyFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainDestroyFlags> for u32 {
-    fn from(flags: DomainDestroyFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainDestroyFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainDestroyFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainDestroyFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("DEFAULT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainDestroyFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDestroyFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainDestroyFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainDestroyFlags,
+    zero = "DEFAULT",
+    all = 0x3,
+    known = [DEFAULT, GRACEFUL, REMOVE_LOGS]
+);
 
 /// How to save or restore a domain (virDomainSaveRestoreFlags).
 ///
@@ -2834,147 +895,14 @@ impl DomainSaveRestoreFlags {
     pub const PAUSED: Self = Self(0x4);
     /// `VIR_DOMAIN_SAVE_RESET_NVRAM = 0x8`
     pub const RESET_NVRAM: Self = Self(0x8);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("BYPASS_CACHE", Self::BYPASS_CACHE),
-            ("RUNNING", Self::RUNNING),
-            ("PAUSED", Self::PAUSED),
-            ("RESET_NVRAM", Self::RESET_NVRAM),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSaveRestoreFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSaveRestoreFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSaveRestoreFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSaveRestoreFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSaveRestoreFlags> for u32 {
-    fn from(flags: DomainSaveRestoreFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSaveRestoreFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSaveRestoreFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSaveRestoreFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSaveRestoreFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveRestoreFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSaveRestoreFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSaveRestoreFlags,
+    zero = "empty",
+    all = 0xf,
+    known = [BYPASS_CACHE, RUNNING, PAUSED, RESET_NVRAM]
+);
 
 /// How to dump a domain core (virDomainCoreDumpFlags).
 ///
@@ -3005,148 +933,14 @@ impl DomainCoreDumpFlags {
     pub const RESET: Self = Self(0x8);
     /// `VIR_DUMP_MEMORY_ONLY = 0x10`
     pub const MEMORY_ONLY: Self = Self(0x10);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CRASH", Self::CRASH),
-            ("LIVE", Self::LIVE),
-            ("BYPASS_CACHE", Self::BYPASS_CACHE),
-            ("RESET", Self::RESET),
-            ("MEMORY_ONLY", Self::MEMORY_ONLY),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainCoreDumpFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainCoreDumpFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainCoreDumpFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainCoreDumpFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainCoreDumpFlags> for u32 {
-    fn from(flags: DomainCoreDumpFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainCoreDumpFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainCoreDumpFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainCoreDumpFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainCoreDumpFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCoreDumpFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainCoreDumpFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainCoreDumpFlags,
+    zero = "empty",
+    all = 0x1f,
+    known = [CRASH, LIVE, BYPASS_CACHE, RESET, MEMORY_ONLY]
+);
 
 /// What domain XML to return (virDomainXMLFlags).
 ///
@@ -3174,147 +968,14 @@ impl DomainXmlFlags {
     pub const UPDATE_CPU: Self = Self(0x4);
     /// `VIR_DOMAIN_XML_MIGRATABLE = 0x8`
     pub const MIGRATABLE: Self = Self(0x8);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("SECURE", Self::SECURE),
-            ("INACTIVE", Self::INACTIVE),
-            ("UPDATE_CPU", Self::UPDATE_CPU),
-            ("MIGRATABLE", Self::MIGRATABLE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainXmlFlags> for u32 {
-    fn from(flags: DomainXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainXmlFlags,
+    zero = "empty",
+    all = 0xf,
+    known = [SECURE, INACTIVE, UPDATE_CPU, MIGRATABLE]
+);
 
 /// Whether a change affects the running domain, its persistent definition, or both (virDomainModificationImpact).
 ///
@@ -3339,146 +1000,14 @@ impl DomainModificationImpact {
     pub const LIVE: Self = Self(0x1);
     /// `VIR_DOMAIN_AFFECT_CONFIG = 0x2`
     pub const CONFIG: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CURRENT", Self::CURRENT),
-            ("LIVE", Self::LIVE),
-            ("CONFIG", Self::CONFIG),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainModificationImpact {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainModificationImpact {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainModificationImpact {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainModificationImpact {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainModificationImpact> for u32 {
-    fn from(flags: DomainModificationImpact) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainModificationImpact {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainModificationImpact {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainModificationImpact(")?;
-        if self.0 == 0 {
-            return f.write_str("CURRENT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainModificationImpact {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainModificationImpact {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainModificationImpact {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainModificationImpact,
+    zero = "CURRENT",
+    all = 0x3,
+    known = [CURRENT, LIVE, CONFIG]
+);
 
 /// How to attach, detach or update a device (virDomainDeviceModifyFlags).
 ///
@@ -3506,147 +1035,14 @@ impl DomainDeviceModifyFlags {
     pub const CONFIG: Self = Self(0x2);
     /// `VIR_DOMAIN_DEVICE_MODIFY_FORCE = 0x4`
     pub const FORCE: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CURRENT", Self::CURRENT),
-            ("LIVE", Self::LIVE),
-            ("CONFIG", Self::CONFIG),
-            ("FORCE", Self::FORCE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainDeviceModifyFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainDeviceModifyFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainDeviceModifyFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainDeviceModifyFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainDeviceModifyFlags> for u32 {
-    fn from(flags: DomainDeviceModifyFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainDeviceModifyFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainDeviceModifyFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainDeviceModifyFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("CURRENT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainDeviceModifyFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDeviceModifyFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainDeviceModifyFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainDeviceModifyFlags,
+    zero = "CURRENT",
+    all = 0x7,
+    known = [CURRENT, LIVE, CONFIG, FORCE]
+);
 
 /// How to change memory sizes (virDomainMemoryModFlags).
 ///
@@ -3674,147 +1070,14 @@ impl DomainMemoryModFlags {
     pub const CONFIG: Self = Self(0x2);
     /// `VIR_DOMAIN_MEM_MAXIMUM = 0x4`
     pub const MAXIMUM: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CURRENT", Self::CURRENT),
-            ("LIVE", Self::LIVE),
-            ("CONFIG", Self::CONFIG),
-            ("MAXIMUM", Self::MAXIMUM),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainMemoryModFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainMemoryModFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainMemoryModFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainMemoryModFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainMemoryModFlags> for u32 {
-    fn from(flags: DomainMemoryModFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainMemoryModFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainMemoryModFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainMemoryModFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("CURRENT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainMemoryModFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMemoryModFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainMemoryModFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainMemoryModFlags,
+    zero = "CURRENT",
+    all = 0x7,
+    known = [CURRENT, LIVE, CONFIG, MAXIMUM]
+);
 
 /// How to change or query virtual CPU counts (virDomainVcpuFlags).
 ///
@@ -3853,150 +1116,22 @@ impl DomainVcpuFlags {
     ///
     /// `VIR_DOMAIN_VCPU_ASYNC_UNPLUG = 0x20`
     pub const ASYNC_UNPLUG: Self = Self(0x20);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CURRENT", Self::CURRENT),
-            ("LIVE", Self::LIVE),
-            ("CONFIG", Self::CONFIG),
-            ("MAXIMUM", Self::MAXIMUM),
-            ("GUEST", Self::GUEST),
-            ("HOTPLUGGABLE", Self::HOTPLUGGABLE),
-            ("ASYNC_UNPLUG", Self::ASYNC_UNPLUG),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainVcpuFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainVcpuFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainVcpuFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainVcpuFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainVcpuFlags> for u32 {
-    fn from(flags: DomainVcpuFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainVcpuFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainVcpuFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainVcpuFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("CURRENT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainVcpuFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainVcpuFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainVcpuFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainVcpuFlags,
+    zero = "CURRENT",
+    all = 0x3f,
+    known = [
+        CURRENT,
+        LIVE,
+        CONFIG,
+        MAXIMUM,
+        GUEST,
+        HOTPLUGGABLE,
+        ASYNC_UNPLUG
+    ]
+);
 
 /// How to change the state of single virtual CPUs (virDomainSetVcpuFlags).
 ///
@@ -4032,147 +1167,14 @@ impl DomainSetVcpuFlags {
     ///
     /// `VIR_DOMAIN_SETVCPU_ASYNC_UNPLUG = 0x4`
     pub const ASYNC_UNPLUG: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CURRENT", Self::CURRENT),
-            ("LIVE", Self::LIVE),
-            ("CONFIG", Self::CONFIG),
-            ("ASYNC_UNPLUG", Self::ASYNC_UNPLUG),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSetVcpuFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSetVcpuFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSetVcpuFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSetVcpuFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSetVcpuFlags> for u32 {
-    fn from(flags: DomainSetVcpuFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSetVcpuFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSetVcpuFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSetVcpuFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("CURRENT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSetVcpuFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetVcpuFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSetVcpuFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSetVcpuFlags,
+    zero = "CURRENT",
+    all = 0x7,
+    known = [CURRENT, LIVE, CONFIG, ASYNC_UNPLUG]
+);
 
 /// Which job virDomainGetJobStats reports (virDomainGetJobStatsFlags).
 ///
@@ -4194,145 +1196,14 @@ impl DomainGetJobStatsFlags {
     pub const COMPLETED: Self = Self(0x1);
     /// `VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED = 0x2`
     pub const KEEP_COMPLETED: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("COMPLETED", Self::COMPLETED),
-            ("KEEP_COMPLETED", Self::KEEP_COMPLETED),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainGetJobStatsFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainGetJobStatsFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainGetJobStatsFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainGetJobStatsFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainGetJobStatsFlags> for u32 {
-    fn from(flags: DomainGetJobStatsFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainGetJobStatsFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainGetJobStatsFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainGetJobStatsFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainGetJobStatsFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetJobStatsFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainGetJobStatsFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainGetJobStatsFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [COMPLETED, KEEP_COMPLETED]
+);
 
 /// How to abort a job (virDomainAbortJobFlagsValues).
 ///
@@ -4351,142 +1222,14 @@ pub struct DomainAbortJobFlags(pub u32);
 impl DomainAbortJobFlags {
     /// `VIR_DOMAIN_ABORT_JOB_POSTCOPY = 0x1`
     pub const POSTCOPY: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("POSTCOPY", Self::POSTCOPY)]
-    }
 }
 
-impl ::core::ops::BitOr for DomainAbortJobFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainAbortJobFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainAbortJobFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainAbortJobFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainAbortJobFlags> for u32 {
-    fn from(flags: DomainAbortJobFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainAbortJobFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainAbortJobFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainAbortJobFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainAbortJobFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAbortJobFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainAbortJobFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainAbortJobFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [POSTCOPY]
+);
 
 /// What virDomainGetGuestInfo asks the guest agent for (virDomainGuestInfoTypes).
 ///
@@ -4528,151 +1271,16 @@ impl DomainGuestInfoTypes {
     ///
     /// `VIR_DOMAIN_GUEST_INFO_LOAD = 0x80`
     pub const LOAD: Self = Self(0x80);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("USERS", Self::USERS),
-            ("OS", Self::OS),
-            ("TIMEZONE", Self::TIMEZONE),
-            ("HOSTNAME", Self::HOSTNAME),
-            ("FILESYSTEM", Self::FILESYSTEM),
-            ("DISKS", Self::DISKS),
-            ("INTERFACES", Self::INTERFACES),
-            ("LOAD", Self::LOAD),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainGuestInfoTypes {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainGuestInfoTypes {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainGuestInfoTypes {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainGuestInfoTypes {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainGuestInfoTypes> for u32 {
-    fn from(flags: DomainGuestInfoTypes) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainGuestInfoTypes {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainGuestInfoTypes {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainGuestInfoTypes(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainGuestInfoTypes {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGuestInfoTypes {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainGuestInfoTypes {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainGuestInfoTypes,
+    zero = "empty",
+    all = 0xff,
+    known = [
+        USERS, OS, TIMEZONE, HOSTNAME, FILESYSTEM, DISKS, INTERFACES, LOAD
+    ]
+);
 
 /// How to open a console (virDomainConsoleFlags).
 ///
@@ -4694,142 +1302,14 @@ impl DomainConsoleFlags {
     pub const FORCE: Self = Self(0x1);
     /// `VIR_DOMAIN_CONSOLE_SAFE = 0x2`
     pub const SAFE: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("FORCE", Self::FORCE), ("SAFE", Self::SAFE)]
-    }
 }
 
-impl ::core::ops::BitOr for DomainConsoleFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainConsoleFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainConsoleFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainConsoleFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainConsoleFlags> for u32 {
-    fn from(flags: DomainConsoleFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainConsoleFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainConsoleFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainConsoleFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainConsoleFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainConsoleFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainConsoleFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainConsoleFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [FORCE, SAFE]
+);
 
 /// How to open a channel (virDomainChannelFlags).
 ///
@@ -4848,142 +1328,14 @@ pub struct DomainChannelFlags(pub u32);
 impl DomainChannelFlags {
     /// `VIR_DOMAIN_CHANNEL_FORCE = 0x1`
     pub const FORCE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("FORCE", Self::FORCE)]
-    }
 }
 
-impl ::core::ops::BitOr for DomainChannelFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainChannelFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainChannelFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainChannelFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainChannelFlags> for u32 {
-    fn from(flags: DomainChannelFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainChannelFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainChannelFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainChannelFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainChannelFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainChannelFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainChannelFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainChannelFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [FORCE]
+);
 
 /// How to migrate a domain (virDomainMigrateFlags).
 ///
@@ -5062,167 +1414,36 @@ impl DomainMigrateFlags {
     pub const POSTCOPY_RESUME: Self = Self(0x80000);
     /// `VIR_MIGRATE_ZEROCOPY = 0x100000`
     pub const ZEROCOPY: Self = Self(0x100000);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1fffff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("LIVE", Self::LIVE),
-            ("PEER2PEER", Self::PEER2PEER),
-            ("TUNNELLED", Self::TUNNELLED),
-            ("PERSIST_DEST", Self::PERSIST_DEST),
-            ("UNDEFINE_SOURCE", Self::UNDEFINE_SOURCE),
-            ("PAUSED", Self::PAUSED),
-            ("NON_SHARED_DISK", Self::NON_SHARED_DISK),
-            ("NON_SHARED_INC", Self::NON_SHARED_INC),
-            ("CHANGE_PROTECTION", Self::CHANGE_PROTECTION),
-            ("UNSAFE", Self::UNSAFE),
-            ("OFFLINE", Self::OFFLINE),
-            ("COMPRESSED", Self::COMPRESSED),
-            ("ABORT_ON_ERROR", Self::ABORT_ON_ERROR),
-            ("AUTO_CONVERGE", Self::AUTO_CONVERGE),
-            ("RDMA_PIN_ALL", Self::RDMA_PIN_ALL),
-            ("POSTCOPY", Self::POSTCOPY),
-            ("TLS", Self::TLS),
-            ("PARALLEL", Self::PARALLEL),
-            (
-                "NON_SHARED_SYNCHRONOUS_WRITES",
-                Self::NON_SHARED_SYNCHRONOUS_WRITES,
-            ),
-            ("POSTCOPY_RESUME", Self::POSTCOPY_RESUME),
-            ("ZEROCOPY", Self::ZEROCOPY),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainMigrateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainMigrateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainMigrateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainMigrateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainMigrateFlags> for u32 {
-    fn from(flags: DomainMigrateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainMigrateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainMigrateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainMigrateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainMigrateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainMigrateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainMigrateFlags,
+    zero = "empty",
+    all = 0x1fffff,
+    known = [
+        LIVE,
+        PEER2PEER,
+        TUNNELLED,
+        PERSIST_DEST,
+        UNDEFINE_SOURCE,
+        PAUSED,
+        NON_SHARED_DISK,
+        NON_SHARED_INC,
+        CHANGE_PROTECTION,
+        UNSAFE,
+        OFFLINE,
+        COMPRESSED,
+        ABORT_ON_ERROR,
+        AUTO_CONVERGE,
+        RDMA_PIN_ALL,
+        POSTCOPY,
+        TLS,
+        PARALLEL,
+        NON_SHARED_SYNCHRONOUS_WRITES,
+        POSTCOPY_RESUME,
+        ZEROCOPY
+    ]
+);
 
 /// How to end a block job (virDomainBlockJobAbortFlags).
 ///
@@ -5244,142 +1465,14 @@ impl DomainBlockJobAbortFlags {
     pub const ASYNC: Self = Self(0x1);
     /// `VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT = 0x2`
     pub const PIVOT: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("ASYNC", Self::ASYNC), ("PIVOT", Self::PIVOT)]
-    }
 }
 
-impl ::core::ops::BitOr for DomainBlockJobAbortFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainBlockJobAbortFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainBlockJobAbortFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainBlockJobAbortFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainBlockJobAbortFlags> for u32 {
-    fn from(flags: DomainBlockJobAbortFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainBlockJobAbortFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainBlockJobAbortFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainBlockJobAbortFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainBlockJobAbortFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockJobAbortFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockJobAbortFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainBlockJobAbortFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [ASYNC, PIVOT]
+);
 
 /// How to copy a disk (virDomainBlockCopyFlags).
 ///
@@ -5412,148 +1505,20 @@ impl DomainBlockCopyFlags {
     ///
     /// `VIR_DOMAIN_BLOCK_COPY_TARGET_ZEROED = 0x10`
     pub const TARGET_ZEROED: Self = Self(0x10);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("SHALLOW", Self::SHALLOW),
-            ("REUSE_EXT", Self::REUSE_EXT),
-            ("TRANSIENT_JOB", Self::TRANSIENT_JOB),
-            ("SYNCHRONOUS_WRITES", Self::SYNCHRONOUS_WRITES),
-            ("TARGET_ZEROED", Self::TARGET_ZEROED),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainBlockCopyFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainBlockCopyFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainBlockCopyFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainBlockCopyFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainBlockCopyFlags> for u32 {
-    fn from(flags: DomainBlockCopyFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainBlockCopyFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainBlockCopyFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainBlockCopyFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainBlockCopyFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockCopyFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockCopyFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainBlockCopyFlags,
+    zero = "empty",
+    all = 0x1f,
+    known = [
+        SHALLOW,
+        REUSE_EXT,
+        TRANSIENT_JOB,
+        SYNCHRONOUS_WRITES,
+        TARGET_ZEROED
+    ]
+);
 
 /// How to commit a disk image chain (virDomainBlockCommitFlags).
 ///
@@ -5584,148 +1549,14 @@ impl DomainBlockCommitFlags {
     pub const RELATIVE: Self = Self(0x8);
     /// `VIR_DOMAIN_BLOCK_COMMIT_BANDWIDTH_BYTES = 0x10`
     pub const BANDWIDTH_BYTES: Self = Self(0x10);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("SHALLOW", Self::SHALLOW),
-            ("DELETE", Self::DELETE),
-            ("ACTIVE", Self::ACTIVE),
-            ("RELATIVE", Self::RELATIVE),
-            ("BANDWIDTH_BYTES", Self::BANDWIDTH_BYTES),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainBlockCommitFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainBlockCommitFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainBlockCommitFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainBlockCommitFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainBlockCommitFlags> for u32 {
-    fn from(flags: DomainBlockCommitFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainBlockCommitFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainBlockCommitFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainBlockCommitFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainBlockCommitFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockCommitFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockCommitFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainBlockCommitFlags,
+    zero = "empty",
+    all = 0x1f,
+    known = [SHALLOW, DELETE, ACTIVE, RELATIVE, BANDWIDTH_BYTES]
+);
 
 /// How to rebase a disk image chain (virDomainBlockRebaseFlags).
 ///
@@ -5762,150 +1593,22 @@ impl DomainBlockRebaseFlags {
     pub const COPY_DEV: Self = Self(0x20);
     /// `VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES = 0x40`
     pub const BANDWIDTH_BYTES: Self = Self(0x40);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7f)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("SHALLOW", Self::SHALLOW),
-            ("REUSE_EXT", Self::REUSE_EXT),
-            ("COPY_RAW", Self::COPY_RAW),
-            ("COPY", Self::COPY),
-            ("RELATIVE", Self::RELATIVE),
-            ("COPY_DEV", Self::COPY_DEV),
-            ("BANDWIDTH_BYTES", Self::BANDWIDTH_BYTES),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainBlockRebaseFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainBlockRebaseFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainBlockRebaseFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainBlockRebaseFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainBlockRebaseFlags> for u32 {
-    fn from(flags: DomainBlockRebaseFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainBlockRebaseFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainBlockRebaseFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainBlockRebaseFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainBlockRebaseFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockRebaseFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockRebaseFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainBlockRebaseFlags,
+    zero = "empty",
+    all = 0x7f,
+    known = [
+        SHALLOW,
+        REUSE_EXT,
+        COPY_RAW,
+        COPY,
+        RELATIVE,
+        COPY_DEV,
+        BANDWIDTH_BYTES
+    ]
+);
 
 /// How to resize a disk (virDomainBlockResizeFlags).
 ///
@@ -5934,146 +1637,14 @@ impl DomainBlockResizeFlags {
     ///
     /// `VIR_DOMAIN_BLOCK_RESIZE_EXTEND = 0x4`
     pub const EXTEND: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("BYTES", Self::BYTES),
-            ("CAPACITY", Self::CAPACITY),
-            ("EXTEND", Self::EXTEND),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainBlockResizeFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainBlockResizeFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainBlockResizeFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainBlockResizeFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainBlockResizeFlags> for u32 {
-    fn from(flags: DomainBlockResizeFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainBlockResizeFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainBlockResizeFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainBlockResizeFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainBlockResizeFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockResizeFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainBlockResizeFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainBlockResizeFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [BYTES, CAPACITY, EXTEND]
+);
 
 /// How to create a snapshot (virDomainSnapshotCreateFlags).
 ///
@@ -6119,153 +1690,25 @@ impl DomainSnapshotCreateFlags {
     pub const LIVE: Self = Self(0x100);
     /// `VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE = 0x200`
     pub const VALIDATE: Self = Self(0x200);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3ff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("REDEFINE", Self::REDEFINE),
-            ("CURRENT", Self::CURRENT),
-            ("NO_METADATA", Self::NO_METADATA),
-            ("HALT", Self::HALT),
-            ("DISK_ONLY", Self::DISK_ONLY),
-            ("REUSE_EXT", Self::REUSE_EXT),
-            ("QUIESCE", Self::QUIESCE),
-            ("ATOMIC", Self::ATOMIC),
-            ("LIVE", Self::LIVE),
-            ("VALIDATE", Self::VALIDATE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSnapshotCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSnapshotCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSnapshotCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSnapshotCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSnapshotCreateFlags> for u32 {
-    fn from(flags: DomainSnapshotCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSnapshotCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSnapshotCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSnapshotCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSnapshotCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSnapshotCreateFlags,
+    zero = "empty",
+    all = 0x3ff,
+    known = [
+        REDEFINE,
+        CURRENT,
+        NO_METADATA,
+        HALT,
+        DISK_ONLY,
+        REUSE_EXT,
+        QUIESCE,
+        ATOMIC,
+        LIVE,
+        VALIDATE
+    ]
+);
 
 /// What to delete with a snapshot (virDomainSnapshotDeleteFlags).
 ///
@@ -6290,146 +1733,14 @@ impl DomainSnapshotDeleteFlags {
     pub const METADATA_ONLY: Self = Self(0x2);
     /// `VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY = 0x4`
     pub const CHILDREN_ONLY: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CHILDREN", Self::CHILDREN),
-            ("METADATA_ONLY", Self::METADATA_ONLY),
-            ("CHILDREN_ONLY", Self::CHILDREN_ONLY),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSnapshotDeleteFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSnapshotDeleteFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSnapshotDeleteFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSnapshotDeleteFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSnapshotDeleteFlags> for u32 {
-    fn from(flags: DomainSnapshotDeleteFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSnapshotDeleteFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSnapshotDeleteFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSnapshotDeleteFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSnapshotDeleteFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotDeleteFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotDeleteFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSnapshotDeleteFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [CHILDREN, METADATA_ONLY, CHILDREN_ONLY]
+);
 
 /// Which snapshots to list (virDomainSnapshotListFlags).
 ///
@@ -6481,155 +1792,27 @@ impl DomainSnapshotListFlags {
     pub const EXTERNAL: Self = Self(0x200);
     /// `VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL = 0x400`
     pub const TOPOLOGICAL: Self = Self(0x400);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7ff)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("ROOTS", Self::ROOTS),
-            ("DESCENDANTS", Self::DESCENDANTS),
-            ("LEAVES", Self::LEAVES),
-            ("NO_LEAVES", Self::NO_LEAVES),
-            ("METADATA", Self::METADATA),
-            ("NO_METADATA", Self::NO_METADATA),
-            ("INACTIVE", Self::INACTIVE),
-            ("ACTIVE", Self::ACTIVE),
-            ("DISK_ONLY", Self::DISK_ONLY),
-            ("INTERNAL", Self::INTERNAL),
-            ("EXTERNAL", Self::EXTERNAL),
-            ("TOPOLOGICAL", Self::TOPOLOGICAL),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSnapshotListFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSnapshotListFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSnapshotListFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSnapshotListFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSnapshotListFlags> for u32 {
-    fn from(flags: DomainSnapshotListFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSnapshotListFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSnapshotListFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSnapshotListFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSnapshotListFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotListFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSnapshotListFlags,
+    zero = "empty",
+    all = 0x7ff,
+    known = [
+        ROOTS,
+        DESCENDANTS,
+        LEAVES,
+        NO_LEAVES,
+        METADATA,
+        NO_METADATA,
+        INACTIVE,
+        ACTIVE,
+        DISK_ONLY,
+        INTERNAL,
+        EXTERNAL,
+        TOPOLOGICAL
+    ]
+);
 
 /// How to revert to a snapshot (virDomainSnapshotRevertFlags).
 ///
@@ -6657,147 +1840,14 @@ impl DomainSnapshotRevertFlags {
     pub const FORCE: Self = Self(0x4);
     /// `VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM = 0x8`
     pub const RESET_NVRAM: Self = Self(0x8);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("RUNNING", Self::RUNNING),
-            ("PAUSED", Self::PAUSED),
-            ("FORCE", Self::FORCE),
-            ("RESET_NVRAM", Self::RESET_NVRAM),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSnapshotRevertFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSnapshotRevertFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSnapshotRevertFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSnapshotRevertFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSnapshotRevertFlags> for u32 {
-    fn from(flags: DomainSnapshotRevertFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSnapshotRevertFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSnapshotRevertFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSnapshotRevertFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSnapshotRevertFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotRevertFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotRevertFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSnapshotRevertFlags,
+    zero = "empty",
+    all = 0xf,
+    known = [RUNNING, PAUSED, FORCE, RESET_NVRAM]
+);
 
 /// What snapshot XML to return (virDomainSnapshotXMLFlags).
 ///
@@ -6816,142 +1866,14 @@ pub struct DomainSnapshotXmlFlags(pub u32);
 impl DomainSnapshotXmlFlags {
     /// `VIR_DOMAIN_SNAPSHOT_XML_SECURE = VIR_DOMAIN_XML_SECURE` (= 0x1)
     pub const SECURE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("SECURE", Self::SECURE)]
-    }
 }
 
-impl ::core::ops::BitOr for DomainSnapshotXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainSnapshotXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainSnapshotXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainSnapshotXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainSnapshotXmlFlags> for u32 {
-    fn from(flags: DomainSnapshotXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainSnapshotXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainSnapshotXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainSnapshotXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainSnapshotXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainSnapshotXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainSnapshotXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [SECURE]
+);
 
 /// How to create a checkpoint (virDomainCheckpointCreateFlags).
 ///
@@ -6976,146 +1898,14 @@ impl DomainCheckpointCreateFlags {
     pub const QUIESCE: Self = Self(0x2);
     /// `VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE = 0x4`
     pub const REDEFINE_VALIDATE: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("REDEFINE", Self::REDEFINE),
-            ("QUIESCE", Self::QUIESCE),
-            ("REDEFINE_VALIDATE", Self::REDEFINE_VALIDATE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainCheckpointCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainCheckpointCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainCheckpointCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainCheckpointCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainCheckpointCreateFlags> for u32 {
-    fn from(flags: DomainCheckpointCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainCheckpointCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainCheckpointCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainCheckpointCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainCheckpointCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainCheckpointCreateFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [REDEFINE, QUIESCE, REDEFINE_VALIDATE]
+);
 
 /// What to delete with a checkpoint (virDomainCheckpointDeleteFlags).
 ///
@@ -7140,146 +1930,14 @@ impl DomainCheckpointDeleteFlags {
     pub const METADATA_ONLY: Self = Self(0x2);
     /// `VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY = 0x4`
     pub const CHILDREN_ONLY: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CHILDREN", Self::CHILDREN),
-            ("METADATA_ONLY", Self::METADATA_ONLY),
-            ("CHILDREN_ONLY", Self::CHILDREN_ONLY),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainCheckpointDeleteFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainCheckpointDeleteFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainCheckpointDeleteFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainCheckpointDeleteFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainCheckpointDeleteFlags> for u32 {
-    fn from(flags: DomainCheckpointDeleteFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainCheckpointDeleteFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainCheckpointDeleteFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainCheckpointDeleteFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainCheckpointDeleteFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointDeleteFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointDeleteFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainCheckpointDeleteFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [CHILDREN, METADATA_ONLY, CHILDREN_ONLY]
+);
 
 /// Which checkpoints to list (virDomainCheckpointListFlags).
 ///
@@ -7310,148 +1968,14 @@ impl DomainCheckpointListFlags {
     pub const LEAVES: Self = Self(0x4);
     /// `VIR_DOMAIN_CHECKPOINT_LIST_NO_LEAVES = 0x8`
     pub const NO_LEAVES: Self = Self(0x8);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("ROOTS", Self::ROOTS),
-            ("DESCENDANTS", Self::DESCENDANTS),
-            ("TOPOLOGICAL", Self::TOPOLOGICAL),
-            ("LEAVES", Self::LEAVES),
-            ("NO_LEAVES", Self::NO_LEAVES),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainCheckpointListFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainCheckpointListFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainCheckpointListFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainCheckpointListFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainCheckpointListFlags> for u32 {
-    fn from(flags: DomainCheckpointListFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainCheckpointListFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainCheckpointListFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainCheckpointListFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainCheckpointListFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointListFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointListFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainCheckpointListFlags,
+    zero = "empty",
+    all = 0xf,
+    known = [ROOTS, DESCENDANTS, TOPOLOGICAL, LEAVES, NO_LEAVES]
+);
 
 /// What checkpoint XML to return (virDomainCheckpointXMLFlags).
 ///
@@ -7476,146 +2000,14 @@ impl DomainCheckpointXmlFlags {
     pub const NO_DOMAIN: Self = Self(0x2);
     /// `VIR_DOMAIN_CHECKPOINT_XML_SIZE = 0x4`
     pub const SIZE: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("SECURE", Self::SECURE),
-            ("NO_DOMAIN", Self::NO_DOMAIN),
-            ("SIZE", Self::SIZE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for DomainCheckpointXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for DomainCheckpointXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for DomainCheckpointXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for DomainCheckpointXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<DomainCheckpointXmlFlags> for u32 {
-    fn from(flags: DomainCheckpointXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for DomainCheckpointXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for DomainCheckpointXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("DomainCheckpointXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for DomainCheckpointXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for DomainCheckpointXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    DomainCheckpointXmlFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [SECURE, NO_DOMAIN, SIZE]
+);
 
 /// What network XML to return (virNetworkXMLFlags).
 ///
@@ -7634,142 +2026,14 @@ pub struct NetworkXmlFlags(pub u32);
 impl NetworkXmlFlags {
     /// `VIR_NETWORK_XML_INACTIVE = 0x1`
     pub const INACTIVE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("INACTIVE", Self::INACTIVE)]
-    }
 }
 
-impl ::core::ops::BitOr for NetworkXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NetworkXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NetworkXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NetworkXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NetworkXmlFlags> for u32 {
-    fn from(flags: NetworkXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NetworkXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NetworkXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NetworkXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NetworkXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NetworkXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NetworkXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [INACTIVE]
+);
 
 /// How to create a network (virNetworkCreateFlags).
 ///
@@ -7788,142 +2052,14 @@ pub struct NetworkCreateFlags(pub u32);
 impl NetworkCreateFlags {
     /// `VIR_NETWORK_CREATE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for NetworkCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NetworkCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NetworkCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NetworkCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NetworkCreateFlags> for u32 {
-    fn from(flags: NetworkCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NetworkCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NetworkCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NetworkCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NetworkCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NetworkCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NetworkCreateFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// How to define a network (virNetworkDefineFlags).
 ///
@@ -7942,142 +2078,14 @@ pub struct NetworkDefineFlags(pub u32);
 impl NetworkDefineFlags {
     /// `VIR_NETWORK_DEFINE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for NetworkDefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NetworkDefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NetworkDefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NetworkDefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NetworkDefineFlags> for u32 {
-    fn from(flags: NetworkDefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NetworkDefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NetworkDefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NetworkDefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NetworkDefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NetworkDefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NetworkDefineFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// Whether a network update affects the running network, its definition, or both (virNetworkUpdateFlags).
 ///
@@ -8102,146 +2110,14 @@ impl NetworkUpdateFlags {
     pub const LIVE: Self = Self(0x1);
     /// `VIR_NETWORK_UPDATE_AFFECT_CONFIG = 0x2`
     pub const CONFIG: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("CURRENT", Self::CURRENT),
-            ("LIVE", Self::LIVE),
-            ("CONFIG", Self::CONFIG),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for NetworkUpdateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NetworkUpdateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NetworkUpdateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NetworkUpdateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NetworkUpdateFlags> for u32 {
-    fn from(flags: NetworkUpdateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NetworkUpdateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NetworkUpdateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NetworkUpdateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("CURRENT)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NetworkUpdateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkUpdateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NetworkUpdateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NetworkUpdateFlags,
+    zero = "CURRENT",
+    all = 0x3,
+    known = [CURRENT, LIVE, CONFIG]
+);
 
 /// How to start a storage pool (virStoragePoolCreateFlags).
 ///
@@ -8269,147 +2145,19 @@ impl StoragePoolCreateFlags {
     pub const WITH_BUILD_OVERWRITE: Self = Self(0x2);
     /// `VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE = 0x4`
     pub const WITH_BUILD_NO_OVERWRITE: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("NORMAL", Self::NORMAL),
-            ("WITH_BUILD", Self::WITH_BUILD),
-            ("WITH_BUILD_OVERWRITE", Self::WITH_BUILD_OVERWRITE),
-            ("WITH_BUILD_NO_OVERWRITE", Self::WITH_BUILD_NO_OVERWRITE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for StoragePoolCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StoragePoolCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StoragePoolCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StoragePoolCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StoragePoolCreateFlags> for u32 {
-    fn from(flags: StoragePoolCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StoragePoolCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StoragePoolCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StoragePoolCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("NORMAL)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StoragePoolCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StoragePoolCreateFlags,
+    zero = "NORMAL",
+    all = 0x7,
+    known = [
+        NORMAL,
+        WITH_BUILD,
+        WITH_BUILD_OVERWRITE,
+        WITH_BUILD_NO_OVERWRITE
+    ]
+);
 
 /// How to build a storage pool (virStoragePoolBuildFlags).
 ///
@@ -8440,148 +2188,14 @@ impl StoragePoolBuildFlags {
     pub const NO_OVERWRITE: Self = Self(0x4);
     /// `VIR_STORAGE_POOL_BUILD_OVERWRITE = 0x8`
     pub const OVERWRITE: Self = Self(0x8);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0xf)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("NEW", Self::NEW),
-            ("REPAIR", Self::REPAIR),
-            ("RESIZE", Self::RESIZE),
-            ("NO_OVERWRITE", Self::NO_OVERWRITE),
-            ("OVERWRITE", Self::OVERWRITE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for StoragePoolBuildFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StoragePoolBuildFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StoragePoolBuildFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StoragePoolBuildFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StoragePoolBuildFlags> for u32 {
-    fn from(flags: StoragePoolBuildFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StoragePoolBuildFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StoragePoolBuildFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StoragePoolBuildFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("NEW)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StoragePoolBuildFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolBuildFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolBuildFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StoragePoolBuildFlags,
+    zero = "NEW",
+    all = 0xf,
+    known = [NEW, REPAIR, RESIZE, NO_OVERWRITE, OVERWRITE]
+);
 
 /// How to delete a storage pool (virStoragePoolDeleteFlags).
 ///
@@ -8603,142 +2217,14 @@ impl StoragePoolDeleteFlags {
     pub const NORMAL: Self = Self(0);
     /// `VIR_STORAGE_POOL_DELETE_ZEROED = 0x1`
     pub const ZEROED: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("NORMAL", Self::NORMAL), ("ZEROED", Self::ZEROED)]
-    }
 }
 
-impl ::core::ops::BitOr for StoragePoolDeleteFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StoragePoolDeleteFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StoragePoolDeleteFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StoragePoolDeleteFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StoragePoolDeleteFlags> for u32 {
-    fn from(flags: StoragePoolDeleteFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StoragePoolDeleteFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StoragePoolDeleteFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StoragePoolDeleteFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("NORMAL)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StoragePoolDeleteFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolDeleteFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolDeleteFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StoragePoolDeleteFlags,
+    zero = "NORMAL",
+    all = 0x1,
+    known = [NORMAL, ZEROED]
+);
 
 /// How to define a storage pool (virStoragePoolDefineFlags).
 ///
@@ -8757,142 +2243,14 @@ pub struct StoragePoolDefineFlags(pub u32);
 impl StoragePoolDefineFlags {
     /// `VIR_STORAGE_POOL_DEFINE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for StoragePoolDefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StoragePoolDefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StoragePoolDefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StoragePoolDefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StoragePoolDefineFlags> for u32 {
-    fn from(flags: StoragePoolDefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StoragePoolDefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StoragePoolDefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StoragePoolDefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StoragePoolDefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolDefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolDefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StoragePoolDefineFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// What storage pool XML to return (virStorageXMLFlags).
 ///
@@ -8911,142 +2269,14 @@ pub struct StorageXmlFlags(pub u32);
 impl StorageXmlFlags {
     /// `VIR_STORAGE_XML_INACTIVE = 0x1`
     pub const INACTIVE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("INACTIVE", Self::INACTIVE)]
-    }
 }
 
-impl ::core::ops::BitOr for StorageXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StorageXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StorageXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StorageXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StorageXmlFlags> for u32 {
-    fn from(flags: StorageXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StorageXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StorageXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StorageXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StorageXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StorageXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StorageXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [INACTIVE]
+);
 
 /// How to create a volume (virStorageVolCreateFlags).
 ///
@@ -9071,146 +2301,14 @@ impl StorageVolCreateFlags {
     pub const REFLINK: Self = Self(0x2);
     /// `VIR_STORAGE_VOL_CREATE_VALIDATE = 0x4`
     pub const VALIDATE: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("PREALLOC_METADATA", Self::PREALLOC_METADATA),
-            ("REFLINK", Self::REFLINK),
-            ("VALIDATE", Self::VALIDATE),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for StorageVolCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StorageVolCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StorageVolCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StorageVolCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StorageVolCreateFlags> for u32 {
-    fn from(flags: StorageVolCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StorageVolCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StorageVolCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StorageVolCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StorageVolCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StorageVolCreateFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [PREALLOC_METADATA, REFLINK, VALIDATE]
+);
 
 /// How to delete a volume (virStorageVolDeleteFlags).
 ///
@@ -9235,146 +2333,14 @@ impl StorageVolDeleteFlags {
     pub const ZEROED: Self = Self(0x1);
     /// `VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS = 0x2`
     pub const WITH_SNAPSHOTS: Self = Self(0x2);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x3)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("NORMAL", Self::NORMAL),
-            ("ZEROED", Self::ZEROED),
-            ("WITH_SNAPSHOTS", Self::WITH_SNAPSHOTS),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for StorageVolDeleteFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StorageVolDeleteFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StorageVolDeleteFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StorageVolDeleteFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StorageVolDeleteFlags> for u32 {
-    fn from(flags: StorageVolDeleteFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StorageVolDeleteFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StorageVolDeleteFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StorageVolDeleteFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("NORMAL)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StorageVolDeleteFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolDeleteFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolDeleteFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StorageVolDeleteFlags,
+    zero = "NORMAL",
+    all = 0x3,
+    known = [NORMAL, ZEROED, WITH_SNAPSHOTS]
+);
 
 /// How to resize a volume (virStorageVolResizeFlags).
 ///
@@ -9399,146 +2365,14 @@ impl StorageVolResizeFlags {
     pub const DELTA: Self = Self(0x2);
     /// `VIR_STORAGE_VOL_RESIZE_SHRINK = 0x4`
     pub const SHRINK: Self = Self(0x4);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x7)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[
-            ("ALLOCATE", Self::ALLOCATE),
-            ("DELTA", Self::DELTA),
-            ("SHRINK", Self::SHRINK),
-        ]
-    }
 }
 
-impl ::core::ops::BitOr for StorageVolResizeFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StorageVolResizeFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StorageVolResizeFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StorageVolResizeFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StorageVolResizeFlags> for u32 {
-    fn from(flags: StorageVolResizeFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StorageVolResizeFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StorageVolResizeFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StorageVolResizeFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StorageVolResizeFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolResizeFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolResizeFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StorageVolResizeFlags,
+    zero = "empty",
+    all = 0x7,
+    known = [ALLOCATE, DELTA, SHRINK]
+);
 
 /// How to download a volume (virStorageVolDownloadFlags).
 ///
@@ -9557,142 +2391,14 @@ pub struct StorageVolDownloadFlags(pub u32);
 impl StorageVolDownloadFlags {
     /// `VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM = 0x1`
     pub const SPARSE_STREAM: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("SPARSE_STREAM", Self::SPARSE_STREAM)]
-    }
 }
 
-impl ::core::ops::BitOr for StorageVolDownloadFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StorageVolDownloadFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StorageVolDownloadFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StorageVolDownloadFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StorageVolDownloadFlags> for u32 {
-    fn from(flags: StorageVolDownloadFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StorageVolDownloadFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StorageVolDownloadFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StorageVolDownloadFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StorageVolDownloadFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolDownloadFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolDownloadFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StorageVolDownloadFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [SPARSE_STREAM]
+);
 
 /// How to upload a volume (virStorageVolUploadFlags).
 ///
@@ -9711,142 +2417,14 @@ pub struct StorageVolUploadFlags(pub u32);
 impl StorageVolUploadFlags {
     /// `VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM = 0x1`
     pub const SPARSE_STREAM: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("SPARSE_STREAM", Self::SPARSE_STREAM)]
-    }
 }
 
-impl ::core::ops::BitOr for StorageVolUploadFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for StorageVolUploadFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for StorageVolUploadFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for StorageVolUploadFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<StorageVolUploadFlags> for u32 {
-    fn from(flags: StorageVolUploadFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for StorageVolUploadFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for StorageVolUploadFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("StorageVolUploadFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for StorageVolUploadFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolUploadFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolUploadFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    StorageVolUploadFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [SPARSE_STREAM]
+);
 
 /// What interface XML to return (virInterfaceXMLFlags).
 ///
@@ -9865,142 +2443,14 @@ pub struct InterfaceXmlFlags(pub u32);
 impl InterfaceXmlFlags {
     /// `VIR_INTERFACE_XML_INACTIVE = 0x1`
     pub const INACTIVE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("INACTIVE", Self::INACTIVE)]
-    }
 }
 
-impl ::core::ops::BitOr for InterfaceXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for InterfaceXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for InterfaceXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for InterfaceXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<InterfaceXmlFlags> for u32 {
-    fn from(flags: InterfaceXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for InterfaceXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for InterfaceXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("InterfaceXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for InterfaceXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for InterfaceXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    InterfaceXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [INACTIVE]
+);
 
 /// How to define an interface (virInterfaceDefineFlags).
 ///
@@ -10019,142 +2469,14 @@ pub struct InterfaceDefineFlags(pub u32);
 impl InterfaceDefineFlags {
     /// `VIR_INTERFACE_DEFINE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for InterfaceDefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for InterfaceDefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for InterfaceDefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for InterfaceDefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<InterfaceDefineFlags> for u32 {
-    fn from(flags: InterfaceDefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for InterfaceDefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for InterfaceDefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("InterfaceDefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for InterfaceDefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceDefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for InterfaceDefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    InterfaceDefineFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// How to define a secret (virSecretDefineFlags).
 ///
@@ -10173,142 +2495,14 @@ pub struct SecretDefineFlags(pub u32);
 impl SecretDefineFlags {
     /// `VIR_SECRET_DEFINE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for SecretDefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for SecretDefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for SecretDefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for SecretDefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<SecretDefineFlags> for u32 {
-    fn from(flags: SecretDefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for SecretDefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for SecretDefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("SecretDefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for SecretDefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretDefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for SecretDefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    SecretDefineFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// How to create a node device (virNodeDeviceCreateXMLFlags).
 ///
@@ -10327,142 +2521,14 @@ pub struct NodeDeviceCreateXmlFlags(pub u32);
 impl NodeDeviceCreateXmlFlags {
     /// `VIR_NODE_DEVICE_CREATE_XML_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for NodeDeviceCreateXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NodeDeviceCreateXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NodeDeviceCreateXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NodeDeviceCreateXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NodeDeviceCreateXmlFlags> for u32 {
-    fn from(flags: NodeDeviceCreateXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NodeDeviceCreateXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NodeDeviceCreateXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NodeDeviceCreateXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NodeDeviceCreateXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceCreateXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceCreateXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NodeDeviceCreateXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// How to define a node device (virNodeDeviceDefineXMLFlags).
 ///
@@ -10481,142 +2547,14 @@ pub struct NodeDeviceDefineXmlFlags(pub u32);
 impl NodeDeviceDefineXmlFlags {
     /// `VIR_NODE_DEVICE_DEFINE_XML_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for NodeDeviceDefineXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NodeDeviceDefineXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NodeDeviceDefineXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NodeDeviceDefineXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NodeDeviceDefineXmlFlags> for u32 {
-    fn from(flags: NodeDeviceDefineXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NodeDeviceDefineXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NodeDeviceDefineXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NodeDeviceDefineXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NodeDeviceDefineXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceDefineXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceDefineXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NodeDeviceDefineXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// What node device XML to return (virNodeDeviceXMLFlags).
 ///
@@ -10637,142 +2575,14 @@ impl NodeDeviceXmlFlags {
     ///
     /// `VIR_NODE_DEVICE_XML_INACTIVE = 0x1`
     pub const INACTIVE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("INACTIVE", Self::INACTIVE)]
-    }
 }
 
-impl ::core::ops::BitOr for NodeDeviceXmlFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NodeDeviceXmlFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NodeDeviceXmlFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NodeDeviceXmlFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NodeDeviceXmlFlags> for u32 {
-    fn from(flags: NodeDeviceXmlFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NodeDeviceXmlFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NodeDeviceXmlFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NodeDeviceXmlFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NodeDeviceXmlFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceXmlFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NodeDeviceXmlFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NodeDeviceXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [INACTIVE]
+);
 
 /// How to define a network filter (virNWFilterDefineFlags).
 ///
@@ -10791,142 +2601,14 @@ pub struct NwfilterDefineFlags(pub u32);
 impl NwfilterDefineFlags {
     /// `VIR_NWFILTER_DEFINE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for NwfilterDefineFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NwfilterDefineFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NwfilterDefineFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NwfilterDefineFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NwfilterDefineFlags> for u32 {
-    fn from(flags: NwfilterDefineFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NwfilterDefineFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NwfilterDefineFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NwfilterDefineFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NwfilterDefineFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterDefineFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NwfilterDefineFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NwfilterDefineFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// How to create a network filter binding (virNWFilterBindingCreateFlags).
 ///
@@ -10945,142 +2627,14 @@ pub struct NwfilterBindingCreateFlags(pub u32);
 impl NwfilterBindingCreateFlags {
     /// `VIR_NWFILTER_BINDING_CREATE_VALIDATE = 0x1`
     pub const VALIDATE: Self = Self(0x1);
-    /// No flag set.
-    pub const fn empty() -> Self {
-        Self(0)
-    }
-    /// The bits as sent on the wire.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// The flags with these bits, named or not.
-    pub const fn from_bits_retain(bits: u32) -> Self {
-        Self(bits)
-    }
-    /// Whether no bit is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// Whether every bit of `other` is set in `self`.
-    pub const fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// Whether `self` and `other` have a bit in common.
-    pub const fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-    /// The bits set in `self` or in `other`.
-    pub const fn union(self, other: Self) -> Self {
-        Self(self.0 | other.0)
-    }
-    /// The bits set in both `self` and `other`.
-    pub const fn intersection(self, other: Self) -> Self {
-        Self(self.0 & other.0)
-    }
-    /// The bits set in `self` but not in `other`.
-    pub const fn difference(self, other: Self) -> Self {
-        Self(self.0 & !other.0)
-    }
-    /// Sets the bits of `other`.
-    pub fn insert(&mut self, other: Self) {
-        self.0 |= other.0;
-    }
-    /// Clears the bits of `other`.
-    pub fn remove(&mut self, other: Self) {
-        self.0 &= !other.0;
-    }
-    /// Every bit that has a name.
-    pub const fn all() -> Self {
-        Self(0x1)
-    }
-    /// The named flags with their names, in IDL order.
-    pub const fn known() -> &'static [(&'static str, Self)] {
-        &[("VALIDATE", Self::VALIDATE)]
-    }
 }
 
-impl ::core::ops::BitOr for NwfilterBindingCreateFlags {
-    type Output = Self;
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
-    }
-}
-
-impl ::core::ops::BitOrAssign for NwfilterBindingCreateFlags {
-    fn bitor_assign(&mut self, rhs: Self) {
-        self.0 |= rhs.0;
-    }
-}
-
-impl ::core::ops::BitAnd for NwfilterBindingCreateFlags {
-    type Output = Self;
-    fn bitand(self, rhs: Self) -> Self {
-        Self(self.0 & rhs.0)
-    }
-}
-
-impl ::core::ops::BitAndAssign for NwfilterBindingCreateFlags {
-    fn bitand_assign(&mut self, rhs: Self) {
-        self.0 &= rhs.0;
-    }
-}
-
-impl ::core::convert::From<NwfilterBindingCreateFlags> for u32 {
-    fn from(flags: NwfilterBindingCreateFlags) -> u32 {
-        flags.0
-    }
-}
-
-impl ::core::convert::From<u32> for NwfilterBindingCreateFlags {
-    fn from(bits: u32) -> Self {
-        Self(bits)
-    }
-}
-
-impl ::core::fmt::Debug for NwfilterBindingCreateFlags {
-    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        f.write_str("NwfilterBindingCreateFlags(")?;
-        if self.0 == 0 {
-            return f.write_str("empty)");
-        }
-        let mut rest = self.0;
-        let mut sep = "";
-        for &(flag_name, flag) in Self::known() {
-            if flag.0 != 0 && self.0 & flag.0 == flag.0 && rest & flag.0 != 0 {
-                f.write_str(sep)?;
-                f.write_str(flag_name)?;
-                rest &= !flag.0;
-                sep = " | ";
-            }
-        }
-        if rest != 0 {
-            write!(f, "{sep}{rest:#x}")?;
-        }
-        f.write_str(")")
-    }
-}
-
-impl crate::proto::xdr::Encode for NwfilterBindingCreateFlags {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.0, out);
-    }
-    fn encoded_len(&self) -> usize {
-        4
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingCreateFlags {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        <u32 as crate::proto::xdr::Decode>::decode(src).map(Self)
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> ::arbitrary::Arbitrary<'a> for NwfilterBindingCreateFlags {
-    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
-        ::arbitrary::Arbitrary::arbitrary(u).map(Self)
-    }
-}
+crate::proto::xdr::impl_flags!(
+    NwfilterBindingCreateFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [VALIDATE]
+);
 
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.

@@ -13,6 +13,7 @@
 mod arbitrary_impls;
 mod bounded;
 mod error;
+mod flags;
 mod primitives;
 
 use bytes::BytesMut;
@@ -23,6 +24,7 @@ pub use bounded::{
     BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec,
 };
 pub use error::{DecodeError, DecodeErrorKind};
+pub(crate) use flags::impl_flags;
 
 /// A value with an XDR encoding.
 pub trait Encode {
