@@ -341,3 +341,38 @@ async fn a_peer_that_answers_pings_stays_connected() {
     drop(client);
     assert!(server.await.unwrap() >= 5, "pings are sent while idle");
 }
+
+/// A call too large to join a non-empty write buffer waits, and goes out once the driver has
+/// taken the buffer: big calls queued behind small ones all complete.
+#[tokio::test]
+async fn a_large_call_waiting_for_buffer_room_is_sent_later() {
+    use virtwire::proto::xdr::{Opaque, UNBOUNDED};
+    let (client, mut peer) = setup();
+    let server = tokio::spawn(async move {
+        while let Some(p) = peer.read_packet().await {
+            peer.reply(&p.header, &(p.payload.len() as u32).to_be_bytes())
+                .await;
+        }
+    });
+    let sizes = [100_000usize, 1_000_000, 300_000, 900_000];
+    let calls: Vec<_> = sizes
+        .iter()
+        .map(|&n| {
+            let c = client.clone();
+            tokio::spawn(async move {
+                let data = Opaque::<UNBOUNDED>::new(vec![7u8; n]).unwrap();
+                let reply = c.call_bytes(PROG, 1, PROC_ECHO, &data).await.unwrap();
+                decode_exact::<u32>(&reply).unwrap() as usize
+            })
+        })
+        .collect();
+    for (call, n) in calls.into_iter().zip(sizes) {
+        let got = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .expect("a queued call never went out")
+            .unwrap();
+        assert_eq!(got, 4 + n.div_ceil(4) * 4);
+    }
+    drop(client);
+    server.await.unwrap();
+}

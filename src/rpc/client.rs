@@ -221,9 +221,21 @@ impl RawClient {
                     }
                     return Ok(serial);
                 }
+                st.blocked_writers += 1;
             }
+            let _blocked = BlockedWriter(self.shared());
             notified.await;
         }
+    }
+}
+
+/// A caller waiting for room in the write buffer; the driver signals such callers when it
+/// takes the buffer.
+struct BlockedWriter<'a>(&'a Shared);
+
+impl Drop for BlockedWriter<'_> {
+    fn drop(&mut self) {
+        self.0.lock().blocked_writers -= 1;
     }
 }
 

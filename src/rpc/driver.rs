@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::shared::{Closed, KeepaliveConfig, OUT_HIGH_WATER, Shared};
+use super::shared::{Closed, KeepaliveConfig, Shared};
 use crate::error::{CloseReason, Error, Result};
 use crate::proto::frame::{self, Packet};
 use crate::proto::keepalive;
@@ -139,7 +139,7 @@ where
             std::mem::swap(&mut self.write_buf, &mut self.own_out);
             return true;
         }
-        let drained = {
+        let wake_writers = {
             let mut st = self.shared.lock();
             if st.out.is_empty() {
                 if !st
@@ -151,11 +151,10 @@ where
                 }
                 return false;
             }
-            let was_full = st.out.len() >= OUT_HIGH_WATER / 2;
             std::mem::swap(&mut self.write_buf, &mut st.out);
-            was_full
+            st.blocked_writers > 0
         };
-        if drained {
+        if wake_writers {
             self.shared.writable.notify_waiters();
         }
         true

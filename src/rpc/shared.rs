@@ -13,7 +13,7 @@ use crate::proto::frame::Packet;
 
 /// Callers stop queueing frames while this many bytes wait to be written, so a peer that stops
 /// reading cannot make us buffer without bound. A single larger frame is still accepted when the
-/// buffer is empty.
+/// buffer is empty; waiting callers are signalled each time the driver takes the buffer.
 pub(crate) const OUT_HIGH_WATER: usize = 1 << 20;
 
 /// Where the reply to a serial goes.
@@ -65,6 +65,8 @@ pub(crate) struct State {
     pub closed: Option<Closed>,
     /// Set when the last handle is gone: the driver flushes and ends.
     pub released: bool,
+    /// Callers waiting for room in `out`.
+    pub blocked_writers: usize,
     /// Keepalive settings the driver has not picked up yet (`Some(None)`: turn it off).
     pub keepalive_request: Option<Option<KeepaliveConfig>>,
 }
@@ -106,6 +108,7 @@ impl Shared {
                 driver_waker: None,
                 closed: None,
                 released: false,
+                blocked_writers: 0,
                 keepalive_request: None,
             }),
             writable: Notify::new(),
