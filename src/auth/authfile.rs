@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use super::credentials::Secret;
 use crate::error::{Error, ErrorKind, Result};
+use crate::transport::host::HostEnv;
 
 /// libvirt refuses auth files larger than this (`MAX_CONFIG_FILE_SIZE`).
 const MAX_FILE_SIZE: u64 = 1024 * 1024;
@@ -201,7 +202,7 @@ pub(crate) fn default_path_for(authfile: Option<&Path>) -> Option<PathBuf> {
     path_from(
         std::env::var_os("LIBVIRT_AUTH_FILE").map(PathBuf::from),
         authfile,
-        user_config_dir(),
+        Some(HostEnv::current().user_config_dir()),
         |p| std::fs::File::open(p).is_ok(),
     )
 }
@@ -223,18 +224,6 @@ fn path_from(
         .into_iter()
         .chain([PathBuf::from("/etc/libvirt/auth.conf")]);
     candidates.into_iter().find(|p| readable(p))
-}
-
-/// `$XDG_CONFIG_HOME/libvirt` (when absolute), else `$HOME/.config/libvirt`.
-fn user_config_dir() -> Option<PathBuf> {
-    let xdg = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute());
-    let base = match xdg {
-        Some(x) => x,
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".config"),
-    };
-    Some(base.join("libvirt"))
 }
 
 #[cfg(test)]

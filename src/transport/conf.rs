@@ -474,11 +474,7 @@ keepalive_interval = 5
     }
 
     fn user() -> HostEnv {
-        HostEnv {
-            euid: 1000,
-            home: Some("/home/u".into()),
-            ..HostEnv::default()
-        }
+        HostEnv::test_user()
     }
 
     #[test]

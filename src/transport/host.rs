@@ -73,6 +73,18 @@ impl HostEnv {
     }
 }
 
+#[cfg(test)]
+impl HostEnv {
+    /// A user other than root (uid 1000, home /home/u, no XDG variables), for tests.
+    pub(crate) fn test_user() -> HostEnv {
+        HostEnv {
+            euid: 1000,
+            home: Some("/home/u".into()),
+            ..HostEnv::default()
+        }
+    }
+}
+
 fn env_path(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
         .filter(|v| !v.is_empty())
@@ -94,11 +106,7 @@ mod tests {
     use super::*;
 
     fn user() -> HostEnv {
-        HostEnv {
-            euid: 1000,
-            home: Some("/home/u".into()),
-            ..HostEnv::default()
-        }
+        HostEnv::test_user()
     }
 
     #[test]

@@ -21,7 +21,7 @@
 mod conf;
 mod config;
 mod ext;
-mod host;
+pub(crate) mod host;
 // --- in-process ssh (cargo feature "libssh2") ---
 #[cfg(feature = "libssh2")]
 mod libssh2;

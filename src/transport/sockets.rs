@@ -193,10 +193,8 @@ mod tests {
 
     fn user() -> HostEnv {
         HostEnv {
-            euid: 1000,
-            home: Some("/home/u".into()),
             xdg_runtime_dir: Some("/run/user/1000".into()),
-            ..HostEnv::default()
+            ..HostEnv::test_user()
         }
     }
 

@@ -137,11 +137,7 @@ mod tests {
     }
 
     fn user() -> HostEnv {
-        HostEnv {
-            euid: 1000,
-            home: Some("/home/u".into()),
-            ..HostEnv::default()
-        }
+        HostEnv::test_user()
     }
 
     fn locate_with(pkipath: Option<&str>, host: &HostEnv, present: &[&str]) -> Result<PkiFiles> {
