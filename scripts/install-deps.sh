@@ -26,15 +26,40 @@ PACKAGES=(
   # compiles its bundled libssh2 (with gcc) against the system's OpenSSL
   libssl-dev
   pkg-config
+  # the TCG guest (scripts/guest.sh): QEMU itself and what builds the initramfs; the guest's
+  # kernel is a Debian package downloaded and unpacked there, never installed
+  qemu-system-x86
+  busybox-static
+  cpio
+  xz-utils
+  kmod
 )
 
 say() { echo "install-deps: $*" >&2; }
 
+# installed_version PKG: its version if it is installed, else nothing
+installed_version() {
+  { dpkg-query -W -f='${db:Status-Abbrev} ${Version}' "$1" 2>/dev/null || true; } | sed -n 's/^ii *//p'
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)
-  [[ $status == ii* ]] || missing+=("$pkg")
+  [ -n "$(installed_version "$pkg")" ] || missing+=("$pkg")
 done
+
+# qemu-utils (qemu-img, which libvirt's storage driver runs) must be the build of the installed
+# QEMU: a newer backport of qemu-utils conflicts with Debian's qemu-system-x86, so it is pinned
+# to (and, if need be, downgraded to) the version of qemu-system-x86 that apt installs.
+qemu_pin=()
+qemu_version=$(installed_version qemu-system-x86)
+if [ -z "$qemu_version" ]; then
+  qemu_version=$(apt-cache policy qemu-system-x86 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+fi
+if [ -n "$qemu_version" ] && [ "$qemu_version" != "(none)" ] &&
+  [ "$(installed_version qemu-utils)" != "$qemu_version" ]; then
+  qemu_pin=("qemu-utils=$qemu_version")
+  missing+=("${qemu_pin[@]}")
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -70,5 +95,12 @@ for attempt in $(seq 1 60); do
   sleep 5
 done
 
-apt-get install -y --no-install-recommends "${LOCK_OPT[@]}" "${missing[@]}"
+# the pin may have been computed from stale lists: compute it again after the update
+if [ ${#qemu_pin[@]} -gt 0 ] || [[ " ${missing[*]} " == *" qemu-system-x86 "* ]]; then
+  qemu_version=$(installed_version qemu-system-x86)
+  [ -n "$qemu_version" ] || qemu_version=$(apt-cache policy qemu-system-x86 | sed -n 's/^ *Candidate: *//p')
+  missing=("${missing[@]/#qemu-utils=*/}")
+  missing+=("qemu-utils=$qemu_version")
+fi
+apt-get install -y --no-install-recommends --allow-downgrades "${LOCK_OPT[@]}" ${missing[@]}
 say "installed: ${missing[*]}"

@@ -14,6 +14,8 @@
 #                                         tls   127.0.0.1:$VIRTWIRE_SASL_TLS_PORT (16924)
 #            sshd  keys only              127.0.0.1:$VIRTWIRE_SSH_PORT   (2922)
 #            sshd  root's password only   127.0.0.1:$VIRTWIRE_SSH_PASSWORD_PORT (2923)
+#          and builds (once) a tiny TCG guest for the qemu driver in DIR/guest
+#          (scripts/guest.sh; its domain XML is $VIRTWIRE_GUEST_XML),
 #          then writes DIR/env (export VIRTWIRE_...=... lines; source it).
 #   stop   destroys running QEMU guests, then stops every process start
 #          launched, found through pid files (works after a failed start).
@@ -607,6 +609,7 @@ write_env() {
     put VIRTWIRE_SSH_WRAPPER "$DIR/ssh/ssh-wrapper"
     put VIRTWIRE_SSH_PASSWORD_PORT "$SSH_PASSWORD_PORT"
     put VIRTWIRE_SSH_PASSWORD "$(cat "$DIR/ssh/root-password")"
+    put VIRTWIRE_GUEST_XML "$DIR/guest/guest.xml"
   } >"$f.tmp"
   mv "$f.tmp" "$f"
 }
@@ -627,6 +630,9 @@ cmd_start() {
 
   make_pki
   make_ssh_files
+  # the TCG guest of the qemu driver's tests (built once, then cached in DIR/guest)
+  bash "$(dirname "${BASH_SOURCE[0]}")/guest.sh" build "$DIR/guest" ||
+    fail "guest (scripts/guest.sh)" "building the test guest failed"
   start_libvirtd main "$DIR" none "$TCP_PORT" VIRTWIRE_TCP_PORT "$TLS_PORT" VIRTWIRE_TLS_PORT
   start_sasl_files
   start_libvirtd sasl "$DIR/sasl" sasl "$SASL_TCP_PORT" VIRTWIRE_SASL_TCP_PORT \

@@ -288,6 +288,21 @@ impl Sandbox {
     pub fn qemu_uri(&self) -> String {
         format!("qemu+unix:///system?socket={}", uri_escape(&self.socket))
     }
+
+    /// The domain XML of the sandbox's TCG guest (`VIRTWIRE_GUEST_XML`, built by
+    /// `scripts/guest.sh`), named `name`: a Linux kernel and a busybox initramfs whose shell
+    /// answers on the serial console, for the qemu driver ([`Sandbox::qemu_uri`]).
+    pub fn guest_xml(&self, name: &str) -> String {
+        let path = path_var("VIRTWIRE_GUEST_XML");
+        let xml = fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("VIRTWIRE_GUEST_XML={path}: {e}; {HOW_TO_RUN}"));
+        let named = xml.replace(
+            "<name>virtwire-guest</name>",
+            &format!("<name>{name}</name>"),
+        );
+        assert_ne!(named, xml, "{path} has no <name>virtwire-guest</name>");
+        named
+    }
 }
 
 /// The node file's domains, seen through `client`: proof that the daemon opened the driver and
