@@ -205,7 +205,11 @@ async fn an_oversized_frame_ends_the_connection_without_allocating_it() {
     peer.io.write_all(&[0xff, 0xff, 0xff, 0xff]).await.unwrap();
     let err = call.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Closed);
-    assert!(err.to_string().contains("invalid frame"), "{err}");
+    let cause = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<virtwire::Error>())
+        .unwrap_or_else(|| panic!("the protocol error is kept: {err:?}"));
+    assert_eq!(cause.kind(), ErrorKind::Protocol, "{cause:?}");
+    assert!(cause.to_string().contains("invalid frame"), "{cause}");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::api::{Domain, NodeInfo};
 use crate::auth;
-use crate::error::{CloseReason, Result};
+use crate::error::{CloseReason, Error, Result};
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
 use crate::rpc::{self, KeepaliveConfig, RawClient};
@@ -70,13 +70,28 @@ impl Client {
     /// [auth callback](Config::auth_callback), which both the in-process ssh transports and
     /// SASL ask).
     pub async fn connect_config(config: &Config) -> Result<Client> {
-        let stream = transport::connect_with(config).await?;
-        let stream =
-            auth::authenticate_with(stream, config.uri(), config.auth_callback().cloned()).await?;
-        let flags = ConnectFlags {
-            read_only: config.read_only(),
+        let open = async {
+            let stream = transport::connect_with(config).await?;
+            let stream =
+                auth::authenticate_with(stream, config.uri(), config.auth_callback().cloned())
+                    .await?;
+            let flags = ConnectFlags {
+                read_only: config.read_only(),
+            };
+            let client =
+                Self::open_authenticated(stream, config.daemon_name().as_deref(), flags).await?;
+            client.raw.set_call_timeout(config.call_timeout());
+            Ok(client)
         };
-        Self::open_authenticated(stream, config.daemon_name().as_deref(), flags).await
+        match config.connect_timeout() {
+            None => open.await,
+            Some(limit) => tokio::time::timeout(limit, open).await.map_err(|_| {
+                Error::timeout(format!(
+                    "connecting to {} took longer than the connect timeout of {limit:?}",
+                    config.uri()
+                ))
+            })?,
+        }
     }
 
     /// Like [`connect_with`](Self::connect_with) (with the defaults of the user's

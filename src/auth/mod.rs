@@ -116,8 +116,7 @@ async fn polkit<S: crate::transport::Stream + ?Sized>(
         .await
         .map_err(|e| {
             if e.is_remote() {
-                let message = format!("polkit authentication failed: {e}");
-                Error::new(ErrorKind::Auth, message).with_source(e)
+                Error::new(ErrorKind::Auth, "polkit authentication failed").with_source(e)
             } else {
                 e
             }

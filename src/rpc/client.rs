@@ -106,6 +106,19 @@ impl RawClient {
         self.shared().request_keepalive(config);
     }
 
+    /// Makes every later call on this connection (through any clone) fail with
+    /// [`ErrorKind::Timeout`] when its reply has not come within `timeout` (`None`, the
+    /// default: wait as long as the connection lives). A timed-out call is forgotten like a
+    /// dropped one: the connection stays usable and its late reply is discarded.
+    pub fn set_call_timeout(&self, timeout: Option<std::time::Duration>) {
+        self.shared().lock().call_timeout = timeout;
+    }
+
+    /// The timeout set by [`set_call_timeout`](Self::set_call_timeout).
+    pub fn call_timeout(&self) -> Option<std::time::Duration> {
+        self.shared().lock().call_timeout
+    }
+
     /// Calls procedure `P` with `args` and decodes its reply.
     pub async fn call<P: Procedure>(&self, args: &P::Args) -> Result<P::Ret> {
         let info = P::INFO;
@@ -140,13 +153,20 @@ impl RawClient {
         args: &A,
     ) -> Result<Packet> {
         let (tx, rx) = oneshot::channel();
-        let serial = self.enqueue(program, version, procedure, args, tx).await?;
+        let (serial, timeout) = self.enqueue(program, version, procedure, args, tx).await?;
         let mut guard = PendingGuard {
             shared: self.shared(),
             serial,
             armed: true,
         };
-        let reply = rx.await;
+        let reply = match timeout {
+            None => rx.await,
+            Some(limit) => match tokio::time::timeout(limit, rx).await {
+                Ok(reply) => reply,
+                // the guard removes the pending entry: the late reply will be discarded
+                Err(_) => return Err(call_timed_out(procedure, limit)),
+            },
+        };
         guard.armed = false;
         let packet = match reply {
             Ok(r) => r?,
@@ -168,7 +188,8 @@ impl RawClient {
         }
     }
 
-    /// Queues the CALL frame and registers `tx` for its reply; returns the serial.
+    /// Queues the CALL frame and registers `tx` for its reply; returns the serial and the
+    /// call timeout.
     async fn enqueue<A: Encode + ?Sized>(
         &self,
         program: u32,
@@ -176,7 +197,7 @@ impl RawClient {
         procedure: i32,
         args: &A,
         tx: super::shared::ReplySender,
-    ) -> Result<u32> {
+    ) -> Result<(u32, Option<std::time::Duration>)> {
         let len = args.encoded_len();
         if len > frame::MAX_PAYLOAD_LEN {
             return Err(invalid_argument(frame::FrameError::PayloadTooLarge(len)));
@@ -214,12 +235,13 @@ impl RawClient {
                         }
                     }
                     st.pending.insert(serial, tx);
+                    let timeout = st.call_timeout;
                     let waker = st.driver_waker.take();
                     drop(st);
                     if let Some(w) = waker {
                         w.wake();
                     }
-                    return Ok(serial);
+                    return Ok((serial, timeout));
                 }
                 st.blocked_writers += 1;
             }
@@ -237,6 +259,12 @@ impl Drop for BlockedWriter<'_> {
     fn drop(&mut self) {
         self.0.lock().blocked_writers -= 1;
     }
+}
+
+fn call_timed_out(procedure: i32, limit: std::time::Duration) -> Error {
+    Error::timeout(format!(
+        "no reply to procedure {procedure} within the call timeout of {limit:?}"
+    ))
 }
 
 fn invalid_argument(e: frame::FrameError) -> Error {

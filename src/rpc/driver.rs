@@ -43,6 +43,18 @@ pub struct Connection<S> {
     finished: bool,
 }
 
+/// How reading ended: the daemon closed the transport, or reading or a frame failed.
+enum ReadEnd {
+    Eof,
+    Failed(Error),
+}
+
+impl From<Error> for ReadEnd {
+    fn from(e: Error) -> Self {
+        ReadEnd::Failed(e)
+    }
+}
+
 /// libvirt's keepalive: after `interval` without hearing from the peer, send PING; any packet
 /// from the peer resets the count; after `count` unanswered PINGs the peer is dead.
 struct Keepalive {
@@ -161,7 +173,7 @@ where
     }
 
     /// Reads what the transport has and dispatches every complete frame.
-    fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool>> {
+    fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool, ReadEnd>> {
         let mut progress = false;
         loop {
             while let Some(body) = frame::next_frame(&mut self.read_buf)
@@ -178,15 +190,11 @@ where
             }
             match tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.read_buf)
             {
-                Poll::Ready(Ok(0)) => {
-                    return Poll::Ready(Err(Error::closed(
-                        CloseReason::Eof,
-                        "the daemon closed the connection",
-                    )));
-                }
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(ReadEnd::Eof)),
                 Poll::Ready(Ok(_)) => progress = true,
                 Poll::Ready(Err(e)) => {
-                    return Poll::Ready(Err(Error::io("reading from the daemon failed", e)));
+                    let err = Error::io("reading from the daemon failed", e);
+                    return Poll::Ready(Err(ReadEnd::Failed(err)));
                 }
                 Poll::Pending if progress => return Poll::Ready(Ok(true)),
                 Poll::Pending => return Poll::Pending,
@@ -253,7 +261,7 @@ where
     }
 
     /// Starts keepalive when asked; sends a PING when due. `Err` when the peer is dead.
-    fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<bool> {
+    fn poll_keepalive(&mut self, cx: &mut Context<'_>) -> Result<bool, Closed> {
         if let Some(request) = self.shared.lock().keepalive_request.take() {
             self.keepalive = request.map(Keepalive::new);
         }
@@ -268,7 +276,7 @@ where
             }
             Poll::Ready(false) => {
                 let silent = k.last_heard.elapsed();
-                Err(Error::closed(
+                Err(Closed::plain(
                     CloseReason::Keepalive,
                     format!(
                         "keepalive timeout: no answer from the daemon for {:.1}s",
@@ -285,9 +293,13 @@ where
         st.released && st.out.is_empty() && st.pending.is_empty()
     }
 
-    fn finish(&mut self, closed: Closed) {
+    /// Ends the connection: every pending and later call fails with `closed`, which is also
+    /// what the driver returns.
+    fn finish(&mut self, closed: Closed) -> Error {
         self.finished = true;
+        let err = closed.to_error();
         self.shared.close(closed);
+        err
     }
 }
 
@@ -305,48 +317,36 @@ where
         loop {
             let pinged = match this.poll_keepalive(cx) {
                 Ok(p) => p,
-                Err(err) => {
-                    this.finish(Closed {
-                        reason: CloseReason::Keepalive,
-                        message: err.to_string(),
-                    });
-                    return Poll::Ready(Err(err));
-                }
+                Err(closed) => return Poll::Ready(Err(this.finish(closed))),
             };
             let wrote = match this.poll_write_out(cx) {
                 Poll::Ready(Ok(p)) => p,
                 Poll::Ready(Err(e)) => {
                     let err = Error::io("writing to the daemon failed", e);
-                    this.finish(Closed {
-                        reason: CloseReason::Error,
-                        message: message_with_sources(&err),
-                    });
-                    return Poll::Ready(Err(err));
+                    return Poll::Ready(Err(this.finish(Closed::by(CloseReason::Error, err))));
                 }
                 Poll::Pending => false,
             };
             let read = match this.poll_read_in(cx) {
                 Poll::Ready(Ok(p)) => p,
-                Poll::Ready(Err(err)) => {
-                    let reason = err.close_reason().unwrap_or(CloseReason::Error);
-                    this.finish(Closed {
-                        reason,
-                        message: message_with_sources(&err),
-                    });
-                    return if reason == CloseReason::Eof {
-                        Poll::Ready(Ok(()))
-                    } else {
-                        Poll::Ready(Err(err))
-                    };
+                Poll::Ready(Err(ReadEnd::Eof)) => {
+                    this.finish(Closed::plain(
+                        CloseReason::Eof,
+                        "the daemon closed the connection",
+                    ));
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Err(ReadEnd::Failed(err))) => {
+                    return Poll::Ready(Err(this.finish(Closed::by(CloseReason::Error, err))));
                 }
                 Poll::Pending => false,
             };
             if this.write_buf.is_empty() && this.own_out.is_empty() && this.done() {
                 let _ = Pin::new(&mut this.stream).poll_shutdown(cx);
-                this.finish(Closed {
-                    reason: CloseReason::Client,
-                    message: "the connection was closed by the client".into(),
-                });
+                this.finish(Closed::plain(
+                    CloseReason::Client,
+                    "the connection was closed by the client",
+                ));
                 return Poll::Ready(Ok(()));
             }
             if !wrote && !read && !pinged {
@@ -356,26 +356,13 @@ where
     }
 }
 
-/// `err` and its sources, joined with ": ": the close message is all that pending calls get,
-/// so the cause (a transport's own words, such as ssh's stderr) must be in it.
-fn message_with_sources(err: &Error) -> String {
-    let mut msg = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
-}
-
 impl<S> Drop for Connection<S> {
     fn drop(&mut self) {
         if !self.finished {
-            self.shared.close(Closed {
-                reason: CloseReason::Error,
-                message: "the connection's driver was dropped".into(),
-            });
+            self.shared.close(Closed::plain(
+                CloseReason::Error,
+                "the connection's driver was dropped",
+            ));
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Waker;
 
 use bytes::BytesMut;
@@ -44,11 +44,32 @@ pub(crate) type PendingMap = HashMap<u32, ReplySender, BuildHasherDefault<Serial
 pub(crate) struct Closed {
     pub reason: CloseReason,
     pub message: String,
+    /// The error that ended the connection, shared by every call that fails because of it.
+    pub cause: Option<Arc<Error>>,
 }
 
 impl Closed {
+    /// Closed by the client or the peer, with no error behind it.
+    pub fn plain(reason: CloseReason, message: impl Into<String>) -> Self {
+        Closed {
+            reason,
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// Closed because of `cause`; the message says what happened to the connection, the
+    /// cause's own words are in `source()`.
+    pub fn by(reason: CloseReason, cause: Error) -> Self {
+        Closed {
+            reason,
+            message: "the connection closed after a transport or protocol error".into(),
+            cause: Some(Arc::new(cause)),
+        }
+    }
+
     pub fn to_error(&self) -> Error {
-        Error::closed(self.reason, self.message.clone())
+        Error::closed_by(self.reason, self.message.clone(), self.cause.clone())
     }
 }
 
@@ -69,6 +90,8 @@ pub(crate) struct State {
     pub blocked_writers: usize,
     /// Keepalive settings the driver has not picked up yet (`Some(None)`: turn it off).
     pub keepalive_request: Option<Option<KeepaliveConfig>>,
+    /// How long a call waits for its reply before failing with a timeout (`None`: forever).
+    pub call_timeout: Option<std::time::Duration>,
 }
 
 /// When to probe a silent peer, and when to give up on it.
@@ -110,6 +133,7 @@ impl Shared {
                 released: false,
                 blocked_writers: 0,
                 keepalive_request: None,
+                call_timeout: None,
             }),
             writable: Notify::new(),
             closed_notify: Notify::new(),

@@ -67,8 +67,9 @@ impl ClientConf {
                 return Err(Error::io(format!("cannot read {}", path.display()), e));
             }
         };
-        Self::parse(&text)
-            .map_err(|e| Error::new(ErrorKind::Config, format!("{}: {e}", path.display())))
+        Self::parse(&text).map_err(|e| {
+            Error::new(ErrorKind::Config, format!("invalid {}", path.display())).with_source(e)
+        })
     }
 
     /// Parses the text of a `libvirt.conf`.

@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::conf::{self, ClientConf};
 use super::host::HostEnv;
@@ -185,6 +186,13 @@ impl Settings {
     }
 }
 
+/// Time limits of a connection; none by default, as in libvirt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Limits {
+    connect_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+}
+
 /// libvirt's boolean URI parameters are integers: non-zero is true.
 fn parse_flag(key: &str, value: &str) -> Result<bool> {
     value.trim().parse::<i64>().map(|n| n != 0).map_err(|_| {
@@ -226,6 +234,7 @@ pub struct Config {
     password: Option<Secret>,
     read_only: bool,
     auth_callback: Option<Arc<dyn AuthCallback>>,
+    limits: Limits,
 }
 
 impl Config {
@@ -238,6 +247,7 @@ impl Config {
             password: None,
             read_only: false,
             auth_callback: None,
+            limits: Limits::default(),
         })
     }
 
@@ -299,6 +309,30 @@ impl Config {
     /// Sets [`read_only`](Self::read_only).
     pub fn set_read_only(&mut self, read_only: bool) {
         self.read_only = read_only;
+    }
+
+    /// How long opening the connection may take, transport, authentication and handshake
+    /// together, before it fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout)
+    /// (`None`, the default: no limit).
+    pub fn connect_timeout(&self) -> Option<Duration> {
+        self.limits.connect_timeout
+    }
+
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    pub fn set_connect_timeout(&mut self, timeout: Option<Duration>) {
+        self.limits.connect_timeout = timeout;
+    }
+
+    /// How long each call waits for its reply before failing with
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) (`None`, the default: no limit); see
+    /// [`RawClient::set_call_timeout`](crate::rpc::RawClient::set_call_timeout).
+    pub fn call_timeout(&self) -> Option<Duration> {
+        self.limits.call_timeout
+    }
+
+    /// Sets [`call_timeout`](Self::call_timeout).
+    pub fn set_call_timeout(&mut self, timeout: Option<Duration>) {
+        self.limits.call_timeout = timeout;
     }
 
     /// The password for authentication (from `user:password@` in the URI or the builder).
@@ -451,6 +485,7 @@ impl fmt::Debug for Config {
             .field("password", &self.password)
             .field("read_only", &self.read_only)
             .field("auth_callback", &callback_shown(&self.auth_callback))
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -476,6 +511,7 @@ pub struct ConfigBuilder {
     read_only: bool,
     client_conf: Option<ClientConf>,
     auth_callback: Option<Arc<dyn AuthCallback>>,
+    limits: Limits,
 }
 
 macro_rules! setters {
@@ -512,6 +548,18 @@ impl ConfigBuilder {
     /// The [auth callback](Config::auth_callback).
     pub fn auth_callback(mut self, callback: Arc<dyn AuthCallback>) -> Self {
         self.auth_callback = Some(callback);
+        self
+    }
+
+    /// The [connect timeout](Config::connect_timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The [call timeout](Config::call_timeout).
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.call_timeout = Some(timeout);
         self
     }
 
@@ -568,6 +616,7 @@ impl ConfigBuilder {
         }
         config.read_only = self.read_only;
         config.auth_callback = self.auth_callback;
+        config.limits = self.limits;
         if let Some(conf) = &self.client_conf {
             config.apply_client_conf(conf)?;
         }
@@ -583,6 +632,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("password", &self.password)
             .field("read_only", &self.read_only)
             .field("auth_callback", &callback_shown(&self.auth_callback))
+            .field("limits", &self.limits)
             .finish()
     }
 }

@@ -250,8 +250,7 @@ pub(crate) struct SaslParams<'a> {
 /// Turns the daemon's refusal into an authentication error that keeps it as `source()`.
 fn refused(e: Error, what: &str) -> Error {
     if e.is_remote() {
-        let message = format!("{what}: {e}");
-        auth_error(message).with_source(e)
+        auth_error(what).with_source(e)
     } else {
         e
     }

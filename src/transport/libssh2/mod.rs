@@ -266,9 +266,9 @@ fn open(plan: &Plan, tcp: TcpStream) -> Result<bridge::Link> {
     })
 }
 
-/// An error at one step, with libssh2's words in the message and as the source.
+/// An error at one step, with libssh2's words as the source.
 fn step_error(kind: ErrorKind, step: impl Into<String>, e: ssh2::Error) -> Error {
-    Error::new(kind, format!("{}: {}", step.into(), e.message())).with_source(e)
+    Error::new(kind, step).with_source(e)
 }
 
 /// The effective user's login name (from the password database, else `$USER`), libvirt's

@@ -141,7 +141,7 @@ async fn confirm<S: AsyncRead + Unpin>(stream: &mut S, peer: &str) -> Result<()>
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
             return Err(refused(peer, "it closed the connection").with_source(e));
         }
-        Err(e) => return Err(refused(peer, &format!("{e}")).with_source(e)),
+        Err(e) => return Err(refused(peer, "reading its answer failed").with_source(e)),
     };
     Err(refused(peer, &detail))
 }
@@ -181,8 +181,7 @@ fn handshake_error(peer: &str, cacert: &Path, e: io::Error) -> Error {
             format!("{peer} refused the TLS handshake (alert: {alert:?})"),
         )
         .with_source(e),
-        Some(other) => Error::io(format!("TLS handshake with {peer} failed: {other}"), e),
-        None => Error::io(format!("TLS handshake with {peer} failed: {e}"), e),
+        _ => Error::io(format!("TLS handshake with {peer} failed"), e),
     }
 }
 
