@@ -34,7 +34,11 @@ pub mod proto;
 pub mod rpc;
 pub mod transport;
 
-pub use api::{Client, ConnectFlags, Domain, DomainInfo, DomainState, NodeInfo};
+pub use api::events::{EventItem, EventStream, ReconnectPolicy, Supervisor};
+pub use api::{
+    Client, ConnectFlags, Domain, DomainInfo, DomainState, Network, NodeDevice, NodeInfo, Secret,
+    StoragePool,
+};
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};
 pub use rpc::KeepaliveConfig;

@@ -178,9 +178,16 @@ impl Client {
     }
 
     /// Closes the driver on the daemon (CONNECT_CLOSE). Calls through other clones then get the
-    /// daemon's error; the transport itself closes when the last clone is dropped.
+    /// daemon's error, and event streams end with a close error; the transport itself closes
+    /// when the last clone (and event stream) is dropped.
     pub async fn close(&self) -> Result<()> {
-        match self.raw.connect_close().await {
+        let result = self.raw.connect_close().await;
+        // The daemon has dropped every event callback of the connection: end the streams.
+        self.raw.end_events(&rpc::Closed::plain(
+            CloseReason::Client,
+            "the connection was closed by the client",
+        ));
+        match result {
             // Proxies such as virt-ssh-helper may end the link before the reply gets through;
             // the daemon has closed the driver either way (libvirt's client ignores this too).
             Err(e) if e.close_reason() == Some(CloseReason::Eof) => Ok(()),

@@ -2,8 +2,11 @@
 
 mod client;
 mod domain;
+pub mod events;
 mod node;
+mod objects;
 
 pub use client::{Client, ConnectFlags};
 pub use domain::{Domain, DomainInfo, DomainState};
 pub use node::NodeInfo;
+pub use objects::{Network, NodeDevice, Secret, StoragePool};

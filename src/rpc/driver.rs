@@ -202,7 +202,7 @@ where
         }
     }
 
-    /// Routes one packet: a reply to its caller, a PING to a PONG.
+    /// Routes one packet: a reply to its caller, an event to its subscribers, a PING to a PONG.
     fn dispatch(&mut self, packet: Packet) -> Result<()> {
         if let Some(k) = &mut self.keepalive {
             k.heard();
@@ -223,6 +223,10 @@ where
                         "discarding a reply nobody waits for"
                     ),
                 }
+                Ok(())
+            }
+            Type::Message => {
+                self.shared.events.route(packet);
                 Ok(())
             }
             other => {

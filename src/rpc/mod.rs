@@ -8,6 +8,7 @@
 //!            ┌──────────── Connection (driver) ────────────┐
 //!            │ writes every queued frame in one write call │──▶ socket ──▶ libvirtd
 //!            │ reads frames, routes REPLY n to its caller  │◀── socket ◀──
+//!            │ and events to their subscribers             │
 //!            │ answers keepalive PING with PONG            │
 //!            └─────────────────────────────────────────────┘
 //! ```
@@ -22,6 +23,7 @@
 
 mod client;
 mod driver;
+pub(crate) mod events;
 #[allow(missing_docs)]
 pub mod generated;
 mod shared;
@@ -29,6 +31,7 @@ mod shared;
 pub use client::RawClient;
 pub(crate) use client::remote_failure;
 pub use driver::Connection;
+pub(crate) use shared::Closed;
 pub use shared::KeepaliveConfig;
 
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be

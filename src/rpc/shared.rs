@@ -119,6 +119,8 @@ pub(crate) struct Shared {
     pub writable: Notify,
     /// Signalled once, when the connection closes.
     pub closed_notify: Notify,
+    /// Where event messages go.
+    pub events: super::events::EventRouter,
 }
 
 impl Shared {
@@ -137,6 +139,7 @@ impl Shared {
             }),
             writable: Notify::new(),
             closed_notify: Notify::new(),
+            events: Default::default(),
         }
     }
 
@@ -159,6 +162,7 @@ impl Shared {
         for (_, tx) in pending {
             let _ = tx.send(Err(closed.to_error()));
         }
+        self.events.close(&closed);
         self.writable.notify_waiters();
         self.closed_notify.notify_waiters();
     }
