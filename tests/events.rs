@@ -11,14 +11,15 @@ use common::Sandbox;
 use virtwire::Client;
 use virtwire::api::events::{
     DomainEvent, DomainEventKind, EventItem, EventStream, Lifecycle, NetworkEventKind,
-    QUEUE_CAPACITY, SecretEventKind, StoragePoolEventKind,
+    NodeDeviceEventKind, QUEUE_CAPACITY, SecretEventKind, StoragePoolEventKind,
 };
 use virtwire::proto::c_events::{
     DomainEventDefinedDetailType as Defined, DomainEventId,
     DomainEventResumedDetailType as Resumed, DomainEventStartedDetailType as Started,
     DomainEventStoppedDetailType as Stopped, DomainEventSuspendedDetailType as Suspended,
     DomainEventUndefinedDetailType as Undefined, NetworkEventId, NetworkEventLifecycleType,
-    SecretEventId, SecretEventLifecycleType, StoragePoolEventId, StoragePoolEventLifecycleType,
+    NodeDeviceEventId, NodeDeviceEventLifecycleType, SecretEventId, SecretEventLifecycleType,
+    StoragePoolEventId, StoragePoolEventLifecycleType,
 };
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
@@ -433,4 +434,59 @@ async fn closing_the_client_ends_its_streams() {
     // The daemon may close the transport before the client ends the streams.
     assert!(err.is_closed(), "{err:?}");
     assert!(events.next().await.is_none());
+}
+
+/// Two host adapters the test driver can create a virtual HBA on (as in its built-in node).
+const FC_HOSTS: &str = "\
+<device><name>scsi_host1</name><parent>computer</parent><capability type='scsi_host'>\
+<host>1</host><unique_id>0</unique_id><capability type='fc_host'><wwnn>2000000012341234</wwnn>\
+<wwpn>1000000012341234</wwpn><fabric_wwn>2000000043214321</fabric_wwn></capability>\
+<capability type='vport_ops'><max_vports>0</max_vports><vports>0</vports></capability>\
+</capability></device>\
+<device><name>scsi_host11</name><parent>scsi_host1</parent><capability type='scsi_host'>\
+<host>11</host><unique_id>10</unique_id><capability type='fc_host'>\
+<wwnn>2000000034563456</wwnn><wwpn>1000000034563456</wwpn>\
+<fabric_wwn>2000000043214321</fabric_wwn></capability></capability></device>";
+
+#[tokio::test]
+async fn node_device_created_and_deleted_events() {
+    let sb = Sandbox::get();
+    let file = sb.new_node_file("ev-nodedev");
+    let xml = common::TEST_NODE_XML.replace("</node>", &format!("{FC_HOSTS}</node>"));
+    std::fs::write(&file, xml).unwrap();
+    let uri = format!("test+unix://{}?socket={}", file.display(), sb.socket());
+    let client = Client::connect(&uri).await.unwrap();
+    let mut events = client
+        .node_device_events(None, NodeDeviceEventId::Lifecycle)
+        .await
+        .unwrap();
+    let vhba = "<device><parent>scsi_host1</parent><capability type='scsi_host'>\
+                <capability type='fc_host'><wwnn>2001001b32a9da4e</wwnn>\
+                <wwpn>2101001b32a9da4e</wwpn></capability></capability></device>";
+    let raw = client.raw();
+    let dev = raw
+        .node_device_create_xml(&remote::NodeDeviceCreateXmlArgs {
+            xml_desc: XdrString::try_from(vhba).unwrap(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .dev;
+    raw.node_device_destroy(&remote::NodeDeviceDestroyArgs {
+        name: dev.name.clone(),
+    })
+    .await
+    .unwrap();
+    use NodeDeviceEventLifecycleType as T;
+    for want in [T::Created, T::Deleted] {
+        let ev = next_event(&mut events).await;
+        assert_eq!(ev.device.name(), dev.name.as_str());
+        assert_eq!(
+            ev.kind,
+            NodeDeviceEventKind::Lifecycle {
+                event: want,
+                detail: 0
+            }
+        );
+    }
 }
