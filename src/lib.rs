@@ -21,14 +21,17 @@
 //!
 //! - [`proto`]: the XDR runtime, the types generated from libvirt's protocol definitions, and
 //!   packet framing. No I/O, no tokio.
-//! - [`transport`]: turns a connection URI into a byte stream (`AsyncRead + AsyncWrite`).
+//! - [`config`]: what a connection is opened with: the URI, libvirt's client settings and
+//!   files (`libvirt.conf`, `auth.conf`), credentials and the auth callback.
+//! - [`transport`]: turns a [`config::Config`] into a byte stream (`AsyncRead + AsyncWrite`).
 //! - [`rpc`]: the connection driver and [`rpc::RawClient`], which makes any procedure call,
 //!   with many calls in flight on one connection.
 //! - The typed API at the crate root: [`Client`], [`Domain`], …
 #![warn(missing_docs)]
 
-pub mod api;
-pub mod auth;
+mod api;
+mod auth;
+pub mod config;
 mod error;
 pub mod proto;
 pub mod rpc;
@@ -42,4 +45,3 @@ pub use api::{
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};
 pub use rpc::KeepaliveConfig;
-pub use transport::Config;

@@ -4,7 +4,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::Sandbox;
-use virtwire::auth::{CallbackError, Credential, CredentialType, StaticCredentials};
+use virtwire::config::{CallbackError, Credential, CredentialType, StaticCredentials};
 use virtwire::{Client, ConnectFlags, ErrorKind};
 
 #[tokio::test]

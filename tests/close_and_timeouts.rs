@@ -16,9 +16,10 @@ use bytes::BytesMut;
 use common::{Sandbox, node};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{UnixListener, UnixStream};
+use virtwire::config::Config;
 use virtwire::proto::frame::{self, Packet};
 use virtwire::proto::packet::{Status, Type};
-use virtwire::{Client, CloseReason, Config, ConnectFlags, Error, ErrorKind};
+use virtwire::{Client, CloseReason, ConnectFlags, Error, ErrorKind};
 
 /// The daemon's socket, whose reads fail with "connection reset" once `broken` is set.
 struct Breakable {

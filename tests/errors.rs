@@ -69,7 +69,8 @@ async fn starting_an_active_network_is_an_invalid_operation() {
 
 #[tokio::test]
 async fn a_write_on_a_read_only_connection_is_denied() {
-    let mut config: virtwire::Config = Sandbox::get().test_uri("err-denied").parse().unwrap();
+    let mut config: virtwire::config::Config =
+        Sandbox::get().test_uri("err-denied").parse().unwrap();
     config.set_read_only(true);
     let client = Client::connect_config(&config).await.unwrap();
     let dom = client

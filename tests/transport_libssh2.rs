@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use common::{Sandbox, assert_test_node, error_chain};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::RwLock;
-use virtwire::auth::{AuthCallback, CallbackError, Credential, CredentialType};
-use virtwire::transport::{self, Config};
+use virtwire::config::Config;
+use virtwire::config::{AuthCallback, CallbackError, Credential, CredentialType};
+use virtwire::transport;
 use virtwire::{Client, ConnectFlags, ErrorKind};
 
 /// The name of the transport's session threads.

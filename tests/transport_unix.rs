@@ -4,7 +4,8 @@
 mod common;
 
 use common::Sandbox;
-use virtwire::transport::{self, Config, Transport};
+use virtwire::config::{Config, Transport};
+use virtwire::transport;
 use virtwire::{Client, ConnectFlags};
 
 #[tokio::test]

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use crate::api::{Domain, NodeInfo};
 use crate::auth;
+use crate::config::{ClientConf, Config, Uri};
 use crate::error::{CloseReason, Error, Result};
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
 use crate::rpc::{self, KeepaliveConfig, RawClient};
-use crate::transport::{self, BoxStream, Config, Uri};
+use crate::transport::{self, BoxStream};
 
 /// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
@@ -102,10 +103,10 @@ impl Client {
     pub async fn connect_with_auth(
         uri: &Uri,
         flags: ConnectFlags,
-        auth: Arc<dyn auth::AuthCallback>,
+        auth: Arc<dyn crate::config::AuthCallback>,
     ) -> Result<Client> {
         let mut config = Config::new(uri.clone())?;
-        config.apply_client_conf(&transport::ClientConf::load()?)?;
+        config.apply_client_conf(&ClientConf::load()?)?;
         config.set_read_only(flags.read_only);
         config.set_auth_callback(Some(auth));
         Self::connect_config(&config).await

@@ -10,30 +10,21 @@
 //!
 //! Credentials come from libvirt's auth.conf ([`AuthConfig`]: `LIBVIRT_AUTH_FILE`,
 //! `authfile=`, `~/.config/libvirt/auth.conf`, `/etc/libvirt/auth.conf`) first, then from the
-//! application's [`AuthCallback`] (like libvirt's `virConnectAuth`).
+//! application's [`AuthCallback`] (like libvirt's `virConnectAuth`); both live in
+//! [`config`](crate::config).
 
-mod authfile;
-mod credentials;
 mod layer;
 mod sasl;
-mod wire;
 
 use std::sync::Arc;
 
+use crate::config::{AuthCallback, AuthConfig, CredentialSource, Transport, Uri, default_path};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::remote::{self, AuthType};
-use crate::transport::{BoxStream, Transport, Uri};
+use crate::rpc::SequentialRpc;
+use crate::transport::BoxStream;
 
-#[cfg(feature = "libssh2")]
-pub(crate) use authfile::default_path_for;
-pub use authfile::{AuthConfig, default_path};
-pub use credentials::{
-    AuthCallback, CallbackError, Credential, CredentialType, Secret, StaticCredentials,
-};
-
-use credentials::CredentialSource;
 use layer::SaslStream;
-use wire::SequentialRpc;
 
 /// Asks the daemon which authentication it requires and performs it, with credentials from
 /// auth.conf only. Returns the stream to run the connection on (wrapped, when a method

@@ -12,10 +12,10 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
-use super::credentials::{CallbackError, Credential, CredentialType, StaticCredentials};
 use super::layer::SecurityLayer;
 use super::sasl::testing::{Cipher, DigestLayer, Qop, Side, md5, parse_pairs, response_value};
 use super::*;
+use crate::config::{CallbackError, Credential, CredentialType, StaticCredentials};
 use crate::proto::frame::{self, Packet};
 use crate::proto::packet::{Header, Status, Type};
 use crate::proto::remote::procs;
@@ -700,9 +700,9 @@ fn method_choice_like_libvirt() {
     let e = choose(&[AuthType::Sasl], &u).unwrap_err();
     assert!(e.to_string().contains("unknown authentication type"), "{e}");
     assert_eq!(e.kind(), ErrorKind::Auth);
-    assert!(is_secure(crate::transport::Transport::Unix));
-    assert!(is_secure(crate::transport::Transport::Tls));
-    assert!(is_secure(crate::transport::Transport::Ssh));
-    assert!(!is_secure(crate::transport::Transport::Tcp));
-    assert!(!is_secure(crate::transport::Transport::Ext));
+    assert!(is_secure(crate::config::Transport::Unix));
+    assert!(is_secure(crate::config::Transport::Tls));
+    assert!(is_secure(crate::config::Transport::Ssh));
+    assert!(!is_secure(crate::config::Transport::Tcp));
+    assert!(!is_secure(crate::config::Transport::Ext));
 }

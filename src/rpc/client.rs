@@ -5,13 +5,13 @@ use std::sync::Arc;
 use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
 
+use super::reply;
 use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, Shared};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
 use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
-use crate::proto::packet::{Header, Status};
-use crate::proto::remote_error::RemoteError;
-use crate::proto::xdr::{Decode, Encode, decode_exact};
+use crate::proto::packet::Header;
+use crate::proto::xdr::{Decode, Encode};
 
 /// Encodings larger than this are built outside the lock and copied in, so one big call
 /// does not hold up the others.
@@ -125,9 +125,7 @@ impl RawClient {
         let packet = self
             .call_packet(info.program, info.version, info.number, args)
             .await?;
-        decode_exact::<P::Ret>(&packet.payload).map_err(|e| {
-            Error::protocol(format!("cannot decode the reply to {}", info.name)).with_source(e)
-        })
+        reply::decode(&packet.payload, info.name)
     }
 
     /// Calls procedure `procedure` of `program`/`version` with already-typed `args` and returns
@@ -172,13 +170,7 @@ impl RawClient {
             Ok(r) => r?,
             Err(_) => return Err(self.closed_error()),
         };
-        match packet.header.status {
-            Status::Ok => Ok(packet),
-            Status::Error => Err(remote_failure(&packet.payload)),
-            other => Err(Error::protocol(format!(
-                "reply to procedure {procedure} has status {other:?}"
-            ))),
-        }
+        reply::accept(packet, format_args!("procedure {procedure}"))
     }
 
     fn closed_error(&self) -> Error {
@@ -275,17 +267,9 @@ fn invalid_argument(e: frame::FrameError) -> Error {
     .with_source(e)
 }
 
-/// Turns the payload of an ERROR reply into an error.
-pub(crate) fn remote_failure(payload: &[u8]) -> Error {
-    match RemoteError::decode(payload) {
-        Ok(e) => Error::remote_error(e),
-        Err(e) => Error::protocol("cannot decode the daemon's error").with_source(e),
-    }
-}
-
 impl RawClient {
     /// Decodes `T` from a reply payload (for callers of [`call_bytes`](Self::call_bytes)).
     pub fn decode_reply<T: Decode>(payload: &[u8]) -> Result<T> {
-        decode_exact(payload).map_err(|e| Error::protocol("cannot decode the reply").with_source(e))
+        reply::decode(payload, "a call")
     }
 }

@@ -25,13 +25,15 @@ mod client;
 mod driver;
 pub(crate) mod events;
 #[allow(missing_docs)]
-pub mod generated;
+mod generated;
+mod reply;
+mod sequential;
 mod shared;
 
 pub use client::RawClient;
-pub(crate) use client::remote_failure;
 pub use driver::Connection;
 pub(crate) use shared::Closed;
+pub(crate) use sequential::SequentialRpc;
 pub use shared::KeepaliveConfig;
 
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be

@@ -2,8 +2,8 @@
 //! wrap arguments in a script); its stdin and stdout are the link to the daemon.
 
 use super::BoxStream;
-use super::config::Config;
 use super::process;
+use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 
 pub(super) async fn connect(config: &Config) -> Result<BoxStream> {

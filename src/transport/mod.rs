@@ -3,7 +3,7 @@
 //!
 //! | transport | URI | link |
 //! |---|---|---|
-//! | unix | `qemu:///system`, `test+unix:///default?socket=/path` | local socket ([`sockets`]) |
+//! | unix | `qemu:///system`, `test+unix:///default?socket=/path` | local socket ([`default_socket_path`](crate::config::default_socket_path)) |
 //! | tcp | `qemu+tcp://host[:16509]/system` | plain TCP |
 //! | tls | `qemu://host/system`, `qemu+tls://host[:16514]/system` | TLS with libvirt's certificate files |
 //! | ssh | `qemu+ssh://user@host[:22]/system` | the system `ssh` running `virt-ssh-helper` or `nc` remotely |
@@ -15,33 +15,23 @@
 //! happens afterwards, over the stream, in the API layer.
 //!
 //! Which URI to open, when the application gives none or an alias, is decided by
-//! [`resolve`] / [`Config::resolve`] from `LIBVIRT_DEFAULT_URI` and `libvirt.conf`
-//! ([`ClientConf`]).
+//! [`resolve`](crate::config::resolve) / [`Config::resolve`] from `LIBVIRT_DEFAULT_URI` and
+//! `libvirt.conf` ([`ClientConf`]).
 
-mod conf;
-mod config;
 mod ext;
-pub(crate) mod host;
 // --- in-process ssh (cargo feature "libssh2") ---
 #[cfg(feature = "libssh2")]
 mod libssh2;
 // ---
 mod process;
-pub mod sockets;
 mod ssh;
 mod tcp;
 mod tls;
 mod unix;
-pub mod uri;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use conf::{ClientConf, resolve};
-pub use config::{Config, ConfigBuilder, KnownHostsVerify, Proxy};
-pub use sockets::Mode;
-pub use unix::default_socket_path;
-pub use uri::{Transport, Uri};
-
+use crate::config::{ClientConf, Config, Transport, Uri};
 use crate::error::Result;
 
 /// A connected byte stream to a daemon.

@@ -18,15 +18,15 @@
 //!
 //! Without `proxy=`: netcat when `socket=` is given or `netcat=` is set, the helper for
 //! session URIs, auto otherwise. The default socket is libvirtd's (see
-//! [`sockets`](super::sockets)). The remote login shell and then `sh -c` each parse the
+//! [`sockets`](crate::config::default_socket_path)). The remote login shell and then `sh -c` each parse the
 //! command, so paths are quoted twice, as libvirt does.
 
 use std::ffi::OsString;
 
 use super::BoxStream;
-use super::config::{Config, Proxy};
-use super::host::HostEnv;
 use super::process;
+use crate::config::host::HostEnv;
+use crate::config::{Config, Proxy};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Characters that make libvirt quote a word for the shell.
@@ -88,7 +88,7 @@ pub(crate) fn remote_command_for(config: &Config, host: &HostEnv) -> Result<Stri
     } else {
         Proxy::Auto
     });
-    let socket = config.socket_path_on(host, &super::host::exists)?;
+    let socket = config.socket_path_on(host, &crate::config::host::exists)?;
     let socket = socket.to_str().ok_or_else(|| {
         Error::new(
             ErrorKind::Config,

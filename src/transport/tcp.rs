@@ -4,7 +4,7 @@
 use tokio::net::TcpStream;
 
 use super::BoxStream;
-use super::config::Config;
+use crate::config::Config;
 use crate::error::{Error, Result};
 
 pub(super) async fn connect(config: &Config) -> Result<BoxStream> {

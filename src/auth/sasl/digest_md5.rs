@@ -22,8 +22,8 @@ use rc4::Rc4;
 use rc4::consts::U16;
 
 use super::{Mechanism, Step};
-use crate::auth::credentials::Secret;
 use crate::auth::layer::SecurityLayer;
+use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 
 type HmacMd5 = Hmac<Md5>;

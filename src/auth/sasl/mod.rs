@@ -17,12 +17,12 @@ mod scram;
 
 use base64::Engine;
 
-use super::credentials::{Credential, CredentialSource, CredentialType, Secret};
 use super::layer::SecurityLayer;
-use super::wire::SequentialRpc;
+use crate::config::{Credential, CredentialSource, CredentialType, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::{Chars, XdrString};
+use crate::rpc::SequentialRpc;
 use crate::transport::Stream;
 
 use digest_md5::{DigestMd5, LayerNeeds};

@@ -12,7 +12,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::{Mechanism, Step};
-use crate::auth::credentials::Secret;
+use crate::config::Secret;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Iteration counts above this are refused: a hostile server could otherwise make the client

@@ -18,7 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use super::Plan;
-use crate::auth::{AuthCallback, AuthConfig, Credential, CredentialType, Secret};
+use crate::config::{AuthCallback, AuthConfig, Credential, CredentialType, Secret};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The credential types that carry a hidden answer (a password, a passphrase).
@@ -206,7 +206,7 @@ pub(super) fn prompt_text(text: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::CallbackError;
+    use crate::config::CallbackError;
 
     #[test]
     fn prompts_lose_their_colon() {

@@ -8,7 +8,7 @@ use std::path::Path;
 use ssh2::{KeyboardInteractivePrompt, Prompt, Session};
 
 use super::{Plan, ask, step_error};
-use crate::auth::{AuthCallback, Credential, CredentialType};
+use crate::config::{AuthCallback, Credential, CredentialType};
 use crate::error::{Error, ErrorKind, Result};
 
 /// libssh2's `LIBSSH2_ERROR_FILE`: the private key file cannot be read, which is what an
@@ -348,7 +348,7 @@ impl KeyboardInteractivePrompt for Answers<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::CallbackError;
+    use crate::config::CallbackError;
     use std::borrow::Cow;
 
     #[test]

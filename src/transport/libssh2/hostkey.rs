@@ -15,8 +15,8 @@ use ssh2::{CheckResult, HashType, KnownHostFileKind, KnownHosts, Session};
 
 use super::ask::{self, Verdict};
 use super::{Plan, SSH_PORT, step_error};
+use crate::config::KnownHostsVerify;
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::config::KnownHostsVerify;
 
 /// Checks the host key of the `session` that `plan` opened.
 pub(super) fn check(session: &Session, plan: &Plan) -> Result<()> {

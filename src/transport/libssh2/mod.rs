@@ -52,10 +52,10 @@ use ssh2::Session;
 use tokio::sync::oneshot;
 
 use super::BoxStream;
-use super::config::{Config, KnownHostsVerify};
-use super::host::HostEnv;
 use super::tcp::{connect_tcp, display_addr};
-use crate::auth::AuthCallback;
+use crate::config::AuthCallback;
+use crate::config::host::HostEnv;
+use crate::config::{Config, KnownHostsVerify};
 use crate::error::{Error, ErrorKind, Result};
 
 use auth::Method;
@@ -123,7 +123,7 @@ impl Plan {
             keyfile_given: config.keyfile().is_some(),
             keyfiles,
             password: config.password().map(str::to_owned),
-            authfile: crate::auth::default_path_for(config.authfile()),
+            authfile: crate::config::default_path_for(config.authfile()),
             callback: config.auth_callback().cloned(),
             command: super::ssh::remote_command_for(config, env)?,
         })
@@ -352,7 +352,7 @@ mod tests {
         let mut c: Config = "qemu+libssh2://h/system?authfile=/a/auth.conf"
             .parse()
             .unwrap();
-        c.set_auth_callback(Some(Arc::new(crate::auth::StaticCredentials::new(
+        c.set_auth_callback(Some(Arc::new(crate::config::StaticCredentials::new(
             "u", "p",
         ))));
         let p = Plan::new(&c, &HostEnv::default()).unwrap();

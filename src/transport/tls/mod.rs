@@ -22,9 +22,10 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio_rustls::TlsConnector;
 
-use super::config::Config;
-use super::host::{self, HostEnv};
-use super::{BoxStream, Transport, tcp};
+use super::{BoxStream, tcp};
+use crate::config::Config;
+use crate::config::Transport;
+use crate::config::host::{self, HostEnv};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The byte libvirtd sends once it accepts the client.

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 
+use crate::config::host::HostEnv;
 use crate::error::{Error, Result};
-use crate::transport::host::HostEnv;
 
 const SYSTEM_CACERT: &str = "/etc/pki/CA/cacert.pem";
 const SYSTEM_CACRL: &str = "/etc/pki/CA/cacrl.pem";

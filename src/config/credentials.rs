@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
-use super::authfile::AuthConfig;
+use super::auth_conf::AuthConfig;
 use crate::error::{Error, ErrorKind, Result};
 
 /// A kind of credential, numbered as libvirt's `virConnectCredentialType`.
@@ -237,7 +237,7 @@ pub type CallbackError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// [`StaticCredentials`].
 ///
 /// ```
-/// use virtwire::auth::{AuthCallback, CallbackError, Credential, CredentialType};
+/// use virtwire::config::{AuthCallback, CallbackError, Credential, CredentialType};
 ///
 /// let ask = |creds: &mut [Credential]| -> Result<(), CallbackError> {
 ///     for c in creds {

@@ -7,11 +7,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::conf::{self, ClientConf};
+use super::credentials::{AuthCallback, Secret};
 use super::host::HostEnv;
+use super::libvirt_conf::{self as conf, ClientConf};
 use super::sockets::{self, Mode, SocketRequest};
 use super::uri::{Transport, Uri};
-use crate::auth::AuthCallback;
 use crate::error::{Error, Result};
 
 /// Which program relays the ssh session to the daemon's socket on the remote host: URI
@@ -59,7 +59,7 @@ impl FromStr for Proxy {
 pub enum KnownHostsVerify {
     /// A known key must match. An unknown key is accepted only when the application's
     /// [auth callback](Config::auth_callback) says so: it is asked, as libvirt asks its
-    /// `virConnectAuth` callback, one [`EchoPrompt`](crate::auth::CredentialType::EchoPrompt)
+    /// `virConnectAuth` callback, one [`EchoPrompt`](super::CredentialType::EchoPrompt)
     /// question (`Accept SSH host key with hash '…' for host '…' (y/n)?`), and `y` or `yes`
     /// (any case) accepts the key, which is then recorded in the known_hosts file. Without a
     /// callback, or with one that does not answer `EchoPrompt` questions, an unknown key is
@@ -84,16 +84,6 @@ impl FromStr for KnownHostsVerify {
                 "invalid host key verification method {s:?} (should be normal|auto|ignore)"
             ))),
         }
-    }
-}
-
-/// A string that `Debug` never shows.
-#[derive(Clone, PartialEq, Eq)]
-struct Secret(String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"<redacted>\"")
     }
 }
 
@@ -211,7 +201,7 @@ fn parse_flag(key: &str, value: &str) -> Result<bool> {
 /// `Debug` shows no password.
 ///
 /// ```
-/// use virtwire::transport::{Config, Mode, Transport};
+/// use virtwire::config::{Config, Mode, Transport};
 ///
 /// let c: Config = "qemu+ssh://root@host/system?mode=legacy&no_tty=1".parse()?;
 /// assert_eq!(c.transport(), Transport::Ssh);
@@ -337,7 +327,7 @@ impl Config {
 
     /// The password for authentication (from `user:password@` in the URI or the builder).
     pub fn password(&self) -> Option<&str> {
-        self.password.as_ref().map(|s| s.0.as_str())
+        self.password.as_ref().map(Secret::expose)
     }
 
     /// The application's authentication callback (libvirt's `virConnectAuth`), if any: asked
@@ -438,7 +428,7 @@ impl Config {
     }
 
     /// The daemon's unix socket for the unix and ssh transports: `socket=`, else the
-    /// default for the URI, mode and user (see [`super::sockets`]).
+    /// default for the URI, mode and user (see [`default_socket_path`](super::default_socket_path)).
     pub fn socket_path(&self) -> Result<PathBuf> {
         self.socket_path_on(&HostEnv::current(), &super::host::exists)
     }
@@ -462,7 +452,7 @@ impl Config {
     fn parse_str(s: &str) -> Result<Config> {
         let (uri, password) = Uri::parse_with_password(s)?;
         let mut config = Config::new(uri)?;
-        config.password = password.map(Secret);
+        config.password = password.map(Secret::new);
         Ok(config)
     }
 }
@@ -541,7 +531,7 @@ impl ConfigBuilder {
 
     /// The password for authentication.
     pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(Secret(password.into()));
+        self.password = Some(Secret::new(password.into()));
         self
     }
 
@@ -766,7 +756,7 @@ mod tests {
 
     #[test]
     fn auth_callback_is_kept_and_not_shown() {
-        use crate::auth::StaticCredentials;
+        use crate::config::StaticCredentials;
         let cb: Arc<dyn AuthCallback> = Arc::new(StaticCredentials::new("alice", "hunter2"));
         let b = Config::builder()
             .uri("qemu+libssh2://h/system")

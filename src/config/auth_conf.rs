@@ -33,8 +33,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::credentials::Secret;
+use super::host::HostEnv;
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::host::HostEnv;
 
 /// libvirt refuses auth files larger than this (`MAX_CONFIG_FILE_SIZE`).
 const MAX_FILE_SIZE: u64 = 1024 * 1024;
@@ -197,7 +197,7 @@ pub fn default_path(authfile: Option<&str>) -> Option<PathBuf> {
 
 /// Like [`default_path`], with `authfile=` as a path (as [`Config::authfile`] gives it).
 ///
-/// [`Config::authfile`]: crate::transport::Config::authfile
+/// [`Config::authfile`]: super::Config::authfile
 pub(crate) fn default_path_for(authfile: Option<&Path>) -> Option<PathBuf> {
     path_from(
         std::env::var_os("LIBVIRT_AUTH_FILE").map(PathBuf::from),

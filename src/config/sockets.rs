@@ -183,6 +183,27 @@ fn probe_driver(
         .find(|d| exists(&dir.join(format!("virt{d}d-{suffix}"))))
 }
 
+/// Where libvirt's client looks for the daemon's socket when the URI has no `socket=`, for
+/// the URI's `mode=` (default auto) and the current user: `/var/run/libvirt/libvirt-sock`
+/// (`-ro` read-only) or a modular daemon's socket such as `virtqemud-sock` for system URIs,
+/// `$XDG_RUNTIME_DIR/libvirt/…` for `…:///session` when not root. See
+/// the rules above and [`Config::socket_path`](super::Config::socket_path), which also
+/// applies `socket=` and settings from `libvirt.conf`.
+pub fn default_socket_path(uri: &Uri, read_only: bool) -> PathBuf {
+    let host = HostEnv::current();
+    let mode = uri
+        .param("mode")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_default();
+    let mut req = SocketRequest::for_uri(uri, mode, read_only, &host);
+    req.transport = Transport::Unix;
+    socket_path(&req, &host, &super::host::exists).unwrap_or_else(|_| {
+        // only direct mode without a driver can fail: fall back to libvirtd's socket
+        req.mode = Mode::Legacy;
+        socket_path(&req, &host, &super::host::exists).unwrap_or_default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! Calls made directly on the transport before the connection driver exists.
+//! Calls made directly on a stream before the connection driver exists, one at a time.
 //!
 //! Authentication runs here, one call at a time, because a SASL security layer (when one is
 //! negotiated) changes the framing of everything that follows: the stream is wrapped before
@@ -10,10 +10,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::error::{Error, Result};
 use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
-use crate::proto::packet::{Header, Status, Type};
-use crate::proto::xdr::decode_exact;
-use crate::rpc::remote_failure;
-use crate::transport::Stream;
+use crate::proto::packet::{Header, Type};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::reply;
 
 /// A strictly sequential caller over a raw stream.
 pub(crate) struct SequentialRpc<'a, S: ?Sized> {
@@ -22,7 +22,7 @@ pub(crate) struct SequentialRpc<'a, S: ?Sized> {
     read_buf: BytesMut,
 }
 
-impl<'a, S: Stream + ?Sized> SequentialRpc<'a, S> {
+impl<'a, S: AsyncRead + AsyncWrite + Unpin + ?Sized> SequentialRpc<'a, S> {
     pub fn new(stream: &'a mut S) -> Self {
         SequentialRpc {
             stream,
@@ -48,24 +48,16 @@ impl<'a, S: Stream + ?Sized> SequentialRpc<'a, S> {
             .flush()
             .await
             .map_err(|e| Error::io("writing to the daemon failed", e))?;
-        let reply = self.read_packet().await?;
-        let h = &reply.header;
+        let packet = self.read_packet().await?;
+        let h = &packet.header;
         if h.r#type != Type::Reply || h.serial != self.serial || h.proc != info.number {
             return Err(Error::protocol(format!(
                 "expected the reply to {} (serial {}), got {:?} for procedure {} serial {}",
                 info.name, self.serial, h.r#type, h.proc, h.serial
             )));
         }
-        match h.status {
-            Status::Ok => decode_exact::<P::Ret>(&reply.payload).map_err(|e| {
-                Error::protocol(format!("cannot decode the reply to {}", info.name)).with_source(e)
-            }),
-            Status::Error => Err(remote_failure(&reply.payload)),
-            other => Err(Error::protocol(format!(
-                "reply to {} has status {other:?}",
-                info.name
-            ))),
-        }
+        let packet = reply::accept(packet, info.name)?;
+        reply::decode(&packet.payload, info.name)
     }
 
     async fn read_packet(&mut self) -> Result<Packet> {

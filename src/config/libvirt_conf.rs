@@ -168,8 +168,8 @@ impl ClientConf {
 ///
 /// ```no_run
 /// # fn demo() -> virtwire::Result<()> {
-/// let uri = virtwire::transport::resolve(Some("hail"))?; // an alias from libvirt.conf
-/// let default = virtwire::transport::resolve(None)?;     // LIBVIRT_DEFAULT_URI, uri_default, …
+/// let uri = virtwire::config::resolve(Some("hail"))?; // an alias from libvirt.conf
+/// let default = virtwire::config::resolve(None)?;     // LIBVIRT_DEFAULT_URI, uri_default, …
 /// # Ok(()) }
 /// ```
 pub fn resolve(name: Option<&str>) -> Result<Uri> {
