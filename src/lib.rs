@@ -37,7 +37,7 @@ pub mod proto;
 pub mod rpc;
 pub mod transport;
 
-pub use api::events::{EventItem, EventStream, ReconnectPolicy, Supervisor};
+pub use api::events;
 pub use api::{
     Client, ConnectFlags, Domain, DomainInfo, DomainState, Network, NodeDevice, NodeInfo, Secret,
     StoragePool,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::Sandbox;
 use virtwire::Client;
-use virtwire::api::events::{
+use virtwire::events::{
     DomainEvent, DomainEventKind, EventItem, EventStream, Lifecycle, NetworkEventKind,
     NodeDeviceEventKind, QUEUE_CAPACITY, SecretEventKind, StoragePoolEventKind,
 };
@@ -35,7 +35,7 @@ fn domain_xml(name: &str) -> String {
 }
 
 /// The next item of `stream`, which must be an event.
-async fn next_event<T: virtwire::api::events::Event + std::fmt::Debug>(
+async fn next_event<T: virtwire::events::Event + std::fmt::Debug>(
     stream: &mut EventStream<T>,
 ) -> T {
     match next_item(stream).await {
@@ -44,7 +44,7 @@ async fn next_event<T: virtwire::api::events::Event + std::fmt::Debug>(
     }
 }
 
-async fn next_item<T: virtwire::api::events::Event>(stream: &mut EventStream<T>) -> EventItem<T> {
+async fn next_item<T: virtwire::events::Event>(stream: &mut EventStream<T>) -> EventItem<T> {
     tokio::time::timeout(PATIENCE, stream.next())
         .await
         .expect("no event came")
@@ -271,7 +271,7 @@ async fn secret_lifecycle_and_value_events_from_the_qemu_driver() {
     .await
     .unwrap();
 
-    let mine = |ev: &virtwire::api::events::SecretEvent| ev.secret.usage_id() == usage;
+    let mine = |ev: &virtwire::events::SecretEvent| ev.secret.usage_id() == usage;
     let mut seen = Vec::new();
     while seen.len() < 2 {
         let ev = next_event(&mut lifecycle).await;

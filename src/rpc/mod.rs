@@ -32,8 +32,8 @@ mod shared;
 
 pub use client::RawClient;
 pub use driver::Connection;
-pub(crate) use shared::Closed;
 pub(crate) use sequential::SequentialRpc;
+pub(crate) use shared::Closed;
 pub use shared::KeepaliveConfig;
 
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be

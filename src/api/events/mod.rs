@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo() -> virtwire::Result<()> {
 //! use virtwire::Client;
-//! use virtwire::api::events::{DomainEventKind, EventItem};
+//! use virtwire::events::{DomainEventKind, EventItem};
 //! use virtwire::proto::c_events::DomainEventId;
 //!
 //! let client = Client::connect("qemu:///system").await?;

@@ -9,10 +9,10 @@ use tokio::sync::oneshot;
 
 use super::{Event, EventStream, Source, Watch};
 use crate::api::Client;
+use crate::config::Config;
 use crate::error::{CloseReason, Error, Result};
 use crate::rpc::Closed;
 use crate::rpc::events::{EventFamily, Item, Subscriber};
-use crate::transport::Config;
 
 /// When and how often a [`Supervisor`] tries to reconnect.
 #[derive(Debug, Clone, Copy, PartialEq)]
