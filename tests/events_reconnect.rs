@@ -8,9 +8,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::Sandbox;
-use virtwire::api::events::{DomainEvent, DomainEventKind, EventItem, Lifecycle};
+use virtwire::events::{DomainEvent, DomainEventKind, EventItem, Lifecycle};
+use virtwire::events::{ReconnectPolicy, Supervisor};
 use virtwire::proto::c_events::{DomainEventId, DomainEventSuspendedDetailType};
-use virtwire::{ReconnectPolicy, Supervisor};
 
 /// Guards against a hang only.
 const PATIENCE: Duration = Duration::from_secs(120);
