@@ -4,8 +4,9 @@
 # Installs missing Debian packages (scripts/install-deps.sh), starts the
 # sandboxed libvirtd (scripts/sandbox.sh), runs
 #   cargo test --workspace --all-targets --all-features [ARGS...]
-# with the sandbox's VIRTWIRE_* environment, and always stops the sandbox
-# afterwards. Exits with cargo's status. Needs root.
+# with the sandbox's VIRTWIRE_* environment (without ARGS, then the documentation's
+# examples and the whole suite again with the default features), and always stops the
+# sandbox afterwards. Exits with cargo's status. Needs root.
 # The sandbox directory is $VIRTWIRE_SANDBOX (default ${TMPDIR:-/tmp}/virtwire-sandbox).
 set -euo pipefail
 
@@ -52,6 +53,11 @@ cargo test --workspace --all-targets --all-features "$@" || status=$?
 # the examples in the documentation (--all-targets leaves doc tests out)
 if [ "$status" = 0 ] && [ $# = 0 ]; then
   cargo test --workspace --doc --all-features || status=$?
+fi
+# the default features too: what a user gets without asking for the optional transports
+# (and the tests that only make sense without them)
+if [ "$status" = 0 ] && [ $# = 0 ]; then
+  cargo test --workspace --all-targets || status=$?
 fi
 
 # >>> conformance & wire check: report >>>

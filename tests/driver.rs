@@ -265,14 +265,16 @@ fn is_ping(p: &Packet) -> bool {
     p.header.prog == keepalive::PROGRAM && p.header.proc == keepalive::Procedure::Ping.to_i32()
 }
 
-#[tokio::test]
+/// On tokio's paused clock (time jumps to the next timer when every task waits): the intervals
+/// are exact, however busy the machine.
+#[tokio::test(start_paused = true)]
 async fn a_silent_peer_is_caught_by_keepalive() {
     let (client, mut peer) = setup();
     client.set_keepalive(Some(virtwire::KeepaliveConfig {
         interval: Duration::from_millis(50),
         count: 2,
     }));
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let call = tokio::spawn({
         let c = client.clone();
         async move { echo(&c, 1).await }
@@ -296,11 +298,11 @@ async fn a_silent_peer_is_caught_by_keepalive() {
         "{err:?}"
     );
     assert!(err.to_string().contains("keepalive timeout"), "{err}");
-    // interval * (count + 1) of silence, give or take scheduling.
+    // interval * (count + 1) of silence (paused clock: exact but for timer granularity)
+    let silent = started.elapsed();
     assert!(
-        started.elapsed() >= Duration::from_millis(140),
-        "{:?}",
-        started.elapsed()
+        (Duration::from_millis(150)..Duration::from_millis(160)).contains(&silent),
+        "{silent:?}"
     );
     assert_eq!(
         client.close_reason(),
@@ -318,7 +320,8 @@ async fn a_silent_peer_is_caught_by_keepalive() {
     );
 }
 
-#[tokio::test]
+/// On tokio's paused clock, so that a busy machine cannot delay the PONGs past the deadline.
+#[tokio::test(start_paused = true)]
 async fn a_peer_that_answers_pings_stays_connected() {
     let (client, mut peer) = setup();
     client.set_keepalive(Some(virtwire::KeepaliveConfig {

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::Sandbox;
@@ -14,8 +13,7 @@ fn script(name: &str, body: &str) -> PathBuf {
     let dir = Path::new(Sandbox::get().dir()).join("transport-ext");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}-{}.sh", std::process::id()));
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_executable(&path, &format!("#!/bin/sh\n{body}\n"));
     path
 }
 

@@ -1,4 +1,5 @@
-//! The in-process ssh transports `libssh2` and `libssh` (cargo feature `libssh2`) against the
+//! The in-process ssh transports `libssh2` and `libssh` (cargo feature `libssh2`; both run the
+//! same libssh2 code, so the `libssh_*` tests check that the scheme is served) against the
 //! sandbox's sshds on 127.0.0.1: the key and known_hosts files from the URI, each
 //! `known_hosts_verify` mode, a refused key, the netcat proxy (`socket=`) and the default
 //! `virt-ssh-helper`, and the session thread ending with the stream; on the password-only
@@ -78,6 +79,7 @@ async fn libssh2_keyfile_known_hosts_netcat_socket() {
     client.close().await.unwrap();
 }
 
+/// `libssh` URIs are served by the same libssh2 code: the scheme is accepted and works.
 #[tokio::test]
 async fn libssh_keyfile_known_hosts_netcat_socket() {
     let _gate = THREADS.read().await;
@@ -104,6 +106,7 @@ async fn libssh2_proxy_native_read_only() {
     let uri = uri("libssh2", &with_key("&proxy=native"));
     let client = Client::connect_read_only(&uri).await.unwrap();
     assert_test_node(&client).await;
+    common::assert_write_denied(&client).await;
 }
 
 #[tokio::test]
@@ -380,8 +383,7 @@ async fn libssh2_bulk_echo_and_clean_eof() {
     let dir = scratch("echo");
     let echo = dir.join("echo-nc");
     // answers nc's `-q` probe with nothing, then echoes
-    fs::write(&echo, "#!/bin/sh\n[ \"$1\" = -q ] && exit 0\nexec cat\n").unwrap();
-    fs::set_permissions(&echo, fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_executable(&echo, "#!/bin/sh\n[ \"$1\" = -q ] && exit 0\nexec cat\n");
     let config: Config = uri(
         "libssh2",
         &with_key(&format!("&proxy=netcat&netcat={}", echo.display())),

@@ -79,6 +79,7 @@ async fn ssh_read_only_through_the_helper() {
     let uri = ssh_uri(&format!("proxy=native&command={}", sb.ssh_wrapper()));
     let client = Client::connect_read_only(&uri).await.unwrap();
     common::assert_test_node(&client).await;
+    common::assert_write_denied(&client).await;
 }
 
 /// ssh fails before any byte flows: its own words end up in the error.

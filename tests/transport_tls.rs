@@ -183,19 +183,6 @@ async fn tls_crl_revoking_the_server_certificate_is_refused() {
 }
 
 #[tokio::test]
-async fn tls_priority_can_hold_the_client_to_tls12() {
-    let sb = Sandbox::get();
-    let uri = tls_uri(
-        "localhost",
-        sb.tls_port(),
-        sb.pki(),
-        "tls_priority=NORMAL:-VERS-TLS1.3",
-    );
-    let client = Client::connect(&uri).await.unwrap();
-    common::assert_test_node(&client).await;
-}
-
-#[tokio::test]
 async fn tls_missing_ca_file_is_a_config_error() {
     let sb = Sandbox::get();
     let pki = pki_copy("no-ca", &["clientcert.pem", "clientkey.pem"]);
@@ -207,4 +194,99 @@ async fn tls_missing_ca_file_is_a_config_error() {
         err.to_string().contains("cacert.pem does not exist"),
         "{err}"
     );
+}
+
+/// A TLS server on 127.0.0.1 with the sandbox's server certificate that speaks only the
+/// given TLS versions and asks for no client certificate. For each connection it sends
+/// `Ok(version)` once the handshake is done (then libvirt's confirmation byte and nothing
+/// more), or `Err(message)` when the handshake fails. Returns its port.
+async fn tls_server(
+    versions: &'static [&'static rustls::SupportedProtocolVersion],
+) -> (
+    u16,
+    tokio::sync::mpsc::UnboundedReceiver<Result<rustls::ProtocolVersion, String>>,
+) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::AsyncWriteExt;
+    let pki = Path::new(Sandbox::get().pki());
+    let certs = CertificateDer::pem_file_iter(pki.join("servercert.pem"))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(pki.join("serverkey.pem")).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            match acceptor.accept(tcp).await {
+                Ok(mut tls) => {
+                    let version = tls.get_ref().1.protocol_version().unwrap();
+                    let _ = tx.send(Ok(version));
+                    let _ = tls.write_all(&[1]).await;
+                    let _ = tls.flush().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                }
+            }
+        }
+    });
+    (port, rx)
+}
+
+const NO_TLS13: &str = "tls_priority=NORMAL:-VERS-TLS1.3";
+
+/// The version a server offering TLS 1.2 and 1.3 agrees on with the client holding `extra`.
+async fn negotiated_version(extra: &str) -> rustls::ProtocolVersion {
+    let (port, mut seen) = tls_server(rustls::ALL_VERSIONS).await;
+    let sb = Sandbox::get();
+    // the server is no libvirtd: the connection fails after the handshake, as it must
+    let _ = Client::connect(&tls_uri("localhost", port, sb.pki(), extra)).await;
+    seen.recv().await.unwrap().expect("the handshake succeeds")
+}
+
+#[tokio::test]
+async fn tls_priority_can_hold_the_client_to_tls12() {
+    assert_eq!(
+        negotiated_version(NO_TLS13).await,
+        rustls::ProtocolVersion::TLSv1_2
+    );
+    // and without it, the client takes TLS 1.3
+    assert_eq!(
+        negotiated_version("").await,
+        rustls::ProtocolVersion::TLSv1_3
+    );
+}
+
+/// A client held to TLS 1.2 cannot reach a server that speaks only TLS 1.3.
+#[tokio::test]
+async fn tls_priority_without_tls13_cannot_reach_a_tls13_only_server() {
+    static TLS13_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+    let (port, mut seen) = tls_server(TLS13_ONLY).await;
+    let sb = Sandbox::get();
+    let err = Client::connect(&tls_uri("localhost", port, sb.pki(), NO_TLS13))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    let server = seen.recv().await.unwrap();
+    assert!(server.is_err(), "the handshake succeeded: {server:?}");
+}
+
+/// The real daemon accepts a client held to TLS 1.2.
+#[tokio::test]
+async fn tls_priority_without_tls13_reaches_the_daemon() {
+    let sb = Sandbox::get();
+    let uri = tls_uri("localhost", sb.tls_port(), sb.pki(), NO_TLS13);
+    let client = Client::connect(&uri).await.unwrap();
+    common::assert_test_node(&client).await;
 }

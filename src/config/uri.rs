@@ -37,7 +37,8 @@ pub enum Transport {
     Ssh,
     /// In-process SSH (libssh2).
     Libssh2,
-    /// In-process SSH (libssh).
+    /// In-process SSH, libvirt's `libssh` transport: virtwire serves it with the same code as
+    /// [`Transport::Libssh2`] (the libssh2 library), with the same URI parameters.
     Libssh,
     /// An external command whose stdin/stdout is the link.
     Ext,

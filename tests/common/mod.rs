@@ -305,6 +305,38 @@ impl Sandbox {
     }
 }
 
+/// Writes `body` to `path` as an executable file (mode 0755) that may be executed at once.
+///
+/// Test threads fork child processes all the time (ssh, nc, certtool, ...). A child forked
+/// while this process holds a descriptor open for writing on the file keeps a copy of it until
+/// its own `exec`, and executing a file that anyone holds open for writing fails with ETXTBSY
+/// ("Text file busy"). So the file is written by a short-lived `sh` child that has nothing to
+/// fork: no descriptor of ours is ever open on it for writing, and once that child has exited
+/// no process holds one.
+pub fn write_executable(path: &Path, body: &str) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022 && cat >\"$1.tmp\" && chmod 755 \"$1.tmp\" && mv -f \"$1.tmp\" \"$1\"")
+        .arg("write_executable")
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run sh to write {}: {e}", path.display()));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(body.as_bytes())
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "writing {} failed: {status}",
+        path.display()
+    );
+}
+
 /// The node file's domains, seen through `client`: proof that the daemon opened the driver and
 /// the URI (path included) that a test asked for.
 #[allow(dead_code)]
@@ -318,6 +350,24 @@ pub async fn assert_test_node(client: &virtwire::Client) {
         .collect();
     names.sort();
     assert_eq!(names, [node::RUNNING_DOMAIN, node::STOPPED_DOMAIN]);
+}
+
+/// Proof that `client` is read-only: the daemon refuses to suspend the running domain of the
+/// node file with "operation denied", and the domain keeps running.
+#[allow(dead_code)]
+pub async fn assert_write_denied(client: &virtwire::Client) {
+    let dom = client
+        .lookup_domain_by_name(node::RUNNING_DOMAIN)
+        .await
+        .unwrap();
+    let err = dom.suspend().await.unwrap_err();
+    assert_eq!(
+        err.remote().map(|r| r.code),
+        Some(virtwire::ErrorCode::OperationDenied),
+        "{err:?}"
+    );
+    let info = dom.info().await.unwrap();
+    assert_eq!(info.state.describe(), "running");
 }
 
 /// `err` and its sources, joined with ": " (what a test asserts a message on).
