@@ -39,8 +39,8 @@ pub mod transport;
 
 pub use api::events;
 pub use api::{
-    Client, ConnectFlags, Domain, DomainInfo, DomainState, Network, NodeDevice, NodeInfo, Secret,
-    StoragePool,
+    Client, ConnectFlags, Domain, DomainInfo, DomainState, Network, NodeDevice, NodeInfo,
+    Screenshot, Secret, StoragePool, StorageVol, StorageVolInfo, Stream,
 };
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};

@@ -2,11 +2,17 @@
 
 mod client;
 mod domain;
+mod domain_streams;
 pub mod events;
 mod node;
 mod objects;
+mod storage_vol;
+mod stream;
 
 pub use client::{Client, ConnectFlags};
 pub use domain::{Domain, DomainInfo, DomainState};
+pub use domain_streams::Screenshot;
 pub use node::NodeInfo;
 pub use objects::{Network, NodeDevice, Secret, StoragePool};
+pub use storage_vol::{StorageVol, StorageVolInfo};
+pub use stream::Stream;

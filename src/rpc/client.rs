@@ -7,6 +7,7 @@ use tokio::sync::oneshot;
 
 use super::reply;
 use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, Shared};
+use super::streams::{self, RawStream, StreamInner};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
 use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
@@ -151,7 +152,45 @@ impl RawClient {
         args: &A,
     ) -> Result<Packet> {
         let (tx, rx) = oneshot::channel();
-        let (serial, timeout) = self.enqueue(program, version, procedure, args, tx).await?;
+        let queued = self
+            .enqueue(program, version, procedure, args, tx, false)
+            .await?;
+        self.await_reply(queued, procedure, rx).await
+    }
+
+    /// Calls stream procedure `P` with `args`: the stream is registered as the call is queued,
+    /// so none of its data can be missed. On an error reply the stream is forgotten.
+    pub async fn call_stream<P: Procedure>(&self, args: &P::Args) -> Result<(P::Ret, RawStream)> {
+        let info = P::INFO;
+        let (tx, rx) = oneshot::channel();
+        let mut queued = self
+            .enqueue(info.program, info.version, info.number, args, tx, true)
+            .await?;
+        let Some(inner) = queued.stream.take() else {
+            return Err(Error::protocol("no stream was registered"));
+        };
+        // Dropped (aborting the stream) if this future is dropped before the reply.
+        let stream = RawStream::new(self.clone(), inner);
+        let packet = match self.await_reply(queued, info.number, rx).await {
+            Ok(p) => p,
+            Err(e) => {
+                stream.never_opened();
+                return Err(e);
+            }
+        };
+        Ok((reply::decode(&packet.payload, info.name)?, stream))
+    }
+
+    /// Waits for the reply to a queued call; an ERROR reply becomes [`ErrorKind::Remote`].
+    async fn await_reply(
+        &self,
+        queued: Queued,
+        procedure: i32,
+        rx: oneshot::Receiver<Result<Packet>>,
+    ) -> Result<Packet> {
+        let Queued {
+            serial, timeout, ..
+        } = queued;
         let mut guard = PendingGuard {
             shared: self.shared(),
             serial,
@@ -173,15 +212,15 @@ impl RawClient {
         reply::accept(packet, format_args!("procedure {procedure}"))
     }
 
-    fn closed_error(&self) -> Error {
+    pub(crate) fn closed_error(&self) -> Error {
         match &self.shared().lock().closed {
             Some(c) => c.to_error(),
             None => Error::closed(CloseReason::Error, "the connection's driver stopped"),
         }
     }
 
-    /// Queues the CALL frame and registers `tx` for its reply; returns the serial and the
-    /// call timeout.
+    /// Queues the CALL frame and registers `tx` for its reply (and, with `open_stream`, a
+    /// stream on its serial).
     async fn enqueue<A: Encode + ?Sized>(
         &self,
         program: u32,
@@ -189,7 +228,8 @@ impl RawClient {
         procedure: i32,
         args: &A,
         tx: super::shared::ReplySender,
-    ) -> Result<(u32, Option<std::time::Duration>)> {
+        open_stream: bool,
+    ) -> Result<Queued> {
         let len = args.encoded_len();
         if len > frame::MAX_PAYLOAD_LEN {
             return Err(invalid_argument(frame::FrameError::PayloadTooLarge(len)));
@@ -228,12 +268,20 @@ impl RawClient {
                     }
                     st.pending.insert(serial, tx);
                     let timeout = st.call_timeout;
+                    let stream = open_stream.then(|| {
+                        let header = Header::call(program, version, procedure, serial);
+                        streams::register(&mut st, header)
+                    });
                     let waker = st.driver_waker.take();
                     drop(st);
                     if let Some(w) = waker {
                         w.wake();
                     }
-                    return Ok((serial, timeout));
+                    return Ok(Queued {
+                        serial,
+                        timeout,
+                        stream,
+                    });
                 }
                 st.blocked_writers += 1;
             }
@@ -241,6 +289,13 @@ impl RawClient {
             notified.await;
         }
     }
+}
+
+/// A call in the write buffer: its serial, how long to wait for its reply, its stream.
+struct Queued {
+    serial: u32,
+    timeout: Option<std::time::Duration>,
+    stream: Option<Arc<StreamInner>>,
 }
 
 /// A caller waiting for room in the write buffer; the driver signals such callers when it

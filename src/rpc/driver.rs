@@ -12,6 +12,7 @@ use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::shared::{Closed, KeepaliveConfig, Shared};
+use super::streams;
 use crate::error::{CloseReason, Error, Result};
 use crate::proto::frame::{self, Packet};
 use crate::proto::keepalive;
@@ -164,11 +165,15 @@ where
                 return false;
             }
             std::mem::swap(&mut self.write_buf, &mut st.out);
-            st.blocked_writers > 0
+            (
+                st.blocked_writers > 0,
+                std::mem::take(&mut st.stream_writers),
+            )
         };
-        if wake_writers {
+        if wake_writers.0 {
             self.shared.writable.notify_waiters();
         }
+        wake_writers.1.into_iter().for_each(std::task::Waker::wake);
         true
     }
 
@@ -217,11 +222,28 @@ where
                 match tx {
                     // A dropped receiver means the caller gave up: nothing to do.
                     Some(tx) => drop(tx.send(Ok(packet))),
-                    None => tracing::debug!(
-                        serial = h.serial,
-                        procedure = h.proc,
-                        "discarding a reply nobody waits for"
-                    ),
+                    // A stream's failure comes as a REPLY on its serial.
+                    None => {
+                        let (serial, procedure) = (h.serial, h.proc);
+                        if !streams::route(&self.shared, packet) {
+                            tracing::debug!(
+                                serial,
+                                procedure,
+                                "discarding a reply nobody waits for"
+                            );
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Type::Stream | Type::StreamHole => {
+                let (serial, procedure) = (h.serial, h.proc);
+                if !streams::route(&self.shared, packet) {
+                    tracing::debug!(
+                        serial,
+                        procedure,
+                        "discarding data of a stream that is gone"
+                    );
                 }
                 Ok(())
             }

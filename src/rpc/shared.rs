@@ -39,6 +39,10 @@ impl Hasher for SerialHasher {
 
 pub(crate) type PendingMap = HashMap<u32, ReplySender, BuildHasherDefault<SerialHasher>>;
 
+/// Open streams, by the serial of the call that opened them.
+pub(crate) type StreamMap =
+    HashMap<u32, std::sync::Arc<super::streams::StreamInner>, BuildHasherDefault<SerialHasher>>;
+
 /// Why and how the connection ended.
 #[derive(Debug, Clone)]
 pub(crate) struct Closed {
@@ -88,6 +92,10 @@ pub(crate) struct State {
     pub released: bool,
     /// Callers waiting for room in `out`.
     pub blocked_writers: usize,
+    /// Open streams, by serial.
+    pub streams: StreamMap,
+    /// Stream writers waiting for room in `out`; woken when the driver takes the buffer.
+    pub stream_writers: Vec<Waker>,
     /// Keepalive settings the driver has not picked up yet (`Some(None)`: turn it off).
     pub keepalive_request: Option<Option<KeepaliveConfig>>,
     /// How long a call waits for its reply before failing with a timeout (`None`: forever).
@@ -134,6 +142,8 @@ impl Shared {
                 closed: None,
                 released: false,
                 blocked_writers: 0,
+                streams: StreamMap::default(),
+                stream_writers: Vec::new(),
                 keepalive_request: None,
                 call_timeout: None,
             }),
@@ -151,18 +161,24 @@ impl Shared {
 
     /// Marks the connection closed and fails every pending call with `closed`.
     pub fn close(&self, closed: Closed) {
-        let pending = {
+        let (pending, streams, stream_writers) = {
             let mut st = self.lock();
             if st.closed.is_none() {
                 st.closed = Some(closed.clone());
             }
             st.driver_waker = None;
-            std::mem::take(&mut st.pending)
+            (
+                std::mem::take(&mut st.pending),
+                std::mem::take(&mut st.streams),
+                std::mem::take(&mut st.stream_writers),
+            )
         };
         for (_, tx) in pending {
             let _ = tx.send(Err(closed.to_error()));
         }
         self.events.close(&closed);
+        super::streams::close_all(streams.into_values(), &closed);
+        stream_writers.into_iter().for_each(Waker::wake);
         self.writable.notify_waiters();
         self.closed_notify.notify_waiters();
     }

@@ -1,0 +1,141 @@
+//! Storage volumes, and copying their contents through streams.
+
+use std::fmt;
+
+use crate::api::{Client, Stream};
+use crate::error::Result;
+use crate::proto::c_flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
+use crate::proto::remote::{self, procs};
+use crate::proto::xdr::XdrString;
+
+/// A storage volume on a connection: its pool, name and key.
+#[derive(Clone)]
+pub struct StorageVol {
+    client: Client,
+    wire: remote::NonnullStorageVol,
+}
+
+/// A volume's type, size and allocation, as libvirt's `virStorageVolInfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StorageVolInfo {
+    /// `virStorageVolType`: 0 file, 1 block, 2 dir, 3 network, 4 netdir, 5 ploop.
+    pub kind: i32,
+    /// The size guests see, in bytes.
+    pub capacity: u64,
+    /// The bytes the volume takes on its storage.
+    pub allocation: u64,
+}
+
+impl StorageVol {
+    /// The handle for a volume as the protocol names it (e.g. from a raw call's reply).
+    pub fn from_remote(client: Client, wire: remote::NonnullStorageVol) -> Self {
+        StorageVol { client, wire }
+    }
+
+    /// The wire form of this volume, for raw calls.
+    pub fn to_remote(&self) -> remote::NonnullStorageVol {
+        self.wire.clone()
+    }
+
+    /// The connection this volume belongs to.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The volume's name within its pool.
+    pub fn name(&self) -> &str {
+        self.wire.name.as_str()
+    }
+
+    /// The name of the volume's pool.
+    pub fn pool(&self) -> &str {
+        self.wire.pool.as_str()
+    }
+
+    /// The volume's key (for file volumes, usually its path).
+    pub fn key(&self) -> &str {
+        self.wire.key.as_str()
+    }
+
+    /// Type, capacity and allocation.
+    pub async fn info(&self) -> Result<StorageVolInfo> {
+        let args = remote::StorageVolGetInfoArgs {
+            vol: self.to_remote(),
+        };
+        let r = self.client.raw().storage_vol_get_info(&args).await?;
+        Ok(StorageVolInfo {
+            kind: r.r#type,
+            capacity: r.capacity,
+            allocation: r.allocation,
+        })
+    }
+
+    /// Opens an upload of `length` bytes (0: to the end of the volume) written at `offset`:
+    /// write the data to the returned stream (with
+    /// [`StorageVolUploadFlags::SPARSE_STREAM`], holes too, through
+    /// [`Stream::send_hole`]), then [`finish`](Stream::finish) it: the upload is complete
+    /// when that returns.
+    pub async fn upload(
+        &self,
+        offset: u64,
+        length: u64,
+        flags: StorageVolUploadFlags,
+    ) -> Result<Stream> {
+        let args = remote::StorageVolUploadArgs {
+            vol: self.to_remote(),
+            offset,
+            length,
+            flags: flags.0,
+        };
+        let ((), raw) = self
+            .client
+            .raw()
+            .call_stream::<procs::StorageVolUpload>(&args)
+            .await?;
+        Ok(Stream::new(raw))
+    }
+
+    /// Opens a download of `length` bytes (0: to the end of the volume) from `offset`: read
+    /// the returned stream to its end (with [`StorageVolDownloadFlags::SPARSE_STREAM`] the
+    /// daemon sends the volume's holes as holes: see [`Stream::next_chunk`]).
+    pub async fn download(
+        &self,
+        offset: u64,
+        length: u64,
+        flags: StorageVolDownloadFlags,
+    ) -> Result<Stream> {
+        let args = remote::StorageVolDownloadArgs {
+            vol: self.to_remote(),
+            offset,
+            length,
+            flags: flags.0,
+        };
+        let ((), raw) = self
+            .client
+            .raw()
+            .call_stream::<procs::StorageVolDownload>(&args)
+            .await?;
+        Ok(Stream::new(raw))
+    }
+}
+
+impl fmt::Debug for StorageVol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageVol")
+            .field("pool", &self.pool())
+            .field("name", &self.name())
+            .field("key", &self.key())
+            .finish()
+    }
+}
+
+impl Client {
+    /// The volume whose file or device is `path`.
+    pub async fn lookup_storage_vol_by_path(&self, path: &str) -> Result<StorageVol> {
+        let args = remote::StorageVolLookupByPathArgs {
+            path: XdrString::try_from(path)?,
+        };
+        let r = self.raw().storage_vol_lookup_by_path(&args).await?;
+        Ok(StorageVol::from_remote(self.clone(), r.vol))
+    }
+}
