@@ -383,3 +383,168 @@ async fn a_large_call_waiting_for_buffer_room_is_sent_later() {
     drop(client);
     server.await.unwrap();
 }
+
+// ------------------------------------------------------------------ streams
+
+use virtwire::proto::remote::{self, procs};
+use virtwire::rpc::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream};
+
+/// Opens a (screenshot) stream: the peer answers the call with a MIME type. Returns the stream
+/// and the call's header.
+async fn open_stream(client: &RawClient, peer: &mut Peer) -> (RawStream, Header) {
+    let args = remote::DomainScreenshotArgs {
+        dom: remote::NonnullDomain {
+            name: "d".try_into().unwrap(),
+            uuid: virtwire::proto::xdr::FixedOpaque([0; 16]),
+            id: 1,
+        },
+        screen: 0,
+        flags: 0,
+    };
+    let opening = tokio::spawn({
+        let c = client.clone();
+        async move { c.call_stream::<procs::DomainScreenshot>(&args).await }
+    });
+    let call = peer.read_packet().await.unwrap().header;
+    // remote_string mime: present, "image/png"
+    peer.reply(&call, b"\0\0\0\x01\0\0\0\x09image/png\0\0\0")
+        .await;
+    let (ret, stream) = opening.await.unwrap().unwrap();
+    assert_eq!(ret.mime.unwrap().as_str(), "image/png");
+    (stream, call)
+}
+
+fn on_stream(call: &Header, r#type: Type, status: Status) -> Header {
+    let mut h = call.clone();
+    h.r#type = r#type;
+    h.status = status;
+    h
+}
+
+#[tokio::test]
+async fn stream_data_reaches_the_reader_in_order_then_its_end() {
+    let (client, mut peer) = setup();
+    let (mut stream, call) = open_stream(&client, &mut peer).await;
+    let data = on_stream(&call, Type::Stream, Status::Continue);
+    peer.send(&data, b"abc").await;
+    peer.send(&data, b"def").await;
+    // an empty data packet ends the daemon's side
+    peer.send(&data, b"").await;
+    assert_eq!(
+        stream.next_chunk().await.unwrap(),
+        Some(Chunk::Data("abc".into()))
+    );
+    assert_eq!(
+        stream.next_chunk().await.unwrap(),
+        Some(Chunk::Data("def".into()))
+    );
+    assert_eq!(stream.next_chunk().await.unwrap(), None);
+    // finish: STREAM OK out, the peer's empty confirmation back
+    let finishing = tokio::spawn(async move { stream.finish().await });
+    let fin = peer.read_packet().await.unwrap();
+    assert_eq!(
+        (fin.header.r#type, fin.header.status),
+        (Type::Stream, Status::Ok)
+    );
+    assert_eq!(fin.header.serial, call.serial);
+    peer.send(&data, b"").await;
+    finishing.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn sent_data_is_cut_into_packets_of_at_most_262120_bytes_and_holes_are_sent() {
+    let (client, mut peer) = setup();
+    let (mut stream, call) = open_stream(&client, &mut peer).await;
+    let sending = tokio::spawn(async move {
+        stream
+            .send(&vec![9u8; 2 * DATA_CHUNK_MAX + 1000])
+            .await
+            .unwrap();
+        stream.send_hole(1 << 40).await.unwrap();
+        stream
+    });
+    let mut sizes = Vec::new();
+    for _ in 0..3 {
+        let p = peer.read_packet().await.unwrap();
+        assert_eq!(
+            (p.header.r#type, p.header.status),
+            (Type::Stream, Status::Continue)
+        );
+        assert_eq!(p.header.serial, call.serial);
+        assert!(p.payload.iter().all(|&b| b == 9));
+        sizes.push(p.payload.len());
+    }
+    assert_eq!(sizes, [DATA_CHUNK_MAX, DATA_CHUNK_MAX, 1000]);
+    let hole = peer.read_packet().await.unwrap();
+    assert_eq!(hole.header.r#type, Type::StreamHole);
+    let hole: virtwire::proto::virnet::StreamHole = decode_exact(&hole.payload).unwrap();
+    assert_eq!((hole.length, hole.flags), (1 << 40, 0));
+    drop(sending.await.unwrap());
+    // dropping a stream that has not ended aborts it: STREAM ERROR with no payload
+    let abort = peer.read_packet().await.unwrap();
+    assert_eq!(
+        (abort.header.r#type, abort.header.status),
+        (Type::Stream, Status::Error)
+    );
+    assert_eq!(abort.header.serial, call.serial);
+    assert!(abort.payload.is_empty());
+}
+
+#[tokio::test]
+async fn a_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_an_abort() {
+    let (client, mut peer) = setup();
+    let (mut stream, call) = open_stream(&client, &mut peer).await;
+    let echoing = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 5).await }
+    });
+    let echo_call = peer.read_packet().await.unwrap();
+    // more than the queue holds, while nobody reads the stream
+    let data = on_stream(&call, Type::Stream, Status::Continue);
+    let chunk = vec![1u8; DATA_CHUNK_MAX];
+    for _ in 0..RECV_QUEUE_MAX / DATA_CHUNK_MAX + 2 {
+        peer.send(&data, &chunk).await;
+    }
+    // the driver kept reading: a call answered after the data gets its reply
+    peer.reply(&echo_call.header, &5u32.to_be_bytes()).await;
+    assert_eq!(echoing.await.unwrap().unwrap(), 5);
+    let abort = peer.read_packet().await.unwrap();
+    assert_eq!(
+        (abort.header.r#type, abort.header.status),
+        (Type::Stream, Status::Error)
+    );
+    assert_eq!(abort.header.serial, call.serial);
+    let err = stream.next_chunk().await.unwrap_err();
+    assert!(
+        err.to_string().contains("fell more than 16 MiB behind"),
+        "{err}"
+    );
+    // and the connection goes on
+    let again = tokio::spawn(async move { echo(&client, 6).await });
+    let p = peer.read_packet().await.unwrap();
+    peer.reply(&p.header, &6u32.to_be_bytes()).await;
+    assert_eq!(again.await.unwrap().unwrap(), 6);
+}
+
+#[tokio::test]
+async fn a_stream_fails_with_the_daemons_error_and_with_the_connection() {
+    let (client, mut peer) = setup();
+    let (mut first, call) = open_stream(&client, &mut peer).await;
+    // remote_error: code 1, domain 0, no message, level 2, the rest empty
+    let mut err = Vec::new();
+    err.extend_from_slice(&1i32.to_be_bytes());
+    err.extend_from_slice(&[0; 8]);
+    err.extend_from_slice(&2i32.to_be_bytes());
+    err.extend_from_slice(&[0; 4 * 4 + 8 + 4]);
+    peer.send(&on_stream(&call, Type::Reply, Status::Error), &err)
+        .await;
+    let e = first.next_chunk().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Remote, "{e}");
+    let e = first.send(b"x").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Remote, "{e}");
+
+    let (mut second, _) = open_stream(&client, &mut peer).await;
+    drop(peer);
+    let e = second.next_chunk().await.unwrap_err();
+    assert!(e.is_closed(), "{e}");
+}
