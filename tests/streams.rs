@@ -328,3 +328,43 @@ async fn an_aborted_upload_is_confirmed_and_the_connection_goes_on() {
     assert_eq!(vol.info().await.unwrap().capacity, 1 << 20);
     destroy_pool(&vol).await;
 }
+
+#[tokio::test]
+async fn a_sparse_file_uploaded_and_downloaded_keeps_its_bytes_and_its_holes() {
+    use std::os::unix::fs::MetadataExt;
+    let client = Client::connect(&Sandbox::get().qemu_uri()).await.unwrap();
+    const LEN: u64 = 48 << 20;
+    let vol = pool_with_volume(&client, "vw-stream-files", LEN).await;
+    let dir = format!("{}/pools", Sandbox::get().dir());
+    let (src, dst) = (format!("{dir}/src.img"), format!("{dir}/dst.img"));
+    // 48 MiB with two islands of data: at 1 MiB and at the very end
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(&src).unwrap();
+        f.set_len(LEN).unwrap();
+        f.seek(SeekFrom::Start(1 << 20)).unwrap();
+        f.write_all(&pattern(100_000, 4)).unwrap();
+        f.seek(SeekFrom::Start(LEN - 7)).unwrap();
+        f.write_all(b"the end").unwrap();
+    }
+    assert_eq!(vol.upload_file(src.as_ref(), true).await.unwrap(), LEN);
+    let allocated = vol.info().await.unwrap().allocation;
+    assert!(
+        allocated < 4 << 20,
+        "{allocated} bytes allocated: the holes were written"
+    );
+
+    assert_eq!(vol.download_file(dst.as_ref(), true).await.unwrap(), LEN);
+    let (a, b) = (std::fs::read(&src).unwrap(), std::fs::read(&dst).unwrap());
+    assert!(a == b, "the downloaded file differs from the uploaded one");
+    let blocks = std::fs::metadata(&dst).unwrap().blocks() * 512;
+    assert!(
+        blocks < 4 << 20,
+        "{blocks} bytes allocated in the downloaded file"
+    );
+
+    // without sparse, the same bytes (the holes come as zeros)
+    assert_eq!(vol.download_file(dst.as_ref(), false).await.unwrap(), LEN);
+    assert!(std::fs::read(&dst).unwrap() == a);
+    destroy_pool(&vol).await;
+}

@@ -8,6 +8,7 @@ mod node;
 mod objects;
 mod storage_vol;
 mod stream;
+mod vol_files;
 
 pub use client::{Client, ConnectFlags};
 pub use domain::{Domain, DomainInfo, DomainState};

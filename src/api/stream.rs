@@ -27,6 +27,20 @@ use crate::rpc::{Chunk, RawStream};
 /// that has not ended aborts it on the daemon. A reader that falls more than
 /// [`RECV_QUEUE_MAX`](crate::rpc::RECV_QUEUE_MAX) bytes behind the daemon loses the stream
 /// (see [`crate::rpc`]'s stream notes): the next read fails.
+///
+/// ```no_run
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use virtwire::proto::c_flags::DomainConsoleFlags;
+///
+/// # async fn demo(client: virtwire::Client) -> Result<(), Box<dyn std::error::Error>> {
+/// let dom = client.lookup_domain_by_name("guest").await?;
+/// let mut console = dom.open_console(None, DomainConsoleFlags::FORCE).await?;
+/// console.write_all(b"uname -a\n").await?;
+/// let mut buf = [0; 1024];
+/// let n = console.read(&mut buf).await?;
+/// print!("{}", String::from_utf8_lossy(&buf[..n]));
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Stream {
     raw: RawStream,
