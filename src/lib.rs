@@ -17,6 +17,34 @@
 //! # }
 //! ```
 //!
+//! ## Connecting
+//!
+//! [`Client::connect`] takes a URI (or a libvirt.conf alias); for anything more, build a
+//! [`config::Config`] and [connect](config::Config::connect) it; over a stream the application
+//! opened itself, use [`Client::connect_stream`]. All three read libvirt.conf and auth.conf as
+//! libvirt does.
+//!
+//! ```no_run
+//! # async fn demo() -> virtwire::Result<()> {
+//! use std::time::Duration;
+//! use virtwire::config::Config;
+//!
+//! let client = Config::builder()
+//!     .uri("qemu+ssh://root@host.example/system")
+//!     .read_only(true)
+//!     .connect_timeout(Duration::from_secs(10))
+//!     .call_timeout(Duration::from_secs(30))
+//!     .build()?
+//!     .connect()
+//!     .await?;
+//! match client.lookup_domain_by_name("web").await {
+//!     Err(e) if e.is_not_found() => println!("no such domain"),
+//!     other => println!("{:?}", other?.info().await?),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Layers
 //!
 //! - [`proto`]: the XDR runtime, the types generated from libvirt's protocol definitions, and
@@ -39,8 +67,8 @@ pub mod transport;
 
 pub use api::events;
 pub use api::{
-    Client, ConnectFlags, Domain, DomainInfo, DomainState, Network, NodeDevice, NodeInfo,
-    Screenshot, Secret, StoragePool, StorageVol, StorageVolInfo, Stream,
+    Client, Domain, DomainInfo, DomainState, Network, NodeDevice, NodeInfo, Screenshot, Secret,
+    StoragePool, StorageVol, StorageVolInfo, Stream,
 };
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};

@@ -4,8 +4,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::Sandbox;
-use virtwire::config::{CallbackError, Credential, CredentialType, StaticCredentials};
-use virtwire::{Client, ConnectFlags, ErrorKind};
+use virtwire::ErrorKind;
+use virtwire::config::{CallbackError, Config, Credential, CredentialType, StaticCredentials};
 
 #[tokio::test]
 async fn credentials_from_a_callback_on_each_transport() {
@@ -45,10 +45,14 @@ async fn credentials_from_a_callback_on_each_transport() {
             }
             Ok(())
         };
-        let client =
-            Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), Arc::new(cb))
-                .await
-                .unwrap_or_else(|e| panic!("{uri}: {e:?}"));
+        let client = Config::builder()
+            .uri(uri.as_str())
+            .auth_callback(Arc::new(cb))
+            .build()
+            .unwrap()
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("{uri}: {e:?}"));
         assert!(!client.list_all_domains(0).await.unwrap().is_empty());
         assert_eq!(
             *asked.lock().unwrap(),
@@ -56,7 +60,12 @@ async fn credentials_from_a_callback_on_each_transport() {
         );
 
         let wrong = Arc::new(StaticCredentials::new(sb.sasl_user(), "wrong"));
-        let err = Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), wrong)
+        let err = Config::builder()
+            .uri(uri.as_str())
+            .auth_callback(wrong)
+            .build()
+            .unwrap()
+            .connect()
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth, "{uri}: {err:?}");

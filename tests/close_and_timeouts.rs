@@ -19,7 +19,7 @@ use tokio::net::{UnixListener, UnixStream};
 use virtwire::config::Config;
 use virtwire::proto::frame::{self, Packet};
 use virtwire::proto::packet::{Status, Type};
-use virtwire::{Client, CloseReason, ConnectFlags, Error, ErrorKind};
+use virtwire::{Client, CloseReason, Error, ErrorKind};
 
 /// The daemon's socket, whose reads fail with "connection reset" once `broken` is set.
 struct Breakable {
@@ -80,13 +80,7 @@ async fn a_pending_call_keeps_the_cause_when_the_link_breaks() {
         inner: UnixStream::connect(sb.socket()).await.unwrap(),
         broken: broken.clone(),
     };
-    let client = Client::open_stream(
-        Box::new(stream),
-        config.daemon_name().as_deref(),
-        ConnectFlags::default(),
-    )
-    .await
-    .unwrap();
+    let client = Client::connect_stream(stream, &config).await.unwrap();
     let dom = client
         .lookup_domain_by_name(node::RUNNING_DOMAIN)
         .await
@@ -178,7 +172,7 @@ async fn the_connect_timeout_fires_on_a_silent_daemon() {
         .connect_timeout(Duration::from_millis(100))
         .build()
         .unwrap();
-    let err = Client::connect_config(&config).await.unwrap_err();
+    let err = config.connect().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
     assert!(err.is_timeout());
 }
@@ -191,7 +185,7 @@ async fn the_call_timeout_from_the_config_fires_and_the_connection_survives() {
         .call_timeout(Duration::from_millis(50))
         .build()
         .unwrap();
-    let client = Client::connect_config(&config).await.unwrap();
+    let client = config.connect().await.unwrap();
     assert_eq!(client.raw().call_timeout(), Some(Duration::from_millis(50)));
     let err = client.hostname().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Sandbox, node};
+use virtwire::config::Config;
 use virtwire::proto::remote;
 use virtwire::{Client, ErrorCode, ErrorKind};
 
@@ -69,10 +70,14 @@ async fn starting_an_active_network_is_an_invalid_operation() {
 
 #[tokio::test]
 async fn a_write_on_a_read_only_connection_is_denied() {
-    let mut config: virtwire::config::Config =
-        Sandbox::get().test_uri("err-denied").parse().unwrap();
-    config.set_read_only(true);
-    let client = Client::connect_config(&config).await.unwrap();
+    let client = Config::builder()
+        .uri(Sandbox::get().test_uri("err-denied"))
+        .read_only(true)
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     let dom = client
         .lookup_domain_by_name(node::STOPPED_DOMAIN)
         .await

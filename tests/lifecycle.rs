@@ -4,6 +4,7 @@
 mod common;
 
 use common::Sandbox;
+use virtwire::config::Config;
 use virtwire::{Client, DomainState, ErrorCode, ErrorKind};
 
 fn domain_xml(name: &str) -> String {
@@ -132,7 +133,14 @@ async fn host_facts() {
 async fn read_only_connection_refuses_changes_with_the_daemons_error() {
     let s = Sandbox::get();
     let uri = format!("test+unix:///default?socket={}", s.socket_ro());
-    let client = Client::connect_read_only(&uri).await.unwrap();
+    let client = Config::builder()
+        .uri(&uri)
+        .read_only(true)
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     assert!(client.list_all_domains(0).await.is_ok());
     let err = client
         .define_domain_xml(&domain_xml("ro"))

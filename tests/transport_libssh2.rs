@@ -22,7 +22,7 @@ use tokio::sync::RwLock;
 use virtwire::config::Config;
 use virtwire::config::{AuthCallback, CallbackError, Credential, CredentialType};
 use virtwire::transport;
-use virtwire::{Client, ConnectFlags, ErrorKind};
+use virtwire::{Client, ErrorKind};
 
 /// The name of the transport's session threads.
 const THREAD_NAME: &str = "virtwire-ssh2";
@@ -104,7 +104,14 @@ async fn libssh2_default_virt_ssh_helper() {
 async fn libssh2_proxy_native_read_only() {
     let _gate = THREADS.read().await;
     let uri = uri("libssh2", &with_key("&proxy=native"));
-    let client = Client::connect_read_only(&uri).await.unwrap();
+    let client = Config::builder()
+        .uri(&uri)
+        .read_only(true)
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
     assert_test_node(&client).await;
     common::assert_write_denied(&client).await;
 }
@@ -390,7 +397,7 @@ async fn libssh2_bulk_echo_and_clean_eof() {
     )
     .parse()
     .unwrap();
-    let stream = transport::connect_with(&config).await.unwrap();
+    let stream = transport::open(&config).await.unwrap();
     let (mut rd, mut wr) = tokio::io::split(stream);
     let data: Vec<u8> = (0..4u32 << 20).map(|i| (i ^ (i >> 11)) as u8).collect();
     let sent = data.clone();
@@ -449,13 +456,13 @@ async fn libssh2_session_thread_ends_with_the_stream() {
     let config: Config = uri("libssh2", &with_key(&format!("&socket={}", sb.socket())))
         .parse()
         .unwrap();
-    let stream = transport::connect_with(&config).await.unwrap();
+    let stream = transport::open(&config).await.unwrap();
     assert_eq!(session_threads(), 1);
     drop(stream);
     wait_for_no_session_threads().await;
 
     // shut down for writing: nc ends, then the session
-    let mut stream = transport::connect_with(&config).await.unwrap();
+    let mut stream = transport::open(&config).await.unwrap();
     stream.shutdown().await.unwrap();
     wait_for_no_session_threads().await;
     drop(stream);
@@ -556,13 +563,14 @@ async fn libssh2_password_from_the_auth_callback() {
     let sb = Sandbox::get();
     let uri = password_uri("libssh2", &format!("&known_hosts={}", sb.ssh_known_hosts()));
     let answers = Arc::new(Answers::secret(sb.ssh_password()));
-    let client = Client::connect_with_auth(
-        &uri.parse().unwrap(),
-        ConnectFlags::default(),
-        answers.clone(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    let client = Config::builder()
+        .uri(&uri)
+        .auth_callback(answers.clone())
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
     assert_test_node(&client).await;
     client.close().await.unwrap();
     assert_eq!(answers.asked(), [password_question()]);
@@ -579,7 +587,8 @@ async fn libssh2_password_in_the_uri() {
         1,
     );
     let config: Config = uri.parse().unwrap();
-    let client = Client::connect_config(&config)
+    let client = config
+        .connect()
         .await
         .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
     assert_test_node(&client).await;
@@ -639,7 +648,12 @@ async fn libssh2_password_failures_are_auth_errors() {
         async move {
             match answers {
                 Some(cb) => {
-                    Client::connect_with_auth(&uri.parse().unwrap(), ConnectFlags::default(), cb)
+                    Config::builder()
+                        .uri(&uri)
+                        .auth_callback(cb)
+                        .build()
+                        .unwrap()
+                        .connect()
                         .await
                 }
                 None => Client::connect(&uri).await,
@@ -714,13 +728,14 @@ async fn libssh2_unknown_host_key_accepted_by_the_callback() {
         echo: Some("yes"),
         ..Answers::secret(sb.ssh_password())
     });
-    let client = Client::connect_with_auth(
-        &uri.parse().unwrap(),
-        ConnectFlags::default(),
-        answers.clone(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    let client = Config::builder()
+        .uri(&uri)
+        .auth_callback(answers.clone())
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
     assert_test_node(&client).await;
     client.close().await.unwrap();
     let asked = answers.asked();
@@ -750,15 +765,17 @@ async fn libssh2_unknown_host_key_accepted_by_the_callback() {
 
     // now known: only the password is asked
     let answers = Arc::new(Answers::secret(sb.ssh_password()));
-    let client = Client::connect_with_auth(
-        &password_uri("libssh", &format!("&known_hosts={}", known.display()))
-            .parse()
-            .unwrap(),
-        ConnectFlags::default(),
-        answers.clone(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    let client = Config::builder()
+        .uri(password_uri(
+            "libssh",
+            &format!("&known_hosts={}", known.display()),
+        ))
+        .auth_callback(answers.clone())
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
     assert_test_node(&client).await;
     assert_eq!(answers.asked(), [password_question()]);
 }
@@ -782,7 +799,7 @@ async fn libssh2_unknown_host_key_refused_by_the_callback() {
             .auth_callback(answers.clone())
             .build()
             .unwrap();
-        let err = Client::connect_config(&config).await.unwrap_err();
+        let err = config.connect().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
         let text = error_chain(&err);
         assert!(text.contains("host key verification failed"), "{text}");
@@ -806,13 +823,14 @@ async fn libssh2_unknown_host_key_refused_by_the_callback() {
             panic!("asked a question it does not take")
         }
     }
-    let err = Client::connect_with_auth(
-        &uri.parse().unwrap(),
-        ConnectFlags::default(),
-        Arc::new(PasswordsOnly),
-    )
-    .await
-    .unwrap_err();
+    let err = Config::builder()
+        .uri(&uri)
+        .auth_callback(Arc::new(PasswordsOnly))
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
     assert!(
         error_chain(&err).contains("takes no EchoPrompt questions"),
@@ -849,13 +867,14 @@ async fn libssh2_encrypted_key_passphrase_from_the_auth_callback() {
     );
 
     let answers = Arc::new(Answers::secret(passphrase));
-    let client = Client::connect_with_auth(
-        &uri.parse().unwrap(),
-        ConnectFlags::default(),
-        answers.clone(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
+    let client = Config::builder()
+        .uri(&uri)
+        .auth_callback(answers.clone())
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{}", error_chain(&e)));
     assert_test_node(&client).await;
     client.close().await.unwrap();
     assert_eq!(
@@ -876,13 +895,14 @@ async fn libssh2_encrypted_key_passphrase_from_the_auth_callback() {
         "{text}"
     );
     // a wrong passphrase
-    let err = Client::connect_with_auth(
-        &uri.parse().unwrap(),
-        ConnectFlags::default(),
-        Arc::new(Answers::secret("wrong")),
-    )
-    .await
-    .unwrap_err();
+    let err = Config::builder()
+        .uri(&uri)
+        .auth_callback(Arc::new(Answers::secret("wrong")))
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
     assert!(
         error_chain(&err).contains("with the passphrase the auth callback gave"),

@@ -1,15 +1,15 @@
 //! The transport seam used directly: a [`Config`] built in code, opened with
-//! `transport::connect_with`, handed to `Client::open_stream`.
+//! `transport::open`, handed to `Client::connect_stream`.
 
 mod common;
 
 use common::Sandbox;
+use virtwire::Client;
 use virtwire::config::{Config, Transport};
 use virtwire::transport;
-use virtwire::{Client, ConnectFlags};
 
 #[tokio::test]
-async fn config_builder_and_connect_with_over_unix() {
+async fn config_builder_and_connect_stream_over_unix() {
     let sb = Sandbox::get();
     let node = sb.new_node_file("unix-config");
     let config = Config::builder()
@@ -21,10 +21,8 @@ async fn config_builder_and_connect_with_over_unix() {
     let name = config.daemon_name();
     assert_eq!(name, Some(format!("test://{}", node.display())));
 
-    let stream = transport::connect_with(&config).await.unwrap();
-    let client = Client::open_stream(stream, name.as_deref(), ConnectFlags::default())
-        .await
-        .unwrap();
+    let stream = transport::open(&config).await.unwrap();
+    let client = Client::connect_stream(stream, &config).await.unwrap();
     common::assert_test_node(&client).await;
 }
 
@@ -33,7 +31,7 @@ async fn missing_socket_is_an_io_error_naming_the_path() {
     let config: Config = "test+unix:///default?socket=/nonexistent/virtwire/sock"
         .parse()
         .unwrap();
-    let err = transport::connect_with(&config).await.err().unwrap();
+    let err = transport::open(&config).await.err().unwrap();
     assert_eq!(err.kind(), virtwire::ErrorKind::Io);
     assert!(
         err.to_string().contains("/nonexistent/virtwire/sock"),
@@ -46,7 +44,7 @@ async fn missing_socket_is_an_io_error_naming_the_path() {
 async fn in_process_ssh_is_not_supported_yet() {
     for uri in ["qemu+libssh2://h/system", "qemu+libssh://h/system"] {
         let config: Config = uri.parse().unwrap();
-        let err = transport::connect_with(&config).await.err().unwrap();
+        let err = transport::open(&config).await.err().unwrap();
         assert_eq!(err.kind(), virtwire::ErrorKind::Unsupported, "{uri}");
     }
 }

@@ -1,32 +1,10 @@
 //! A connection to a hypervisor driver through libvirtd.
 
-use std::sync::Arc;
-
 use crate::api::{Domain, NodeInfo};
-use crate::auth;
-use crate::config::{ClientConf, Config, Uri};
-use crate::error::{CloseReason, Error, Result};
+use crate::error::{CloseReason, Result};
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
 use crate::rpc::{self, KeepaliveConfig, RawClient};
-use crate::transport::{self, BoxStream};
-
-/// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
-const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
-
-/// How to open a connection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ConnectFlags {
-    /// Open read-only (`VIR_CONNECT_RO`): the read-only socket, and the read-only flag in
-    /// CONNECT_OPEN. Calls that change anything are refused by the daemon.
-    pub read_only: bool,
-}
-
-impl ConnectFlags {
-    fn open_flags(self) -> u32 {
-        u32::from(self.read_only)
-    }
-}
 
 /// A connection to libvirtd, opened on a hypervisor driver (`qemu:///system`,
 /// `test:///default`, …).
@@ -40,125 +18,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// Connects to `uri` and opens the driver it names, the way `virConnectOpen` resolves a
-    /// name: `uri` may be a full URI (`qemu:///system`,
-    /// `test+unix:///default?socket=/path`, `qemu+ssh://root@host/system`, …) or an alias from
-    /// libvirt.conf; an empty string means `LIBVIRT_DEFAULT_URI`, then `uri_default`, then
-    /// libvirt's default. Spawns the connection's driver on the current tokio runtime.
-    pub async fn connect(uri: &str) -> Result<Client> {
-        Self::connect_config(&Self::resolve(uri)?).await
-    }
-
-    /// Like [`connect`](Self::connect), read-only.
-    pub async fn connect_read_only(uri: &str) -> Result<Client> {
-        let mut config = Self::resolve(uri)?;
-        config.set_read_only(true);
-        Self::connect_config(&config).await
-    }
-
-    fn resolve(uri: &str) -> Result<Config> {
-        Config::resolve((!uri.is_empty()).then_some(uri))
-    }
-
-    /// Connects to a parsed `uri` with `flags`.
-    pub async fn connect_with(uri: &Uri, flags: ConnectFlags) -> Result<Client> {
-        let mut config = Config::new(uri.clone())?;
-        config.set_read_only(flags.read_only);
-        Self::connect_config(&config).await
-    }
-
-    /// Connects as `config` says (transport settings, read-only, credentials, and the
-    /// [auth callback](Config::auth_callback), which both the in-process ssh transports and
-    /// SASL ask).
-    pub async fn connect_config(config: &Config) -> Result<Client> {
-        let open = async {
-            let stream = transport::connect_with(config).await?;
-            let stream =
-                auth::authenticate_with(stream, config.uri(), config.auth_callback().cloned())
-                    .await?;
-            let flags = ConnectFlags {
-                read_only: config.read_only(),
-            };
-            let client =
-                Self::open_authenticated(stream, config.daemon_name().as_deref(), flags).await?;
-            client.raw.set_call_timeout(config.call_timeout());
-            Ok(client)
-        };
-        match config.connect_timeout() {
-            None => open.await,
-            Some(limit) => tokio::time::timeout(limit, open).await.map_err(|_| {
-                Error::timeout(format!(
-                    "connecting to {} took longer than the connect timeout of {limit:?}",
-                    config.uri()
-                ))
-            })?,
-        }
-    }
-
-    /// Like [`connect_with`](Self::connect_with) (with the defaults of the user's
-    /// `libvirt.conf`), asking `auth` for what the URI and libvirt's auth.conf do not give, as
-    /// libvirt's `virConnectOpenAuth` does: SASL's authentication name and password, and for
-    /// the libssh2 and libssh transports the ssh password, a key's passphrase and whether to
-    /// accept an unknown host key (see [`Config::auth_callback`]).
-    pub async fn connect_with_auth(
-        uri: &Uri,
-        flags: ConnectFlags,
-        auth: Arc<dyn crate::config::AuthCallback>,
-    ) -> Result<Client> {
-        let mut config = Config::new(uri.clone())?;
-        config.apply_client_conf(&ClientConf::load()?)?;
-        config.set_read_only(flags.read_only);
-        config.set_auth_callback(Some(auth));
-        Self::connect_config(&config).await
-    }
-
-    /// Runs libvirt's opening handshake over an already-connected `stream` (authentication
-    /// "none" only: use [`connect_with`](Self::connect_with) for the other methods) and opens
-    /// driver `name` (`None`: the daemon's default). Spawns the connection's driver.
-    pub async fn open_stream(
-        stream: BoxStream,
-        name: Option<&str>,
-        flags: ConnectFlags,
-    ) -> Result<Client> {
-        let uri: Uri = "remote:///".parse()?;
-        let stream = auth::authenticate(stream, &uri).await?;
-        Self::open_authenticated(stream, name, flags).await
-    }
-
-    /// Starts the driver on an authenticated stream, asks for keepalive support and opens the
-    /// driver `name` (CONNECT_OPEN).
-    async fn open_authenticated(
-        stream: BoxStream,
-        name: Option<&str>,
-        flags: ConnectFlags,
-    ) -> Result<Client> {
-        let (raw, conn) = rpc::connect_raw(stream);
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-        let client = Client { raw };
-        let keepalive = client
-            .raw
-            .connect_supports_feature(&remote::ConnectSupportsFeatureArgs {
-                feature: FEATURE_PROGRAM_KEEPALIVE,
-            })
-            .await?;
-        if keepalive.supported != 0 {
-            // As libvirt's client does by default: PING after 5 s of silence, give up after
-            // 5 unanswered PINGs.
-            client.raw.set_keepalive(Some(KeepaliveConfig::default()));
-        }
-        let name = name.map(XdrString::try_from).transpose()?;
-        client
-            .raw
-            .connect_open(&remote::ConnectOpenArgs {
-                name,
-                flags: flags.open_flags(),
-            })
-            .await?;
-        Ok(client)
+    pub(super) fn from_raw(raw: RawClient) -> Client {
+        Client { raw }
     }
 
     /// Waits until the connection ends (daemon gone, keepalive timeout, transport error, or

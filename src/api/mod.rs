@@ -1,6 +1,7 @@
 //! The typed API: connections, domains, and the values they return.
 
 mod client;
+mod connect;
 mod domain;
 mod domain_streams;
 pub mod events;
@@ -10,7 +11,7 @@ mod storage_vol;
 mod stream;
 mod vol_files;
 
-pub use client::{Client, ConnectFlags};
+pub use client::Client;
 pub use domain::{Domain, DomainInfo, DomainState};
 pub use domain_streams::Screenshot;
 pub use node::NodeInfo;

@@ -27,14 +27,9 @@ use crate::transport::BoxStream;
 use layer::SaslStream;
 
 /// Asks the daemon which authentication it requires and performs it, with credentials from
-/// auth.conf only. Returns the stream to run the connection on (wrapped, when a method
-/// negotiated a security layer).
-pub(crate) async fn authenticate(stream: BoxStream, uri: &Uri) -> Result<BoxStream> {
-    authenticate_with(stream, uri, None).await
-}
-
-/// Like [`authenticate`], asking `callback` for what auth.conf does not give.
-pub(crate) async fn authenticate_with(
+/// auth.conf, then from `callback`. Returns the stream to run the connection on (wrapped, when
+/// a method negotiated a security layer).
+pub(crate) async fn authenticate(
     stream: BoxStream,
     uri: &Uri,
     callback: Option<Arc<dyn AuthCallback>>,

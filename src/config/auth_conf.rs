@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::credentials::Secret;
+use super::credentials::SecretString;
 use super::host::HostEnv;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -43,7 +43,7 @@ const MAX_FILE_SIZE: u64 = 1024 * 1024;
 #[derive(Clone)]
 pub struct AuthConfig {
     path: String,
-    groups: HashMap<String, HashMap<String, Secret>>,
+    groups: HashMap<String, HashMap<String, SecretString>>,
 }
 
 impl fmt::Debug for AuthConfig {
@@ -93,7 +93,7 @@ impl AuthConfig {
 
     /// Parses `text`; `path` names it in errors.
     pub fn parse(text: &str, path: &str) -> Result<AuthConfig> {
-        let mut groups: HashMap<String, HashMap<String, Secret>> = HashMap::new();
+        let mut groups: HashMap<String, HashMap<String, SecretString>> = HashMap::new();
         let mut current: Option<String> = None;
         // libvirt ends a line at '\n' or '\r'
         for (i, line) in text.split(['\n', '\r']).enumerate() {
@@ -135,7 +135,7 @@ impl AuthConfig {
                 if group.contains_key(key) {
                     return Err(syntax(path, n, &format!("duplicate key '{key}'")));
                 }
-                group.insert(key.to_owned(), Secret::new(&line[key_end + 1..]));
+                group.insert(key.to_owned(), SecretString::new(&line[key_end + 1..]));
             } else if first == '#' || first == ';' || line.chars().all(|c| c == ' ' || c == '\t') {
                 // a comment or a blank line
                 continue;
@@ -184,7 +184,7 @@ impl AuthConfig {
                 ),
             ));
         };
-        Ok(creds.get(credname).map(Secret::expose))
+        Ok(creds.get(credname).map(SecretString::expose))
     }
 }
 

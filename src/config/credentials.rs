@@ -85,14 +85,16 @@ impl CredentialType {
     }
 }
 
-/// A string that is never shown by `Debug` and is overwritten in memory when dropped.
+/// A password, passphrase or hidden answer: never shown by `Debug`, overwritten in memory when
+/// dropped (zeroize). The only type virtwire keeps such strings in (not to be confused with
+/// libvirt's secret objects, [`crate::Secret`]).
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct SecretString(String);
 
-impl Secret {
+impl SecretString {
     /// Wraps `value`.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+    pub fn new(value: impl Into<String>) -> SecretString {
+        SecretString(value.into())
     }
 
     /// The secret itself.
@@ -101,27 +103,27 @@ impl Secret {
     }
 }
 
-impl Drop for Secret {
+impl Drop for SecretString {
     fn drop(&mut self) {
         self.0.zeroize();
     }
 }
 
-impl fmt::Debug for Secret {
+impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
+        f.write_str("SecretString(<redacted>)")
     }
 }
 
-impl From<String> for Secret {
-    fn from(s: String) -> Secret {
-        Secret(s)
+impl From<String> for SecretString {
+    fn from(s: String) -> SecretString {
+        SecretString(s)
     }
 }
 
-impl From<&str> for Secret {
-    fn from(s: &str) -> Secret {
-        Secret(s.to_owned())
+impl From<&str> for SecretString {
+    fn from(s: &str) -> SecretString {
+        SecretString(s.to_owned())
     }
 }
 
@@ -134,7 +136,7 @@ pub struct Credential {
     prompt: String,
     challenge: Option<String>,
     default: Option<String>,
-    result: Option<Secret>,
+    result: Option<SecretString>,
 }
 
 impl Credential {
@@ -183,16 +185,16 @@ impl Credential {
     }
 
     /// Answers the question.
-    pub fn set_result(&mut self, value: impl Into<Secret>) {
+    pub fn set_result(&mut self, value: impl Into<SecretString>) {
         self.result = Some(value.into());
     }
 
     /// The answer, once set.
-    pub fn result(&self) -> Option<&Secret> {
+    pub fn result(&self) -> Option<&SecretString> {
         self.result.as_ref()
     }
 
-    fn take_result(&mut self) -> Option<Secret> {
+    fn take_result(&mut self) -> Option<SecretString> {
         self.result.take()
     }
 }
@@ -278,13 +280,16 @@ where
 #[derive(Clone)]
 pub struct StaticCredentials {
     authname: String,
-    password: Secret,
+    password: SecretString,
     username: Option<String>,
 }
 
 impl StaticCredentials {
     /// Authenticates as `authname` with `password`.
-    pub fn new(authname: impl Into<String>, password: impl Into<Secret>) -> StaticCredentials {
+    pub fn new(
+        authname: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> StaticCredentials {
         StaticCredentials {
             authname: authname.into(),
             password: password.into(),
@@ -355,14 +360,14 @@ impl CredentialSource {
     /// Answers `wanted`: each from auth.conf when it has the credential for the host, the rest
     /// from the callback (those of a type it accepts). Returns the answers in the same order;
     /// `None` where nobody answered.
-    pub async fn gather(&self, mut wanted: Vec<Credential>) -> Result<Vec<Option<Secret>>> {
-        let mut answers: Vec<Option<Secret>> = Vec::with_capacity(wanted.len());
+    pub async fn gather(&self, mut wanted: Vec<Credential>) -> Result<Vec<Option<SecretString>>> {
+        let mut answers: Vec<Option<SecretString>> = Vec::with_capacity(wanted.len());
         for c in &wanted {
             let from_file = match (&self.config, c.kind.auth_conf_key()) {
                 (Some(conf), Some(key)) => conf.lookup("libvirt", &self.host, key)?,
                 _ => None,
             };
-            answers.push(from_file.map(Secret::new));
+            answers.push(from_file.map(SecretString::new));
         }
         let Some(callback) = &self.callback else {
             return Ok(answers);
@@ -422,7 +427,10 @@ mod tests {
         let mut c = Credential::new(CredentialType::AuthName, "Name");
         c.set_result("alice");
         assert!(format!("{c:?}").contains("alice"));
-        assert_eq!(format!("{:?}", Secret::new("x")), "Secret(<redacted>)");
+        assert_eq!(
+            format!("{:?}", SecretString::new("x")),
+            "SecretString(<redacted>)"
+        );
     }
 
     #[test]

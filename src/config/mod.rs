@@ -12,7 +12,7 @@
 //!   `remote_proxy`, `tls_priority`), and [`resolve`], which picks the URI from a name, an
 //!   alias, `LIBVIRT_DEFAULT_URI` or `uri_default`.
 //! - [`AuthConfig`]: libvirt's `auth.conf` ([`default_path`] says which file).
-//! - [`AuthCallback`], [`Credential`], [`Secret`]: what the application answers when asked.
+//! - [`AuthCallback`], [`Credential`], [`SecretString`]: what the application answers when asked.
 //! - [`default_socket_path`]: where the daemon's unix socket is without `socket=`, as libvirt's
 //!   client decides it (legacy libvirtd or a modular daemon such as virtqemud, system or
 //!   per-user).
@@ -30,7 +30,7 @@ pub(crate) use auth_conf::default_path_for;
 pub use auth_conf::{AuthConfig, default_path};
 pub(crate) use credentials::CredentialSource;
 pub use credentials::{
-    AuthCallback, CallbackError, Credential, CredentialType, Secret, StaticCredentials,
+    AuthCallback, CallbackError, Credential, CredentialType, SecretString, StaticCredentials,
 };
 pub use libvirt_conf::{ClientConf, resolve};
 pub use settings::{Config, ConfigBuilder, KnownHostsVerify, Proxy};

@@ -7,12 +7,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::credentials::{AuthCallback, Secret};
+use super::credentials::{AuthCallback, SecretString};
 use super::host::HostEnv;
 use super::libvirt_conf::{self as conf, ClientConf};
 use super::sockets::{self, Mode, SocketRequest};
 use super::uri::{Transport, Uri};
 use crate::error::{Error, Result};
+use crate::rpc::KeepaliveConfig;
 
 /// Which program relays the ssh session to the daemon's socket on the remote host: URI
 /// parameter `proxy`, or `remote_proxy` in `libvirt.conf`.
@@ -221,10 +222,13 @@ fn parse_flag(key: &str, value: &str) -> Result<bool> {
 pub struct Config {
     uri: Uri,
     settings: Settings,
-    password: Option<Secret>,
+    password: Option<SecretString>,
     read_only: bool,
     auth_callback: Option<Arc<dyn AuthCallback>>,
     limits: Limits,
+    keepalive: Option<KeepaliveConfig>,
+    /// libvirt.conf's defaults were applied (or a ClientConf given): connecting reads no file.
+    client_conf_applied: bool,
 }
 
 impl Config {
@@ -238,6 +242,8 @@ impl Config {
             read_only: false,
             auth_callback: None,
             limits: Limits::default(),
+            keepalive: Some(KeepaliveConfig::default()),
+            client_conf_applied: false,
         })
     }
 
@@ -273,6 +279,7 @@ impl Config {
         if s.tls_priority.is_none() {
             s.tls_priority = conf.tls_priority().map(str::to_owned);
         }
+        self.client_conf_applied = true;
         Ok(())
     }
 
@@ -325,16 +332,35 @@ impl Config {
         self.limits.call_timeout = timeout;
     }
 
+    /// Keepalive, started when the daemon supports it (`None`: off). The default is
+    /// libvirt's: a PING after 5 s of silence, the connection closed after 5 unanswered ones.
+    /// Change it later with [`Client::set_keepalive`](crate::Client::set_keepalive).
+    pub fn keepalive(&self) -> Option<KeepaliveConfig> {
+        self.keepalive
+    }
+
+    /// Sets [`keepalive`](Self::keepalive).
+    pub fn set_keepalive(&mut self, keepalive: Option<KeepaliveConfig>) {
+        self.keepalive = keepalive;
+    }
+
+    /// True once `libvirt.conf`'s defaults were applied ([`resolve`](Self::resolve),
+    /// [`apply_client_conf`](Self::apply_client_conf), or a [`ClientConf`] given to the
+    /// builder); otherwise [connecting](Self::connect) applies the user's `libvirt.conf`.
+    pub fn client_conf_applied(&self) -> bool {
+        self.client_conf_applied
+    }
+
     /// The password for authentication (from `user:password@` in the URI or the builder).
     pub fn password(&self) -> Option<&str> {
-        self.password.as_ref().map(Secret::expose)
+        self.password.as_ref().map(SecretString::expose)
     }
 
     /// The application's authentication callback (libvirt's `virConnectAuth`), if any: asked
     /// for what the URI, the configuration and libvirt's auth.conf do not give. The libssh2 and
     /// libssh transports ask it for the ssh password, a private key's passphrase, the answers
     /// to keyboard-interactive prompts and whether to accept an unknown host key
-    /// ([`KnownHostsVerify::Normal`]); [`Client::connect_config`](crate::Client::connect_config)
+    /// ([`KnownHostsVerify::Normal`]); [`Config::connect`](Self::connect)
     /// also passes it to SASL.
     pub fn auth_callback(&self) -> Option<&Arc<dyn AuthCallback>> {
         self.auth_callback.as_ref()
@@ -452,7 +478,7 @@ impl Config {
     fn parse_str(s: &str) -> Result<Config> {
         let (uri, password) = Uri::parse_with_password(s)?;
         let mut config = Config::new(uri)?;
-        config.password = password.map(Secret::new);
+        config.password = password.map(SecretString::new);
         Ok(config)
     }
 }
@@ -476,6 +502,7 @@ impl fmt::Debug for Config {
             .field("read_only", &self.read_only)
             .field("auth_callback", &callback_shown(&self.auth_callback))
             .field("limits", &self.limits)
+            .field("keepalive", &self.keepalive)
             .finish()
     }
 }
@@ -497,11 +524,12 @@ impl fmt::Display for Config {
 pub struct ConfigBuilder {
     uri: Option<String>,
     settings: Settings,
-    password: Option<Secret>,
+    password: Option<SecretString>,
     read_only: bool,
     client_conf: Option<ClientConf>,
     auth_callback: Option<Arc<dyn AuthCallback>>,
     limits: Limits,
+    keepalive: Option<Option<KeepaliveConfig>>,
 }
 
 macro_rules! setters {
@@ -531,7 +559,7 @@ impl ConfigBuilder {
 
     /// The password for authentication.
     pub fn password(mut self, password: impl Into<String>) -> Self {
-        self.password = Some(Secret::new(password.into()));
+        self.password = Some(SecretString::new(password.into()));
         self
     }
 
@@ -553,7 +581,14 @@ impl ConfigBuilder {
         self
     }
 
-    /// Defaults from this `libvirt.conf` for what is still unset (none by default).
+    /// [Keepalive](Config::keepalive) (`None`: off).
+    pub fn keepalive(mut self, keepalive: Option<KeepaliveConfig>) -> Self {
+        self.keepalive = Some(keepalive);
+        self
+    }
+
+    /// Defaults from this `libvirt.conf` for what is still unset (without it,
+    /// [connecting](Config::connect) reads the user's `libvirt.conf`).
     pub fn client_conf(mut self, conf: ClientConf) -> Self {
         self.client_conf = Some(conf);
         self
@@ -607,6 +642,9 @@ impl ConfigBuilder {
         config.read_only = self.read_only;
         config.auth_callback = self.auth_callback;
         config.limits = self.limits;
+        if let Some(keepalive) = self.keepalive {
+            config.keepalive = keepalive;
+        }
         if let Some(conf) = &self.client_conf {
             config.apply_client_conf(conf)?;
         }
@@ -623,6 +661,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("read_only", &self.read_only)
             .field("auth_callback", &callback_shown(&self.auth_callback))
             .field("limits", &self.limits)
+            .field("keepalive", &self.keepalive)
             .finish()
     }
 }

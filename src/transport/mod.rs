@@ -16,7 +16,7 @@
 //!
 //! Which URI to open, when the application gives none or an alias, is decided by
 //! [`resolve`](crate::config::resolve) / [`Config::resolve`] from `LIBVIRT_DEFAULT_URI` and
-//! `libvirt.conf` ([`ClientConf`]).
+//! `libvirt.conf` ([`ClientConf`](crate::config::ClientConf)).
 
 mod ext;
 // --- in-process ssh (cargo feature "libssh2") ---
@@ -31,7 +31,7 @@ mod unix;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::config::{ClientConf, Config, Transport, Uri};
+use crate::config::{Config, Transport};
 use crate::error::Result;
 
 /// A connected byte stream to a daemon.
@@ -42,18 +42,8 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
 /// A transport's stream, type-erased.
 pub type BoxStream = Box<dyn Stream>;
 
-/// Opens the transport `uri` asks for, with the defaults of the user's `libvirt.conf`
-/// (`remote_mode`, `remote_proxy`, `tls_priority`). `read_only` selects the read-only
-/// socket where the transport has one.
-pub async fn connect(uri: &Uri, read_only: bool) -> Result<BoxStream> {
-    let mut config = Config::new(uri.clone())?;
-    config.apply_client_conf(&ClientConf::load()?)?;
-    config.set_read_only(read_only);
-    connect_with(&config).await
-}
-
 /// Opens the transport `config` describes.
-pub async fn connect_with(config: &Config) -> Result<BoxStream> {
+pub async fn open(config: &Config) -> Result<BoxStream> {
     tracing::debug!(uri = %config.uri(), transport = %config.transport(), "opening the transport");
     match config.transport() {
         Transport::Unix => unix::connect(config).await,

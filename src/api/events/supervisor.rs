@@ -101,7 +101,7 @@ impl Supervisor {
 
     /// Connects as `config` says and supervises the connection with `policy`.
     pub async fn connect_config(config: Config, policy: ReconnectPolicy) -> Result<Supervisor> {
-        let client = Client::connect_config(&config).await?;
+        let client = config.connect().await?;
         let (stop, stopped) = oneshot::channel();
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
@@ -192,7 +192,7 @@ async fn reconnect(config: &Config, policy: &ReconnectPolicy) -> Result<Client> 
     let mut failures = 0u32;
     loop {
         tokio::time::sleep(delay).await;
-        match Client::connect_config(config).await {
+        match config.connect().await {
             Ok(c) => {
                 tracing::info!(attempts = failures + 1, "reconnected");
                 return Ok(c);

@@ -23,7 +23,7 @@ use rc4::consts::U16;
 
 use super::{Mechanism, Step};
 use crate::auth::layer::SecurityLayer;
-use crate::config::Secret;
+use crate::config::SecretString;
 use crate::error::{Error, ErrorKind, Result};
 
 type HmacMd5 = Hmac<Md5>;
@@ -454,7 +454,7 @@ enum State {
 /// A DIGEST-MD5 client exchange.
 pub(crate) struct DigestMd5 {
     authname: String,
-    password: Secret,
+    password: SecretString,
     realm: Option<String>,
     /// `libvirt/HOST`.
     digest_uri: String,
@@ -470,7 +470,7 @@ impl DigestMd5 {
     /// nonce (no `"`).
     pub fn new(
         authname: &str,
-        password: Secret,
+        password: SecretString,
         realm: Option<String>,
         host: &str,
         needs: LayerNeeds,
@@ -926,7 +926,7 @@ mod tests {
     fn rfc2831_exchange() {
         let mut m = DigestMd5::new(
             "chris",
-            Secret::new("secret"),
+            SecretString::new("secret"),
             None,
             "elwood.innosoft.com",
             LayerNeeds {
@@ -962,7 +962,7 @@ mod tests {
     fn wrong_rspauth_is_refused() {
         let mut m = DigestMd5::new(
             "chris",
-            Secret::new("secret"),
+            SecretString::new("secret"),
             None,
             "h",
             LayerNeeds {

@@ -18,7 +18,7 @@ mod scram;
 use base64::Engine;
 
 use super::layer::SecurityLayer;
-use crate::config::{Credential, CredentialSource, CredentialType, Secret};
+use crate::config::{Credential, CredentialSource, CredentialType, SecretString};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::{Chars, XdrString};
@@ -90,7 +90,7 @@ struct Plain {
 }
 
 impl Plain {
-    fn new(authname: &str, password: &Secret) -> Plain {
+    fn new(authname: &str, password: &SecretString) -> Plain {
         let mut m = Vec::with_capacity(authname.len() + password.expose().len() + 2);
         m.push(0);
         m.extend_from_slice(authname.as_bytes());
@@ -287,7 +287,10 @@ async fn step_off_thread(
 }
 
 /// Gets the authentication name and password (and an auth.conf realm).
-async fn credentials(p: &SaslParams<'_>, mech: &str) -> Result<(String, Secret, Option<String>)> {
+async fn credentials(
+    p: &SaslParams<'_>,
+    mech: &str,
+) -> Result<(String, SecretString, Option<String>)> {
     let mut name = Credential::new(
         CredentialType::AuthName,
         "Please enter your authentication name",
@@ -458,7 +461,7 @@ mod tests {
 
     #[test]
     fn plain_message() {
-        let mut p = Plain::new("alice", &Secret::new("pw"));
+        let mut p = Plain::new("alice", &SecretString::new("pw"));
         assert_eq!(p.start().unwrap().unwrap(), b"\0alice\0pw");
         assert!(p.step(None).unwrap().complete);
         assert!(p.step(Some(b"x")).is_err());

@@ -12,7 +12,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::{Mechanism, Step};
-use crate::config::Secret;
+use crate::config::SecretString;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Iteration counts above this are refused: a hostile server could otherwise make the client
@@ -88,7 +88,7 @@ enum State {
 pub(crate) struct Scram {
     hash: ScramHash,
     authname: String,
-    password: Secret,
+    password: SecretString,
     cnonce: String,
     client_first_bare: String,
     state: State,
@@ -105,7 +105,7 @@ fn escape_name(name: &str) -> String {
 
 impl Scram {
     /// A client for `authname`, with the client nonce `cnonce` (printable, no `,`).
-    pub fn new(hash: ScramHash, authname: &str, password: Secret, cnonce: String) -> Scram {
+    pub fn new(hash: ScramHash, authname: &str, password: SecretString, cnonce: String) -> Scram {
         Scram {
             hash,
             client_first_bare: format!("n={},r={cnonce}", escape_name(authname)),
@@ -272,7 +272,7 @@ mod tests {
         let mut s = Scram::new(
             ScramHash::Sha256,
             "user",
-            Secret::new("pencil"),
+            SecretString::new("pencil"),
             "rOprNGfwEbeRWgbNEkqO".into(),
         );
         assert_eq!(
@@ -300,7 +300,7 @@ mod tests {
         let mut s = Scram::new(
             ScramHash::Sha1,
             "user",
-            Secret::new("pencil"),
+            SecretString::new("pencil"),
             "fyko+d2lbbFgONRv9qkxdawL".into(),
         );
         assert_eq!(
@@ -324,7 +324,12 @@ mod tests {
     }
 
     fn started() -> Scram {
-        let mut s = Scram::new(ScramHash::Sha256, "u,=x", Secret::new("p"), "abc".into());
+        let mut s = Scram::new(
+            ScramHash::Sha256,
+            "u,=x",
+            SecretString::new("p"),
+            "abc".into(),
+        );
         let first = s.start().unwrap().unwrap();
         assert_eq!(first, b"n,,n=u=2C=3Dx,r=abc");
         s

@@ -18,7 +18,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use super::Plan;
-use crate::config::{AuthCallback, AuthConfig, Credential, CredentialType, Secret};
+use crate::config::{AuthCallback, AuthConfig, Credential, CredentialType, SecretString};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The credential types that carry a hidden answer (a password, a passphrase).
@@ -67,7 +67,7 @@ fn ask_hidden(
     prompt: String,
     challenge: Option<&str>,
     what: &str,
-) -> Result<Option<Secret>> {
+) -> Result<Option<SecretString>> {
     let Some(kind) = hidden_type(callback) else {
         return Ok(None);
     };
@@ -94,9 +94,9 @@ pub(super) fn why_unanswered(plan: &Plan) -> &'static str {
 /// The password known without asking anyone: the URI's or the configuration's, else the one
 /// auth.conf has for service `ssh` and the host. An unreadable or inconsistent auth.conf is an
 /// error, as for SASL.
-pub(super) fn known_password(plan: &Plan) -> Result<Option<Secret>> {
+pub(super) fn known_password(plan: &Plan) -> Result<Option<SecretString>> {
     if let Some(password) = &plan.password {
-        return Ok(Some(Secret::new(password.as_str())));
+        return Ok(Some(SecretString::new(password.as_str())));
     }
     let Some(path) = &plan.authfile else {
         return Ok(None);
@@ -104,12 +104,12 @@ pub(super) fn known_password(plan: &Plan) -> Result<Option<Secret>> {
     let conf = AuthConfig::load(path)?;
     Ok(conf
         .lookup(SERVICE, &plan.host, "password")?
-        .map(Secret::new))
+        .map(SecretString::new))
 }
 
 /// The ssh password, as libvirt's `virAuthGetPasswordPath` finds it: [`known_password`], else
 /// the callback's answer. `Ok(None)` when nobody gave one.
-pub(super) fn password(plan: &Plan) -> Result<Option<Secret>> {
+pub(super) fn password(plan: &Plan) -> Result<Option<SecretString>> {
     if let Some(password) = known_password(plan)? {
         return Ok(Some(password));
     }
@@ -142,7 +142,7 @@ pub(super) fn password_sources(plan: &Plan) -> String {
 
 /// The passphrase of the private key `key`, from the callback. `Ok(None)` when there is no
 /// callback or it gave none.
-pub(super) fn passphrase(plan: &Plan, key: &Path) -> Result<Option<Secret>> {
+pub(super) fn passphrase(plan: &Plan, key: &Path) -> Result<Option<SecretString>> {
     let Some(callback) = plan.callback.as_deref() else {
         return Ok(None);
     };
