@@ -555,7 +555,7 @@ fn password_question() -> (CredentialType, String, Option<String>) {
     )
 }
 
-/// The password from the callback of `Client::connect_with_auth`, as libvirt's
+/// The password from the auth callback given to `Config::connect`, as libvirt's
 /// `virConnectOpenAuth` asks it.
 #[tokio::test]
 async fn libssh2_password_from_the_auth_callback() {
