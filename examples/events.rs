@@ -8,7 +8,7 @@
 //! Then change something from elsewhere (`virsh -c … suspend test`) and watch the lines.
 
 use virtwire::Client;
-use virtwire::api::events::{
+use virtwire::events::{
     ConnectionClosed, DomainEvent, Event, EventItem, EventStream, NetworkEvent, NodeDeviceEvent,
     SecretEvent, StoragePoolEvent, Watch,
 };
