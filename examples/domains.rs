@@ -13,7 +13,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .unwrap_or_else(|| "qemu:///system".to_owned());
     let client = Client::connect(&uri).await?;
-    let domains = client.list_all_domains(0).await?;
+    let domains = client.list_all_domains(Default::default()).await?;
     println!("{} domain(s) on {}", domains.len(), client.uri().await?);
     for dom in &domains {
         let info = dom.info().await?;

@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("define", &dom).await?;
     dom.create().await?;
     show("start", &dom).await?;
-    for d in client.list_all_domains(0).await? {
+    for d in client.list_all_domains(Default::default()).await? {
         let info = d.info().await?;
         println!("  list     {:<12} {}", d.name(), info.state.describe());
     }
@@ -48,7 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("suspend", &dom).await?;
     dom.resume().await?;
     show("resume", &dom).await?;
-    let xml = dom.xml_desc(0).await?;
+    let xml = dom.xml_desc(Default::default()).await?;
     println!(
         "dumpxml    {} bytes of XML, first line: {}",
         xml.len(),

@@ -8,7 +8,7 @@
 //! use virtwire::Client;
 //!
 //! let client = Client::connect("qemu:///system").await?;
-//! for dom in client.list_all_domains(0).await? {
+//! for dom in client.list_all_domains(Default::default()).await? {
 //!     let info = dom.info().await?;
 //!     println!("{}: {:?}, {} KiB", dom.name(), info.state, info.memory_kib);
 //! }

@@ -69,7 +69,7 @@ fn tls_uri(authfile: &Path) -> String {
 async fn prove_it_works(client: &Client) {
     assert_eq!(client.driver_type().await.unwrap(), "TEST");
     assert!(client.lib_version().await.unwrap() > 0);
-    let domains = client.list_all_domains(0).await.unwrap();
+    let domains = client.list_all_domains(Default::default()).await.unwrap();
     assert!(
         domains.iter().any(|d| d.name() == "test"),
         "the test driver's default domain is listed"
@@ -139,7 +139,11 @@ async fn sasl_on_tcp_with_the_right_password_runs_in_the_security_layer() {
     // many calls at once: packets of the layer interleave both ways
     let calls = (0..20).map(|_| {
         let c = client.clone();
-        async move { c.list_all_domains(0).await.map(|d| d.len()) }
+        async move {
+            c.list_all_domains(Default::default())
+                .await
+                .map(|d| d.len())
+        }
     });
     for n in futures_join_all(calls).await {
         assert!(n.unwrap() >= 1);

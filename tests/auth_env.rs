@@ -21,7 +21,13 @@ async fn libvirt_auth_file_names_the_credentials_and_wins_over_authfile() {
 
     let tcp = format!("test+tcp://127.0.0.1:{}/default", sb.sasl_tcp_port());
     let client = Client::connect(&tcp).await.unwrap();
-    assert!(!client.list_all_domains(0).await.unwrap().is_empty());
+    assert!(
+        !client
+            .list_all_domains(Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     client.close().await.unwrap();
 
     // as in libvirt, the environment wins over the URI's authfile=

@@ -121,7 +121,7 @@ async fn wire_check_catches_bad_traffic() {
     // 2. too long: valid arguments + 4 bytes; libvirtd accepts it
     let mut too_long = encode_to_vec(&remote::ConnectListAllDomainsArgs {
         need_results: 1,
-        flags: 0,
+        flags: Default::default(),
     });
     too_long.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
     call(&remote::procs::CONNECT_LIST_ALL_DOMAINS, too_long)

@@ -5,6 +5,7 @@ mod common;
 
 use common::Sandbox;
 use virtwire::config::Config;
+use virtwire::proto::c_flags::ConnectListAllDomainsFlags;
 use virtwire::{Client, DomainState, ErrorCode, ErrorKind};
 
 fn domain_xml(name: &str) -> String {
@@ -39,7 +40,7 @@ async fn seed_workflow_define_start_suspend_resume_destroy_undefine() {
     dom.create().await.unwrap();
     assert!(dom.id() > 0, "a running domain has an id");
     let running: Vec<String> = client
-        .list_all_domains(1 /* VIR_CONNECT_LIST_DOMAINS_ACTIVE */)
+        .list_all_domains(ConnectListAllDomainsFlags::ACTIVE)
         .await
         .unwrap()
         .iter()
@@ -53,7 +54,7 @@ async fn seed_workflow_define_start_suspend_resume_destroy_undefine() {
     dom.resume().await.unwrap();
     assert_eq!(dom.info().await.unwrap().state, DomainState::Running);
 
-    let xml = dom.xml_desc(0).await.unwrap();
+    let xml = dom.xml_desc(Default::default()).await.unwrap();
     assert!(xml.contains("<name>wf</name>"), "{xml}");
 
     dom.destroy().await.unwrap();
@@ -100,7 +101,7 @@ async fn transient_domain_from_create_xml_is_running() {
         .await
         .unwrap();
     let dom = client
-        .create_domain_xml(&domain_xml("tr"), 0)
+        .create_domain_xml(&domain_xml("tr"), Default::default())
         .await
         .unwrap();
     assert_eq!(dom.info().await.unwrap().state, DomainState::Running);
@@ -141,7 +142,7 @@ async fn read_only_connection_refuses_changes_with_the_daemons_error() {
         .connect()
         .await
         .unwrap();
-    assert!(client.list_all_domains(0).await.is_ok());
+    assert!(client.list_all_domains(Default::default()).await.is_ok());
     let err = client
         .define_domain_xml(&domain_xml("ro"))
         .await

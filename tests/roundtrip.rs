@@ -283,7 +283,7 @@ mod the_checks_can_fail {
         while !u.is_empty() {
             match MessageStatus::arbitrary(&mut u).unwrap() {
                 MessageStatus::Unknown(v) => {
-                    assert_eq!(MessageStatus::from_i32(v), MessageStatus::Unknown(v));
+                    assert_eq!(MessageStatus::from_i32(v.get()), MessageStatus::Unknown(v));
                     unknown += 1;
                 }
                 _ => members += 1,

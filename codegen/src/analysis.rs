@@ -186,7 +186,8 @@ struct Sizer<'a> {
 impl Sizer<'_> {
     fn ty(&mut self, ty: &RType) -> usize {
         match ty {
-            RType::Bool => 1,
+            RType::Bool | RType::I8 | RType::U8 => 1,
+            RType::I16 | RType::U16 => 2,
             RType::I32 | RType::U32 | RType::F32 => 4,
             RType::I64 | RType::U64 | RType::F64 => 8,
             RType::Named(r) => self.item(&(r.module.clone(), r.idl_name.clone())),

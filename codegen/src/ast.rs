@@ -170,6 +170,9 @@ pub struct Declaration {
     pub ty_pos: Pos,
     /// Scalar, optional or array.
     pub shape: Shape,
+    /// For a struct member, the flags type named by a `/** @flags: NAME */` block right before
+    /// it, and where that block is.
+    pub flags: Option<(String, Pos)>,
 }
 
 /// The body of a union.

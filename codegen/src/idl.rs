@@ -1,5 +1,5 @@
 //! Prints definitions back as canonical IDL text (for the generated doc comments). Comments
-//! and annotation blocks are left out (except `@flags`, which changes what an enum is);
+//! and annotation blocks are left out (except `@flags`, which changes what an enum or member is);
 //! spacing is normalised.
 
 use crate::ast::{Declaration, Definition, DefinitionKind, EnumMember, Shape, TypeSpec, Union};
@@ -72,7 +72,12 @@ pub fn definition(def: &Definition) -> String {
         DefinitionKind::Struct(fields) => {
             let body: String = fields
                 .iter()
-                .map(|f| format!("    {};\n", declaration(f)))
+                .map(|f| match &f.flags {
+                    Some((flags, _)) => {
+                        format!("    /** @flags: {flags} */\n    {};\n", declaration(f))
+                    }
+                    None => format!("    {};\n", declaration(f)),
+                })
                 .collect();
             format!("struct {name} {{\n{body}}};")
         }

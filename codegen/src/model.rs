@@ -245,10 +245,18 @@ pub struct DefaultArm {
 /// A resolved Rust type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RType {
-    /// `int`, `char`
+    /// `int`
     I32,
-    /// `unsigned int`, `unsigned char`
+    /// `unsigned int`
     U32,
+    /// `char` (an `int` on the wire, decoding refuses values outside `i8`)
+    I8,
+    /// `unsigned char` (an `unsigned int` on the wire, decoding refuses values outside `u8`)
+    U8,
+    /// `short` (an `int` on the wire, decoding refuses values outside `i16`)
+    I16,
+    /// `unsigned short` (an `unsigned int` on the wire, decoding refuses values outside `u16`)
+    U16,
     /// `hyper`
     I64,
     /// `unsigned hyper`

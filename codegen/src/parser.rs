@@ -294,8 +294,14 @@ impl Parser<'_> {
         let name = self.identifier("a struct name")?;
         self.expect_punct('{')?;
         let mut fields = Vec::new();
-        while fields.is_empty() || !self.is_punct('}') {
-            let decl = self.declaration()?;
+        loop {
+            // Before `is_punct`, which would skip the block.
+            let doc = self.take_doc();
+            if !fields.is_empty() && self.is_punct('}') {
+                break;
+            }
+            let mut decl = self.declaration()?;
+            decl.flags = self.member_flags(doc)?;
             if decl.name.is_none() {
                 return Err(self.error(decl.pos, "a struct member cannot be `void`"));
             }
@@ -304,6 +310,22 @@ impl Parser<'_> {
         }
         self.expect_punct('}')?;
         Ok(Self::definition_of(name, DefinitionKind::Struct(fields)))
+    }
+
+    /// The flags type a struct member's `/** @flags: NAME */` block names. Other annotations
+    /// mean nothing on a member; `@flags` without a name is an error.
+    fn member_flags(&self, doc: Option<DocBlock>) -> Result<Option<(String, Pos)>, Error> {
+        let Some(doc) = doc else { return Ok(None) };
+        let Some((_, name)) = doc.tags.iter().find(|(k, _)| k == "flags") else {
+            return Ok(None);
+        };
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(self.error(
+                doc.pos,
+                "`@flags` on a struct member names one flags enum: `/** @flags: NAME */`",
+            ));
+        }
+        Ok(Some((name.clone(), doc.pos)))
     }
 
     fn union_def(&mut self) -> Result<Definition, Error> {
@@ -434,6 +456,7 @@ impl Parser<'_> {
                 ty,
                 ty_pos,
                 shape: Shape::Scalar,
+                flags: None,
             });
         }
         let optional = self.eat_punct('*');
@@ -462,6 +485,7 @@ impl Parser<'_> {
             ty,
             ty_pos,
             shape,
+            flags: None,
         })
     }
 }

@@ -79,7 +79,8 @@ fn c_facts(module: &str, scope: &[&str], variant_prefixes: &[(&str, &str)]) -> P
 
 /// virtwire's programs, each after the ones it depends on.
 ///
-/// Every file sees `c_constants`; QEMU and LXC also see REMOTE's types; the others stand alone.
+/// Every file sees `c_constants`; REMOTE also sees `c_flags`; QEMU and LXC also see REMOTE's
+/// types; the others stand alone.
 ///
 /// The facts libvirt defines in C rather than in its `.x` files (error codes, domain states
 /// and reasons, event IDs and details, flags, typed-parameter names) live in data files,
@@ -112,6 +113,16 @@ pub fn table() -> Vec<Program> {
             ("vir_storage_vol_upload_flags", "VIR_STORAGE_VOL_UPLOAD_"),
             // `CURRENT`, `LIVE`, `CONFIG` as in the other modification flags.
             ("vir_domain_set_vcpu_flags", "VIR_DOMAIN_SETVCPU_AFFECT_"),
+            // One member each, named after the unit (`BANDWIDTH_BYTES`).
+            (
+                "vir_domain_block_job_info_flags",
+                "VIR_DOMAIN_BLOCK_JOB_INFO_",
+            ),
+            (
+                "vir_domain_block_job_set_speed_flags",
+                "VIR_DOMAIN_BLOCK_JOB_SPEED_",
+            ),
+            ("vir_domain_block_pull_flags", "VIR_DOMAIN_BLOCK_PULL_"),
         ],
     );
     let c_params = c_facts("c_params", &["c_constants", "c_events", "c_flags"], &[]);
@@ -135,7 +146,11 @@ pub fn table() -> Vec<Program> {
             "",
         )
     };
-    let remote = Program::with_prefix("remote", "protocol/remote_protocol.x", "remote", "");
+    // REMOTE also sees the flags, so that its `flags` members can name their type.
+    let remote = Program {
+        scope: vec!["c_constants".to_owned(), "c_flags".to_owned()],
+        ..Program::with_prefix("remote", "protocol/remote_protocol.x", "remote", "")
+    };
     let with_remote = |p: Program| Program {
         scope: vec!["c_constants".to_owned(), "remote".to_owned()],
         ..p

@@ -499,7 +499,11 @@ impl<'a> Resolver<'a> {
                 self.error(d.pos, format!("members `{first}` and `{idl_name}` would both be named `{rust_name}` in Rust"));
                 ok = false;
             }
-            match self.rtype(d) {
+            let ty = match &d.flags {
+                Some((name, pos)) => self.flags_member(d, name, *pos),
+                None => self.rtype(d),
+            };
+            match ty {
                 Some(ty) => out.push(Field {
                     idl_name,
                     rust_name,
@@ -510,6 +514,31 @@ impl<'a> Resolver<'a> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// The type of a member annotated `/** @flags: NAME */`: the flags type `NAME`, which
+    /// must be a flags enum in scope, for an `unsigned int` or `int` member (the same four
+    /// bytes on the wire).
+    fn flags_member(&mut self, d: &Declaration, name: &str, pos: Pos) -> Option<RType> {
+        if !matches!(d.ty, TypeSpec::UnsignedInt | TypeSpec::Int) || d.shape != Shape::Scalar {
+            let msg = format!(
+                "`@flags: {name}` is for a scalar `unsigned int` or `int` member, not `{}`",
+                idl::declaration(d)
+            );
+            self.error(pos, msg);
+            return None;
+        }
+        match self.types.get(name) {
+            Some(sym) if sym.tag == Tag::Flags => Some(RType::Named(sym.r.clone())),
+            Some(_) => {
+                self.error(pos, format!("`{name}` is not a `@flags` enum"));
+                None
+            }
+            None => {
+                self.error(pos, format!("undefined flags type `{name}`"));
+                None
+            }
+        }
     }
 
     fn enumeration(&mut self, members: &[EnumMember]) -> Option<Enum> {
@@ -637,9 +666,13 @@ impl<'a> Resolver<'a> {
     /// replaces).
     fn element(&mut self, d: &Declaration) -> Option<RType> {
         Some(match &d.ty {
-            TypeSpec::Int | TypeSpec::Char | TypeSpec::Short => RType::I32,
+            TypeSpec::Int => RType::I32,
+            TypeSpec::Char => RType::I8,
+            TypeSpec::Short => RType::I16,
             TypeSpec::Opaque | TypeSpec::String => RType::I32,
-            TypeSpec::UnsignedInt | TypeSpec::UnsignedChar | TypeSpec::UnsignedShort => RType::U32,
+            TypeSpec::UnsignedInt => RType::U32,
+            TypeSpec::UnsignedChar => RType::U8,
+            TypeSpec::UnsignedShort => RType::U16,
             TypeSpec::Hyper => RType::I64,
             TypeSpec::UnsignedHyper => RType::U64,
             TypeSpec::Float => RType::F32,

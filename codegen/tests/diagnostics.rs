@@ -314,3 +314,18 @@ fn flags_and_strings_resolve() {
     assert_eq!(names, [("ACTIVE", 1), ("ALL", 0x8000_0000)]);
     assert_eq!(f.known_bits(), 0x8000_0001);
 }
+
+#[test]
+fn member_flags_must_name_a_flags_enum_for_an_int_member() {
+    let head = "/** @flags */\nenum t_f {\n  T_F_A = 1\n};\nenum t_e {\n  T_E_A = 1\n};\n";
+    let body = "struct t_s {\n  /** @flags: t_f */\n  hyper a;\n  /** @flags: t_e */\n  unsigned int b;\n  /** @flags: t_none */\n  unsigned int c;\n  /** @flags: t_f */\n  unsigned int d[2];\n};";
+    assert_eq!(
+        errors(&format!("{head}{body}")),
+        [
+            "t.x:9:3: `@flags: t_f` is for a scalar `unsigned int` or `int` member, not `hyper a`",
+            "t.x:11:3: `t_e` is not a `@flags` enum",
+            "t.x:13:3: undefined flags type `t_none`",
+            "t.x:15:3: `@flags: t_f` is for a scalar `unsigned int` or `int` member, not `unsigned int d[2]`",
+        ]
+    );
+}

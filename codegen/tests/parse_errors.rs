@@ -209,3 +209,11 @@ enum f { F_A = 0x1, F_B = 0x80000000 };
     assert!(spec.definitions[13].has_tag("flags"));
     assert!(!spec.definitions[7].has_tag("flags"));
 }
+
+#[test]
+fn member_flags_without_a_name() {
+    assert_eq!(
+        error("struct s {\n    /** @flags */\n    unsigned int flags;\n};"),
+        "t.x:2:5: `@flags` on a struct member names one flags enum: `/** @flags: NAME */`"
+    );
+}

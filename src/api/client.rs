@@ -2,8 +2,8 @@
 
 use crate::api::{Domain, NodeInfo};
 use crate::error::{CloseReason, Result};
-use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
+use crate::proto::{c_flags, remote};
 use crate::rpc::{self, KeepaliveConfig, RawClient};
 
 /// A connection to libvirtd, opened on a hypervisor driver (`qemu:///system`,
@@ -97,8 +97,12 @@ impl Client {
         Ok(self.raw.node_get_info().await?.into())
     }
 
-    /// Every domain matching `flags` (libvirt's `VIR_CONNECT_LIST_DOMAINS_*`; 0 = all).
-    pub async fn list_all_domains(&self, flags: u32) -> Result<Vec<Domain>> {
+    /// Every domain matching `flags` (`Default::default()`: all of them; `ACTIVE`: the running
+    /// ones; several filters combine with `|`).
+    pub async fn list_all_domains(
+        &self,
+        flags: c_flags::ConnectListAllDomainsFlags,
+    ) -> Result<Vec<Domain>> {
         let ret = self
             .raw
             .connect_list_all_domains(&remote::ConnectListAllDomainsArgs {
@@ -146,11 +150,17 @@ impl Client {
 
     /// Defines (makes persistent, without starting) the domain described by `xml`.
     pub async fn define_domain_xml(&self, xml: &str) -> Result<Domain> {
-        self.define_domain_xml_flags(xml, 0).await
+        self.define_domain_xml_flags(xml, c_flags::DomainDefineFlags::empty())
+            .await
     }
 
-    /// Like [`define_domain_xml`](Self::define_domain_xml) with `VIR_DOMAIN_DEFINE_*` flags.
-    pub async fn define_domain_xml_flags(&self, xml: &str, flags: u32) -> Result<Domain> {
+    /// Like [`define_domain_xml`](Self::define_domain_xml) with flags (`VALIDATE`: check the
+    /// XML against the schema).
+    pub async fn define_domain_xml_flags(
+        &self,
+        xml: &str,
+        flags: c_flags::DomainDefineFlags,
+    ) -> Result<Domain> {
         let ret = self
             .raw
             .domain_define_xml_flags(&remote::DomainDefineXmlFlagsArgs {
@@ -161,8 +171,12 @@ impl Client {
         Ok(Domain::new(self.clone(), ret.dom))
     }
 
-    /// Creates and starts a transient domain from `xml` (`VIR_DOMAIN_START_*` flags).
-    pub async fn create_domain_xml(&self, xml: &str, flags: u32) -> Result<Domain> {
+    /// Creates and starts a transient domain from `xml` (flags: start paused, autodestroy, …).
+    pub async fn create_domain_xml(
+        &self,
+        xml: &str,
+        flags: c_flags::DomainCreateFlags,
+    ) -> Result<Domain> {
         let ret = self
             .raw
             .domain_create_xml(&remote::DomainCreateXmlArgs {

@@ -10,7 +10,7 @@ use crate::api::Client;
 use crate::auth;
 use crate::config::{ClientConf, Config};
 use crate::error::{Error, Result};
-use crate::proto::remote;
+use crate::proto::{c_flags, remote};
 use crate::proto::xdr::XdrString;
 use crate::rpc;
 use crate::transport::{self, BoxStream, Stream};
@@ -18,8 +18,6 @@ use crate::transport::{self, BoxStream, Stream};
 /// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
 
-/// `VIR_CONNECT_RO` in CONNECT_OPEN's flags.
-const CONNECT_RO: u32 = 1;
 
 impl Client {
     /// Connects to `uri` and opens the driver it names, the way `virConnectOpen` resolves a
@@ -136,7 +134,11 @@ async fn open(stream: BoxStream, config: &Config) -> Result<Client> {
         .as_deref()
         .map(XdrString::try_from)
         .transpose()?;
-    let flags = if config.read_only() { CONNECT_RO } else { 0 };
+    let flags = if config.read_only() {
+        c_flags::ConnectFlags::RO
+    } else {
+        c_flags::ConnectFlags::empty()
+    };
     raw.connect_open(&remote::ConnectOpenArgs { name, flags })
         .await?;
     Ok(Client::from_raw(raw))

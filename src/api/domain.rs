@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::api::Client;
 use crate::error::Result;
-use crate::proto::{c_constants, remote};
+use crate::proto::{c_constants, c_flags, remote};
 
 /// The state of a domain (`virDomainState`); values unknown to this build are kept.
 pub type DomainState = c_constants::DomainState;
@@ -20,8 +20,8 @@ pub struct DomainInfo {
     pub max_mem_kib: u64,
     /// The memory the domain has now, in KiB.
     pub memory_kib: u64,
-    /// Number of virtual CPUs.
-    pub nr_virt_cpu: u32,
+    /// Number of virtual CPUs (an `unsigned short`, as in libvirt).
+    pub nr_virt_cpu: u16,
     /// CPU time used, in nanoseconds.
     pub cpu_time_ns: u64,
 }
@@ -29,7 +29,7 @@ pub struct DomainInfo {
 impl From<remote::DomainGetInfoRet> for DomainInfo {
     fn from(r: remote::DomainGetInfoRet) -> Self {
         DomainInfo {
-            state: DomainState::from_i32(r.state as i32),
+            state: DomainState::from_i32(i32::from(r.state)),
             max_mem_kib: r.max_mem,
             memory_kib: r.memory,
             nr_virt_cpu: r.nr_virt_cpu,
@@ -117,8 +117,8 @@ impl Domain {
         Ok((DomainState::from_i32(ret.state), ret.reason))
     }
 
-    /// The domain's XML description (`VIR_DOMAIN_XML_*` flags).
-    pub async fn xml_desc(&self, flags: u32) -> Result<String> {
+    /// The domain's XML description (`DomainXmlFlags::default()` for the live definition).
+    pub async fn xml_desc(&self, flags: c_flags::DomainXmlFlags) -> Result<String> {
         let args = remote::DomainGetXmlDescArgs {
             dom: self.to_remote(),
             flags,
@@ -134,11 +134,12 @@ impl Domain {
 
     /// Starts the defined domain.
     pub async fn create(&self) -> Result<()> {
-        self.create_with_flags(0).await
+        self.create_with_flags(c_flags::DomainCreateFlags::empty())
+            .await
     }
 
-    /// Starts the defined domain with `VIR_DOMAIN_START_*` flags.
-    pub async fn create_with_flags(&self, flags: u32) -> Result<()> {
+    /// Starts the defined domain with flags (paused, autodestroy, …).
+    pub async fn create_with_flags(&self, flags: c_flags::DomainCreateFlags) -> Result<()> {
         let args = remote::DomainCreateWithFlagsArgs {
             dom: self.to_remote(),
             flags,
@@ -166,11 +167,13 @@ impl Domain {
 
     /// Asks the guest to shut down (it may ignore the request).
     pub async fn shutdown(&self) -> Result<()> {
-        self.shutdown_flags(0).await
+        self.shutdown_flags(c_flags::DomainShutdownFlags::DEFAULT)
+            .await
     }
 
-    /// Asks the guest to shut down, by the methods in `VIR_DOMAIN_SHUTDOWN_*` flags.
-    pub async fn shutdown_flags(&self, flags: u32) -> Result<()> {
+    /// Asks the guest to shut down, by the methods `flags` names (`DEFAULT`: the
+    /// hypervisor's choice).
+    pub async fn shutdown_flags(&self, flags: c_flags::DomainShutdownFlags) -> Result<()> {
         let args = remote::DomainShutdownFlagsArgs {
             dom: self.to_remote(),
             flags,
@@ -178,8 +181,9 @@ impl Domain {
         self.client.raw().domain_shutdown_flags(&args).await
     }
 
-    /// Asks the guest to reboot (`VIR_DOMAIN_REBOOT_*` flags).
-    pub async fn reboot(&self, flags: u32) -> Result<()> {
+    /// Asks the guest to reboot, by the methods `flags` names (`DEFAULT`: the hypervisor's
+    /// choice).
+    pub async fn reboot(&self, flags: c_flags::DomainRebootFlags) -> Result<()> {
         let args = remote::DomainRebootArgs {
             dom: self.to_remote(),
             flags,
@@ -189,11 +193,12 @@ impl Domain {
 
     /// Stops the domain at once, like pulling the power cord.
     pub async fn destroy(&self) -> Result<()> {
-        self.destroy_flags(0).await
+        self.destroy_flags(c_flags::DomainDestroyFlags::DEFAULT)
+            .await
     }
 
-    /// Like [`destroy`](Self::destroy) with `VIR_DOMAIN_DESTROY_*` flags.
-    pub async fn destroy_flags(&self, flags: u32) -> Result<()> {
+    /// Like [`destroy`](Self::destroy) with flags (`GRACEFUL`: no SIGKILL).
+    pub async fn destroy_flags(&self, flags: c_flags::DomainDestroyFlags) -> Result<()> {
         let args = remote::DomainDestroyFlagsArgs {
             dom: self.to_remote(),
             flags,
@@ -205,11 +210,13 @@ impl Domain {
 
     /// Removes the domain's persistent definition.
     pub async fn undefine(&self) -> Result<()> {
-        self.undefine_flags(0).await
+        self.undefine_flags(c_flags::DomainUndefineFlags::empty())
+            .await
     }
 
-    /// Like [`undefine`](Self::undefine) with `VIR_DOMAIN_UNDEFINE_*` flags.
-    pub async fn undefine_flags(&self, flags: u32) -> Result<()> {
+    /// Like [`undefine`](Self::undefine) with flags (what else to remove: managed save,
+    /// snapshot metadata, NVRAM, …).
+    pub async fn undefine_flags(&self, flags: c_flags::DomainUndefineFlags) -> Result<()> {
         let args = remote::DomainUndefineFlagsArgs {
             dom: self.to_remote(),
             flags,

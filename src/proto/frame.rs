@@ -211,8 +211,8 @@ mod tests {
         h.status = Status::from_i32(-3);
         encode_packet(&mut wire, &h, &()).unwrap();
         let p = Packet::parse(next_frame(&mut wire).unwrap().unwrap()).unwrap();
-        assert_eq!(p.header.r#type, Type::Unknown(99));
-        assert_eq!(p.header.status, Status::Unknown(-3));
+        assert!(matches!(p.header.r#type, Type::Unknown(v) if v.get() == 99));
+        assert!(matches!(p.header.status, Status::Unknown(v) if v.get() == -3));
     }
 
     #[test]

@@ -342,7 +342,7 @@ pub fn write_executable(path: &Path, body: &str) {
 #[allow(dead_code)]
 pub async fn assert_test_node(client: &virtwire::Client) {
     let mut names: Vec<String> = client
-        .list_all_domains(0)
+        .list_all_domains(Default::default())
         .await
         .unwrap()
         .iter()

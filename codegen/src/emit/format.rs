@@ -1,5 +1,6 @@
 //! Formatting through the `rustfmt` binary, so that the output is exactly what `cargo fmt`
-//! would leave.
+//! would leave. The binary is rustup's proxy run in the workspace root, so it is the rustfmt of
+//! the toolchain `rust-toolchain.toml` pins: the same output on every machine.
 
 use std::io::Write;
 use std::path::Path;

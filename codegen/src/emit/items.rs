@@ -122,8 +122,10 @@ pub fn enumeration(out: &mut Out, item: &Item, e: &Enum) {
         }
         out.line(format!("{},", v.rust_name));
     }
-    out.doc(&["A value the IDL does not define, kept as it is.".to_owned()]);
-    out.line(format!("{}(i32),", e.unknown));
+    out.doc(&[
+        "A value the IDL does not define, kept as it is (never a member's value).".to_owned(),
+    ]);
+    out.line(format!("{}({XDR}::UnknownValue<{name}>),", e.unknown));
     out.line("}");
     enum_conversions(out, name, e);
     out.blank();
@@ -173,7 +175,9 @@ fn enum_conversions(out: &mut Out, name: &str, e: &Enum) {
     for v in e.variants.iter().filter(|v| v.alias_of.is_none()) {
         out.line(format!("{} => Self::{},", v.value, v.rust_name));
     }
-    out.line(format!("other => Self::{unknown}(other),"));
+    out.line(format!(
+        "other => Self::{unknown}({XDR}::UnknownValue::new(other)),"
+    ));
     out.line("}");
     out.line("}");
     out.doc(&["The wire value.".to_owned()]);
@@ -182,7 +186,7 @@ fn enum_conversions(out: &mut Out, name: &str, e: &Enum) {
     for v in &e.variants {
         out.line(format!("Self::{} => {},", v.rust_name, v.value));
     }
-    out.line(format!("Self::{unknown}(v) => v,"));
+    out.line(format!("Self::{unknown}(v) => v.get(),"));
     out.line("}");
     out.line("}");
     out.line("}");

@@ -58,6 +58,10 @@ pub fn rust_type(ty: &RType, p: Paths<'_>) -> String {
     match ty {
         RType::I32 => "i32".into(),
         RType::U32 => "u32".into(),
+        RType::I8 => "i8".into(),
+        RType::U8 => "u8".into(),
+        RType::I16 => "i16".into(),
+        RType::U16 => "u16".into(),
         RType::I64 => "i64".into(),
         RType::U64 => "u64".into(),
         RType::F32 => "f32".into(),

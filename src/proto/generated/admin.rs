@@ -1450,8 +1450,8 @@ pub enum Procedure {
     ServerUpdateTlsFiles,
     /// `ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT = 19`
     ConnectSetDaemonTimeout,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<Procedure>),
 }
 
 impl Procedure {
@@ -1477,7 +1477,7 @@ impl Procedure {
             17 => Self::ConnectSetLoggingFilters,
             18 => Self::ServerUpdateTlsFiles,
             19 => Self::ConnectSetDaemonTimeout,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1502,7 +1502,7 @@ impl Procedure {
             Self::ConnectSetLoggingFilters => 17,
             Self::ServerUpdateTlsFiles => 18,
             Self::ConnectSetDaemonTimeout => 19,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

@@ -105,8 +105,8 @@ pub enum ErrorLevel {
     Warning,
     /// `VIR_ERR_ERROR = 2`
     Error,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ErrorLevel>),
 }
 
 impl ErrorLevel {
@@ -116,7 +116,7 @@ impl ErrorLevel {
             0 => Self::None,
             1 => Self::Warning,
             2 => Self::Error,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -125,7 +125,7 @@ impl ErrorLevel {
             Self::None => 0,
             Self::Warning => 1,
             Self::Error => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -386,8 +386,8 @@ pub enum ErrorDomain {
     Bpf,
     /// `VIR_FROM_CH = 72`
     Ch,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ErrorDomain>),
 }
 
 impl ErrorDomain {
@@ -467,7 +467,7 @@ impl ErrorDomain {
             70 => Self::Tpm,
             71 => Self::Bpf,
             72 => Self::Ch,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -546,7 +546,7 @@ impl ErrorDomain {
             Self::Tpm => 70,
             Self::Bpf => 71,
             Self::Ch => 72,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -946,8 +946,8 @@ pub enum ErrorNumber {
     ///
     /// `VIR_ERR_INVALID_ENCR_KEY_SECRET = 114`
     InvalidEncrKeySecret,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ErrorNumber>),
 }
 
 impl ErrorNumber {
@@ -1069,7 +1069,7 @@ impl ErrorNumber {
             112 => Self::AgentCommandTimeout,
             113 => Self::AgentCommandFailed,
             114 => Self::InvalidEncrKeySecret,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1190,7 +1190,7 @@ impl ErrorNumber {
             Self::AgentCommandTimeout => 112,
             Self::AgentCommandFailed => 113,
             Self::InvalidEncrKeySecret => 114,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1263,8 +1263,8 @@ pub enum DomainState {
     Crashed,
     /// `VIR_DOMAIN_PMSUSPENDED = 7`
     Pmsuspended,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainState>),
 }
 
 impl DomainState {
@@ -1279,7 +1279,7 @@ impl DomainState {
             5 => Self::Shutoff,
             6 => Self::Crashed,
             7 => Self::Pmsuspended,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1293,7 +1293,7 @@ impl DomainState {
             Self::Shutoff => 5,
             Self::Crashed => 6,
             Self::Pmsuspended => 7,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1338,8 +1338,8 @@ pub enum DomainNostateReason {
     /// `VIR_DOMAIN_NOSTATE_UNKNOWN = 0`
     #[default]
     Unknown,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainNostateReason>),
 }
 
 impl DomainNostateReason {
@@ -1347,14 +1347,14 @@ impl DomainNostateReason {
     pub const fn from_i32(v: i32) -> Self {
         match v {
             0 => Self::Unknown,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
     pub const fn to_i32(self) -> i32 {
         match self {
             Self::Unknown => 0,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1432,8 +1432,8 @@ pub enum DomainRunningReason {
     Postcopy,
     /// `VIR_DOMAIN_RUNNING_POSTCOPY_FAILED = 11`
     PostcopyFailed,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainRunningReason>),
 }
 
 impl DomainRunningReason {
@@ -1452,7 +1452,7 @@ impl DomainRunningReason {
             9 => Self::Crashed,
             10 => Self::Postcopy,
             11 => Self::PostcopyFailed,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1470,7 +1470,7 @@ impl DomainRunningReason {
             Self::Crashed => 9,
             Self::Postcopy => 10,
             Self::PostcopyFailed => 11,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1515,8 +1515,8 @@ pub enum DomainBlockedReason {
     /// `VIR_DOMAIN_BLOCKED_UNKNOWN = 0`
     #[default]
     Unknown,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainBlockedReason>),
 }
 
 impl DomainBlockedReason {
@@ -1524,14 +1524,14 @@ impl DomainBlockedReason {
     pub const fn from_i32(v: i32) -> Self {
         match v {
             0 => Self::Unknown,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
     pub const fn to_i32(self) -> i32 {
         match self {
             Self::Unknown => 0,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1620,8 +1620,8 @@ pub enum DomainPausedReason {
     ///
     /// `VIR_DOMAIN_PAUSED_API_ERROR = 14`
     ApiError,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainPausedReason>),
 }
 
 impl DomainPausedReason {
@@ -1643,7 +1643,7 @@ impl DomainPausedReason {
             12 => Self::Postcopy,
             13 => Self::PostcopyFailed,
             14 => Self::ApiError,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1664,7 +1664,7 @@ impl DomainPausedReason {
             Self::Postcopy => 12,
             Self::PostcopyFailed => 13,
             Self::ApiError => 14,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1712,8 +1712,8 @@ pub enum DomainShutdownReason {
     Unknown,
     /// `VIR_DOMAIN_SHUTDOWN_USER = 1`
     User,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainShutdownReason>),
 }
 
 impl DomainShutdownReason {
@@ -1722,7 +1722,7 @@ impl DomainShutdownReason {
         match v {
             0 => Self::Unknown,
             1 => Self::User,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1730,7 +1730,7 @@ impl DomainShutdownReason {
         match self {
             Self::Unknown => 0,
             Self::User => 1,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1799,8 +1799,8 @@ pub enum DomainShutoffReason {
     FromSnapshot,
     /// `VIR_DOMAIN_SHUTOFF_DAEMON = 8`
     Daemon,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainShutoffReason>),
 }
 
 impl DomainShutoffReason {
@@ -1816,7 +1816,7 @@ impl DomainShutoffReason {
             6 => Self::Failed,
             7 => Self::FromSnapshot,
             8 => Self::Daemon,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1831,7 +1831,7 @@ impl DomainShutoffReason {
             Self::Failed => 6,
             Self::FromSnapshot => 7,
             Self::Daemon => 8,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1879,8 +1879,8 @@ pub enum DomainCrashedReason {
     Unknown,
     /// `VIR_DOMAIN_CRASHED_PANICKED = 1`
     Panicked,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainCrashedReason>),
 }
 
 impl DomainCrashedReason {
@@ -1889,7 +1889,7 @@ impl DomainCrashedReason {
         match v {
             0 => Self::Unknown,
             1 => Self::Panicked,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1897,7 +1897,7 @@ impl DomainCrashedReason {
         match self {
             Self::Unknown => 0,
             Self::Panicked => 1,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -1942,8 +1942,8 @@ pub enum DomainPmSuspendedReason {
     /// `VIR_DOMAIN_PMSUSPENDED_UNKNOWN = 0`
     #[default]
     Unknown,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainPmSuspendedReason>),
 }
 
 impl DomainPmSuspendedReason {
@@ -1951,14 +1951,14 @@ impl DomainPmSuspendedReason {
     pub const fn from_i32(v: i32) -> Self {
         match v {
             0 => Self::Unknown,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
     pub const fn to_i32(self) -> i32 {
         match self {
             Self::Unknown => 0,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -2003,8 +2003,8 @@ pub enum DomainPmSuspendedDiskReason {
     /// `VIR_DOMAIN_PMSUSPENDED_DISK_UNKNOWN = 0`
     #[default]
     Unknown,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainPmSuspendedDiskReason>),
 }
 
 impl DomainPmSuspendedDiskReason {
@@ -2012,14 +2012,14 @@ impl DomainPmSuspendedDiskReason {
     pub const fn from_i32(v: i32) -> Self {
         match v {
             0 => Self::Unknown,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
     pub const fn to_i32(self) -> i32 {
         match self {
             Self::Unknown => 0,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }

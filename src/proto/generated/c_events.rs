@@ -114,8 +114,8 @@ pub enum DomainEventId {
     ///
     /// `VIR_DOMAIN_EVENT_ID_CHANNEL_LIFECYCLE = 29`
     ChannelLifecycle,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventId>),
 }
 
 impl DomainEventId {
@@ -152,7 +152,7 @@ impl DomainEventId {
             27 => Self::NicMacChange,
             28 => Self::VcpuRemoved,
             29 => Self::ChannelLifecycle,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -188,7 +188,7 @@ impl DomainEventId {
             Self::NicMacChange => 27,
             Self::VcpuRemoved => 28,
             Self::ChannelLifecycle => 29,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -241,8 +241,8 @@ pub enum NetworkEventId {
     ///
     /// `VIR_NETWORK_EVENT_ID_METADATA_CHANGE = 1`
     MetadataChange,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<NetworkEventId>),
 }
 
 impl NetworkEventId {
@@ -251,7 +251,7 @@ impl NetworkEventId {
         match v {
             0 => Self::Lifecycle,
             1 => Self::MetadataChange,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -259,7 +259,7 @@ impl NetworkEventId {
         match self {
             Self::Lifecycle => 0,
             Self::MetadataChange => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -307,8 +307,8 @@ pub enum StoragePoolEventId {
     Lifecycle,
     /// `VIR_STORAGE_POOL_EVENT_ID_REFRESH = 1`
     Refresh,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<StoragePoolEventId>),
 }
 
 impl StoragePoolEventId {
@@ -317,7 +317,7 @@ impl StoragePoolEventId {
         match v {
             0 => Self::Lifecycle,
             1 => Self::Refresh,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -325,7 +325,7 @@ impl StoragePoolEventId {
         match self {
             Self::Lifecycle => 0,
             Self::Refresh => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -373,8 +373,8 @@ pub enum NodeDeviceEventId {
     Lifecycle,
     /// `VIR_NODE_DEVICE_EVENT_ID_UPDATE = 1`
     Update,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<NodeDeviceEventId>),
 }
 
 impl NodeDeviceEventId {
@@ -383,7 +383,7 @@ impl NodeDeviceEventId {
         match v {
             0 => Self::Lifecycle,
             1 => Self::Update,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -391,7 +391,7 @@ impl NodeDeviceEventId {
         match self {
             Self::Lifecycle => 0,
             Self::Update => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -439,8 +439,8 @@ pub enum SecretEventId {
     Lifecycle,
     /// `VIR_SECRET_EVENT_ID_VALUE_CHANGED = 1`
     ValueChanged,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<SecretEventId>),
 }
 
 impl SecretEventId {
@@ -449,7 +449,7 @@ impl SecretEventId {
         match v {
             0 => Self::Lifecycle,
             1 => Self::ValueChanged,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -457,7 +457,7 @@ impl SecretEventId {
         match self {
             Self::Lifecycle => 0,
             Self::ValueChanged => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -526,8 +526,8 @@ pub enum DomainEventType {
     Pmsuspended,
     /// `VIR_DOMAIN_EVENT_CRASHED = 8`
     Crashed,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventType>),
 }
 
 impl DomainEventType {
@@ -543,7 +543,7 @@ impl DomainEventType {
             6 => Self::Shutdown,
             7 => Self::Pmsuspended,
             8 => Self::Crashed,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -558,7 +558,7 @@ impl DomainEventType {
             Self::Shutdown => 6,
             Self::Pmsuspended => 7,
             Self::Crashed => 8,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -612,8 +612,8 @@ pub enum DomainEventDefinedDetailType {
     Renamed,
     /// `VIR_DOMAIN_EVENT_DEFINED_FROM_SNAPSHOT = 3`
     FromSnapshot,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventDefinedDetailType>),
 }
 
 impl DomainEventDefinedDetailType {
@@ -624,7 +624,7 @@ impl DomainEventDefinedDetailType {
             1 => Self::Updated,
             2 => Self::Renamed,
             3 => Self::FromSnapshot,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -634,7 +634,7 @@ impl DomainEventDefinedDetailType {
             Self::Updated => 1,
             Self::Renamed => 2,
             Self::FromSnapshot => 3,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -682,8 +682,8 @@ pub enum DomainEventUndefinedDetailType {
     Removed,
     /// `VIR_DOMAIN_EVENT_UNDEFINED_RENAMED = 1`
     Renamed,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventUndefinedDetailType>),
 }
 
 impl DomainEventUndefinedDetailType {
@@ -692,7 +692,7 @@ impl DomainEventUndefinedDetailType {
         match v {
             0 => Self::Removed,
             1 => Self::Renamed,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -700,7 +700,7 @@ impl DomainEventUndefinedDetailType {
         match self {
             Self::Removed => 0,
             Self::Renamed => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -762,8 +762,8 @@ pub enum DomainEventStartedDetailType {
     ///
     /// `VIR_DOMAIN_EVENT_STARTED_RECREATED = 5`
     Recreated,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventStartedDetailType>),
 }
 
 impl DomainEventStartedDetailType {
@@ -776,7 +776,7 @@ impl DomainEventStartedDetailType {
             3 => Self::FromSnapshot,
             4 => Self::Wakeup,
             5 => Self::Recreated,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -788,7 +788,7 @@ impl DomainEventStartedDetailType {
             Self::FromSnapshot => 3,
             Self::Wakeup => 4,
             Self::Recreated => 5,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -862,8 +862,8 @@ pub enum DomainEventSuspendedDetailType {
     ///
     /// `VIR_DOMAIN_EVENT_SUSPENDED_GUEST_SHUTDOWN = 9`
     GuestShutdown,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventSuspendedDetailType>),
 }
 
 impl DomainEventSuspendedDetailType {
@@ -880,7 +880,7 @@ impl DomainEventSuspendedDetailType {
             7 => Self::Postcopy,
             8 => Self::PostcopyFailed,
             9 => Self::GuestShutdown,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -896,7 +896,7 @@ impl DomainEventSuspendedDetailType {
             Self::Postcopy => 7,
             Self::PostcopyFailed => 8,
             Self::GuestShutdown => 9,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -953,8 +953,8 @@ pub enum DomainEventResumedDetailType {
     Postcopy,
     /// `VIR_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED = 4`
     PostcopyFailed,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventResumedDetailType>),
 }
 
 impl DomainEventResumedDetailType {
@@ -966,7 +966,7 @@ impl DomainEventResumedDetailType {
             2 => Self::FromSnapshot,
             3 => Self::Postcopy,
             4 => Self::PostcopyFailed,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -977,7 +977,7 @@ impl DomainEventResumedDetailType {
             Self::FromSnapshot => 2,
             Self::Postcopy => 3,
             Self::PostcopyFailed => 4,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1045,8 +1045,8 @@ pub enum DomainEventStoppedDetailType {
     ///
     /// `VIR_DOMAIN_EVENT_STOPPED_RECREATED = 7`
     Recreated,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventStoppedDetailType>),
 }
 
 impl DomainEventStoppedDetailType {
@@ -1061,7 +1061,7 @@ impl DomainEventStoppedDetailType {
             5 => Self::Failed,
             6 => Self::FromSnapshot,
             7 => Self::Recreated,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1075,7 +1075,7 @@ impl DomainEventStoppedDetailType {
             Self::Failed => 5,
             Self::FromSnapshot => 6,
             Self::Recreated => 7,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1126,8 +1126,8 @@ pub enum DomainEventShutdownDetailType {
     Guest,
     /// `VIR_DOMAIN_EVENT_SHUTDOWN_HOST = 2`
     Host,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventShutdownDetailType>),
 }
 
 impl DomainEventShutdownDetailType {
@@ -1137,7 +1137,7 @@ impl DomainEventShutdownDetailType {
             0 => Self::Finished,
             1 => Self::Guest,
             2 => Self::Host,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1146,7 +1146,7 @@ impl DomainEventShutdownDetailType {
             Self::Finished => 0,
             Self::Guest => 1,
             Self::Host => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1194,8 +1194,8 @@ pub enum DomainEventPmSuspendedDetailType {
     Memory,
     /// `VIR_DOMAIN_EVENT_PMSUSPENDED_DISK = 1`
     Disk,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventPmSuspendedDetailType>),
 }
 
 impl DomainEventPmSuspendedDetailType {
@@ -1204,7 +1204,7 @@ impl DomainEventPmSuspendedDetailType {
         match v {
             0 => Self::Memory,
             1 => Self::Disk,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1212,7 +1212,7 @@ impl DomainEventPmSuspendedDetailType {
         match self {
             Self::Memory => 0,
             Self::Disk => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1260,8 +1260,8 @@ pub enum DomainEventCrashedDetailType {
     Panicked,
     /// `VIR_DOMAIN_EVENT_CRASHED_CRASHLOADED = 1`
     Crashloaded,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventCrashedDetailType>),
 }
 
 impl DomainEventCrashedDetailType {
@@ -1270,7 +1270,7 @@ impl DomainEventCrashedDetailType {
         match v {
             0 => Self::Panicked,
             1 => Self::Crashloaded,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1278,7 +1278,7 @@ impl DomainEventCrashedDetailType {
         match self {
             Self::Panicked => 0,
             Self::Crashloaded => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1332,8 +1332,8 @@ pub enum NetworkEventLifecycleType {
     Started,
     /// `VIR_NETWORK_EVENT_STOPPED = 3`
     Stopped,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<NetworkEventLifecycleType>),
 }
 
 impl NetworkEventLifecycleType {
@@ -1344,7 +1344,7 @@ impl NetworkEventLifecycleType {
             1 => Self::Undefined,
             2 => Self::Started,
             3 => Self::Stopped,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1354,7 +1354,7 @@ impl NetworkEventLifecycleType {
             Self::Undefined => 1,
             Self::Started => 2,
             Self::Stopped => 3,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1414,8 +1414,8 @@ pub enum StoragePoolEventLifecycleType {
     Created,
     /// `VIR_STORAGE_POOL_EVENT_DELETED = 5`
     Deleted,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<StoragePoolEventLifecycleType>),
 }
 
 impl StoragePoolEventLifecycleType {
@@ -1428,7 +1428,7 @@ impl StoragePoolEventLifecycleType {
             3 => Self::Stopped,
             4 => Self::Created,
             5 => Self::Deleted,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1440,7 +1440,7 @@ impl StoragePoolEventLifecycleType {
             Self::Stopped => 3,
             Self::Created => 4,
             Self::Deleted => 5,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1494,8 +1494,8 @@ pub enum NodeDeviceEventLifecycleType {
     Defined,
     /// `VIR_NODE_DEVICE_EVENT_UNDEFINED = 3`
     Undefined,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<NodeDeviceEventLifecycleType>),
 }
 
 impl NodeDeviceEventLifecycleType {
@@ -1506,7 +1506,7 @@ impl NodeDeviceEventLifecycleType {
             1 => Self::Deleted,
             2 => Self::Defined,
             3 => Self::Undefined,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1516,7 +1516,7 @@ impl NodeDeviceEventLifecycleType {
             Self::Deleted => 1,
             Self::Defined => 2,
             Self::Undefined => 3,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1564,8 +1564,8 @@ pub enum SecretEventLifecycleType {
     Defined,
     /// `VIR_SECRET_EVENT_UNDEFINED = 1`
     Undefined,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<SecretEventLifecycleType>),
 }
 
 impl SecretEventLifecycleType {
@@ -1574,7 +1574,7 @@ impl SecretEventLifecycleType {
         match v {
             0 => Self::Defined,
             1 => Self::Undefined,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1582,7 +1582,7 @@ impl SecretEventLifecycleType {
         match self {
             Self::Defined => 0,
             Self::Undefined => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1645,8 +1645,8 @@ pub enum DomainEventWatchdogAction {
     Debug,
     /// `VIR_DOMAIN_EVENT_WATCHDOG_INJECTNMI = 6`
     Injectnmi,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventWatchdogAction>),
 }
 
 impl DomainEventWatchdogAction {
@@ -1660,7 +1660,7 @@ impl DomainEventWatchdogAction {
             4 => Self::Shutdown,
             5 => Self::Debug,
             6 => Self::Injectnmi,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1673,7 +1673,7 @@ impl DomainEventWatchdogAction {
             Self::Shutdown => 4,
             Self::Debug => 5,
             Self::Injectnmi => 6,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1724,8 +1724,8 @@ pub enum DomainEventIoErrorAction {
     Pause,
     /// `VIR_DOMAIN_EVENT_IO_ERROR_REPORT = 2`
     Report,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventIoErrorAction>),
 }
 
 impl DomainEventIoErrorAction {
@@ -1735,7 +1735,7 @@ impl DomainEventIoErrorAction {
             0 => Self::None,
             1 => Self::Pause,
             2 => Self::Report,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1744,7 +1744,7 @@ impl DomainEventIoErrorAction {
             Self::None => 0,
             Self::Pause => 1,
             Self::Report => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1795,8 +1795,8 @@ pub enum DomainEventGraphicsPhase {
     Initialize,
     /// `VIR_DOMAIN_EVENT_GRAPHICS_DISCONNECT = 2`
     Disconnect,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventGraphicsPhase>),
 }
 
 impl DomainEventGraphicsPhase {
@@ -1806,7 +1806,7 @@ impl DomainEventGraphicsPhase {
             0 => Self::Connect,
             1 => Self::Initialize,
             2 => Self::Disconnect,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1815,7 +1815,7 @@ impl DomainEventGraphicsPhase {
             Self::Connect => 0,
             Self::Initialize => 1,
             Self::Disconnect => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1866,8 +1866,8 @@ pub enum DomainEventGraphicsAddressType {
     Ipv6,
     /// `VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX = 2`
     Unix,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventGraphicsAddressType>),
 }
 
 impl DomainEventGraphicsAddressType {
@@ -1877,7 +1877,7 @@ impl DomainEventGraphicsAddressType {
             0 => Self::Ipv4,
             1 => Self::Ipv6,
             2 => Self::Unix,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1886,7 +1886,7 @@ impl DomainEventGraphicsAddressType {
             Self::Ipv4 => 0,
             Self::Ipv6 => 1,
             Self::Unix => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1940,8 +1940,8 @@ pub enum ConnectDomainEventBlockJobStatus {
     Canceled,
     /// `VIR_DOMAIN_BLOCK_JOB_READY = 3`
     Ready,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ConnectDomainEventBlockJobStatus>),
 }
 
 impl ConnectDomainEventBlockJobStatus {
@@ -1952,7 +1952,7 @@ impl ConnectDomainEventBlockJobStatus {
             1 => Self::Failed,
             2 => Self::Canceled,
             3 => Self::Ready,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1962,7 +1962,7 @@ impl ConnectDomainEventBlockJobStatus {
             Self::Failed => 1,
             Self::Canceled => 2,
             Self::Ready => 3,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2022,8 +2022,8 @@ pub enum DomainBlockJobType {
     ActiveCommit,
     /// `VIR_DOMAIN_BLOCK_JOB_TYPE_BACKUP = 5`
     Backup,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<DomainBlockJobType>),
 }
 
 impl DomainBlockJobType {
@@ -2036,7 +2036,7 @@ impl DomainBlockJobType {
             3 => Self::Commit,
             4 => Self::ActiveCommit,
             5 => Self::Backup,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2048,7 +2048,7 @@ impl DomainBlockJobType {
             Self::Commit => 3,
             Self::ActiveCommit => 4,
             Self::Backup => 5,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -2096,8 +2096,8 @@ pub enum ConnectDomainEventDiskChangeReason {
     ChangeMissingOnStart,
     /// `VIR_DOMAIN_EVENT_DISK_DROP_MISSING_ON_START = 1`
     DropMissingOnStart,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ConnectDomainEventDiskChangeReason>),
 }
 
 impl ConnectDomainEventDiskChangeReason {
@@ -2106,7 +2106,7 @@ impl ConnectDomainEventDiskChangeReason {
         match v {
             0 => Self::ChangeMissingOnStart,
             1 => Self::DropMissingOnStart,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2114,7 +2114,7 @@ impl ConnectDomainEventDiskChangeReason {
         match self {
             Self::ChangeMissingOnStart => 0,
             Self::DropMissingOnStart => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2162,8 +2162,8 @@ pub enum DomainEventTrayChangeReason {
     Open,
     /// `VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE = 1`
     Close,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainEventTrayChangeReason>),
 }
 
 impl DomainEventTrayChangeReason {
@@ -2172,7 +2172,7 @@ impl DomainEventTrayChangeReason {
         match v {
             0 => Self::Open,
             1 => Self::Close,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2180,7 +2180,7 @@ impl DomainEventTrayChangeReason {
         match self {
             Self::Open => 0,
             Self::Close => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2228,8 +2228,8 @@ pub enum ConnectDomainEventAgentLifecycleState {
     Connected,
     /// `VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED = 2`
     Disconnected,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ConnectDomainEventAgentLifecycleState>),
 }
 
 impl ConnectDomainEventAgentLifecycleState {
@@ -2238,7 +2238,7 @@ impl ConnectDomainEventAgentLifecycleState {
         match v {
             1 => Self::Connected,
             2 => Self::Disconnected,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2246,7 +2246,7 @@ impl ConnectDomainEventAgentLifecycleState {
         match self {
             Self::Connected => 1,
             Self::Disconnected => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2297,8 +2297,8 @@ pub enum ConnectDomainEventAgentLifecycleReason {
     DomainStarted,
     /// `VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL = 2`
     Channel,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<ConnectDomainEventAgentLifecycleReason>),
 }
 
 impl ConnectDomainEventAgentLifecycleReason {
@@ -2308,7 +2308,7 @@ impl ConnectDomainEventAgentLifecycleReason {
             0 => Self::Unknown,
             1 => Self::DomainStarted,
             2 => Self::Channel,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2317,7 +2317,7 @@ impl ConnectDomainEventAgentLifecycleReason {
             Self::Unknown => 0,
             Self::DomainStarted => 1,
             Self::Channel => 2,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -2369,8 +2369,8 @@ pub enum ConnectDomainEventChannelLifecycleState {
     ///
     /// `VIR_CONNECT_DOMAIN_EVENT_CHANNEL_LIFECYCLE_STATE_DISCONNECTED = 2`
     Disconnected,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ConnectDomainEventChannelLifecycleState>),
 }
 
 impl ConnectDomainEventChannelLifecycleState {
@@ -2379,7 +2379,7 @@ impl ConnectDomainEventChannelLifecycleState {
         match v {
             1 => Self::Connected,
             2 => Self::Disconnected,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2387,7 +2387,7 @@ impl ConnectDomainEventChannelLifecycleState {
         match self {
             Self::Connected => 1,
             Self::Disconnected => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2444,8 +2444,8 @@ pub enum ConnectDomainEventChannelLifecycleReason {
     ///
     /// `VIR_CONNECT_DOMAIN_EVENT_CHANNEL_LIFECYCLE_REASON_CHANNEL = 2`
     Channel,
-    /// A value the IDL does not define, kept as it is.
-    UnknownValue(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    UnknownValue(crate::proto::xdr::UnknownValue<ConnectDomainEventChannelLifecycleReason>),
 }
 
 impl ConnectDomainEventChannelLifecycleReason {
@@ -2455,7 +2455,7 @@ impl ConnectDomainEventChannelLifecycleReason {
             0 => Self::Unknown,
             1 => Self::DomainStarted,
             2 => Self::Channel,
-            other => Self::UnknownValue(other),
+            other => Self::UnknownValue(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2464,7 +2464,7 @@ impl ConnectDomainEventChannelLifecycleReason {
             Self::Unknown => 0,
             Self::DomainStarted => 1,
             Self::Channel => 2,
-            Self::UnknownValue(v) => v,
+            Self::UnknownValue(v) => v.get(),
         }
     }
 }
@@ -2512,8 +2512,8 @@ pub enum DomainMemoryFailureRecipientType {
     Hypervisor,
     /// `VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_GUEST = 1`
     Guest,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainMemoryFailureRecipientType>),
 }
 
 impl DomainMemoryFailureRecipientType {
@@ -2522,7 +2522,7 @@ impl DomainMemoryFailureRecipientType {
         match v {
             0 => Self::Hypervisor,
             1 => Self::Guest,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2530,7 +2530,7 @@ impl DomainMemoryFailureRecipientType {
         match self {
             Self::Hypervisor => 0,
             Self::Guest => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2584,8 +2584,8 @@ pub enum DomainMemoryFailureActionType {
     Fatal,
     /// `VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_RESET = 3`
     Reset,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainMemoryFailureActionType>),
 }
 
 impl DomainMemoryFailureActionType {
@@ -2596,7 +2596,7 @@ impl DomainMemoryFailureActionType {
             1 => Self::Inject,
             2 => Self::Fatal,
             3 => Self::Reset,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2606,7 +2606,7 @@ impl DomainMemoryFailureActionType {
             Self::Inject => 1,
             Self::Fatal => 2,
             Self::Reset => 3,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -2689,8 +2689,8 @@ pub enum ConnectCloseReason {
     Keepalive,
     /// `VIR_CONNECT_CLOSE_REASON_CLIENT = 3`
     Client,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<ConnectCloseReason>),
 }
 
 impl ConnectCloseReason {
@@ -2701,7 +2701,7 @@ impl ConnectCloseReason {
             1 => Self::Eof,
             2 => Self::Keepalive,
             3 => Self::Client,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -2711,7 +2711,7 @@ impl ConnectCloseReason {
             Self::Eof => 1,
             Self::Keepalive => 2,
             Self::Client => 3,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

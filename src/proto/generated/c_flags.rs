@@ -2636,6 +2636,478 @@ crate::proto::xdr::impl_flags!(
     known = [VALIDATE]
 );
 
+/// How virConnectCompareCPU compares (virConnectCompareCPUFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_connect_compare_cpu_flags {
+///     VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE = 0x1,
+///     VIR_CONNECT_COMPARE_CPU_VALIDATE_XML = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConnectCompareCpuFlags(pub u32);
+
+impl ConnectCompareCpuFlags {
+    /// `VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE = 0x1`
+    pub const FAIL_INCOMPATIBLE: Self = Self(0x1);
+    /// `VIR_CONNECT_COMPARE_CPU_VALIDATE_XML = 0x2`
+    pub const VALIDATE_XML: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    ConnectCompareCpuFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [FAIL_INCOMPATIBLE, VALIDATE_XML]
+);
+
+/// What virConnectBaselineCPU computes (virConnectBaselineCPUFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_connect_baseline_cpu_flags {
+///     VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES = 0x1,
+///     VIR_CONNECT_BASELINE_CPU_MIGRATABLE = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConnectBaselineCpuFlags(pub u32);
+
+impl ConnectBaselineCpuFlags {
+    /// `VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES = 0x1`
+    pub const EXPAND_FEATURES: Self = Self(0x1);
+    /// `VIR_CONNECT_BASELINE_CPU_MIGRATABLE = 0x2`
+    pub const MIGRATABLE: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    ConnectBaselineCpuFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [EXPAND_FEATURES, MIGRATABLE]
+);
+
+/// What XML of a saved image to return (virDomainSaveImageXMLFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_save_image_xml_flags {
+///     VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainSaveImageXmlFlags(pub u32);
+
+impl DomainSaveImageXmlFlags {
+    /// `VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 0x1`
+    pub const SECURE: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainSaveImageXmlFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [SECURE]
+);
+
+/// Where virDomainGetHostname asks (virDomainGetHostnameFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_get_hostname_flags {
+///     VIR_DOMAIN_GET_HOSTNAME_LEASE = 0x1,
+///     VIR_DOMAIN_GET_HOSTNAME_AGENT = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainGetHostnameFlags(pub u32);
+
+impl DomainGetHostnameFlags {
+    /// `VIR_DOMAIN_GET_HOSTNAME_LEASE = 0x1`
+    pub const LEASE: Self = Self(0x1);
+    /// `VIR_DOMAIN_GET_HOSTNAME_AGENT = 0x2`
+    pub const AGENT: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainGetHostnameFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [LEASE, AGENT]
+);
+
+/// Which addresses virDomainMemoryPeek reads (virDomainMemoryFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_memory_flags {
+///     VIR_MEMORY_VIRTUAL = 0x1,
+///     VIR_MEMORY_PHYSICAL = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainMemoryFlags(pub u32);
+
+impl DomainMemoryFlags {
+    /// `VIR_MEMORY_VIRTUAL = 0x1`
+    pub const VIRTUAL: Self = Self(0x1);
+    /// `VIR_MEMORY_PHYSICAL = 0x2`
+    pub const PHYSICAL: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainMemoryFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [VIRTUAL, PHYSICAL]
+);
+
+/// Units of virDomainGetBlockJobInfo's bandwidth (virDomainBlockJobInfoFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_block_job_info_flags {
+///     VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainBlockJobInfoFlags(pub u32);
+
+impl DomainBlockJobInfoFlags {
+    /// `VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES = 0x1`
+    pub const BANDWIDTH_BYTES: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainBlockJobInfoFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [BANDWIDTH_BYTES]
+);
+
+/// Units of virDomainBlockJobSetSpeed's bandwidth (virDomainBlockJobSetSpeedFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_block_job_set_speed_flags {
+///     VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainBlockJobSetSpeedFlags(pub u32);
+
+impl DomainBlockJobSetSpeedFlags {
+    /// `VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES = 0x1`
+    pub const BANDWIDTH_BYTES: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainBlockJobSetSpeedFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [BANDWIDTH_BYTES]
+);
+
+/// Units of virDomainBlockPull's bandwidth (virDomainBlockPullFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_block_pull_flags {
+///     VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES = 0x40
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainBlockPullFlags(pub u32);
+
+impl DomainBlockPullFlags {
+    /// `VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES = 0x40`
+    pub const BANDWIDTH_BYTES: Self = Self(0x40);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainBlockPullFlags,
+    zero = "empty",
+    all = 0x40,
+    known = [BANDWIDTH_BYTES]
+);
+
+/// How virDomainSetUserPassword reads the password (virDomainSetUserPasswordFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_set_user_password_flags {
+///     VIR_DOMAIN_PASSWORD_ENCRYPTED = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainSetUserPasswordFlags(pub u32);
+
+impl DomainSetUserPasswordFlags {
+    /// `VIR_DOMAIN_PASSWORD_ENCRYPTED = 0x1`
+    pub const ENCRYPTED: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainSetUserPasswordFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [ENCRYPTED]
+);
+
+/// How virDomainSetTime sets the clock (virDomainSetTimeFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_set_time_flags {
+///     VIR_DOMAIN_TIME_SYNC = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainSetTimeFlags(pub u32);
+
+impl DomainSetTimeFlags {
+    /// `VIR_DOMAIN_TIME_SYNC = 0x1`
+    pub const SYNC: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainSetTimeFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [SYNC]
+);
+
+/// How virDomainAuthorizedSSHKeysSet changes the keys (virDomainAuthorizedSSHKeysSetFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_authorized_ssh_keys_set_flags {
+///     VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND = 0x1,
+///     VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainAuthorizedSshKeysSetFlags(pub u32);
+
+impl DomainAuthorizedSshKeysSetFlags {
+    /// `VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND = 0x1`
+    pub const APPEND: Self = Self(0x1);
+    /// `VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE = 0x2`
+    pub const REMOVE: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainAuthorizedSshKeysSetFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [APPEND, REMOVE]
+);
+
+/// Which messages virDomainGetMessages returns (virDomainMessageType).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_message_type {
+///     VIR_DOMAIN_MESSAGE_DEPRECATION = 0x1,
+///     VIR_DOMAIN_MESSAGE_TAINTING = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainMessageType(pub u32);
+
+impl DomainMessageType {
+    /// `VIR_DOMAIN_MESSAGE_DEPRECATION = 0x1`
+    pub const DEPRECATION: Self = Self(0x1);
+    /// `VIR_DOMAIN_MESSAGE_TAINTING = 0x2`
+    pub const TAINTING: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainMessageType,
+    zero = "empty",
+    all = 0x3,
+    known = [DEPRECATION, TAINTING]
+);
+
+/// How virDomainOpenGraphics connects (virDomainOpenGraphicsFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_open_graphics_flags {
+///     VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainOpenGraphicsFlags(pub u32);
+
+impl DomainOpenGraphicsFlags {
+    /// `VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH = 0x1`
+    pub const SKIPAUTH: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainOpenGraphicsFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [SKIPAUTH]
+);
+
+/// Which size virStorageVolGetInfoFlags reports (virStorageVolInfoFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_storage_vol_info_flags {
+///     VIR_STORAGE_VOL_USE_ALLOCATION = 0x0,
+///     VIR_STORAGE_VOL_GET_PHYSICAL = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct StorageVolInfoFlags(pub u32);
+
+impl StorageVolInfoFlags {
+    /// `VIR_STORAGE_VOL_USE_ALLOCATION = 0x0`
+    pub const USE_ALLOCATION: Self = Self(0);
+    /// `VIR_STORAGE_VOL_GET_PHYSICAL = 0x1`
+    pub const GET_PHYSICAL: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    StorageVolInfoFlags,
+    zero = "USE_ALLOCATION",
+    all = 0x1,
+    known = [USE_ALLOCATION, GET_PHYSICAL]
+);
+
+/// How to create a network port (virNetworkPortCreateFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_network_port_create_flags {
+///     VIR_NETWORK_PORT_CREATE_RECLAIM = 0x1,
+///     VIR_NETWORK_PORT_CREATE_VALIDATE = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NetworkPortCreateFlags(pub u32);
+
+impl NetworkPortCreateFlags {
+    /// `VIR_NETWORK_PORT_CREATE_RECLAIM = 0x1`
+    pub const RECLAIM: Self = Self(0x1);
+    /// `VIR_NETWORK_PORT_CREATE_VALIDATE = 0x2`
+    pub const VALIDATE: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    NetworkPortCreateFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [RECLAIM, VALIDATE]
+);
+
+/// Which migration speed to get or set (virDomainMigrateMaxSpeedFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_migrate_max_speed_flags {
+///     VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainMigrateMaxSpeedFlags(pub u32);
+
+impl DomainMigrateMaxSpeedFlags {
+    /// `VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY = 0x1`
+    pub const POSTCOPY: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainMigrateMaxSpeedFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [POSTCOPY]
+);
+
+/// How virDomainStartDirtyRateCalc measures (virDomainDirtyRateCalcFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_dirty_rate_calc_flags {
+///     VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING = 0x0,
+///     VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP = 0x1,
+///     VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainDirtyRateCalcFlags(pub u32);
+
+impl DomainDirtyRateCalcFlags {
+    /// `VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING = 0x0`
+    pub const PAGE_SAMPLING: Self = Self(0);
+    /// `VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP = 0x1`
+    pub const DIRTY_BITMAP: Self = Self(0x1);
+    /// `VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING = 0x2`
+    pub const DIRTY_RING: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainDirtyRateCalcFlags,
+    zero = "PAGE_SAMPLING",
+    all = 0x3,
+    known = [PAGE_SAMPLING, DIRTY_BITMAP, DIRTY_RING]
+);
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]
@@ -2899,6 +3371,74 @@ pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)]
     (
         "NwfilterBindingCreateFlags",
         crate::proto::xdr::check_round_trip::<NwfilterBindingCreateFlags>,
+    ),
+    (
+        "ConnectCompareCpuFlags",
+        crate::proto::xdr::check_round_trip::<ConnectCompareCpuFlags>,
+    ),
+    (
+        "ConnectBaselineCpuFlags",
+        crate::proto::xdr::check_round_trip::<ConnectBaselineCpuFlags>,
+    ),
+    (
+        "DomainSaveImageXmlFlags",
+        crate::proto::xdr::check_round_trip::<DomainSaveImageXmlFlags>,
+    ),
+    (
+        "DomainGetHostnameFlags",
+        crate::proto::xdr::check_round_trip::<DomainGetHostnameFlags>,
+    ),
+    (
+        "DomainMemoryFlags",
+        crate::proto::xdr::check_round_trip::<DomainMemoryFlags>,
+    ),
+    (
+        "DomainBlockJobInfoFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockJobInfoFlags>,
+    ),
+    (
+        "DomainBlockJobSetSpeedFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockJobSetSpeedFlags>,
+    ),
+    (
+        "DomainBlockPullFlags",
+        crate::proto::xdr::check_round_trip::<DomainBlockPullFlags>,
+    ),
+    (
+        "DomainSetUserPasswordFlags",
+        crate::proto::xdr::check_round_trip::<DomainSetUserPasswordFlags>,
+    ),
+    (
+        "DomainSetTimeFlags",
+        crate::proto::xdr::check_round_trip::<DomainSetTimeFlags>,
+    ),
+    (
+        "DomainAuthorizedSshKeysSetFlags",
+        crate::proto::xdr::check_round_trip::<DomainAuthorizedSshKeysSetFlags>,
+    ),
+    (
+        "DomainMessageType",
+        crate::proto::xdr::check_round_trip::<DomainMessageType>,
+    ),
+    (
+        "DomainOpenGraphicsFlags",
+        crate::proto::xdr::check_round_trip::<DomainOpenGraphicsFlags>,
+    ),
+    (
+        "StorageVolInfoFlags",
+        crate::proto::xdr::check_round_trip::<StorageVolInfoFlags>,
+    ),
+    (
+        "NetworkPortCreateFlags",
+        crate::proto::xdr::check_round_trip::<NetworkPortCreateFlags>,
+    ),
+    (
+        "DomainMigrateMaxSpeedFlags",
+        crate::proto::xdr::check_round_trip::<DomainMigrateMaxSpeedFlags>,
+    ),
+    (
+        "DomainDirtyRateCalcFlags",
+        crate::proto::xdr::check_round_trip::<DomainDirtyRateCalcFlags>,
     ),
 ];
 

@@ -47,8 +47,8 @@ pub enum Procedure {
     Ping,
     /// `KEEPALIVE_PROC_PONG = 2`
     Pong,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<Procedure>),
 }
 
 impl Procedure {
@@ -57,7 +57,7 @@ impl Procedure {
         match v {
             1 => Self::Ping,
             2 => Self::Pong,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -65,7 +65,7 @@ impl Procedure {
         match self {
             Self::Ping => 1,
             Self::Pong => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

@@ -66,8 +66,8 @@ pub enum Procedure {
     /// `LXC_PROC_DOMAIN_OPEN_NAMESPACE = 1`
     #[default]
     DomainOpenNamespace,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<Procedure>),
 }
 
 impl Procedure {
@@ -75,14 +75,14 @@ impl Procedure {
     pub const fn from_i32(v: i32) -> Self {
         match v {
             1 => Self::DomainOpenNamespace,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
     pub const fn to_i32(self) -> i32 {
         match self {
             Self::DomainOpenNamespace => 1,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

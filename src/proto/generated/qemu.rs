@@ -541,8 +541,8 @@ pub enum Procedure {
     DomainMonitorEvent,
     /// `QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES = 7`
     DomainMonitorCommandWithFiles,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<Procedure>),
 }
 
 impl Procedure {
@@ -556,7 +556,7 @@ impl Procedure {
             5 => Self::ConnectDomainMonitorEventDeregister,
             6 => Self::DomainMonitorEvent,
             7 => Self::DomainMonitorCommandWithFiles,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -569,7 +569,7 @@ impl Procedure {
             Self::ConnectDomainMonitorEventDeregister => 5,
             Self::DomainMonitorEvent => 6,
             Self::DomainMonitorCommandWithFiles => 7,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

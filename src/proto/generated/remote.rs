@@ -1175,8 +1175,8 @@ pub enum AuthType {
     Sasl,
     /// `REMOTE_AUTH_POLKIT = 2`
     Polkit,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<AuthType>),
 }
 
 impl AuthType {
@@ -1186,7 +1186,7 @@ impl AuthType {
             0 => Self::None,
             1 => Self::Sasl,
             2 => Self::Polkit,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -1195,7 +1195,7 @@ impl AuthType {
             Self::None => 0,
             Self::Sasl => 1,
             Self::Polkit => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -1581,6 +1581,7 @@ impl crate::proto::xdr::Decode for DomainDiskError {
 /// ```text
 /// struct remote_connect_open_args {
 ///     remote_string name;
+///     /** @flags: vir_connect_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -1590,7 +1591,7 @@ pub struct ConnectOpenArgs {
     /// `remote_string name`
     pub name: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectOpenArgs {
@@ -1918,6 +1919,7 @@ impl crate::proto::xdr::Decode for DomainCreateArgs {
 /// ```text
 /// struct remote_domain_create_xml_args {
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_domain_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -1927,7 +1929,7 @@ pub struct DomainCreateXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCreateXmlArgs {
@@ -2116,6 +2118,7 @@ impl crate::proto::xdr::Decode for DomainDetachDeviceArgs {
 /// ```text
 /// struct remote_domain_get_xml_desc_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -2125,7 +2128,7 @@ pub struct DomainGetXmlDescArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainGetXmlDescArgs {
@@ -2287,13 +2290,13 @@ impl crate::proto::xdr::Decode for DomainGetInfoArgs {
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct DomainGetInfoRet {
     /// `unsigned char state`
-    pub state: u32,
+    pub state: u8,
     /// `unsigned hyper maxMem`
     pub max_mem: u64,
     /// `unsigned hyper memory`
     pub memory: u64,
     /// `unsigned short nrVirtCpu`
-    pub nr_virt_cpu: u32,
+    pub nr_virt_cpu: u16,
     /// `unsigned hyper cpuTime`
     pub cpu_time: u64,
 }
@@ -2928,6 +2931,7 @@ impl crate::proto::xdr::Decode for DomainPinVcpuArgs {
 /// ```text
 /// struct remote_domain_reboot_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_reboot_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -2937,7 +2941,7 @@ pub struct DomainRebootArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainRebootFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainRebootArgs {
@@ -3619,6 +3623,7 @@ impl crate::proto::xdr::Decode for NetworkDestroyArgs {
 /// ```text
 /// struct remote_network_get_xml_desc_args {
 ///     remote_nonnull_network net;
+///     /** @flags: vir_network_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -3628,7 +3633,7 @@ pub struct NetworkGetXmlDescArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for NetworkGetXmlDescArgs {
@@ -4101,6 +4106,7 @@ impl crate::proto::xdr::Decode for ConnectNumOfNetworksRet {
 /// struct remote_domain_core_dump_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string to;
+///     /** @flags: vir_domain_core_dump_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4112,7 +4118,7 @@ pub struct DomainCoreDumpArgs {
     /// `remote_nonnull_string to`
     pub to: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCoreDumpFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCoreDumpArgs {
@@ -5496,6 +5502,7 @@ impl crate::proto::xdr::Decode for ConnectFindStoragePoolSourcesRet {
 /// ```text
 /// struct remote_storage_pool_create_xml_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_storage_pool_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5505,7 +5512,7 @@ pub struct StoragePoolCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StoragePoolCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for StoragePoolCreateXmlArgs {
@@ -5564,6 +5571,7 @@ impl crate::proto::xdr::Decode for StoragePoolCreateXmlRet {
 /// ```text
 /// struct remote_storage_pool_define_xml_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_storage_pool_define_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5573,7 +5581,7 @@ pub struct StoragePoolDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StoragePoolDefineFlags,
 }
 
 impl crate::proto::xdr::Encode for StoragePoolDefineXmlArgs {
@@ -5632,6 +5640,7 @@ impl crate::proto::xdr::Decode for StoragePoolDefineXmlRet {
 /// ```text
 /// struct remote_storage_pool_create_args {
 ///     remote_nonnull_storage_pool pool;
+///     /** @flags: vir_storage_pool_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5641,7 +5650,7 @@ pub struct StoragePoolCreateArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StoragePoolCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for StoragePoolCreateArgs {
@@ -5669,6 +5678,7 @@ impl crate::proto::xdr::Decode for StoragePoolCreateArgs {
 /// ```text
 /// struct remote_storage_pool_build_args {
 ///     remote_nonnull_storage_pool pool;
+///     /** @flags: vir_storage_pool_build_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5678,7 +5688,7 @@ pub struct StoragePoolBuildArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StoragePoolBuildFlags,
 }
 
 impl crate::proto::xdr::Encode for StoragePoolBuildArgs {
@@ -5737,6 +5747,7 @@ impl crate::proto::xdr::Decode for StoragePoolDestroyArgs {
 /// ```text
 /// struct remote_storage_pool_delete_args {
 ///     remote_nonnull_storage_pool pool;
+///     /** @flags: vir_storage_pool_delete_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5746,7 +5757,7 @@ pub struct StoragePoolDeleteArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StoragePoolDeleteFlags,
 }
 
 impl crate::proto::xdr::Encode for StoragePoolDeleteArgs {
@@ -6068,7 +6079,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetInfoArgs {
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StoragePoolGetInfoRet {
     /// `unsigned char state`
-    pub state: u32,
+    pub state: u8,
     /// `unsigned hyper capacity`
     pub capacity: u64,
     /// `unsigned hyper allocation`
@@ -6112,6 +6123,7 @@ impl crate::proto::xdr::Decode for StoragePoolGetInfoRet {
 /// ```text
 /// struct remote_storage_pool_get_xml_desc_args {
 ///     remote_nonnull_storage_pool pool;
+///     /** @flags: vir_storage_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6121,7 +6133,7 @@ pub struct StoragePoolGetXmlDescArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for StoragePoolGetXmlDescArgs {
@@ -6425,6 +6437,7 @@ impl crate::proto::xdr::Decode for StoragePoolListVolumesRet {
 /// struct remote_storage_vol_create_xml_args {
 ///     remote_nonnull_storage_pool pool;
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_storage_vol_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6436,7 +6449,7 @@ pub struct StorageVolCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolCreateXmlArgs {
@@ -6498,6 +6511,7 @@ impl crate::proto::xdr::Decode for StorageVolCreateXmlRet {
 /// ```text
 /// struct remote_storage_vol_delete_args {
 ///     remote_nonnull_storage_vol vol;
+///     /** @flags: vir_storage_vol_delete_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6507,7 +6521,7 @@ pub struct StorageVolDeleteArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolDeleteFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolDeleteArgs {
@@ -6766,7 +6780,7 @@ impl crate::proto::xdr::Decode for StorageVolGetInfoArgs {
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetInfoRet {
     /// `char type`
-    pub r#type: i32,
+    pub r#type: i8,
     /// `unsigned hyper capacity`
     pub capacity: u64,
     /// `unsigned hyper allocation`
@@ -7128,6 +7142,7 @@ impl crate::proto::xdr::Decode for DomainBlockPeekRet {
 ///     remote_nonnull_domain dom;
 ///     unsigned hyper offset;
 ///     unsigned int size;
+///     /** @flags: vir_domain_memory_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7141,7 +7156,7 @@ pub struct DomainMemoryPeekArgs {
     /// `unsigned int size`
     pub size: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMemoryFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainMemoryPeekArgs {
@@ -7741,6 +7756,7 @@ impl crate::proto::xdr::Decode for NodeDeviceLookupByNameRet {
 /// ```text
 /// struct remote_node_device_get_xml_desc_args {
 ///     remote_nonnull_string name;
+///     /** @flags: vir_node_device_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7750,7 +7766,7 @@ pub struct NodeDeviceGetXmlDescArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NodeDeviceXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for NodeDeviceGetXmlDescArgs {
@@ -8210,6 +8226,7 @@ impl crate::proto::xdr::Decode for NodeGetSecurityModelRet {
 /// ```text
 /// struct remote_node_device_create_xml_args {
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_node_device_create_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8219,7 +8236,7 @@ pub struct NodeDeviceCreateXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NodeDeviceCreateXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for NodeDeviceCreateXmlArgs {
@@ -8311,6 +8328,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDestroyArgs {
 ///     remote_nonnull_storage_pool pool;
 ///     remote_nonnull_string xml;
 ///     remote_nonnull_storage_vol clonevol;
+///     /** @flags: vir_storage_vol_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8324,7 +8342,7 @@ pub struct StorageVolCreateXmlFromArgs {
     /// `remote_nonnull_storage_vol clonevol`
     pub clonevol: NonnullStorageVol,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolCreateXmlFromArgs {
@@ -8617,6 +8635,7 @@ impl crate::proto::xdr::Decode for InterfaceLookupByMacStringRet {
 /// ```text
 /// struct remote_interface_get_xml_desc_args {
 ///     remote_nonnull_interface iface;
+///     /** @flags: vir_interface_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8626,7 +8645,7 @@ pub struct InterfaceGetXmlDescArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::InterfaceXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for InterfaceGetXmlDescArgs {
@@ -8685,6 +8704,7 @@ impl crate::proto::xdr::Decode for InterfaceGetXmlDescRet {
 /// ```text
 /// struct remote_interface_define_xml_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_interface_define_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8694,7 +8714,7 @@ pub struct InterfaceDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::InterfaceDefineFlags,
 }
 
 impl crate::proto::xdr::Encode for InterfaceDefineXmlArgs {
@@ -9292,6 +9312,7 @@ impl crate::proto::xdr::Decode for SecretLookupByUuidRet {
 /// ```text
 /// struct remote_secret_define_xml_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_secret_define_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9301,7 +9322,7 @@ pub struct SecretDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::SecretDefineFlags,
 }
 
 impl crate::proto::xdr::Encode for SecretDefineXmlArgs {
@@ -10207,6 +10228,7 @@ impl crate::proto::xdr::Decode for ConnectGetLibVersionRet {
 /// ```text
 /// struct remote_connect_compare_cpu_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_connect_compare_cpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10216,7 +10238,7 @@ pub struct ConnectCompareCpuArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectCompareCpuFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectCompareCpuArgs {
@@ -10390,6 +10412,7 @@ impl crate::proto::xdr::Decode for DomainMemoryStatsRet {
 /// struct remote_domain_attach_device_flags_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_domain_device_modify_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10401,7 +10424,7 @@ pub struct DomainAttachDeviceFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainAttachDeviceFlagsArgs {
@@ -10433,6 +10456,7 @@ impl crate::proto::xdr::Decode for DomainAttachDeviceFlagsArgs {
 /// struct remote_domain_detach_device_flags_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_domain_device_modify_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10444,7 +10468,7 @@ pub struct DomainDetachDeviceFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainDetachDeviceFlagsArgs {
@@ -10475,6 +10499,7 @@ impl crate::proto::xdr::Decode for DomainDetachDeviceFlagsArgs {
 /// ```text
 /// struct remote_connect_baseline_cpu_args {
 ///     remote_nonnull_string xmlCPUs<REMOTE_CPU_BASELINE_MAX>;
+///     /** @flags: vir_connect_baseline_cpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10487,7 +10512,7 @@ pub struct ConnectBaselineCpuArgs {
         { crate::proto::generated::remote::CPU_BASELINE_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectBaselineCpuFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectBaselineCpuArgs {
@@ -11198,6 +11223,7 @@ impl crate::proto::xdr::Decode for DomainEventGraphicsMsg {
 /// struct remote_domain_update_device_flags_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_domain_device_modify_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11209,7 +11235,7 @@ pub struct DomainUpdateDeviceFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainUpdateDeviceFlagsArgs {
@@ -11621,6 +11647,7 @@ impl crate::proto::xdr::Decode for NwfilterUndefineArgs {
 /// ```text
 /// struct remote_domain_managed_save_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11630,7 +11657,7 @@ pub struct DomainManagedSaveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainManagedSaveArgs {
@@ -11764,6 +11791,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveRemoveArgs {
 /// struct remote_domain_snapshot_create_xml_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_domain_snapshot_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11775,7 +11803,7 @@ pub struct DomainSnapshotCreateXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotCreateXmlArgs {
@@ -11841,6 +11869,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotCreateXmlRet {
 /// ```text
 /// struct remote_domain_snapshot_get_xml_desc_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_domain_snapshot_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11850,7 +11879,7 @@ pub struct DomainSnapshotGetXmlDescArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotGetXmlDescArgs {
@@ -11909,6 +11938,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotGetXmlDescRet {
 /// ```text
 /// struct remote_domain_snapshot_num_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_snapshot_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11918,7 +11948,7 @@ pub struct DomainSnapshotNumArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotNumArgs {
@@ -11978,6 +12008,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotNumRet {
 /// struct remote_domain_snapshot_list_names_args {
 ///     remote_nonnull_domain dom;
 ///     int maxnames;
+///     /** @flags: vir_domain_snapshot_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11989,7 +12020,7 @@ pub struct DomainSnapshotListNamesArgs {
     /// `int maxnames`
     pub maxnames: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotListNamesArgs {
@@ -12268,6 +12299,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotCurrentRet {
 /// ```text
 /// struct remote_domain_revert_to_snapshot_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_domain_snapshot_revert_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12277,7 +12309,7 @@ pub struct DomainRevertToSnapshotArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotRevertFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainRevertToSnapshotArgs {
@@ -12305,6 +12337,7 @@ impl crate::proto::xdr::Decode for DomainRevertToSnapshotArgs {
 /// ```text
 /// struct remote_domain_snapshot_delete_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_domain_snapshot_delete_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12314,7 +12347,7 @@ pub struct DomainSnapshotDeleteArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotDeleteFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotDeleteArgs {
@@ -12495,6 +12528,7 @@ impl crate::proto::xdr::Decode for DomainEventIoErrorReasonMsg {
 /// ```text
 /// struct remote_domain_create_with_flags_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12504,7 +12538,7 @@ pub struct DomainCreateWithFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCreateWithFlagsArgs {
@@ -12564,6 +12598,7 @@ impl crate::proto::xdr::Decode for DomainCreateWithFlagsRet {
 /// struct remote_domain_set_memory_parameters_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_MEMORY_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12578,7 +12613,7 @@ pub struct DomainSetMemoryParametersArgs {
         { crate::proto::generated::remote::DOMAIN_MEMORY_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetMemoryParametersArgs {
@@ -12614,6 +12649,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryParametersArgs {
 /// struct remote_domain_get_memory_parameters_args {
 ///     remote_nonnull_domain dom;
 ///     int nparams;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12625,7 +12661,7 @@ pub struct DomainGetMemoryParametersArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetMemoryParametersArgs {
@@ -12705,6 +12741,7 @@ impl crate::proto::xdr::Decode for DomainGetMemoryParametersRet {
 /// struct remote_domain_set_vcpus_flags_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int nvcpus;
+///     /** @flags: vir_domain_vcpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12716,7 +12753,7 @@ pub struct DomainSetVcpusFlagsArgs {
     /// `unsigned int nvcpus`
     pub nvcpus: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainVcpuFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSetVcpusFlagsArgs {
@@ -12747,6 +12784,7 @@ impl crate::proto::xdr::Decode for DomainSetVcpusFlagsArgs {
 /// ```text
 /// struct remote_domain_get_vcpus_flags_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_vcpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12756,7 +12794,7 @@ pub struct DomainGetVcpusFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainVcpuFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainGetVcpusFlagsArgs {
@@ -12816,6 +12854,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpusFlagsRet {
 /// struct remote_domain_open_console_args {
 ///     remote_nonnull_domain dom;
 ///     remote_string dev_name;
+///     /** @flags: vir_domain_console_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12827,7 +12866,7 @@ pub struct DomainOpenConsoleArgs {
     /// `remote_string dev_name`
     pub dev_name: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainConsoleFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainOpenConsoleArgs {
@@ -12983,6 +13022,7 @@ impl crate::proto::xdr::Decode for ConnectGetSysinfoRet {
 /// struct remote_domain_set_memory_flags_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned hyper memory;
+///     /** @flags: vir_domain_memory_mod_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12994,7 +13034,7 @@ pub struct DomainSetMemoryFlagsArgs {
     /// `unsigned hyper memory`
     pub memory: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMemoryModFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSetMemoryFlagsArgs {
@@ -13026,6 +13066,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryFlagsArgs {
 /// struct remote_domain_set_blkio_parameters_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_BLKIO_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13040,7 +13081,7 @@ pub struct DomainSetBlkioParametersArgs {
         { crate::proto::generated::remote::DOMAIN_BLKIO_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetBlkioParametersArgs {
@@ -13072,6 +13113,7 @@ impl crate::proto::xdr::Decode for DomainSetBlkioParametersArgs {
 /// struct remote_domain_get_blkio_parameters_args {
 ///     remote_nonnull_domain dom;
 ///     int nparams;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13083,7 +13125,7 @@ pub struct DomainGetBlkioParametersArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetBlkioParametersArgs {
@@ -13163,6 +13205,7 @@ impl crate::proto::xdr::Decode for DomainGetBlkioParametersRet {
 /// struct remote_domain_migrate_set_max_speed_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned hyper bandwidth;
+///     /** @flags: vir_domain_migrate_max_speed_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13174,7 +13217,7 @@ pub struct DomainMigrateSetMaxSpeedArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainMigrateSetMaxSpeedArgs {
@@ -13211,6 +13254,7 @@ impl crate::proto::xdr::Decode for DomainMigrateSetMaxSpeedArgs {
 ///     remote_nonnull_storage_vol vol;
 ///     unsigned hyper offset;
 ///     unsigned hyper length;
+///     /** @flags: vir_storage_vol_upload_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13224,7 +13268,7 @@ pub struct StorageVolUploadArgs {
     /// `unsigned hyper length`
     pub length: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolUploadFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolUploadArgs {
@@ -13260,6 +13304,7 @@ impl crate::proto::xdr::Decode for StorageVolUploadArgs {
 ///     remote_nonnull_storage_vol vol;
 ///     unsigned hyper offset;
 ///     unsigned hyper length;
+///     /** @flags: vir_storage_vol_download_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13273,7 +13318,7 @@ pub struct StorageVolDownloadArgs {
     /// `unsigned hyper length`
     pub length: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolDownloadFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolDownloadArgs {
@@ -14110,6 +14155,7 @@ impl crate::proto::xdr::Decode for DomainMigrateConfirm3Args {
 /// struct remote_domain_set_scheduler_parameters_flags_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_SCHEDULER_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14124,7 +14170,7 @@ pub struct DomainSetSchedulerParametersFlagsArgs {
         { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetSchedulerParametersFlagsArgs {
@@ -14261,6 +14307,7 @@ impl crate::proto::xdr::Decode for InterfaceChangeRollbackArgs {
 /// struct remote_domain_get_scheduler_parameters_flags_args {
 ///     remote_nonnull_domain dom;
 ///     int nparams;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14272,7 +14319,7 @@ pub struct DomainGetSchedulerParametersFlagsArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetSchedulerParametersFlagsArgs {
@@ -14386,6 +14433,7 @@ impl crate::proto::xdr::Decode for DomainEventControlErrorMsg {
 ///     remote_nonnull_domain dom;
 ///     unsigned int vcpu;
 ///     opaque cpumap<REMOTE_CPUMAP_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14399,7 +14447,7 @@ pub struct DomainPinVcpuFlagsArgs {
     /// `opaque cpumap<REMOTE_CPUMAP_MAX>`
     pub cpumap: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainPinVcpuFlagsArgs {
@@ -14741,6 +14789,7 @@ impl crate::proto::xdr::Decode for DomainGetControlInfoRet {
 ///     remote_nonnull_domain dom;
 ///     int ncpumaps;
 ///     int maplen;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14754,7 +14803,7 @@ pub struct DomainGetVcpuPinInfoArgs {
     /// `int maplen`
     pub maplen: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetVcpuPinInfoArgs {
@@ -14825,6 +14874,7 @@ impl crate::proto::xdr::Decode for DomainGetVcpuPinInfoRet {
 /// ```text
 /// struct remote_domain_undefine_flags_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_undefine_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14834,7 +14884,7 @@ pub struct DomainUndefineFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainUndefineFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainUndefineFlagsArgs {
@@ -14864,6 +14914,7 @@ impl crate::proto::xdr::Decode for DomainUndefineFlagsArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string to;
 ///     remote_string dxml;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14877,7 +14928,7 @@ pub struct DomainSaveFlagsArgs {
     /// `remote_string dxml`
     pub dxml: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSaveFlagsArgs {
@@ -14912,6 +14963,7 @@ impl crate::proto::xdr::Decode for DomainSaveFlagsArgs {
 /// struct remote_domain_restore_flags_args {
 ///     remote_nonnull_string from;
 ///     remote_string dxml;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14923,7 +14975,7 @@ pub struct DomainRestoreFlagsArgs {
     /// `remote_string dxml`
     pub dxml: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainRestoreFlagsArgs {
@@ -14954,6 +15006,7 @@ impl crate::proto::xdr::Decode for DomainRestoreFlagsArgs {
 /// ```text
 /// struct remote_domain_destroy_flags_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_destroy_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14963,7 +15016,7 @@ pub struct DomainDestroyFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDestroyFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainDestroyFlagsArgs {
@@ -14991,6 +15044,7 @@ impl crate::proto::xdr::Decode for DomainDestroyFlagsArgs {
 /// ```text
 /// struct remote_domain_save_image_get_xml_desc_args {
 ///     remote_nonnull_string file;
+///     /** @flags: vir_domain_save_image_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15000,7 +15054,7 @@ pub struct DomainSaveImageGetXmlDescArgs {
     /// `remote_nonnull_string file`
     pub file: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSaveImageGetXmlDescArgs {
@@ -15060,6 +15114,7 @@ impl crate::proto::xdr::Decode for DomainSaveImageGetXmlDescRet {
 /// struct remote_domain_save_image_define_xml_args {
 ///     remote_nonnull_string file;
 ///     remote_nonnull_string dxml;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15071,7 +15126,7 @@ pub struct DomainSaveImageDefineXmlArgs {
     /// `remote_nonnull_string dxml`
     pub dxml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSaveImageDefineXmlArgs {
@@ -15103,6 +15158,7 @@ impl crate::proto::xdr::Decode for DomainSaveImageDefineXmlArgs {
 /// struct remote_domain_block_job_abort_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string path;
+///     /** @flags: vir_domain_block_job_abort_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15114,7 +15170,7 @@ pub struct DomainBlockJobAbortArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockJobAbortFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockJobAbortArgs {
@@ -15146,6 +15202,7 @@ impl crate::proto::xdr::Decode for DomainBlockJobAbortArgs {
 /// struct remote_domain_get_block_job_info_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string path;
+///     /** @flags: vir_domain_block_job_info_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15157,7 +15214,7 @@ pub struct DomainGetBlockJobInfoArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockJobInfoFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainGetBlockJobInfoArgs {
@@ -15249,6 +15306,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockJobInfoRet {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string path;
 ///     unsigned hyper bandwidth;
+///     /** @flags: vir_domain_block_job_set_speed_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15262,7 +15320,7 @@ pub struct DomainBlockJobSetSpeedArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockJobSetSpeedFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockJobSetSpeedArgs {
@@ -15302,6 +15360,7 @@ impl crate::proto::xdr::Decode for DomainBlockJobSetSpeedArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string path;
 ///     unsigned hyper bandwidth;
+///     /** @flags: vir_domain_block_pull_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15315,7 +15374,7 @@ pub struct DomainBlockPullArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockPullFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockPullArgs {
@@ -15398,6 +15457,7 @@ impl crate::proto::xdr::Decode for DomainEventBlockJobMsg {
 /// ```text
 /// struct remote_domain_migrate_get_max_speed_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_migrate_max_speed_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15407,7 +15467,7 @@ pub struct DomainMigrateGetMaxSpeedArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainMigrateGetMaxSpeedArgs {
@@ -15664,6 +15724,7 @@ impl crate::proto::xdr::Decode for DomainResetArgs {
 /// ```text
 /// struct remote_domain_snapshot_num_children_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_domain_snapshot_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15673,7 +15734,7 @@ pub struct DomainSnapshotNumChildrenArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotNumChildrenArgs {
@@ -15733,6 +15794,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotNumChildrenRet {
 /// struct remote_domain_snapshot_list_children_names_args {
 ///     remote_nonnull_domain_snapshot snap;
 ///     int maxnames;
+///     /** @flags: vir_domain_snapshot_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15744,7 +15806,7 @@ pub struct DomainSnapshotListChildrenNamesArgs {
     /// `int maxnames`
     pub maxnames: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotListChildrenNamesArgs {
@@ -15893,6 +15955,7 @@ impl crate::proto::xdr::Decode for DomainEventDiskChangeMsg {
 /// struct remote_domain_open_graphics_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int idx;
+///     /** @flags: vir_domain_open_graphics_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15904,7 +15967,7 @@ pub struct DomainOpenGraphicsArgs {
     /// `unsigned int idx`
     pub idx: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainOpenGraphicsFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainOpenGraphicsArgs {
@@ -15984,6 +16047,7 @@ impl crate::proto::xdr::Decode for NodeSuspendForDurationArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string disk;
 ///     unsigned hyper size;
+///     /** @flags: vir_domain_block_resize_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15997,7 +16061,7 @@ pub struct DomainBlockResizeArgs {
     /// `unsigned hyper size`
     pub size: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockResizeFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockResizeArgs {
@@ -16033,6 +16097,7 @@ impl crate::proto::xdr::Decode for DomainBlockResizeArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string disk;
 ///     remote_typed_param params<REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16049,7 +16114,7 @@ pub struct DomainSetBlockIoTuneArgs {
         { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetBlockIoTuneArgs {
@@ -16085,6 +16150,7 @@ impl crate::proto::xdr::Decode for DomainSetBlockIoTuneArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_string disk;
 ///     int nparams;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16098,7 +16164,7 @@ pub struct DomainGetBlockIoTuneArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetBlockIoTuneArgs {
@@ -16173,6 +16239,7 @@ impl crate::proto::xdr::Decode for DomainGetBlockIoTuneRet {
 /// struct remote_domain_set_numa_parameters_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_NUMA_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16187,7 +16254,7 @@ pub struct DomainSetNumaParametersArgs {
         { crate::proto::generated::remote::DOMAIN_NUMA_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetNumaParametersArgs {
@@ -16219,6 +16286,7 @@ impl crate::proto::xdr::Decode for DomainSetNumaParametersArgs {
 /// struct remote_domain_get_numa_parameters_args {
 ///     remote_nonnull_domain dom;
 ///     int nparams;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16230,7 +16298,7 @@ pub struct DomainGetNumaParametersArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetNumaParametersArgs {
@@ -16307,6 +16375,7 @@ impl crate::proto::xdr::Decode for DomainGetNumaParametersRet {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string device;
 ///     remote_typed_param params<REMOTE_DOMAIN_INTERFACE_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16323,7 +16392,7 @@ pub struct DomainSetInterfaceParametersArgs {
         { crate::proto::generated::remote::DOMAIN_INTERFACE_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetInterfaceParametersArgs {
@@ -16371,6 +16440,7 @@ impl crate::proto::xdr::Decode for DomainSetInterfaceParametersArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string device;
 ///     int nparams;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16384,7 +16454,7 @@ pub struct DomainGetInterfaceParametersArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetInterfaceParametersArgs {
@@ -16478,6 +16548,7 @@ impl crate::proto::xdr::Decode for DomainGetInterfaceParametersRet {
 /// ```text
 /// struct remote_domain_shutdown_flags_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_shutdown_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16487,7 +16558,7 @@ pub struct DomainShutdownFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainShutdownFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainShutdownFlagsArgs {
@@ -16563,6 +16634,7 @@ impl crate::proto::xdr::Decode for StorageVolWipePatternArgs {
 /// struct remote_storage_vol_resize_args {
 ///     remote_nonnull_storage_vol vol;
 ///     unsigned hyper capacity;
+///     /** @flags: vir_storage_vol_resize_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16574,7 +16646,7 @@ pub struct StorageVolResizeArgs {
     /// `unsigned hyper capacity`
     pub capacity: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolResizeFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolResizeArgs {
@@ -16848,6 +16920,7 @@ impl crate::proto::xdr::Decode for DomainGetDiskErrorsRet {
 ///     remote_string metadata;
 ///     remote_string key;
 ///     remote_string uri;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16865,7 +16938,7 @@ pub struct DomainSetMetadataArgs {
     /// `remote_string uri`
     pub uri: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetMetadataArgs {
@@ -16907,6 +16980,7 @@ impl crate::proto::xdr::Decode for DomainSetMetadataArgs {
 ///     remote_nonnull_domain dom;
 ///     int type;
 ///     remote_string uri;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -16920,7 +16994,7 @@ pub struct DomainGetMetadataArgs {
     /// `remote_string uri`
     pub uri: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetMetadataArgs {
@@ -16988,6 +17062,7 @@ impl crate::proto::xdr::Decode for DomainGetMetadataRet {
 ///     remote_nonnull_string path;
 ///     remote_string base;
 ///     unsigned hyper bandwidth;
+///     /** @flags: vir_domain_block_rebase_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17003,7 +17078,7 @@ pub struct DomainBlockRebaseArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockRebaseFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockRebaseArgs {
@@ -17327,6 +17402,7 @@ impl crate::proto::xdr::Decode for DomainSnapshotHasMetadataRet {
 /// ```text
 /// struct remote_connect_list_all_domains_args {
 ///     int need_results;
+///     /** @flags: vir_connect_list_all_domains_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17336,7 +17412,7 @@ pub struct ConnectListAllDomainsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectListAllDomainsFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectListAllDomainsArgs {
@@ -17409,6 +17485,7 @@ impl crate::proto::xdr::Decode for ConnectListAllDomainsRet {
 /// struct remote_domain_list_all_snapshots_args {
 ///     remote_nonnull_domain dom;
 ///     int need_results;
+///     /** @flags: vir_domain_snapshot_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17420,7 +17497,7 @@ pub struct DomainListAllSnapshotsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainListAllSnapshotsArgs {
@@ -17500,6 +17577,7 @@ impl crate::proto::xdr::Decode for DomainListAllSnapshotsRet {
 /// struct remote_domain_snapshot_list_all_children_args {
 ///     remote_nonnull_domain_snapshot snapshot;
 ///     int need_results;
+///     /** @flags: vir_domain_snapshot_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17511,7 +17589,7 @@ pub struct DomainSnapshotListAllChildrenArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSnapshotListAllChildrenArgs {
@@ -17635,6 +17713,7 @@ impl crate::proto::xdr::Decode for DomainEventBalloonChangeMsg {
 /// ```text
 /// struct remote_domain_get_hostname_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_get_hostname_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17644,7 +17723,7 @@ pub struct DomainGetHostnameArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainGetHostnameFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainGetHostnameArgs {
@@ -17779,6 +17858,7 @@ impl crate::proto::xdr::Decode for DomainGetSecurityLabelListRet {
 /// struct remote_domain_pin_emulator_args {
 ///     remote_nonnull_domain dom;
 ///     opaque cpumap<REMOTE_CPUMAP_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17790,7 +17870,7 @@ pub struct DomainPinEmulatorArgs {
     /// `opaque cpumap<REMOTE_CPUMAP_MAX>`
     pub cpumap: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainPinEmulatorArgs {
@@ -17822,6 +17902,7 @@ impl crate::proto::xdr::Decode for DomainPinEmulatorArgs {
 /// struct remote_domain_get_emulator_pin_info_args {
 ///     remote_nonnull_domain dom;
 ///     int maplen;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17833,7 +17914,7 @@ pub struct DomainGetEmulatorPinInfoArgs {
     /// `int maplen`
     pub maplen: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetEmulatorPinInfoArgs {
@@ -17905,6 +17986,7 @@ impl crate::proto::xdr::Decode for DomainGetEmulatorPinInfoRet {
 /// ```text
 /// struct remote_connect_list_all_storage_pools_args {
 ///     int need_results;
+///     /** @flags: vir_connect_list_all_storage_pools_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -17914,7 +17996,7 @@ pub struct ConnectListAllStoragePoolsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectListAllStoragePoolsFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectListAllStoragePoolsArgs {
@@ -18073,6 +18155,7 @@ impl crate::proto::xdr::Decode for StoragePoolListAllVolumesRet {
 /// ```text
 /// struct remote_connect_list_all_networks_args {
 ///     int need_results;
+///     /** @flags: vir_connect_list_all_networks_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18082,7 +18165,7 @@ pub struct ConnectListAllNetworksArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectListAllNetworksFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectListAllNetworksArgs {
@@ -18154,6 +18237,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNetworksRet {
 /// ```text
 /// struct remote_connect_list_all_interfaces_args {
 ///     int need_results;
+///     /** @flags: vir_connect_list_all_interfaces_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18163,7 +18247,7 @@ pub struct ConnectListAllInterfacesArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectListAllInterfacesFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectListAllInterfacesArgs {
@@ -18235,6 +18319,7 @@ impl crate::proto::xdr::Decode for ConnectListAllInterfacesRet {
 /// ```text
 /// struct remote_connect_list_all_node_devices_args {
 ///     int need_results;
+///     /** @flags: vir_connect_list_all_node_device_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18244,7 +18329,7 @@ pub struct ConnectListAllNodeDevicesArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectListAllNodeDeviceFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectListAllNodeDevicesArgs {
@@ -18401,6 +18486,7 @@ impl crate::proto::xdr::Decode for ConnectListAllNwfiltersRet {
 /// ```text
 /// struct remote_connect_list_all_secrets_args {
 ///     int need_results;
+///     /** @flags: vir_connect_list_all_secrets_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18410,7 +18496,7 @@ pub struct ConnectListAllSecretsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectListAllSecretsFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectListAllSecretsArgs {
@@ -18607,6 +18693,7 @@ impl crate::proto::xdr::Decode for NodeGetMemoryParametersRet {
 ///     remote_string base;
 ///     remote_string top;
 ///     unsigned hyper bandwidth;
+///     /** @flags: vir_domain_block_commit_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18624,7 +18711,7 @@ pub struct DomainBlockCommitArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockCommitFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockCommitArgs {
@@ -18668,6 +18755,7 @@ impl crate::proto::xdr::Decode for DomainBlockCommitArgs {
 ///     unsigned int section;
 ///     int parentIndex;
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_network_update_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18685,7 +18773,7 @@ pub struct NetworkUpdateArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
 }
 
 impl crate::proto::xdr::Encode for NetworkUpdateArgs {
@@ -18949,6 +19037,7 @@ impl crate::proto::xdr::Decode for DomainSendProcessSignalArgs {
 /// struct remote_domain_open_channel_args {
 ///     remote_nonnull_domain dom;
 ///     remote_string name;
+///     /** @flags: vir_domain_channel_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -18960,7 +19049,7 @@ pub struct DomainOpenChannelArgs {
     /// `remote_string name`
     pub name: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainChannelFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainOpenChannelArgs {
@@ -19077,6 +19166,7 @@ impl crate::proto::xdr::Decode for NodeDeviceLookupScsiHostByWwnRet {
 /// ```text
 /// struct remote_domain_get_job_stats_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_get_job_stats_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19086,7 +19176,7 @@ pub struct DomainGetJobStatsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainGetJobStatsFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainGetJobStatsArgs {
@@ -19396,6 +19486,7 @@ impl crate::proto::xdr::Decode for ConnectGetDomainCapabilitiesRet {
 /// struct remote_domain_set_perf_events_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_PERF_EVENTS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19410,7 +19501,7 @@ pub struct DomainSetPerfEventsArgs {
         { crate::proto::generated::remote::DOMAIN_PERF_EVENTS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetPerfEventsArgs {
@@ -19441,6 +19532,7 @@ impl crate::proto::xdr::Decode for DomainSetPerfEventsArgs {
 /// ```text
 /// struct remote_domain_get_perf_events_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19450,7 +19542,7 @@ pub struct DomainGetPerfEventsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetPerfEventsArgs {
@@ -19512,6 +19604,7 @@ impl crate::proto::xdr::Decode for DomainGetPerfEventsRet {
 /// ```text
 /// struct remote_domain_create_xml_with_files_args {
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_domain_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19521,7 +19614,7 @@ pub struct DomainCreateXmlWithFilesArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCreateXmlWithFilesArgs {
@@ -19585,6 +19678,7 @@ impl crate::proto::xdr::Decode for DomainCreateXmlWithFilesRet {
 /// struct remote_domain_set_memory_stats_period_args {
 ///     remote_nonnull_domain dom;
 ///     int period;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19596,7 +19690,7 @@ pub struct DomainSetMemoryStatsPeriodArgs {
     /// `int period`
     pub period: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetMemoryStatsPeriodArgs {
@@ -19632,6 +19726,7 @@ impl crate::proto::xdr::Decode for DomainSetMemoryStatsPeriodArgs {
 /// struct remote_domain_save_params_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_SAVE_PARAMS_MAX>;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19646,7 +19741,7 @@ pub struct DomainSaveParamsArgs {
         { crate::proto::generated::remote::DOMAIN_SAVE_PARAMS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSaveParamsArgs {
@@ -19677,6 +19772,7 @@ impl crate::proto::xdr::Decode for DomainSaveParamsArgs {
 /// ```text
 /// struct remote_domain_restore_params_args {
 ///     remote_typed_param params<REMOTE_DOMAIN_SAVE_PARAMS_MAX>;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19689,7 +19785,7 @@ pub struct DomainRestoreParamsArgs {
         { crate::proto::generated::remote::DOMAIN_SAVE_PARAMS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainRestoreParamsArgs {
@@ -19719,6 +19815,7 @@ impl crate::proto::xdr::Decode for DomainRestoreParamsArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string to;
 ///     unsigned int dumpformat;
+///     /** @flags: vir_domain_core_dump_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19732,7 +19829,7 @@ pub struct DomainCoreDumpWithFormatArgs {
     /// `unsigned int dumpformat`
     pub dumpformat: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCoreDumpFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCoreDumpWithFormatArgs {
@@ -19770,6 +19867,7 @@ impl crate::proto::xdr::Decode for DomainCoreDumpWithFormatArgs {
 /// ```text
 /// struct remote_domain_create_with_files_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19779,7 +19877,7 @@ pub struct DomainCreateWithFilesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCreateWithFilesArgs {
@@ -19838,6 +19936,7 @@ impl crate::proto::xdr::Decode for DomainCreateWithFilesRet {
 /// ```text
 /// struct remote_domain_define_xml_flags_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_domain_define_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19847,7 +19946,7 @@ pub struct DomainDefineXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDefineFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainDefineXmlFlagsArgs {
@@ -19943,6 +20042,7 @@ impl crate::proto::xdr::Decode for DomainIothreadInfo {
 /// ```text
 /// struct remote_domain_get_iothread_info_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -19952,7 +20052,7 @@ pub struct DomainGetIothreadInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainGetIothreadInfoArgs {
@@ -20022,6 +20122,7 @@ impl crate::proto::xdr::Decode for DomainGetIothreadInfoRet {
 ///     remote_nonnull_domain dom;
 ///     unsigned int iothreads_id;
 ///     opaque cpumap<REMOTE_CPUMAP_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20035,7 +20136,7 @@ pub struct DomainPinIothreadArgs {
     /// `opaque cpumap<REMOTE_CPUMAP_MAX>`
     pub cpumap: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainPinIothreadArgs {
@@ -20074,6 +20175,7 @@ impl crate::proto::xdr::Decode for DomainPinIothreadArgs {
 /// struct remote_domain_add_iothread_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int iothread_id;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20085,7 +20187,7 @@ pub struct DomainAddIothreadArgs {
     /// `unsigned int iothread_id`
     pub iothread_id: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainAddIothreadArgs {
@@ -20121,6 +20223,7 @@ impl crate::proto::xdr::Decode for DomainAddIothreadArgs {
 /// struct remote_domain_del_iothread_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int iothread_id;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20132,7 +20235,7 @@ pub struct DomainDelIothreadArgs {
     /// `unsigned int iothread_id`
     pub iothread_id: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainDelIothreadArgs {
@@ -20169,6 +20272,7 @@ impl crate::proto::xdr::Decode for DomainDelIothreadArgs {
 ///     remote_nonnull_domain dom;
 ///     unsigned int iothread_id;
 ///     remote_typed_param params<REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20185,7 +20289,7 @@ pub struct DomainSetIothreadParamsArgs {
         { crate::proto::generated::remote::DOMAIN_IOTHREAD_PARAMS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetIothreadParamsArgs {
@@ -20224,6 +20328,7 @@ impl crate::proto::xdr::Decode for DomainSetIothreadParamsArgs {
 /// struct remote_domain_detach_device_alias_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string alias;
+///     /** @flags: vir_domain_device_modify_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20235,7 +20340,7 @@ pub struct DomainDetachDeviceAliasArgs {
     /// `remote_nonnull_string alias`
     pub alias: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainDetachDeviceAliasArgs {
@@ -20269,6 +20374,7 @@ impl crate::proto::xdr::Decode for DomainDetachDeviceAliasArgs {
 ///     remote_nonnull_string path;
 ///     remote_nonnull_string destxml;
 ///     remote_typed_param params<REMOTE_DOMAIN_BLOCK_COPY_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_block_copy_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20287,7 +20393,7 @@ pub struct DomainBlockCopyArgs {
         { crate::proto::generated::remote::DOMAIN_BLOCK_COPY_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBlockCopyFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainBlockCopyArgs {
@@ -20326,6 +20432,7 @@ impl crate::proto::xdr::Decode for DomainBlockCopyArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string group;
 ///     remote_typed_param params<REMOTE_DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX>;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20342,7 +20449,7 @@ pub struct DomainSetThrottleGroupArgs {
         { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetThrottleGroupArgs {
@@ -20377,6 +20484,7 @@ impl crate::proto::xdr::Decode for DomainSetThrottleGroupArgs {
 /// struct remote_domain_del_throttle_group_args {
 ///     remote_nonnull_domain dom;
 ///     remote_string group;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20388,7 +20496,7 @@ pub struct DomainDelThrottleGroupArgs {
     /// `remote_string group`
     pub group: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainDelThrottleGroupArgs {
@@ -20419,6 +20527,7 @@ impl crate::proto::xdr::Decode for DomainDelThrottleGroupArgs {
 /// ```text
 /// struct remote_network_create_xml_flags_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_network_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20428,7 +20537,7 @@ pub struct NetworkCreateXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for NetworkCreateXmlFlagsArgs {
@@ -20487,6 +20596,7 @@ impl crate::proto::xdr::Decode for NetworkCreateXmlFlagsRet {
 /// ```text
 /// struct remote_network_define_xml_flags_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_network_define_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20496,7 +20606,7 @@ pub struct NetworkDefineXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkDefineFlags,
 }
 
 impl crate::proto::xdr::Encode for NetworkDefineXmlFlagsArgs {
@@ -20555,6 +20665,7 @@ impl crate::proto::xdr::Decode for NetworkDefineXmlFlagsRet {
 /// ```text
 /// struct remote_nwfilter_define_xml_flags_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_nwfilter_define_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20564,7 +20675,7 @@ pub struct NwfilterDefineXmlFlagsArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NwfilterDefineFlags,
 }
 
 impl crate::proto::xdr::Encode for NwfilterDefineXmlFlagsArgs {
@@ -20693,6 +20804,7 @@ impl crate::proto::xdr::Decode for StoragePoolLookupByTargetPathRet {
 /// ```text
 /// struct remote_storage_vol_get_info_flags_args {
 ///     remote_nonnull_storage_vol vol;
+///     /** @flags: vir_storage_vol_info_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20702,7 +20814,7 @@ pub struct StorageVolGetInfoFlagsArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::StorageVolInfoFlags,
 }
 
 impl crate::proto::xdr::Encode for StorageVolGetInfoFlagsArgs {
@@ -20738,7 +20850,7 @@ impl crate::proto::xdr::Decode for StorageVolGetInfoFlagsArgs {
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct StorageVolGetInfoFlagsRet {
     /// `char type`
-    pub r#type: i32,
+    pub r#type: i8,
     /// `unsigned hyper capacity`
     pub capacity: u64,
     /// `unsigned hyper allocation`
@@ -20828,6 +20940,7 @@ impl crate::proto::xdr::Decode for NodeDeviceDetachFlagsArgs {
 /// ```text
 /// struct remote_node_device_define_xml_args {
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_node_device_define_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -20837,7 +20950,7 @@ pub struct NodeDeviceDefineXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NodeDeviceDefineXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for NodeDeviceDefineXmlArgs {
@@ -21289,6 +21402,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackLifecycleMsg {
 /// ```text
 /// struct remote_domain_abort_job_flags_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_abort_job_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -21298,7 +21412,7 @@ pub struct DomainAbortJobFlagsArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainAbortJobFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainAbortJobFlagsArgs {
@@ -22092,6 +22206,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackPmsuspendDiskMsg {
 /// ```text
 /// struct remote_domain_managed_save_get_xml_desc_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_save_image_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -22101,7 +22216,7 @@ pub struct DomainManagedSaveGetXmlDescArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainManagedSaveGetXmlDescArgs {
@@ -22165,6 +22280,7 @@ impl crate::proto::xdr::Decode for DomainManagedSaveGetXmlDescRet {
 /// struct remote_domain_managed_save_define_xml_args {
 ///     remote_nonnull_domain dom;
 ///     remote_string dxml;
+///     /** @flags: vir_domain_save_restore_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -22176,7 +22292,7 @@ pub struct DomainManagedSaveDefineXmlArgs {
     /// `remote_string dxml`
     pub dxml: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainManagedSaveDefineXmlArgs {
@@ -22249,6 +22365,7 @@ impl crate::proto::xdr::Decode for DomainEventCallbackControlErrorMsg {
 /// struct remote_domain_open_graphics_fd_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int idx;
+///     /** @flags: vir_domain_open_graphics_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -22260,7 +22377,7 @@ pub struct DomainOpenGraphicsFdArgs {
     /// `unsigned int idx`
     pub idx: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainOpenGraphicsFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainOpenGraphicsFdArgs {
@@ -22367,6 +22484,7 @@ impl crate::proto::xdr::Decode for DomainGetTimeRet {
 ///     remote_nonnull_domain dom;
 ///     hyper seconds;
 ///     unsigned int nseconds;
+///     /** @flags: vir_domain_set_time_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -22380,7 +22498,7 @@ pub struct DomainSetTimeArgs {
     /// `unsigned int nseconds`
     pub nseconds: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSetTimeFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSetTimeArgs {
@@ -24762,7 +24880,9 @@ impl crate::proto::xdr::Decode for DomainStatsRecord {
 /// ```text
 /// struct remote_connect_get_all_domain_stats_args {
 ///     remote_nonnull_domain doms<REMOTE_DOMAIN_LIST_MAX>;
+///     /** @flags: vir_domain_stats_types */
 ///     unsigned int stats;
+///     /** @flags: vir_connect_get_all_domain_stats_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -24775,9 +24895,9 @@ pub struct ConnectGetAllDomainStatsArgs {
         { crate::proto::generated::remote::DOMAIN_LIST_MAX },
     >,
     /// `unsigned int stats`
-    pub stats: u32,
+    pub stats: crate::proto::generated::c_flags::DomainStatsTypes,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectGetAllDomainStatsFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectGetAllDomainStatsArgs {
@@ -25208,6 +25328,7 @@ impl crate::proto::xdr::Decode for DomainInterfaceAddressesRet {
 ///     remote_nonnull_domain dom;
 ///     remote_string user;
 ///     remote_string password;
+///     /** @flags: vir_domain_set_user_password_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -25221,7 +25342,7 @@ pub struct DomainSetUserPasswordArgs {
     /// `remote_string password`
     pub password: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSetUserPasswordFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSetUserPasswordArgs {
@@ -25656,6 +25777,7 @@ impl crate::proto::xdr::Decode for DomainSetGuestVcpusArgs {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string cpumap;
 ///     int state;
+///     /** @flags: vir_domain_set_vcpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -25669,7 +25791,7 @@ pub struct DomainSetVcpuArgs {
     /// `int state`
     pub state: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainSetVcpuFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainSetVcpuArgs {
@@ -26095,6 +26217,7 @@ impl crate::proto::xdr::Decode for DomainSetBlockThresholdArgs {
 ///     remote_nonnull_domain dom;
 ///     unsigned int type;
 ///     unsigned int action;
+///     /** @flags: vir_domain_modification_impact */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -26108,7 +26231,7 @@ pub struct DomainSetLifecycleActionArgs {
     /// `unsigned int action`
     pub action: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
 
 impl crate::proto::xdr::Encode for DomainSetLifecycleActionArgs {
@@ -26146,6 +26269,7 @@ impl crate::proto::xdr::Decode for DomainSetLifecycleActionArgs {
 ///     remote_string machine;
 ///     remote_string virttype;
 ///     remote_nonnull_string xmlCPU;
+///     /** @flags: vir_connect_compare_cpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -26163,7 +26287,7 @@ pub struct ConnectCompareHypervisorCpuArgs {
     /// `remote_nonnull_string xmlCPU`
     pub xml_cpu: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectCompareCpuFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectCompareHypervisorCpuArgs {
@@ -26262,6 +26386,7 @@ impl crate::proto::xdr::Decode for ConnectCompareHypervisorCpuRet {
 ///     remote_string machine;
 ///     remote_string virttype;
 ///     remote_nonnull_string xmlCPUs<REMOTE_CPU_BASELINE_MAX>;
+///     /** @flags: vir_connect_baseline_cpu_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -26282,7 +26407,7 @@ pub struct ConnectBaselineHypervisorCpuArgs {
         { crate::proto::generated::remote::CPU_BASELINE_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectBaselineCpuFlags,
 }
 
 impl crate::proto::xdr::Encode for ConnectBaselineHypervisorCpuArgs {
@@ -26653,6 +26778,7 @@ impl crate::proto::xdr::Decode for NwfilterBindingLookupByPortDevRet {
 /// ```text
 /// struct remote_nwfilter_binding_create_xml_args {
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_nwfilter_binding_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -26662,7 +26788,7 @@ pub struct NwfilterBindingCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NwfilterBindingCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for NwfilterBindingCreateXmlArgs {
@@ -27151,6 +27277,7 @@ impl crate::proto::xdr::Decode for NetworkPortLookupByUuidRet {
 /// struct remote_network_port_create_xml_args {
 ///     remote_nonnull_network network;
 ///     remote_nonnull_string xml;
+///     /** @flags: vir_network_port_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -27162,7 +27289,7 @@ pub struct NetworkPortCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkPortCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for NetworkPortCreateXmlArgs {
@@ -27467,6 +27594,7 @@ impl crate::proto::xdr::Decode for NetworkPortDeleteArgs {
 /// struct remote_domain_checkpoint_create_xml_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_domain_checkpoint_create_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -27478,7 +27606,7 @@ pub struct DomainCheckpointCreateXmlArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCheckpointCreateFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCheckpointCreateXmlArgs {
@@ -27548,6 +27676,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointCreateXmlRet {
 /// ```text
 /// struct remote_domain_checkpoint_get_xml_desc_args {
 ///     remote_nonnull_domain_checkpoint checkpoint;
+///     /** @flags: vir_domain_checkpoint_xml_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -27557,7 +27686,7 @@ pub struct DomainCheckpointGetXmlDescArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCheckpointXmlFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCheckpointGetXmlDescArgs {
@@ -27621,6 +27750,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointGetXmlDescRet {
 /// struct remote_domain_list_all_checkpoints_args {
 ///     remote_nonnull_domain dom;
 ///     int need_results;
+///     /** @flags: vir_domain_checkpoint_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -27632,7 +27762,7 @@ pub struct DomainListAllCheckpointsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCheckpointListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainListAllCheckpointsArgs {
@@ -27712,6 +27842,7 @@ impl crate::proto::xdr::Decode for DomainListAllCheckpointsRet {
 /// struct remote_domain_checkpoint_list_all_children_args {
 ///     remote_nonnull_domain_checkpoint checkpoint;
 ///     int need_results;
+///     /** @flags: vir_domain_checkpoint_list_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -27723,7 +27854,7 @@ pub struct DomainCheckpointListAllChildrenArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCheckpointListFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCheckpointListAllChildrenArgs {
@@ -27964,6 +28095,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointGetParentRet {
 /// ```text
 /// struct remote_domain_checkpoint_delete_args {
 ///     remote_nonnull_domain_checkpoint checkpoint;
+///     /** @flags: vir_domain_checkpoint_delete_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -27973,7 +28105,7 @@ pub struct DomainCheckpointDeleteArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainCheckpointDeleteFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainCheckpointDeleteArgs {
@@ -28005,6 +28137,7 @@ impl crate::proto::xdr::Decode for DomainCheckpointDeleteArgs {
 /// ```text
 /// struct remote_domain_get_guest_info_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_guest_info_types */
 ///     unsigned int types;
 ///     unsigned int flags;
 /// };
@@ -28015,7 +28148,7 @@ pub struct DomainGetGuestInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int types`
-    pub types: u32,
+    pub types: crate::proto::generated::c_flags::DomainGuestInfoTypes,
     /// `unsigned int flags`
     pub flags: u32,
 }
@@ -28412,6 +28545,7 @@ impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysGetRet {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string user;
 ///     remote_nonnull_string keys<REMOTE_DOMAIN_AUTHORIZED_SSH_KEYS_MAX>;
+///     /** @flags: vir_domain_authorized_ssh_keys_set_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -28428,7 +28562,7 @@ pub struct DomainAuthorizedSshKeysSetArgs {
         { crate::proto::generated::remote::DOMAIN_AUTHORIZED_SSH_KEYS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainAuthorizedSshKeysSetFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainAuthorizedSshKeysSetArgs {
@@ -28462,6 +28596,7 @@ impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysSetArgs {
 /// ```text
 /// struct remote_domain_get_messages_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_domain_message_type */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -28471,7 +28606,7 @@ pub struct DomainGetMessagesArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMessageType,
 }
 
 impl crate::proto::xdr::Encode for DomainGetMessagesArgs {
@@ -28534,6 +28669,7 @@ impl crate::proto::xdr::Decode for DomainGetMessagesRet {
 /// struct remote_domain_start_dirty_rate_calc_args {
 ///     remote_nonnull_domain dom;
 ///     int seconds;
+///     /** @flags: vir_domain_dirty_rate_calc_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -28545,7 +28681,7 @@ pub struct DomainStartDirtyRateCalcArgs {
     /// `int seconds`
     pub seconds: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainDirtyRateCalcFlags,
 }
 
 impl crate::proto::xdr::Encode for DomainStartDirtyRateCalcArgs {
@@ -30443,8 +30579,8 @@ pub enum Procedure {
     DomainEventCallbackChannelLifecycle,
     /// `REMOTE_PROC_DOMAIN_ANNOUNCE_INTERFACE = 456`
     DomainAnnounceInterface,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<Procedure>),
 }
 
 impl Procedure {
@@ -30907,7 +31043,7 @@ impl Procedure {
             454 => Self::DomainEventVcpuRemoved,
             455 => Self::DomainEventCallbackChannelLifecycle,
             456 => Self::DomainAnnounceInterface,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -31369,7 +31505,7 @@ impl Procedure {
             Self::DomainEventVcpuRemoved => 454,
             Self::DomainEventCallbackChannelLifecycle => 455,
             Self::DomainAnnounceInterface => 456,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

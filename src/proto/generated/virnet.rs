@@ -107,8 +107,8 @@ pub enum MessageType {
     ///
     /// `VIR_NET_STREAM_HOLE = 6`
     StreamHole,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<MessageType>),
 }
 
 impl MessageType {
@@ -122,7 +122,7 @@ impl MessageType {
             4 => Self::CallWithFds,
             5 => Self::ReplyWithFds,
             6 => Self::StreamHole,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -135,7 +135,7 @@ impl MessageType {
             Self::CallWithFds => 4,
             Self::ReplyWithFds => 5,
             Self::StreamHole => 6,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }
@@ -192,8 +192,8 @@ pub enum MessageStatus {
     ///
     /// `VIR_NET_CONTINUE = 2`
     Continue,
-    /// A value the IDL does not define, kept as it is.
-    Unknown(i32),
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<MessageStatus>),
 }
 
 impl MessageStatus {
@@ -203,7 +203,7 @@ impl MessageStatus {
             0 => Self::Ok,
             1 => Self::Error,
             2 => Self::Continue,
-            other => Self::Unknown(other),
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
         }
     }
     /// The wire value.
@@ -212,7 +212,7 @@ impl MessageStatus {
             Self::Ok => 0,
             Self::Error => 1,
             Self::Continue => 2,
-            Self::Unknown(v) => v,
+            Self::Unknown(v) => v.get(),
         }
     }
 }

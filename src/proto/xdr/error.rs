@@ -28,6 +28,14 @@ pub enum DecodeErrorKind {
     InvalidOptional(u32),
     /// A `char` held a value outside -128..=255.
     InvalidChar(i32),
+    /// A `char` or `short` member (signed or unsigned) held a value its Rust type (`i8`, `u8`,
+    /// `i16`, `u16`) cannot: XDR sends them as four-byte ints.
+    OutOfRange {
+        /// The Rust type the value was meant for.
+        ty: &'static str,
+        /// The value on the wire.
+        value: i64,
+    },
     /// A string was not UTF-8.
     InvalidUtf8,
     /// A union discriminant matched no arm and the union has no default arm.
@@ -113,6 +121,7 @@ impl fmt::Display for DecodeErrorKind {
             Self::InvalidBool(v) => write!(f, "invalid bool value {v}"),
             Self::InvalidOptional(v) => write!(f, "invalid optional presence word {v}"),
             Self::InvalidChar(v) => write!(f, "char value {v} out of range"),
+            Self::OutOfRange { ty, value } => write!(f, "value {value} does not fit in {ty}"),
             Self::InvalidUtf8 => f.write_str("string is not valid UTF-8"),
             Self::UnknownUnionArm { ty, discriminant } => {
                 write!(f, "union {ty} has no arm for discriminant {discriminant}")

@@ -15,6 +15,7 @@ mod bounded;
 mod error;
 mod flags;
 mod primitives;
+mod unknown;
 
 use bytes::BytesMut;
 
@@ -25,6 +26,7 @@ pub use bounded::{
 };
 pub use error::{DecodeError, DecodeErrorKind};
 pub(crate) use flags::impl_flags;
+pub use unknown::UnknownValue;
 
 /// A value with an XDR encoding.
 pub trait Encode {

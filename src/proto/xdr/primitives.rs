@@ -66,6 +66,41 @@ scalar!(u64, 8, put_u64);
 scalar!(f32, 4, put_f32);
 scalar!(f64, 8, put_f64);
 
+/// `char` and `short` (signed or unsigned): a four-byte `int` (or `unsigned int`) on the wire, as
+/// RFC 4506 has no narrower integer. Decoding refuses a value the Rust type cannot hold rather than
+/// truncating it.
+macro_rules! narrow {
+    ($ty:ty, $wire:ty, $put:ident) => {
+        impl Encode for $ty {
+            #[inline]
+            fn encode(&self, out: &mut BytesMut) {
+                out.$put(<$wire>::from(*self));
+            }
+            #[inline]
+            fn encoded_len(&self) -> usize {
+                4
+            }
+        }
+        impl Decode for $ty {
+            #[inline]
+            fn decode(src: &mut &[u8]) -> Result<Self, DecodeError> {
+                let wide = <$wire>::decode(src)?;
+                <$ty>::try_from(wide).map_err(|_| {
+                    DecodeError::new(DecodeErrorKind::OutOfRange {
+                        ty: stringify!($ty),
+                        value: i64::from(wide),
+                    })
+                })
+            }
+        }
+    };
+}
+
+narrow!(i8, i32, put_i32);
+narrow!(u8, u32, put_u32);
+narrow!(i16, i32, put_i32);
+narrow!(u16, u32, put_u32);
+
 impl Encode for bool {
     #[inline]
     fn encode(&self, out: &mut BytesMut) {

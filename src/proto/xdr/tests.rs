@@ -25,6 +25,47 @@ fn scalars_round_trip_big_endian() {
 }
 
 #[test]
+fn char_and_short_are_four_bytes_and_refuse_what_does_not_fit() {
+    assert_eq!(enc(&-2i8), [0xff, 0xff, 0xff, 0xfe]);
+    assert_eq!(enc(&0xfeu8), [0, 0, 0, 0xfe]);
+    assert_eq!(enc(&-300i16), [0xff, 0xff, 0xfe, 0xd4]);
+    assert_eq!(enc(&0xfffeu16), [0, 0, 0xff, 0xfe]);
+    assert_eq!(
+        decode_exact::<i8>(&[0xff, 0xff, 0xff, 0x80]).unwrap(),
+        i8::MIN
+    );
+    assert_eq!(decode_exact::<u16>(&[0, 0, 0xff, 0xff]).unwrap(), u16::MAX);
+    assert_eq!(
+        kind_of::<u8>(&[0, 0, 1, 0]),
+        DecodeErrorKind::OutOfRange {
+            ty: "u8",
+            value: 256
+        }
+    );
+    assert_eq!(
+        kind_of::<i8>(&[0, 0, 0, 0x80]),
+        DecodeErrorKind::OutOfRange {
+            ty: "i8",
+            value: 128
+        }
+    );
+    assert_eq!(
+        kind_of::<i16>(&[0xff, 0xff, 0x7f, 0xff]),
+        DecodeErrorKind::OutOfRange {
+            ty: "i16",
+            value: -32769
+        }
+    );
+    assert_eq!(
+        kind_of::<u16>(&[0xff, 0xff, 0xff, 0xff]),
+        DecodeErrorKind::OutOfRange {
+            ty: "u16",
+            value: 4294967295
+        }
+    );
+}
+
+#[test]
 fn bool_other_than_zero_or_one_is_rejected() {
     assert_eq!(
         kind_of::<bool>(&[0, 0, 0, 2]),
