@@ -10,7 +10,7 @@ async fn the_tcg_guest_boots_and_runs_under_the_qemu_driver() {
     let sb = Sandbox::get();
     let client = Client::connect(&sb.qemu_uri()).await.unwrap();
     let dom = client
-        .create_domain_xml(&sb.guest_xml("vw-guest-boots"), 0)
+        .create_domain_xml(&sb.guest_xml("vw-guest-boots"), Default::default())
         .await
         .unwrap();
     assert!(dom.id() > 0, "a running domain has an id");
