@@ -53,7 +53,13 @@ async fn credentials_from_a_callback_on_each_transport() {
             .connect()
             .await
             .unwrap_or_else(|e| panic!("{uri}: {e:?}"));
-        assert!(!client.list_all_domains(Default::default()).await.unwrap().is_empty());
+        assert!(
+            !client
+                .list_all_domains(Default::default())
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             *asked.lock().unwrap(),
             vec![CredentialType::AuthName, CredentialType::Passphrase]

@@ -14,7 +14,7 @@ struct Own {
     name: String,
     uuid: [u8; 16],
     memory_kib: u64,
-    vcpus: u32,
+    vcpus: u16,
 }
 
 impl Own {
@@ -25,7 +25,7 @@ impl Own {
             name: format!("c{t}"),
             uuid,
             memory_kib: 65536 + 1024 * u64::from(t),
-            vcpus: t + 1,
+            vcpus: t as u16 + 1,
         }
     }
 

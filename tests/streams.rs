@@ -26,7 +26,7 @@ async fn start_guest(client: &Client, name: &str) -> Domain {
         let _ = old.destroy().await;
     }
     client
-        .create_domain_xml(&sb.guest_xml(name), 0)
+        .create_domain_xml(&sb.guest_xml(name), Default::default())
         .await
         .unwrap()
 }
@@ -151,7 +151,7 @@ async fn pool_with_volume(client: &Client, name: &str, capacity: u64) -> Storage
     let pool = raw
         .storage_pool_create_xml(&remote::StoragePoolCreateXmlArgs {
             xml: XdrString::try_from(pool_xml.as_str()).unwrap(),
-            flags: 0,
+            flags: Default::default(),
         })
         .await
         .unwrap()
@@ -164,7 +164,7 @@ async fn pool_with_volume(client: &Client, name: &str, capacity: u64) -> Storage
         .storage_vol_create_xml(&remote::StorageVolCreateXmlArgs {
             pool,
             xml: XdrString::try_from(vol_xml.as_str()).unwrap(),
-            flags: 0,
+            flags: Default::default(),
         })
         .await
         .unwrap()

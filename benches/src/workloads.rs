@@ -21,7 +21,7 @@ pub async fn seq_dom_info(dom: &Domain, n: u64) -> Result<u64> {
 /// `n` DOMAIN_GET_XML_DESC calls, one after the other.
 pub async fn seq_xml_desc(dom: &Domain, n: u64) -> Result<u64> {
     for _ in 0..n {
-        dom.xml_desc(0).await?;
+        dom.xml_desc(Default::default()).await?;
     }
     Ok(n)
 }
@@ -46,7 +46,7 @@ pub async fn tasks_lib_version(client: &Client, tasks: u64, n: u64) -> Result<u6
 /// `n` CONNECT_LIST_ALL_DOMAINS calls; fails unless each returns `expect` domains.
 pub async fn list_all(client: &Client, n: u64, expect: usize) -> Result<u64> {
     for _ in 0..n {
-        let got = client.list_all_domains(0).await?.len();
+        let got = client.list_all_domains(Default::default()).await?.len();
         assert_eq!(got, expect, "the listing has the wrong number of domains");
     }
     Ok(n)

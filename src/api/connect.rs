@@ -10,14 +10,13 @@ use crate::api::Client;
 use crate::auth;
 use crate::config::{ClientConf, Config};
 use crate::error::{Error, Result};
-use crate::proto::{c_flags, remote};
 use crate::proto::xdr::XdrString;
+use crate::proto::{c_flags, remote};
 use crate::rpc;
 use crate::transport::{self, BoxStream, Stream};
 
 /// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
 const FEATURE_PROGRAM_KEEPALIVE: i32 = 10;
-
 
 impl Client {
     /// Connects to `uri` and opens the driver it names, the way `virConnectOpen` resolves a

@@ -34,7 +34,7 @@ impl Domain {
         let args = remote::DomainOpenConsoleArgs {
             dom: self.to_remote(),
             dev_name: device_name(device)?,
-            flags: flags.0,
+            flags,
         };
         let ((), raw) = self
             .client()
@@ -54,7 +54,7 @@ impl Domain {
         let args = remote::DomainOpenChannelArgs {
             dom: self.to_remote(),
             name: device_name(name)?,
-            flags: flags.0,
+            flags,
         };
         let ((), raw) = self
             .client()

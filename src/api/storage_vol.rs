@@ -64,7 +64,7 @@ impl StorageVol {
         };
         let r = self.client.raw().storage_vol_get_info(&args).await?;
         Ok(StorageVolInfo {
-            kind: r.r#type,
+            kind: i32::from(r.r#type),
             capacity: r.capacity,
             allocation: r.allocation,
         })
@@ -85,7 +85,7 @@ impl StorageVol {
             vol: self.to_remote(),
             offset,
             length,
-            flags: flags.0,
+            flags,
         };
         let ((), raw) = self
             .client
@@ -108,7 +108,7 @@ impl StorageVol {
             vol: self.to_remote(),
             offset,
             length,
-            flags: flags.0,
+            flags,
         };
         let ((), raw) = self
             .client
