@@ -548,3 +548,32 @@ async fn a_stream_fails_with_the_daemons_error_and_with_the_connection() {
     let e = second.next_chunk().await.unwrap_err();
     assert!(e.is_closed(), "{e}");
 }
+
+/// A reply routed by its serial but naming another procedure (or program, or version) is
+/// refused with a protocol error, not decoded as the call's answer; the connection goes on.
+#[tokio::test]
+async fn a_reply_naming_another_procedure_is_refused() {
+    let (client, mut peer) = setup();
+    for (i, wrong) in [(0, 1, 1), (1, 0, 0), (0, 0, 1)].into_iter().enumerate() {
+        let call = tokio::spawn({
+            let c = client.clone();
+            async move { echo(&c, 7).await }
+        });
+        let p = peer.read_packet().await.unwrap();
+        let mut h = p.header.clone();
+        h.prog += wrong.0;
+        h.vers += wrong.1;
+        h.proc += wrong.2;
+        peer.reply(&h, &p.payload).await;
+        let err = call.await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "case {i}: {err:?}");
+        assert!(err.to_string().contains("names program"), "case {i}: {err}");
+    }
+    let ok = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 9).await }
+    });
+    let p = peer.read_packet().await.unwrap();
+    peer.reply(&p.header, &p.payload).await;
+    assert_eq!(ok.await.unwrap().unwrap(), 9);
+}

@@ -155,7 +155,8 @@ impl RawClient {
         let queued = self
             .enqueue(program, version, procedure, args, tx, false)
             .await?;
-        self.await_reply(queued, procedure, rx).await
+        self.await_reply(queued, [program, version], procedure, rx)
+            .await
     }
 
     /// Calls stream procedure `P` with `args`: the stream is registered as the call is queued,
@@ -171,7 +172,10 @@ impl RawClient {
         };
         // Dropped (aborting the stream) if this future is dropped before the reply.
         let stream = RawStream::new(self.clone(), inner);
-        let packet = match self.await_reply(queued, info.number, rx).await {
+        let packet = match self
+            .await_reply(queued, [info.program, info.version], info.number, rx)
+            .await
+        {
             Ok(p) => p,
             Err(e) => {
                 stream.never_opened();
@@ -181,10 +185,12 @@ impl RawClient {
         Ok((reply::decode(&packet.payload, info.name)?, stream))
     }
 
-    /// Waits for the reply to a queued call; an ERROR reply becomes [`ErrorKind::Remote`].
+    /// Waits for the reply to a queued call of `[program, version]`'s `procedure`; a reply
+    /// naming another call is a protocol error, an ERROR reply becomes [`ErrorKind::Remote`].
     async fn await_reply(
         &self,
         queued: Queued,
+        [program, version]: [u32; 2],
         procedure: i32,
         rx: oneshot::Receiver<Result<Packet>>,
     ) -> Result<Packet> {
@@ -209,6 +215,14 @@ impl RawClient {
             Ok(r) => r?,
             Err(_) => return Err(self.closed_error()),
         };
+        let h = &packet.header;
+        reply::check_answers(
+            h,
+            program,
+            version,
+            procedure,
+            format_args!("procedure {procedure}"),
+        )?;
         reply::accept(packet, format_args!("procedure {procedure}"))
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::proto::frame::Packet;
-use crate::proto::packet::Status;
+use crate::proto::packet::{Header, Status};
 use crate::proto::remote_error::RemoteError;
 use crate::proto::xdr::{Decode, decode_exact};
 
@@ -20,6 +20,26 @@ pub(crate) fn accept(packet: Packet, procedure: impl fmt::Display) -> Result<Pac
             "the reply to {procedure} has status {other:?}"
         ))),
     }
+}
+
+/// Checks that a reply, routed to its call by serial, also names the call's program, version
+/// and procedure: a daemon that answers something else must not have its payload decoded as
+/// the call's return type.
+pub(crate) fn check_answers(
+    reply: &Header,
+    program: u32,
+    version: u32,
+    procedure: i32,
+    name: impl fmt::Display,
+) -> Result<()> {
+    if (reply.prog, reply.vers, reply.proc) == (program, version, procedure) {
+        return Ok(());
+    }
+    Err(Error::protocol(format!(
+        "the reply to {name} (program {program:#x} version {version} procedure {procedure}) \
+         names program {:#x} version {} procedure {}",
+        reply.prog, reply.vers, reply.proc
+    )))
 }
 
 /// Decodes the whole payload of a reply to `procedure` as `T`.
@@ -62,6 +82,17 @@ mod tests {
         // an ERROR reply whose payload is not a remote_error
         let e = accept(packet(Status::Error, b"\0"), "P").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn a_reply_must_name_its_call() {
+        let h = packet(Status::Ok, b"").header;
+        assert!(check_answers(&h, 1, 1, 7, "P").is_ok());
+        for (prog, vers, proc) in [(2, 1, 7), (1, 2, 7), (1, 1, 8)] {
+            let e = check_answers(&h, prog, vers, proc, "P").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Protocol);
+            assert!(e.to_string().contains("the reply to P"), "{e}");
+        }
     }
 
     #[test]

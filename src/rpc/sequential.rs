@@ -50,12 +50,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + ?Sized> SequentialRpc<'a, S> {
             .map_err(|e| Error::io("writing to the daemon failed", e))?;
         let packet = self.read_packet().await?;
         let h = &packet.header;
-        if h.r#type != Type::Reply || h.serial != self.serial || h.proc != info.number {
+        if h.r#type != Type::Reply || h.serial != self.serial {
             return Err(Error::protocol(format!(
-                "expected the reply to {} (serial {}), got {:?} for procedure {} serial {}",
-                info.name, self.serial, h.r#type, h.proc, h.serial
+                "expected the reply to {} (serial {}), got {:?} serial {}",
+                info.name, self.serial, h.r#type, h.serial
             )));
         }
+        reply::check_answers(h, info.program, info.version, info.number, info.name)?;
         let packet = reply::accept(packet, info.name)?;
         reply::decode(&packet.payload, info.name)
     }
