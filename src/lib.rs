@@ -73,3 +73,9 @@ pub use api::{
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};
 pub use rpc::KeepaliveConfig;
+
+/// Entry points of the SASL mechanisms for the fuzz targets in `fuzz/` (cargo feature
+/// `fuzzing`; not part of the API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub use auth::sasl_fuzzing;

@@ -16,6 +16,9 @@
 mod layer;
 mod sasl;
 
+#[cfg(feature = "fuzzing")]
+pub use sasl::fuzzing as sasl_fuzzing;
+
 use std::sync::Arc;
 
 use crate::config::{AuthCallback, AuthConfig, CredentialSource, Transport, Uri, default_path};

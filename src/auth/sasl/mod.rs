@@ -13,6 +13,8 @@
 //! `auth=sasl.MECH` in the URI restricts the choice to MECH (which the daemon must offer).
 
 mod digest_md5;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod scram;
 
 use base64::Engine;
