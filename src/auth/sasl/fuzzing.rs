@@ -6,7 +6,7 @@ use super::Mechanism;
 use super::digest_md5::{Cipher, DigestLayer, DigestMd5, LayerNeeds, Qop, Side};
 use super::scram::{Scram, ScramHash};
 use crate::auth::layer::SecurityLayer;
-use crate::config::Secret;
+use crate::config::SecretString as Secret;
 
 /// Runs a mechanism over `messages` (each a server message, `None` meaning "no data"); it must
 /// answer each with a result, never panic. Returns whether it completed.
