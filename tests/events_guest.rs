@@ -71,7 +71,7 @@ async fn hot_plug_reset_and_monitor_events_of_a_tcg_guest() {
     let client = Client::connect(&sb.qemu_uri()).await.unwrap();
     let name = format!("vw-events-guest-{}", std::process::id());
     let dom = client
-        .create_domain_xml(&sb.guest_xml(&name), 0)
+        .create_domain_xml(&sb.guest_xml(&name), Default::default())
         .await
         .unwrap();
     let mut added = client
