@@ -28,7 +28,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
 
 use super::client::RawClient;
-use super::shared::{Closed, OUT_HIGH_WATER, Shared, State};
+use super::shared::{Closed, Shared, State};
 use crate::error::{Error, ErrorKind, Result};
 use crate::proto::frame::{self, Packet};
 use crate::proto::generated::virnet;
@@ -43,6 +43,11 @@ pub const DATA_CHUNK_MAX: usize = virnet::MESSAGE_LEGACY_PAYLOAD_MAX as usize;
 /// The most received bytes a stream holds for its reader (16 MiB). A hole counts as
 /// 64 bytes, so the number of queued holes is bounded too.
 pub const RECV_QUEUE_MAX: usize = 16 << 20;
+
+/// A stream writer waits while this many bytes wait to be written (two data packets), less
+/// than the limit for calls: a call queued during a large upload has at most this much stream
+/// data ahead of it, so the upload delays it by about the time to write that much.
+const STREAM_OUT_HIGH_WATER: usize = 2 * DATA_CHUNK_MAX;
 
 /// What a queued hole counts against [`RECV_QUEUE_MAX`].
 const HOLE_COST: usize = 64;
@@ -346,7 +351,7 @@ impl RawStream {
             return Poll::Ready(Err(c.to_error()));
         }
         let frame_len = len + frame::MIN_FRAME_LEN;
-        if !st.out.is_empty() && st.out.len() + frame_len > OUT_HIGH_WATER {
+        if !st.out.is_empty() && st.out.len() + frame_len > STREAM_OUT_HIGH_WATER {
             st.stream_writers.push(cx.waker().clone());
             return Poll::Pending;
         }
