@@ -36,12 +36,9 @@ impl Domain {
             dev_name: device_name(device)?,
             flags,
         };
-        let ((), raw) = self
-            .client()
-            .raw()
-            .call_stream::<procs::DomainOpenConsole>(&args)
-            .await?;
-        Ok(Stream::new(raw))
+        self.client()
+            .stream_call::<procs::DomainOpenConsole>(&args)
+            .await
     }
 
     /// Connects to the domain's channel `name` (e.g. a virtio-serial port; `None`: the first
@@ -56,12 +53,9 @@ impl Domain {
             name: device_name(name)?,
             flags,
         };
-        let ((), raw) = self
-            .client()
-            .raw()
-            .call_stream::<procs::DomainOpenChannel>(&args)
-            .await?;
-        Ok(Stream::new(raw))
+        self.client()
+            .stream_call::<procs::DomainOpenChannel>(&args)
+            .await
     }
 
     /// Takes a screenshot of the domain's screen number `screen` (0: the first).

@@ -87,12 +87,9 @@ impl StorageVol {
             length,
             flags,
         };
-        let ((), raw) = self
-            .client
-            .raw()
-            .call_stream::<procs::StorageVolUpload>(&args)
-            .await?;
-        Ok(Stream::new(raw))
+        self.client
+            .stream_call::<procs::StorageVolUpload>(&args)
+            .await
     }
 
     /// Opens a download of `length` bytes (0: to the end of the volume) from `offset`: read
@@ -110,12 +107,9 @@ impl StorageVol {
             length,
             flags,
         };
-        let ((), raw) = self
-            .client
-            .raw()
-            .call_stream::<procs::StorageVolDownload>(&args)
-            .await?;
-        Ok(Stream::new(raw))
+        self.client
+            .stream_call::<procs::StorageVolDownload>(&args)
+            .await
     }
 }
 

@@ -8,6 +8,7 @@ use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::{Error, Result};
+use crate::proto::Procedure;
 use crate::rpc::{Chunk, RawStream};
 
 /// A stream of data to and from the daemon: a console or channel (both ways), a screenshot or
@@ -97,6 +98,17 @@ impl Stream {
     /// The underlying protocol stream.
     pub fn raw(&mut self) -> &mut RawStream {
         &mut self.raw
+    }
+}
+
+impl crate::api::Client {
+    /// Calls stream procedure `P` (whose reply is empty) and returns its stream.
+    pub(crate) async fn stream_call<P: Procedure<Ret = ()>>(
+        &self,
+        args: &P::Args,
+    ) -> Result<Stream> {
+        let ((), raw) = self.raw().call_stream::<P>(args).await?;
+        Ok(Stream::new(raw))
     }
 }
 
