@@ -387,11 +387,15 @@ async fn a_large_call_waiting_for_buffer_room_is_sent_later() {
 // ------------------------------------------------------------------ streams
 
 use virtwire::proto::remote::{self, procs};
-use virtwire::rpc::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream};
+use virtwire::rpc::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream, WhenFull};
 
 /// Opens a (screenshot) stream: the peer answers the call with a MIME type. Returns the stream
 /// and the call's header.
-async fn open_stream(client: &RawClient, peer: &mut Peer) -> (RawStream, Header) {
+async fn open_stream(
+    client: &RawClient,
+    peer: &mut Peer,
+    when_full: WhenFull,
+) -> (RawStream, Header) {
     let args = remote::DomainScreenshotArgs {
         dom: remote::NonnullDomain {
             name: "d".try_into().unwrap(),
@@ -403,7 +407,10 @@ async fn open_stream(client: &RawClient, peer: &mut Peer) -> (RawStream, Header)
     };
     let opening = tokio::spawn({
         let c = client.clone();
-        async move { c.call_stream::<procs::DomainScreenshot>(&args).await }
+        async move {
+            c.call_stream::<procs::DomainScreenshot>(&args, when_full)
+                .await
+        }
     });
     let call = peer.read_packet().await.unwrap().header;
     // remote_string mime: present, "image/png"
@@ -424,7 +431,7 @@ fn on_stream(call: &Header, r#type: Type, status: Status) -> Header {
 #[tokio::test]
 async fn stream_data_reaches_the_reader_in_order_then_its_end() {
     let (client, mut peer) = setup();
-    let (mut stream, call) = open_stream(&client, &mut peer).await;
+    let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
     let data = on_stream(&call, Type::Stream, Status::Continue);
     peer.send(&data, b"abc").await;
     peer.send(&data, b"def").await;
@@ -454,7 +461,7 @@ async fn stream_data_reaches_the_reader_in_order_then_its_end() {
 #[tokio::test]
 async fn sent_data_is_cut_into_packets_of_at_most_262120_bytes_and_holes_are_sent() {
     let (client, mut peer) = setup();
-    let (mut stream, call) = open_stream(&client, &mut peer).await;
+    let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
     let sending = tokio::spawn(async move {
         stream
             .send(&vec![9u8; 2 * DATA_CHUNK_MAX + 1000])
@@ -491,9 +498,9 @@ async fn sent_data_is_cut_into_packets_of_at_most_262120_bytes_and_holes_are_sen
 }
 
 #[tokio::test]
-async fn a_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_an_abort() {
+async fn a_console_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_an_abort() {
     let (client, mut peer) = setup();
-    let (mut stream, call) = open_stream(&client, &mut peer).await;
+    let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
     let echoing = tokio::spawn({
         let c = client.clone();
         async move { echo(&c, 5).await }
@@ -529,7 +536,7 @@ async fn a_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_an_abort(
 #[tokio::test]
 async fn a_stream_fails_with_the_daemons_error_and_with_the_connection() {
     let (client, mut peer) = setup();
-    let (mut first, call) = open_stream(&client, &mut peer).await;
+    let (mut first, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
     // remote_error: code 1, domain 0, no message, level 2, the rest empty
     let mut err = Vec::new();
     err.extend_from_slice(&1i32.to_be_bytes());
@@ -543,7 +550,7 @@ async fn a_stream_fails_with_the_daemons_error_and_with_the_connection() {
     let e = first.send(b"x").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Remote, "{e}");
 
-    let (mut second, _) = open_stream(&client, &mut peer).await;
+    let (mut second, _) = open_stream(&client, &mut peer, WhenFull::Abort).await;
     drop(peer);
     let e = second.next_chunk().await.unwrap_err();
     assert!(e.is_closed(), "{e}");
@@ -576,4 +583,45 @@ async fn a_reply_naming_another_procedure_is_refused() {
     let p = peer.read_packet().await.unwrap();
     peer.reply(&p.header, &p.payload).await;
     assert_eq!(ok.await.unwrap().unwrap(), 9);
+}
+
+#[tokio::test]
+async fn a_download_reader_that_falls_behind_pauses_the_connection_and_loses_nothing() {
+    let (client, mut peer) = setup();
+    let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Pause).await;
+    let echoing = tokio::spawn({
+        let c = client.clone();
+        async move { echo(&c, 5).await }
+    });
+    let echo_call = peer.read_packet().await.unwrap();
+    // twice what the queue holds, then the reply to the call, then the end of the data
+    const PACKETS: usize = 2 * RECV_QUEUE_MAX / DATA_CHUNK_MAX + 2;
+    let feeding = tokio::spawn(async move {
+        let data = on_stream(&call, Type::Stream, Status::Continue);
+        for i in 0..PACKETS {
+            peer.send(&data, &vec![i as u8; DATA_CHUNK_MAX]).await;
+        }
+        peer.reply(&echo_call.header, &5u32.to_be_bytes()).await;
+        peer.send(&data, b"").await;
+        peer
+    });
+    // The reply comes after more data than the queue holds: it cannot have been read while
+    // nobody reads the stream.
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!echoing.is_finished(), "the driver read past a full queue");
+    let mut packets = 0;
+    while let Some(chunk) = stream.next_chunk().await.unwrap() {
+        let Chunk::Data(b) = chunk else {
+            panic!("a hole")
+        };
+        // every packet, in order
+        assert_eq!(b.len(), DATA_CHUNK_MAX);
+        assert!(b.iter().all(|&x| x == packets as u8));
+        packets += 1;
+    }
+    assert_eq!(packets, PACKETS);
+    assert_eq!(echoing.await.unwrap().unwrap(), 5);
+    drop(feeding.await.unwrap());
 }

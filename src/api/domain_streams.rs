@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::proto::c_flags::{DomainChannelFlags, DomainConsoleFlags};
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::XdrString;
+use crate::rpc::WhenFull;
 
 /// A screenshot being received: the image's MIME type (e.g. `image/png`) and its bytes to read.
 #[derive(Debug)]
@@ -37,7 +38,7 @@ impl Domain {
             flags,
         };
         self.client()
-            .stream_call::<procs::DomainOpenConsole>(&args)
+            .stream_call::<procs::DomainOpenConsole>(&args, WhenFull::Abort)
             .await
     }
 
@@ -54,7 +55,7 @@ impl Domain {
             flags,
         };
         self.client()
-            .stream_call::<procs::DomainOpenChannel>(&args)
+            .stream_call::<procs::DomainOpenChannel>(&args, WhenFull::Abort)
             .await
     }
 
@@ -68,7 +69,7 @@ impl Domain {
         let (ret, raw) = self
             .client()
             .raw()
-            .call_stream::<procs::DomainScreenshot>(&args)
+            .call_stream::<procs::DomainScreenshot>(&args, WhenFull::Pause)
             .await?;
         Ok(Screenshot {
             mime: ret.mime.map(|m| m.as_str().to_owned()).unwrap_or_default(),

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::proto::c_flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::XdrString;
+use crate::rpc::WhenFull;
 
 /// A storage volume on a connection: its pool, name and key.
 #[derive(Clone)]
@@ -88,7 +89,7 @@ impl StorageVol {
             flags,
         };
         self.client
-            .stream_call::<procs::StorageVolUpload>(&args)
+            .stream_call::<procs::StorageVolUpload>(&args, WhenFull::Abort)
             .await
     }
 
@@ -108,7 +109,7 @@ impl StorageVol {
             flags,
         };
         self.client
-            .stream_call::<procs::StorageVolDownload>(&args)
+            .stream_call::<procs::StorageVolDownload>(&args, WhenFull::Pause)
             .await
     }
 }

@@ -9,7 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::{Error, Result};
 use crate::proto::Procedure;
-use crate::rpc::{Chunk, RawStream};
+use crate::rpc::{Chunk, RawStream, WhenFull};
 
 /// A stream of data to and from the daemon: a console or channel (both ways), a screenshot or
 /// volume download (from the daemon), a volume upload (to the daemon).
@@ -25,9 +25,10 @@ use crate::rpc::{Chunk, RawStream};
 ///
 /// The daemon's error, when the stream fails on its side, surfaces on the next read, write or
 /// finish (as an [`io::Error`] whose inner error is a [`crate::Error`]). Dropping a stream
-/// that has not ended aborts it on the daemon. A reader that falls more than
-/// [`RECV_QUEUE_MAX`](crate::rpc::RECV_QUEUE_MAX) bytes behind the daemon loses the stream
-/// (see [`crate::rpc`]'s stream notes): the next read fails.
+/// that has not ended aborts it on the daemon. When the reader falls more than
+/// [`RECV_QUEUE_MAX`](crate::rpc::RECV_QUEUE_MAX) bytes behind the daemon, a console or
+/// channel loses the stream (the next read fails) and a download or screenshot pauses the
+/// connection's reading until it catches up ([`WhenFull`](crate::rpc::WhenFull)).
 ///
 /// ```no_run
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -106,8 +107,9 @@ impl crate::api::Client {
     pub(crate) async fn stream_call<P: Procedure<Ret = ()>>(
         &self,
         args: &P::Args,
+        when_full: WhenFull,
     ) -> Result<Stream> {
-        let ((), raw) = self.raw().call_stream::<P>(args).await?;
+        let ((), raw) = self.raw().call_stream::<P>(args, when_full).await?;
         Ok(Stream::new(raw))
     }
 }

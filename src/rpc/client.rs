@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 
 use super::reply;
 use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, Shared};
-use super::streams::{self, RawStream, StreamInner};
+use super::streams::{self, RawStream, StreamInner, WhenFull};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
 use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
@@ -153,7 +153,7 @@ impl RawClient {
     ) -> Result<Packet> {
         let (tx, rx) = oneshot::channel();
         let queued = self
-            .enqueue(program, version, procedure, args, tx, false)
+            .enqueue(program, version, procedure, args, tx, None)
             .await?;
         self.await_reply(queued, [program, version], procedure, rx)
             .await
@@ -161,11 +161,23 @@ impl RawClient {
 
     /// Calls stream procedure `P` with `args`: the stream is registered as the call is queued,
     /// so none of its data can be missed. On an error reply the stream is forgotten.
-    pub async fn call_stream<P: Procedure>(&self, args: &P::Args) -> Result<(P::Ret, RawStream)> {
+    /// `when_full` says what happens when its reader falls behind.
+    pub async fn call_stream<P: Procedure>(
+        &self,
+        args: &P::Args,
+        when_full: WhenFull,
+    ) -> Result<(P::Ret, RawStream)> {
         let info = P::INFO;
         let (tx, rx) = oneshot::channel();
         let mut queued = self
-            .enqueue(info.program, info.version, info.number, args, tx, true)
+            .enqueue(
+                info.program,
+                info.version,
+                info.number,
+                args,
+                tx,
+                Some(when_full),
+            )
             .await?;
         let Some(inner) = queued.stream.take() else {
             return Err(Error::protocol("no stream was registered"));
@@ -242,7 +254,7 @@ impl RawClient {
         procedure: i32,
         args: &A,
         tx: super::shared::ReplySender,
-        open_stream: bool,
+        open_stream: Option<WhenFull>,
     ) -> Result<Queued> {
         let len = args.encoded_len();
         if len > frame::MAX_PAYLOAD_LEN {
@@ -282,9 +294,9 @@ impl RawClient {
                     }
                     st.pending.insert(serial, tx);
                     let timeout = st.call_timeout;
-                    let stream = open_stream.then(|| {
+                    let stream = open_stream.map(|when_full| {
                         let header = Header::call(program, version, procedure, serial);
-                        streams::register(&mut st, header)
+                        streams::register(&mut st, header, when_full)
                     });
                     let waker = st.driver_waker.take();
                     drop(st);

@@ -190,6 +190,13 @@ where
                 self.dispatch(packet)?;
                 progress = true;
             }
+            if self.reading_paused(cx) {
+                return if progress {
+                    Poll::Ready(Ok(true))
+                } else {
+                    Poll::Pending
+                };
+            }
             if self.read_buf.capacity() - self.read_buf.len() < 4096 {
                 self.read_buf.reserve(READ_BUF_INITIAL);
             }
@@ -205,6 +212,28 @@ where
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+
+    /// True while a stream's full queue holds reading (see `streams`): the driver is woken
+    /// when its reader catches up. The daemon's silence meanwhile is ours, not a dead peer's.
+    fn reading_paused(&mut self, cx: &mut Context<'_>) -> bool {
+        {
+            let mut st = self.shared.lock();
+            if st.paused_streams == 0 {
+                return false;
+            }
+            if !st
+                .driver_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                st.driver_waker = Some(cx.waker().clone());
+            }
+        }
+        if let Some(k) = &mut self.keepalive {
+            k.heard();
+        }
+        true
     }
 
     /// Routes one packet: a reply to its caller, an event to its subscribers, a PING to a PONG.

@@ -36,7 +36,7 @@ pub use driver::Connection;
 pub(crate) use sequential::SequentialRpc;
 pub(crate) use shared::Closed;
 pub use shared::KeepaliveConfig;
-pub use streams::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream};
+pub use streams::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream, WhenFull};
 
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be
 /// polled (spawned) for the client to make progress; it completes when the last [`RawClient`]

@@ -96,6 +96,8 @@ pub(crate) struct State {
     pub streams: StreamMap,
     /// Stream writers waiting for room in `out`; woken when the driver takes the buffer.
     pub stream_writers: Vec<Waker>,
+    /// Streams whose full queue holds the driver's reading (their readers wake it).
+    pub paused_streams: usize,
     /// Keepalive settings the driver has not picked up yet (`Some(None)`: turn it off).
     pub keepalive_request: Option<Option<KeepaliveConfig>>,
     /// How long a call waits for its reply before failing with a timeout (`None`: forever).
@@ -144,6 +146,7 @@ impl Shared {
                 blocked_writers: 0,
                 streams: StreamMap::default(),
                 stream_writers: Vec::new(),
+                paused_streams: 0,
                 keepalive_request: None,
                 call_timeout: None,
             }),

@@ -3,12 +3,17 @@
 //! sparse stream, an empty STREAM packet for the end of the data and to confirm the other
 //! side's finish or abort, STREAM or REPLY ERROR for a failure).
 //!
-//! **Receiving.** The driver never waits for a stream's reader: each stream has a receive
-//! queue bounded to [`RECV_QUEUE_MAX`] bytes. The protocol has no per-stream flow control (the
-//! daemon sends as fast as its source produces) and the driver must keep reading the socket
-//! for every other call, so a reader that falls that far behind loses its stream: the driver
-//! aborts it on the daemon, drops what was queued, and the reader's next read fails with an
-//! error saying so. Nothing is ever buffered without bound, and no stream stalls the others.
+//! **Receiving.** Each stream has a receive queue bounded to [`RECV_QUEUE_MAX`] bytes. The
+//! protocol has no per-stream flow control: the daemon sends as fast as the connection takes,
+//! and the only brake is to stop reading the connection, which also holds up the replies to
+//! every other call on it. So what happens when a reader falls that far behind is chosen per
+//! stream ([`WhenFull`]): a console or channel, whose reader may stop for good, loses its
+//! stream (the driver aborts it on the daemon, drops what was queued, and the next read fails
+//! saying so), and the connection goes on; a download or screenshot, read to its end by the
+//! caller who asked for it, pauses the connection's reading until its reader has taken half of
+//! its queue, so nothing is lost (a slow disk slows the download, and the other calls on the
+//! connection wait meanwhile; keepalive does not count the pause as the daemon's silence).
+//! Either way nothing is buffered without bound.
 //!
 //! **Sending.** Data goes out in frames of at most [`DATA_CHUNK_MAX`] bytes through the
 //! connection's write buffer, under the same limit as calls: a writer waits (its task is woken
@@ -82,6 +87,7 @@ impl Failure {
 /// What the driver and the stream's handle share about one stream.
 pub(crate) struct StreamInner {
     header: Header,
+    when_full: WhenFull,
     state: Mutex<StreamState>,
 }
 
@@ -93,6 +99,8 @@ struct StreamState {
     eof: bool,
     failure: Option<Failure>,
     reader: Option<Waker>,
+    /// Over the limit with [`WhenFull::Pause`]: counted in the connection's paused streams.
+    pausing: bool,
     /// Waiting for the daemon to confirm our finish or abort.
     confirm: Option<oneshot::Sender<Result<()>>>,
 }
@@ -102,16 +110,18 @@ impl StreamInner {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Ends the stream with `failure`: the reader and a waiting finish get it.
-    fn fail(&self, failure: Failure) {
-        let (reader, confirm) = {
+    /// Ends the stream with `failure`: the reader and a waiting finish get it. Returns whether
+    /// the stream was holding the connection's reading (the caller resumes it).
+    fn fail(&self, failure: Failure) -> bool {
+        let (reader, confirm, pausing) = {
             let mut st = self.lock();
             if st.failure.is_none() {
                 st.failure = Some(failure.clone());
             }
             st.queue.clear();
             st.queued = 0;
-            (st.reader.take(), st.confirm.take())
+            let pausing = std::mem::take(&mut st.pausing);
+            (st.reader.take(), st.confirm.take(), pausing)
         };
         if let Some(tx) = confirm {
             let _ = tx.send(Err(failure.to_error()));
@@ -119,6 +129,38 @@ impl StreamInner {
         if let Some(w) = reader {
             w.wake();
         }
+        pausing
+    }
+}
+
+/// What the driver does when a stream's reader is [`RECV_QUEUE_MAX`] bytes behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Abort the stream (on the daemon too); the reader's next read fails. For streams whose
+    /// reader may stop for good while the connection serves other calls: consoles, channels.
+    Abort,
+    /// Stop reading the connection until the reader has taken half of its queue: nothing is
+    /// lost, and replies to other calls on the connection wait meanwhile. For data the caller
+    /// asked for and reads to its end: downloads, screenshots.
+    Pause,
+}
+
+/// Resumes the connection's reading held by a stream that stopped pausing it.
+fn resume(shared: &Shared) {
+    let waker = {
+        let mut st = shared.lock();
+        st.paused_streams = st.paused_streams.saturating_sub(1);
+        st.driver_waker.take()
+    };
+    if let Some(w) = waker {
+        w.wake();
+    }
+}
+
+/// Fails the stream and resumes the connection's reading if it held it.
+fn fail_stream(shared: &Shared, inner: &StreamInner, failure: Failure) {
+    if inner.fail(failure) {
+        resume(shared);
     }
 }
 
@@ -165,7 +207,7 @@ pub(crate) fn route(shared: &Shared, packet: Packet) -> bool {
                 ),
             };
             forget(shared, &inner);
-            inner.fail(failure);
+            fail_stream(shared, &inner, failure);
         }
         _ => tracing::debug!(
             serial = h.serial,
@@ -181,12 +223,13 @@ fn push(shared: &Shared, inner: &Arc<StreamInner>, chunk: Chunk) {
         Chunk::Data(b) => b.len(),
         Chunk::Hole(_) => HOLE_COST,
     };
-    let reader = {
+    let (reader, pause) = {
         let mut st = inner.lock();
         if st.failure.is_some() {
             return;
         }
-        if st.queued + cost > RECV_QUEUE_MAX {
+        let over = st.queued + cost > RECV_QUEUE_MAX;
+        if over && inner.when_full == WhenFull::Abort {
             drop(st);
             let msg = format!(
                 "the stream's reader fell more than {} MiB behind: the stream was aborted",
@@ -195,10 +238,17 @@ fn push(shared: &Shared, inner: &Arc<StreamInner>, chunk: Chunk) {
             abort_on_daemon(shared, inner, Failure::Local(ErrorKind::Io, msg));
             return;
         }
+        // Pause: the data the driver has already read is queued all the same (at most a read
+        // buffer's worth past the limit), and it reads no more until the reader catches up.
+        let pause = over && !st.pausing;
+        st.pausing |= pause;
         st.queued += cost;
         st.queue.push_back(chunk);
-        st.reader.take()
+        (st.reader.take(), pause)
     };
+    if pause {
+        shared.lock().paused_streams += 1;
+    }
     if let Some(w) = reader {
         w.wake();
     }
@@ -233,7 +283,7 @@ fn abort_on_daemon(shared: &Shared, inner: &Arc<StreamInner>, failure: Failure) 
         st.streams.remove(&inner.header.serial);
         queue_end(&mut st, &inner.header, Status::Error);
     }
-    inner.fail(failure);
+    fail_stream(shared, inner, failure);
 }
 
 /// Appends a STREAM packet with no payload (finish: OK, abort: ERROR) regardless of the write
@@ -250,7 +300,8 @@ fn queue_end(st: &mut State, header: &Header, status: Status) {
 /// Called when the connection closes: every open stream fails with `closed`.
 pub(crate) fn close_all(streams: impl IntoIterator<Item = Arc<StreamInner>>, closed: &Closed) {
     for s in streams {
-        s.fail(Failure::Closed(closed.clone()));
+        // the connection is over: nothing to resume
+        let _ = s.fail(Failure::Closed(closed.clone()));
     }
 }
 
@@ -303,6 +354,12 @@ impl RawStream {
                 Chunk::Data(b) => b.len(),
                 Chunk::Hole(_) => HOLE_COST,
             };
+            let caught_up = st.pausing && st.queued <= RECV_QUEUE_MAX / 2;
+            if caught_up {
+                st.pausing = false;
+                drop(st);
+                resume(self.client.shared());
+            }
             return Poll::Ready(Ok(Some(chunk)));
         }
         if let Some(f) = &st.failure {
@@ -452,11 +509,15 @@ impl Drop for RawStream {
     /// Not ended yet: after the daemon's end of data, finish (as libvirt's client does after a
     /// download); otherwise abort. Either way without waiting for the answer.
     fn drop(&mut self) {
-        let (failed, drained) = {
-            let st = self.inner.lock();
-            (st.failure.is_some(), st.eof && st.queue.is_empty())
+        let (failed, drained, pausing) = {
+            let mut st = self.inner.lock();
+            let pausing = std::mem::take(&mut st.pausing);
+            (st.failure.is_some(), st.eof && st.queue.is_empty(), pausing)
         };
         let shared = self.client.shared();
+        if pausing {
+            resume(shared);
+        }
         let mut st = shared.lock();
         st.streams.remove(&self.inner.header.serial);
         if !self.ended && !failed && st.closed.is_none() {
@@ -468,9 +529,10 @@ impl Drop for RawStream {
 
 /// Creates and registers the stream of the call `header` (called with the connection's lock
 /// held, while that call is queued, so no packet of the stream can arrive before).
-pub(crate) fn register(st: &mut State, header: Header) -> Arc<StreamInner> {
+pub(crate) fn register(st: &mut State, header: Header, when_full: WhenFull) -> Arc<StreamInner> {
     let inner = Arc::new(StreamInner {
         header,
+        when_full,
         state: Mutex::new(StreamState::default()),
     });
     st.streams.insert(inner.header.serial, inner.clone());
