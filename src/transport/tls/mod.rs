@@ -1,5 +1,5 @@
-//! The tls transport: TCP (port 16514 by default), a TLS handshake with rustls (ring
-//! provider, TLS 1.2 and 1.3) using libvirt's certificate files, then the server's one-byte
+//! The tls transport: TCP (port 16514 by default), a TLS handshake with rustls (aws-lc-rs
+//! provider: TLS 1.2 and 1.3, post-quantum X25519MLKEM768 key exchange preferred) using libvirt's certificate files, then the server's one-byte
 //! verdict on us: after the handshake libvirtd checks our certificate and address and sends
 //! `0x01` when it accepts the client, or closes the connection.
 //!
@@ -52,6 +52,12 @@ pub(super) async fn connect(config: &Config) -> Result<BoxStream> {
     Ok(Box::new(stream))
 }
 
+/// rustls's aws-lc-rs provider, whose first key exchange is the post-quantum hybrid
+/// X25519MLKEM768 (classic groups follow for servers without it, such as GnuTLS before 3.8.9).
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
 /// The rustls configuration for `config`'s certificate files and settings, and the CA
 /// file it trusts.
 pub(crate) fn client_config(
@@ -59,7 +65,7 @@ pub(crate) fn client_config(
     host_env: &HostEnv,
 ) -> Result<(ClientConfig, PathBuf)> {
     debug_assert_eq!(config.transport(), Transport::Tls);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = crypto_provider();
     let files = pki::locate(config.pkipath(), host_env, &host::exists)?;
     tracing::debug!(?files, "TLS files");
     let roots = Arc::new(root_store(&files.cacert)?);
@@ -188,6 +194,18 @@ fn handshake_error(peer: &str, cacert: &Path, e: io::Error) -> Error {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn post_quantum_key_exchange_comes_first() {
+        let provider = super::crypto_provider();
+        let groups: Vec<_> = provider.kx_groups.iter().map(|g| g.name()).collect();
+        assert_eq!(
+            groups.first(),
+            Some(&rustls::NamedGroup::X25519MLKEM768),
+            "{groups:?}"
+        );
+        assert!(groups.contains(&rustls::NamedGroup::X25519), "{groups:?}");
+    }
+
     use super::*;
 
     #[tokio::test]
