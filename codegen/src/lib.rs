@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod api;
 pub mod ast;
 pub mod emit;
 pub mod error;
@@ -187,6 +188,13 @@ pub fn render(modules: &[Module], root: &Path) -> Result<Vec<OutputFile>, Failur
             rpc_mods.push(entry);
         }
     }
+    if let Some(remote) = modules.iter().find(|m| m.program.module == "remote") {
+        files.push(OutputFile {
+            path: api::PATH.to_owned(),
+            contents: emit::format::rustfmt(&api::api_module(remote), root)
+                .map_err(Failure::Other)?,
+        });
+    }
     let proto_mod = emit::proto_mod_rs(&proto_mods);
     let rpc_mod = emit::mod_rs(
         "The generated `RawClient` methods, one module per program.",
@@ -222,7 +230,11 @@ pub fn generate(
 }
 
 /// The directories whose `.rs` files the generator owns.
-pub const OUTPUT_DIRS: &[&str] = &["src/proto/generated", "src/rpc/generated"];
+pub const OUTPUT_DIRS: &[&str] = &[
+    "src/proto/generated",
+    "src/rpc/generated",
+    "src/api/generated",
+];
 
 /// A generated file that differs from what is on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ mod connect;
 mod domain;
 mod domain_streams;
 pub mod events;
+mod generated;
 mod node;
 mod objects;
 mod storage_vol;
@@ -15,6 +16,9 @@ pub use client::Client;
 pub use domain::{Domain, DomainInfo, DomainState};
 pub use domain_streams::Screenshot;
 pub use node::NodeInfo;
-pub use objects::{Network, NodeDevice, Secret, StoragePool};
+pub use objects::{
+    DomainCheckpoint, DomainSnapshot, Interface, Network, NetworkPort, NodeDevice, NwFilter,
+    NwFilterBinding, Secret, StoragePool,
+};
 pub use storage_vol::{StorageVol, StorageVolInfo};
 pub use stream::Stream;

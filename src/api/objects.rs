@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::api::Client;
 use crate::api::domain::format_uuid;
+use crate::api::{Client, Domain};
 use crate::error::Result;
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
@@ -199,5 +199,184 @@ impl Client {
         };
         let ret = self.raw().secret_lookup_by_uuid(&args).await?;
         Ok(Secret::new(self.clone(), ret.secret))
+    }
+}
+
+/// Declares a handle for an object identified by two strings of its wire form.
+macro_rules! pair_object {
+    ($(#[$doc:meta])* $name:ident, $wire:ident,
+     $(#[$adoc:meta])* $a:ident, $(#[$bdoc:meta])* $b:ident) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            client: Client,
+            wire: remote::$wire,
+        }
+
+        impl $name {
+            pub(crate) fn new(client: Client, wire: remote::$wire) -> Self {
+                $name { client, wire }
+            }
+
+            /// The connection this object belongs to.
+            pub fn client(&self) -> &Client {
+                &self.client
+            }
+
+            $(#[$adoc])*
+            pub fn $a(&self) -> &str {
+                self.wire.$a.as_str()
+            }
+
+            $(#[$bdoc])*
+            pub fn $b(&self) -> &str {
+                self.wire.$b.as_str()
+            }
+
+            /// The wire form of this object, for raw calls.
+            pub fn to_remote(&self) -> remote::$wire {
+                self.wire.clone()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field(stringify!($a), &self.$a())
+                    .field(stringify!($b), &self.$b())
+                    .finish()
+            }
+        }
+    };
+}
+
+/// Declares a handle for an object that belongs to another one (a snapshot of a domain, a
+/// port of a network).
+macro_rules! child_object {
+    ($(#[$doc:meta])* $name:ident, $wire:ident, $parent:ident, $field:ident, $(#[$pdoc:meta])* $getter:ident) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            client: Client,
+            wire: remote::$wire,
+        }
+
+        impl $name {
+            pub(crate) fn new(client: Client, wire: remote::$wire) -> Self {
+                $name { client, wire }
+            }
+
+            /// The connection this object belongs to.
+            pub fn client(&self) -> &Client {
+                &self.client
+            }
+
+            $(#[$pdoc])*
+            pub fn $getter(&self) -> $parent {
+                $parent::new(self.client.clone(), self.wire.$field.clone())
+            }
+
+            /// The wire form of this object, for raw calls.
+            pub fn to_remote(&self) -> remote::$wire {
+                self.wire.clone()
+            }
+        }
+    };
+}
+
+named_object!(
+    /// A network filter. Cheap to clone; keeps its connection open.
+    NwFilter,
+    NonnullNwfilter
+);
+
+pair_object!(
+    /// A host interface managed by the interface driver. Cheap to clone.
+    Interface,
+    NonnullInterface,
+    /// The interface's name (`eth0`).
+    name,
+    /// Its MAC address.
+    mac
+);
+
+pair_object!(
+    /// A network filter bound to a port. Cheap to clone.
+    NwFilterBinding,
+    NonnullNwfilterBinding,
+    /// The port device the filter is bound to.
+    portdev,
+    /// The filter's name.
+    filtername
+);
+
+child_object!(
+    /// A snapshot of a domain. Cheap to clone; keeps its connection open.
+    DomainSnapshot,
+    NonnullDomainSnapshot,
+    Domain,
+    dom,
+    /// The domain it is a snapshot of.
+    domain
+);
+
+child_object!(
+    /// A checkpoint of a domain. Cheap to clone; keeps its connection open.
+    DomainCheckpoint,
+    NonnullDomainCheckpoint,
+    Domain,
+    dom,
+    /// The domain it is a checkpoint of.
+    domain
+);
+
+child_object!(
+    /// A port of a virtual network. Cheap to clone; keeps its connection open.
+    NetworkPort,
+    NonnullNetworkPort,
+    Network,
+    net,
+    /// The network the port belongs to.
+    network
+);
+
+impl DomainSnapshot {
+    /// The snapshot's name.
+    pub fn name(&self) -> &str {
+        self.wire.name.as_str()
+    }
+}
+
+impl DomainCheckpoint {
+    /// The checkpoint's name.
+    pub fn name(&self) -> &str {
+        self.wire.name.as_str()
+    }
+}
+
+impl NetworkPort {
+    /// The port's UUID.
+    pub fn uuid(&self) -> [u8; 16] {
+        self.wire.uuid.0
+    }
+}
+
+macro_rules! debug_named {
+    ($($name:ident),*) => {$(
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("name", &self.name()).finish()
+            }
+        }
+    )*};
+}
+
+debug_named!(DomainSnapshot, DomainCheckpoint);
+
+impl fmt::Debug for NetworkPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NetworkPort")
+            .field("uuid", &format_uuid(&self.uuid()))
+            .finish()
     }
 }
