@@ -159,7 +159,7 @@ impl crate::api::Client {
     pub async fn create_storage_pool_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::StoragePoolCreateFlags,
     ) -> crate::Result<crate::api::StoragePool> {
         let args = crate::proto::generated::remote::StoragePoolCreateXmlArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -173,7 +173,7 @@ impl crate::api::Client {
     pub async fn define_storage_pool_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::StoragePoolDefineFlags,
     ) -> crate::Result<crate::api::StoragePool> {
         let args = crate::proto::generated::remote::StoragePoolDefineXmlArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -269,7 +269,7 @@ impl crate::api::Client {
     pub async fn create_node_device_xml(
         &self,
         xml_desc: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NodeDeviceCreateXmlFlags,
     ) -> crate::Result<crate::api::NodeDevice> {
         let args = crate::proto::generated::remote::NodeDeviceCreateXmlArgs {
             xml_desc: crate::proto::xdr::XdrString::try_from(xml_desc)?,
@@ -320,7 +320,7 @@ impl crate::api::Client {
     pub async fn define_interface_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::InterfaceDefineFlags,
     ) -> crate::Result<crate::api::Interface> {
         let args = crate::proto::generated::remote::InterfaceDefineXmlArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -392,7 +392,7 @@ impl crate::api::Client {
     pub async fn define_secret_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::SecretDefineFlags,
     ) -> crate::Result<crate::api::Secret> {
         let args = crate::proto::generated::remote::SecretDefineXmlArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -423,7 +423,11 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_COMPARE_CPU` (procedure 158).
-    pub async fn compare_cpu(&self, xml: &str, flags: u32) -> crate::Result<i32> {
+    pub async fn compare_cpu(
+        &self,
+        xml: &str,
+        flags: crate::proto::generated::c_flags::ConnectCompareCpuFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::ConnectCompareCpuArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
             flags,
@@ -439,7 +443,7 @@ impl crate::api::Client {
             crate::proto::generated::remote::NonnullString,
             { crate::proto::generated::remote::CPU_BASELINE_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::ConnectBaselineCpuFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectBaselineCpuArgs { xml_cp_us, flags };
         let ret = self.raw().connect_baseline_cpu(&args).await?;
@@ -554,7 +558,7 @@ impl crate::api::Client {
         &self,
         from: &str,
         dxml: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainRestoreFlagsArgs {
             from: crate::proto::xdr::XdrString::try_from(from)?,
@@ -571,7 +575,7 @@ impl crate::api::Client {
     pub async fn save_domain_image_get_xml_desc(
         &self,
         file: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainSaveImageGetXmlDescArgs {
             file: crate::proto::xdr::XdrString::try_from(file)?,
@@ -586,7 +590,7 @@ impl crate::api::Client {
         &self,
         file: &str,
         dxml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSaveImageDefineXmlArgs {
             file: crate::proto::xdr::XdrString::try_from(file)?,
@@ -616,7 +620,7 @@ impl crate::api::Client {
     /// `REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS` (procedure 281).
     pub async fn list_all_storage_pools(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::ConnectListAllStoragePoolsFlags,
     ) -> crate::Result<Vec<crate::api::StoragePool>> {
         let args = crate::proto::generated::remote::ConnectListAllStoragePoolsArgs {
             need_results: 1,
@@ -631,7 +635,10 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS` (procedure 283).
-    pub async fn list_all_networks(&self, flags: u32) -> crate::Result<Vec<crate::api::Network>> {
+    pub async fn list_all_networks(
+        &self,
+        flags: crate::proto::generated::c_flags::ConnectListAllNetworksFlags,
+    ) -> crate::Result<Vec<crate::api::Network>> {
         let args = crate::proto::generated::remote::ConnectListAllNetworksArgs {
             need_results: 1,
             flags,
@@ -647,7 +654,7 @@ impl crate::api::Client {
     /// `REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES` (procedure 284).
     pub async fn list_all_interfaces(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::ConnectListAllInterfacesFlags,
     ) -> crate::Result<Vec<crate::api::Interface>> {
         let args = crate::proto::generated::remote::ConnectListAllInterfacesArgs {
             need_results: 1,
@@ -664,7 +671,7 @@ impl crate::api::Client {
     /// `REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES` (procedure 285).
     pub async fn list_all_node_devices(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::ConnectListAllNodeDeviceFlags,
     ) -> crate::Result<Vec<crate::api::NodeDevice>> {
         let args = crate::proto::generated::remote::ConnectListAllNodeDevicesArgs {
             need_results: 1,
@@ -693,7 +700,10 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_LIST_ALL_SECRETS` (procedure 287).
-    pub async fn list_all_secrets(&self, flags: u32) -> crate::Result<Vec<crate::api::Secret>> {
+    pub async fn list_all_secrets(
+        &self,
+        flags: crate::proto::generated::c_flags::ConnectListAllSecretsFlags,
+    ) -> crate::Result<Vec<crate::api::Secret>> {
         let args = crate::proto::generated::remote::ConnectListAllSecretsArgs {
             need_results: 1,
             flags,
@@ -831,8 +841,8 @@ impl crate::api::Client {
     pub async fn get_all_domain_stats(
         &self,
         doms: &[crate::api::Domain],
-        stats: u32,
-        flags: u32,
+        stats: crate::proto::generated::c_flags::DomainStatsTypes,
+        flags: crate::proto::generated::c_flags::ConnectGetAllDomainStatsFlags,
     ) -> crate::Result<Vec<crate::proto::generated::remote::DomainStatsRecord>> {
         let args = crate::proto::generated::remote::ConnectGetAllDomainStatsArgs {
             doms: crate::proto::xdr::XdrVec::try_from(
@@ -903,7 +913,7 @@ impl crate::api::Client {
         machine: Option<&str>,
         virttype: Option<&str>,
         xml_cpu: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::ConnectCompareCpuFlags,
     ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::ConnectCompareHypervisorCpuArgs {
             emulator: emulator
@@ -936,7 +946,7 @@ impl crate::api::Client {
             crate::proto::generated::remote::NonnullString,
             { crate::proto::generated::remote::CPU_BASELINE_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::ConnectBaselineCpuFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectBaselineHypervisorCpuArgs {
             emulator: emulator
@@ -988,7 +998,7 @@ impl crate::api::Client {
     pub async fn create_nwfilter_binding_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NwfilterBindingCreateFlags,
     ) -> crate::Result<crate::api::NwFilterBinding> {
         let args = crate::proto::generated::remote::NwfilterBindingCreateXmlArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -1043,7 +1053,7 @@ impl crate::api::Client {
     pub async fn define_node_device_xml(
         &self,
         xml_desc: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NodeDeviceDefineXmlFlags,
     ) -> crate::Result<crate::api::NodeDevice> {
         let args = crate::proto::generated::remote::NodeDeviceDefineXmlArgs {
             xml_desc: crate::proto::xdr::XdrString::try_from(xml_desc)?,
@@ -1057,7 +1067,7 @@ impl crate::api::Client {
     pub async fn define_nwfilter_xml_flags(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NwfilterDefineFlags,
     ) -> crate::Result<crate::api::NwFilter> {
         let args = crate::proto::generated::remote::NwfilterDefineXmlFlagsArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -1071,7 +1081,7 @@ impl crate::api::Client {
     pub async fn define_network_xml_flags(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NetworkDefineFlags,
     ) -> crate::Result<crate::api::Network> {
         let args = crate::proto::generated::remote::NetworkDefineXmlFlagsArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -1085,7 +1095,7 @@ impl crate::api::Client {
     pub async fn create_network_xml_flags(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NetworkCreateFlags,
     ) -> crate::Result<crate::api::Network> {
         let args = crate::proto::generated::remote::NetworkCreateXmlFlagsArgs {
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -1102,7 +1112,7 @@ impl crate::api::Client {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_SAVE_PARAMS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainRestoreParamsArgs { params, flags };
         self.raw().domain_restore_params(&args).await?;
@@ -1112,7 +1122,10 @@ impl crate::api::Client {
 
 impl crate::api::DomainSnapshot {
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC` (procedure 186).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSnapshotXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainSnapshotGetXmlDescArgs {
             snap: self.to_remote(),
             flags,
@@ -1126,7 +1139,10 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT` (procedure 192).
-    pub async fn domain_revert_to_snapshot(&self, flags: u32) -> crate::Result<()> {
+    pub async fn domain_revert_to_snapshot(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSnapshotRevertFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainRevertToSnapshotArgs {
             snap: self.to_remote(),
             flags,
@@ -1136,7 +1152,10 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE` (procedure 193).
-    pub async fn delete(&self, flags: u32) -> crate::Result<()> {
+    pub async fn delete(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSnapshotDeleteFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSnapshotDeleteArgs {
             snap: self.to_remote(),
             flags,
@@ -1163,7 +1182,10 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN` (procedure 246).
-    pub async fn num_children(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn num_children(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainSnapshotNumChildrenArgs {
             snap: self.to_remote(),
             flags,
@@ -1180,7 +1202,7 @@ impl crate::api::DomainSnapshot {
     pub async fn list_children_names(
         &self,
         maxnames: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
     ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::DomainSnapshotListChildrenNamesArgs {
             snap: self.to_remote(),
@@ -1226,7 +1248,7 @@ impl crate::api::DomainSnapshot {
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN` (procedure 275).
     pub async fn list_all_children(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
     ) -> crate::Result<Vec<crate::api::DomainSnapshot>> {
         let args = crate::proto::generated::remote::DomainSnapshotListAllChildrenArgs {
             snapshot: self.to_remote(),
@@ -1248,7 +1270,10 @@ impl crate::api::DomainSnapshot {
 
 impl crate::api::DomainCheckpoint {
     /// `REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC` (procedure 412).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainCheckpointXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainCheckpointGetXmlDescArgs {
             checkpoint: self.to_remote(),
             flags,
@@ -1264,7 +1289,7 @@ impl crate::api::DomainCheckpoint {
     /// `REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN` (procedure 414).
     pub async fn list_all_children(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainCheckpointListFlags,
     ) -> crate::Result<Vec<crate::api::DomainCheckpoint>> {
         let args = crate::proto::generated::remote::DomainCheckpointListAllChildrenArgs {
             checkpoint: self.to_remote(),
@@ -1301,7 +1326,10 @@ impl crate::api::DomainCheckpoint {
     }
 
     /// `REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE` (procedure 417).
-    pub async fn delete(&self, flags: u32) -> crate::Result<()> {
+    pub async fn delete(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainCheckpointDeleteFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainCheckpointDeleteArgs {
             checkpoint: self.to_remote(),
             flags,
@@ -1400,7 +1428,10 @@ impl crate::api::NetworkPort {
 
 impl crate::api::StoragePool {
     /// `REMOTE_PROC_STORAGE_POOL_CREATE` (procedure 78).
-    pub async fn create(&self, flags: u32) -> crate::Result<()> {
+    pub async fn create(
+        &self,
+        flags: crate::proto::generated::c_flags::StoragePoolCreateFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StoragePoolCreateArgs {
             pool: self.to_remote(),
             flags,
@@ -1410,7 +1441,10 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_BUILD` (procedure 79).
-    pub async fn build(&self, flags: u32) -> crate::Result<()> {
+    pub async fn build(
+        &self,
+        flags: crate::proto::generated::c_flags::StoragePoolBuildFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StoragePoolBuildArgs {
             pool: self.to_remote(),
             flags,
@@ -1429,7 +1463,10 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_DELETE` (procedure 81).
-    pub async fn delete(&self, flags: u32) -> crate::Result<()> {
+    pub async fn delete(
+        &self,
+        flags: crate::proto::generated::c_flags::StoragePoolDeleteFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StoragePoolDeleteArgs {
             pool: self.to_remote(),
             flags,
@@ -1469,7 +1506,10 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_GET_XML_DESC` (procedure 88).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::StorageXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::StoragePoolGetXmlDescArgs {
             pool: self.to_remote(),
             flags,
@@ -1531,7 +1571,7 @@ impl crate::api::StoragePool {
     pub async fn create_volume_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::StorageVolCreateFlags,
     ) -> crate::Result<crate::api::StorageVol> {
         let args = crate::proto::generated::remote::StorageVolCreateXmlArgs {
             pool: self.to_remote(),
@@ -1567,7 +1607,7 @@ impl crate::api::StoragePool {
         &self,
         xml: &str,
         clonevol: &crate::api::StorageVol,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::StorageVolCreateFlags,
     ) -> crate::Result<crate::api::StorageVol> {
         let args = crate::proto::generated::remote::StorageVolCreateXmlFromArgs {
             pool: self.to_remote(),
@@ -1646,7 +1686,10 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_DELETE` (procedure 94).
-    pub async fn delete(&self, flags: u32) -> crate::Result<()> {
+    pub async fn delete(
+        &self,
+        flags: crate::proto::generated::c_flags::StorageVolDeleteFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StorageVolDeleteArgs {
             vol: self.to_remote(),
             flags,
@@ -1696,7 +1739,11 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_RESIZE` (procedure 260).
-    pub async fn resize(&self, capacity: u64, flags: u32) -> crate::Result<()> {
+    pub async fn resize(
+        &self,
+        capacity: u64,
+        flags: crate::proto::generated::c_flags::StorageVolResizeFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StorageVolResizeArgs {
             vol: self.to_remote(),
             capacity,
@@ -1709,7 +1756,7 @@ impl crate::api::StorageVol {
     /// `REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS` (procedure 378).
     pub async fn get_info_flags(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::StorageVolInfoFlags,
     ) -> crate::Result<crate::proto::generated::remote::StorageVolGetInfoFlagsRet> {
         let args = crate::proto::generated::remote::StorageVolGetInfoFlagsArgs {
             vol: self.to_remote(),
@@ -1726,7 +1773,10 @@ impl crate::api::StorageVol {
 
 impl crate::api::NodeDevice {
     /// `REMOTE_PROC_NODE_DEVICE_GET_XML_DESC` (procedure 114).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NodeDeviceXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NodeDeviceGetXmlDescArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
             flags,
@@ -1883,7 +1933,10 @@ impl crate::api::NodeDevice {
 
 impl crate::api::Interface {
     /// `REMOTE_PROC_INTERFACE_GET_XML_DESC` (procedure 130).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::InterfaceXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::InterfaceGetXmlDescArgs {
             iface: self.to_remote(),
             flags,
@@ -1951,7 +2004,10 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_GET_XML_DESC` (procedure 43).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NetworkXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NetworkGetXmlDescArgs {
             net: self.to_remote(),
             flags,
@@ -2022,7 +2078,7 @@ impl crate::api::Network {
         section: u32,
         parent_index: i32,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NetworkUpdateArgs {
             net: self.to_remote(),
@@ -2093,7 +2149,7 @@ impl crate::api::Network {
     pub async fn create_port_xml(
         &self,
         xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NetworkPortCreateFlags,
     ) -> crate::Result<crate::api::NetworkPort> {
         let args = crate::proto::generated::remote::NetworkPortCreateXmlArgs {
             network: self.to_remote(),
@@ -2341,7 +2397,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_CORE_DUMP` (procedure 53).
-    pub async fn core_dump(&self, to: &str, flags: u32) -> crate::Result<()> {
+    pub async fn core_dump(
+        &self,
+        to: &str,
+        flags: crate::proto::generated::c_flags::DomainCoreDumpFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainCoreDumpArgs {
             dom: self.to_remote(),
             to: crate::proto::xdr::XdrString::try_from(to)?,
@@ -2454,7 +2514,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MEMORY_PEEK` (procedure 104).
-    pub async fn memory_peek(&self, offset: u64, size: u32, flags: u32) -> crate::Result<Vec<u8>> {
+    pub async fn memory_peek(
+        &self,
+        offset: u64,
+        size: u32,
+        flags: crate::proto::generated::c_flags::DomainMemoryFlags,
+    ) -> crate::Result<Vec<u8>> {
         let args = crate::proto::generated::remote::DomainMemoryPeekArgs {
             dom: self.to_remote(),
             offset,
@@ -2510,7 +2575,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS` (procedure 160).
-    pub async fn attach_device_flags(&self, xml: &str, flags: u32) -> crate::Result<()> {
+    pub async fn attach_device_flags(
+        &self,
+        xml: &str,
+        flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainAttachDeviceFlagsArgs {
             dom: self.to_remote(),
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -2524,7 +2593,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS` (procedure 161).
-    pub async fn detach_device_flags(&self, xml: &str, flags: u32) -> crate::Result<()> {
+    pub async fn detach_device_flags(
+        &self,
+        xml: &str,
+        flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainDetachDeviceFlagsArgs {
             dom: self.to_remote(),
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -2558,7 +2631,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS` (procedure 174).
-    pub async fn update_device_flags(&self, xml: &str, flags: u32) -> crate::Result<()> {
+    pub async fn update_device_flags(
+        &self,
+        xml: &str,
+        flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainUpdateDeviceFlagsArgs {
             dom: self.to_remote(),
             xml: crate::proto::xdr::XdrString::try_from(xml)?,
@@ -2572,7 +2649,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE` (procedure 182).
-    pub async fn managed_save(&self, flags: u32) -> crate::Result<()> {
+    pub async fn managed_save(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainManagedSaveArgs {
             dom: self.to_remote(),
             flags,
@@ -2612,7 +2692,7 @@ impl crate::api::Domain {
     pub async fn snapshot_create_xml(
         &self,
         xml_desc: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSnapshotCreateFlags,
     ) -> crate::Result<crate::api::DomainSnapshot> {
         let args = crate::proto::generated::remote::DomainSnapshotCreateXmlArgs {
             dom: self.to_remote(),
@@ -2631,7 +2711,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_NUM` (procedure 187).
-    pub async fn snapshot_num(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn snapshot_num(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainSnapshotNumArgs {
             dom: self.to_remote(),
             flags,
@@ -2644,7 +2727,7 @@ impl crate::api::Domain {
     pub async fn snapshot_list_names(
         &self,
         maxnames: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
     ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::DomainSnapshotListNamesArgs {
             dom: self.to_remote(),
@@ -2730,7 +2813,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_MEMORY_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetMemoryParametersArgs {
             dom: self.to_remote(),
@@ -2748,7 +2831,7 @@ impl crate::api::Domain {
     pub async fn get_memory_parameters(
         &self,
         nparams: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetMemoryParametersRet> {
         let args = crate::proto::generated::remote::DomainGetMemoryParametersArgs {
             dom: self.to_remote(),
@@ -2764,7 +2847,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS` (procedure 199).
-    pub async fn set_vcpus_flags(&self, nvcpus: u32, flags: u32) -> crate::Result<()> {
+    pub async fn set_vcpus_flags(
+        &self,
+        nvcpus: u32,
+        flags: crate::proto::generated::c_flags::DomainVcpuFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetVcpusFlagsArgs {
             dom: self.to_remote(),
             nvcpus,
@@ -2775,7 +2862,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS` (procedure 200).
-    pub async fn get_vcpus_flags(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn get_vcpus_flags(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainVcpuFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainGetVcpusFlagsArgs {
             dom: self.to_remote(),
             flags,
@@ -2794,7 +2884,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS` (procedure 204).
-    pub async fn set_memory_flags(&self, memory: u64, flags: u32) -> crate::Result<()> {
+    pub async fn set_memory_flags(
+        &self,
+        memory: u64,
+        flags: crate::proto::generated::c_flags::DomainMemoryModFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetMemoryFlagsArgs {
             dom: self.to_remote(),
             memory,
@@ -2811,7 +2905,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_BLKIO_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetBlkioParametersArgs {
             dom: self.to_remote(),
@@ -2829,7 +2923,7 @@ impl crate::api::Domain {
     pub async fn get_blkio_parameters(
         &self,
         nparams: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetBlkioParametersRet> {
         let args = crate::proto::generated::remote::DomainGetBlkioParametersArgs {
             dom: self.to_remote(),
@@ -2861,7 +2955,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetSchedulerParametersFlagsArgs {
             dom: self.to_remote(),
@@ -2879,7 +2973,7 @@ impl crate::api::Domain {
     pub async fn get_scheduler_parameters_flags(
         &self,
         nparams: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
         let args = crate::proto::generated::remote::DomainGetSchedulerParametersFlagsArgs {
             dom: self.to_remote(),
@@ -2895,7 +2989,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS` (procedure 225).
-    pub async fn pin_vcpu_flags(&self, vcpu: u32, cpumap: &[u8], flags: u32) -> crate::Result<()> {
+    pub async fn pin_vcpu_flags(
+        &self,
+        vcpu: u32,
+        cpumap: &[u8],
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainPinVcpuFlagsArgs {
             dom: self.to_remote(),
             vcpu,
@@ -2946,7 +3045,7 @@ impl crate::api::Domain {
         &self,
         ncpumaps: i32,
         maplen: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetVcpuPinInfoRet> {
         let args = crate::proto::generated::remote::DomainGetVcpuPinInfoArgs {
             dom: self.to_remote(),
@@ -2959,7 +3058,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SAVE_FLAGS` (procedure 232).
-    pub async fn save_flags(&self, to: &str, dxml: Option<&str>, flags: u32) -> crate::Result<()> {
+    pub async fn save_flags(
+        &self,
+        to: &str,
+        dxml: Option<&str>,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSaveFlagsArgs {
             dom: self.to_remote(),
             to: crate::proto::xdr::XdrString::try_from(to)?,
@@ -2973,7 +3077,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT` (procedure 237).
-    pub async fn block_job_abort(&self, path: &str, flags: u32) -> crate::Result<()> {
+    pub async fn block_job_abort(
+        &self,
+        path: &str,
+        flags: crate::proto::generated::c_flags::DomainBlockJobAbortFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockJobAbortArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
@@ -2987,7 +3095,7 @@ impl crate::api::Domain {
     pub async fn get_block_job_info(
         &self,
         path: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainBlockJobInfoFlags,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetBlockJobInfoRet> {
         let args = crate::proto::generated::remote::DomainGetBlockJobInfoArgs {
             dom: self.to_remote(),
@@ -3003,7 +3111,7 @@ impl crate::api::Domain {
         &self,
         path: &str,
         bandwidth: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainBlockJobSetSpeedFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockJobSetSpeedArgs {
             dom: self.to_remote(),
@@ -3019,7 +3127,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_PULL` (procedure 240).
-    pub async fn block_pull(&self, path: &str, bandwidth: u64, flags: u32) -> crate::Result<()> {
+    pub async fn block_pull(
+        &self,
+        path: &str,
+        bandwidth: u64,
+        flags: crate::proto::generated::c_flags::DomainBlockPullFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockPullArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
@@ -3058,7 +3171,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_RESIZE` (procedure 251).
-    pub async fn block_resize(&self, disk: &str, size: u64, flags: u32) -> crate::Result<()> {
+    pub async fn block_resize(
+        &self,
+        disk: &str,
+        size: u64,
+        flags: crate::proto::generated::c_flags::DomainBlockResizeFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockResizeArgs {
             dom: self.to_remote(),
             disk: crate::proto::xdr::XdrString::try_from(disk)?,
@@ -3077,7 +3195,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetBlockIoTuneArgs {
             dom: self.to_remote(),
@@ -3094,7 +3212,7 @@ impl crate::api::Domain {
         &self,
         disk: Option<&str>,
         nparams: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetBlockIoTuneRet> {
         let args = crate::proto::generated::remote::DomainGetBlockIoTuneArgs {
             dom: self.to_remote(),
@@ -3115,7 +3233,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_NUMA_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetNumaParametersArgs {
             dom: self.to_remote(),
@@ -3133,7 +3251,7 @@ impl crate::api::Domain {
     pub async fn get_numa_parameters(
         &self,
         nparams: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetNumaParametersRet> {
         let args = crate::proto::generated::remote::DomainGetNumaParametersArgs {
             dom: self.to_remote(),
@@ -3156,7 +3274,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_INTERFACE_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetInterfaceParametersArgs {
             dom: self.to_remote(),
@@ -3176,7 +3294,7 @@ impl crate::api::Domain {
         &self,
         device: &str,
         nparams: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetInterfaceParametersRet> {
         let args = crate::proto::generated::remote::DomainGetInterfaceParametersArgs {
             dom: self.to_remote(),
@@ -3253,7 +3371,7 @@ impl crate::api::Domain {
         metadata: Option<&str>,
         key: Option<&str>,
         uri: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetMetadataArgs {
             dom: self.to_remote(),
@@ -3278,7 +3396,7 @@ impl crate::api::Domain {
         &self,
         r#type: i32,
         uri: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainGetMetadataArgs {
             dom: self.to_remote(),
@@ -3298,7 +3416,7 @@ impl crate::api::Domain {
         path: &str,
         base: Option<&str>,
         bandwidth: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainBlockRebaseFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockRebaseArgs {
             dom: self.to_remote(),
@@ -3326,7 +3444,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS` (procedure 274).
     pub async fn list_all_snapshots(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
     ) -> crate::Result<Vec<crate::api::DomainSnapshot>> {
         let args = crate::proto::generated::remote::DomainListAllSnapshotsArgs {
             dom: self.to_remote(),
@@ -3342,7 +3460,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_HOSTNAME` (procedure 277).
-    pub async fn get_hostname(&self, flags: u32) -> crate::Result<String> {
+    pub async fn get_hostname(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainGetHostnameFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainGetHostnameArgs {
             dom: self.to_remote(),
             flags,
@@ -3367,7 +3488,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_EMULATOR` (procedure 279).
-    pub async fn pin_emulator(&self, cpumap: &[u8], flags: u32) -> crate::Result<()> {
+    pub async fn pin_emulator(
+        &self,
+        cpumap: &[u8],
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainPinEmulatorArgs {
             dom: self.to_remote(),
             cpumap: crate::proto::xdr::Opaque::try_from(cpumap)?,
@@ -3381,7 +3506,7 @@ impl crate::api::Domain {
     pub async fn get_emulator_pin_info(
         &self,
         maplen: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetEmulatorPinInfoRet> {
         let args = crate::proto::generated::remote::DomainGetEmulatorPinInfoArgs {
             dom: self.to_remote(),
@@ -3403,7 +3528,7 @@ impl crate::api::Domain {
         base: Option<&str>,
         top: Option<&str>,
         bandwidth: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainBlockCommitFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockCommitArgs {
             dom: self.to_remote(),
@@ -3463,7 +3588,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_GET_JOB_STATS` (procedure 298).
     pub async fn get_job_stats(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainGetJobStatsFlags,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetJobStatsRet> {
         let args = crate::proto::generated::remote::DomainGetJobStatsArgs {
             dom: self.to_remote(),
@@ -3474,7 +3599,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD` (procedure 308).
-    pub async fn set_memory_stats_period(&self, period: i32, flags: u32) -> crate::Result<()> {
+    pub async fn set_memory_stats_period(
+        &self,
+        period: i32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetMemoryStatsPeriodArgs {
             dom: self.to_remote(),
             period,
@@ -3492,7 +3621,7 @@ impl crate::api::Domain {
         &self,
         to: &str,
         dumpformat: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainCoreDumpFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainCoreDumpWithFormatArgs {
             dom: self.to_remote(),
@@ -3557,7 +3686,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_TIME` (procedure 338).
-    pub async fn set_time(&self, seconds: i64, nseconds: u32, flags: u32) -> crate::Result<()> {
+    pub async fn set_time(
+        &self,
+        seconds: i64,
+        nseconds: u32,
+        flags: crate::proto::generated::c_flags::DomainSetTimeFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetTimeArgs {
             dom: self.to_remote(),
             seconds,
@@ -3577,7 +3711,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_BLOCK_COPY_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainBlockCopyFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockCopyArgs {
             dom: self.to_remote(),
@@ -3606,7 +3740,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO` (procedure 351).
     pub async fn get_iothread_info(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetIothreadInfoRet> {
         let args = crate::proto::generated::remote::DomainGetIothreadInfoArgs {
             dom: self.to_remote(),
@@ -3621,7 +3755,7 @@ impl crate::api::Domain {
         &self,
         iothreads_id: u32,
         cpumap: &[u8],
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainPinIothreadArgs {
             dom: self.to_remote(),
@@ -3653,7 +3787,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_ADD_IOTHREAD` (procedure 355).
-    pub async fn add_iothread(&self, iothread_id: u32, flags: u32) -> crate::Result<()> {
+    pub async fn add_iothread(
+        &self,
+        iothread_id: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainAddIothreadArgs {
             dom: self.to_remote(),
             iothread_id,
@@ -3664,7 +3802,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_DEL_IOTHREAD` (procedure 356).
-    pub async fn del_iothread(&self, iothread_id: u32, flags: u32) -> crate::Result<()> {
+    pub async fn del_iothread(
+        &self,
+        iothread_id: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainDelIothreadArgs {
             dom: self.to_remote(),
             iothread_id,
@@ -3679,7 +3821,7 @@ impl crate::api::Domain {
         &self,
         user: Option<&str>,
         password: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSetUserPasswordFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetUserPasswordArgs {
             dom: self.to_remote(),
@@ -3711,7 +3853,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_GET_PERF_EVENTS` (procedure 365).
     pub async fn get_perf_events(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
         let args = crate::proto::generated::remote::DomainGetPerfEventsArgs {
             dom: self.to_remote(),
@@ -3728,7 +3870,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_PERF_EVENTS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetPerfEventsArgs {
             dom: self.to_remote(),
@@ -3765,7 +3907,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_VCPU` (procedure 384).
-    pub async fn set_vcpu(&self, cpumap: &str, state: i32, flags: u32) -> crate::Result<()> {
+    pub async fn set_vcpu(
+        &self,
+        cpumap: &str,
+        state: i32,
+        flags: crate::proto::generated::c_flags::DomainSetVcpuFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetVcpuArgs {
             dom: self.to_remote(),
             cpumap: crate::proto::xdr::XdrString::try_from(cpumap)?,
@@ -3797,7 +3944,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC` (procedure 388).
-    pub async fn managed_save_get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn managed_save_get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainManagedSaveGetXmlDescArgs {
             dom: self.to_remote(),
             flags,
@@ -3814,7 +3964,7 @@ impl crate::api::Domain {
     pub async fn managed_save_define_xml(
         &self,
         dxml: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainManagedSaveDefineXmlArgs {
             dom: self.to_remote(),
@@ -3835,7 +3985,7 @@ impl crate::api::Domain {
         &self,
         r#type: u32,
         action: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetLifecycleActionArgs {
             dom: self.to_remote(),
@@ -3851,7 +4001,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS` (procedure 392).
-    pub async fn detach_device_alias(&self, alias: &str, flags: u32) -> crate::Result<()> {
+    pub async fn detach_device_alias(
+        &self,
+        alias: &str,
+        flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainDetachDeviceAliasArgs {
             dom: self.to_remote(),
             alias: crate::proto::xdr::XdrString::try_from(alias)?,
@@ -3889,7 +4043,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_IOTHREAD_PARAMS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetIothreadParamsArgs {
             dom: self.to_remote(),
@@ -3908,7 +4062,7 @@ impl crate::api::Domain {
     pub async fn checkpoint_create_xml(
         &self,
         xml_desc: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainCheckpointCreateFlags,
     ) -> crate::Result<crate::api::DomainCheckpoint> {
         let args = crate::proto::generated::remote::DomainCheckpointCreateXmlArgs {
             dom: self.to_remote(),
@@ -3929,7 +4083,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS` (procedure 413).
     pub async fn list_all_checkpoints(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainCheckpointListFlags,
     ) -> crate::Result<Vec<crate::api::DomainCheckpoint>> {
         let args = crate::proto::generated::remote::DomainListAllCheckpointsArgs {
             dom: self.to_remote(),
@@ -3973,7 +4127,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_GET_GUEST_INFO` (procedure 418).
     pub async fn get_guest_info(
         &self,
-        types: u32,
+        types: crate::proto::generated::c_flags::DomainGuestInfoTypes,
         flags: u32,
     ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
         let args = crate::proto::generated::remote::DomainGetGuestInfoArgs {
@@ -4060,7 +4214,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::NonnullString,
             { crate::proto::generated::remote::DOMAIN_AUTHORIZED_SSH_KEYS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainAuthorizedSshKeysSetFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainAuthorizedSshKeysSetArgs {
             dom: self.to_remote(),
@@ -4076,7 +4230,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_MESSAGES` (procedure 426).
-    pub async fn get_messages(&self, flags: u32) -> crate::Result<Vec<String>> {
+    pub async fn get_messages(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainMessageType,
+    ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::DomainGetMessagesArgs {
             dom: self.to_remote(),
             flags,
@@ -4086,7 +4243,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC` (procedure 427).
-    pub async fn start_dirty_rate_calc(&self, seconds: i32, flags: u32) -> crate::Result<()> {
+    pub async fn start_dirty_rate_calc(
+        &self,
+        seconds: i32,
+        flags: crate::proto::generated::c_flags::DomainDirtyRateCalcFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainStartDirtyRateCalcArgs {
             dom: self.to_remote(),
             seconds,
@@ -4127,7 +4288,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_SAVE_PARAMS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSaveParamsArgs {
             dom: self.to_remote(),
@@ -4139,7 +4300,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS` (procedure 442).
-    pub async fn abort_job_flags(&self, flags: u32) -> crate::Result<()> {
+    pub async fn abort_job_flags(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainAbortJobFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainAbortJobFlagsArgs {
             dom: self.to_remote(),
             flags,
@@ -4186,7 +4350,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::TypedParam,
             { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetThrottleGroupArgs {
             dom: self.to_remote(),
@@ -4199,7 +4363,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP` (procedure 452).
-    pub async fn del_throttle_group(&self, group: Option<&str>, flags: u32) -> crate::Result<()> {
+    pub async fn del_throttle_group(
+        &self,
+        group: Option<&str>,
+        flags: crate::proto::generated::c_flags::DomainModificationImpact,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainDelThrottleGroupArgs {
             dom: self.to_remote(),
             group: group
