@@ -36,7 +36,8 @@ use crate::proto::packet::Header;
 use crate::proto::xdr::Encode;
 use crate::proto::{qemu, remote};
 
-/// How many events one subscription holds before its consumer is told it lagged.
+/// How many items (events, and the `Lagged` marker) one subscription holds before further events
+/// are counted instead of stored.
 pub const QUEUE_CAPACITY: usize = 1024;
 /// Events for callback ids not known yet, kept until the register reply is processed.
 const EARLY_CAPACITY: usize = 64;
@@ -635,5 +636,127 @@ impl RawClient {
             key,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use super::*;
+    use crate::error::CloseReason;
+    use crate::proto::packet::{Status, Type};
+
+    fn message(callback_id: i32, n: u8) -> Packet {
+        let mut payload = callback_id.to_be_bytes().to_vec();
+        payload.push(n);
+        Packet {
+            header: Header {
+                prog: DOMAIN.program,
+                vers: DOMAIN.version,
+                proc: DOMAIN.messages[0],
+                r#type: Type::Message,
+                serial: 0,
+                status: Status::Ok,
+            },
+            payload: payload.into(),
+        }
+    }
+
+    fn key() -> RegKey {
+        RegKey {
+            family: DOMAIN.id(),
+            args: Bytes::from_static(&[0, 0, 0, 0, 0, 0, 0, 0]),
+        }
+    }
+
+    /// Everything queued: `Some(n)` for an event's marker byte, `None` for Lagged(n) as `n`.
+    fn drain(sub: &Subscriber) -> Vec<Result<u8, u64>> {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut out = Vec::new();
+        while let Poll::Ready(Some(item)) = sub.poll_next(&mut cx) {
+            out.push(match item {
+                Item::Event(e) => Ok(e.payload[4]),
+                Item::Lagged(n) => Err(n),
+                other => panic!("{other:?}"),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn a_full_queue_counts_what_it_drops_at_the_gap() {
+        let router = EventRouter::default();
+        let sub = Subscriber::new(false);
+        assert_eq!(router.insert(&key(), &DOMAIN, 7, &sub).unwrap(), None);
+        for i in 0..QUEUE_CAPACITY + 5 {
+            router.route(message(7, (i % 200) as u8));
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        // The marker takes a place too: after two events are read there is room for one,
+        // which goes after the marker.
+        for _ in 0..2 {
+            assert!(matches!(
+                sub.poll_next(&mut cx),
+                Poll::Ready(Some(Item::Event(_)))
+            ));
+        }
+        router.route(message(7, 250));
+        router.route(message(7, 251));
+        let items = drain(&sub);
+        assert_eq!(items.len(), QUEUE_CAPACITY + 1);
+        assert_eq!(items[QUEUE_CAPACITY - 2], Err(5));
+        assert_eq!(items[QUEUE_CAPACITY - 1], Ok(250));
+        assert_eq!(items[QUEUE_CAPACITY], Err(1));
+    }
+
+    #[test]
+    fn events_before_the_register_reply_are_handed_over_in_order() {
+        let router = EventRouter::default();
+        router.route(message(3, 1)); // another callback: stays in the ring
+        for i in 0..EARLY_CAPACITY as u8 + 2 {
+            router.route(message(9, i));
+        }
+        let sub = Subscriber::new(false);
+        router.insert(&key(), &DOMAIN, 9, &sub).unwrap();
+        let items = drain(&sub);
+        // The ring held the newest EARLY_CAPACITY events; the oldest 3 (one of callback 3)
+        // were dropped, 2 of them callback 9's.
+        assert_eq!(items[0], Err(2));
+        assert_eq!(items.len(), 1 + EARLY_CAPACITY);
+        assert_eq!(items[1], Ok(2));
+        assert_eq!(*items.last().unwrap(), Ok(EARLY_CAPACITY as u8 + 1));
+    }
+
+    #[test]
+    fn the_last_subscriber_gone_deregisters_and_close_reaches_the_others() {
+        let router = EventRouter::default();
+        let (a, b) = (Subscriber::new(false), Subscriber::new(false));
+        router.insert(&key(), &DOMAIN, 4, &a).unwrap();
+        assert!(router.join(&key(), &b).unwrap());
+        // An identical registration made meanwhile is redundant.
+        let c = Subscriber::new(false);
+        assert_eq!(router.insert(&key(), &DOMAIN, 5, &c).unwrap(), Some(5));
+        assert!(router.remove(&a, &key()).is_none());
+        assert!(router.remove(&c, &key()).is_none());
+        router.close(&Closed::plain(CloseReason::Eof, "gone"));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(sub_next(&b, &mut cx), Some(Item::Closed(_))));
+        assert!(sub_next(&b, &mut cx).is_none());
+        assert!(router.join(&key(), &a).is_err());
+
+        let router = EventRouter::default();
+        router.insert(&key(), &DOMAIN, 4, &a).unwrap();
+        assert_eq!(router.remove(&a, &key()).map(|(_, id)| id), Some(4));
+        // Its late events are dropped, not kept for a future registration.
+        router.route(message(4, 0));
+        assert!(router.lock().early.is_empty());
+    }
+
+    fn sub_next(sub: &Subscriber, cx: &mut Context<'_>) -> Option<Item> {
+        match sub.poll_next(cx) {
+            Poll::Ready(item) => item,
+            Poll::Pending => None,
+        }
     }
 }
