@@ -160,9 +160,7 @@ fn shape(m: &Module, proc: &Procedure, p: Paths<'_>, client: &str) -> (String, S
         rust_type(&RType::Named(ret_ref.clone()), p),
         "ret".to_owned(),
     );
-    let list = ret
-        .iter()
-        .position(|f| matches!(&f.ty, RType::Vec(inner, _) if handle_of(inner).is_some()));
+    let list = ret.iter().position(|f| matches!(&f.ty, RType::Vec(..)));
     let field = match (ret, list) {
         ([f], _) => f,
         ([a, b], Some(i)) if [a, b][1 - i].idl_name == "ret" => &ret[i],

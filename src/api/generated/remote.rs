@@ -777,18 +777,14 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES` (procedure 312).
-    pub async fn get_cpu_model_names(
-        &self,
-        arch: &str,
-        flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::ConnectGetCpuModelNamesRet> {
+    pub async fn get_cpu_model_names(&self, arch: &str, flags: u32) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::ConnectGetCpuModelNamesArgs {
             arch: crate::proto::xdr::XdrString::try_from(arch)?,
             need_results: 1,
             flags,
         };
         let ret = self.raw().connect_get_cpu_model_names(&args).await?;
-        Ok(ret)
+        Ok(ret.models.into_iter().map(|s| s.into_inner()).collect())
     }
 
     /// `REMOTE_PROC_NODE_GET_FREE_PAGES` (procedure 340).
@@ -2097,7 +2093,7 @@ impl crate::api::Network {
         &self,
         mac: Option<&str>,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NetworkGetDhcpLeasesRet> {
+    ) -> crate::Result<Vec<crate::proto::generated::remote::NetworkDhcpLease>> {
         let args = crate::proto::generated::remote::NetworkGetDhcpLeasesArgs {
             net: self.to_remote(),
             mac: mac
@@ -2107,7 +2103,7 @@ impl crate::api::Network {
             flags,
         };
         let ret = self.client().raw().network_get_dhcp_leases(&args).await?;
-        Ok(ret)
+        Ok(ret.leases.into())
     }
 
     /// `REMOTE_PROC_NETWORK_LIST_ALL_PORTS` (procedure 404).
@@ -3475,7 +3471,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST` (procedure 278).
     pub async fn get_security_label_list(
         &self,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetSecurityLabelListRet> {
+    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainGetSecurityLabelRet>> {
         let args = crate::proto::generated::remote::DomainGetSecurityLabelListArgs {
             dom: self.to_remote(),
         };
@@ -3484,7 +3480,7 @@ impl crate::api::Domain {
             .raw()
             .domain_get_security_label_list(&args)
             .await?;
-        Ok(ret)
+        Ok(ret.labels.into())
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_EMULATOR` (procedure 279).
@@ -3728,26 +3724,26 @@ impl crate::api::Domain {
     pub async fn get_fsinfo(
         &self,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetFsinfoRet> {
+    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainFsinfo>> {
         let args = crate::proto::generated::remote::DomainGetFsinfoArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_fsinfo(&args).await?;
-        Ok(ret)
+        Ok(ret.info.into())
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO` (procedure 351).
     pub async fn get_iothread_info(
         &self,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetIothreadInfoRet> {
+    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainIothreadInfo>> {
         let args = crate::proto::generated::remote::DomainGetIothreadInfoArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_iothread_info(&args).await?;
-        Ok(ret)
+        Ok(ret.info.into())
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_IOTHREAD` (procedure 352).
