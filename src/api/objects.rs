@@ -9,8 +9,8 @@ use crate::error::Result;
 use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
 
-/// Declares a handle for an object identified by name and UUID.
-macro_rules! named_object {
+/// Declares a handle: the connection and the wire form, `new`, `client` and `to_remote`.
+macro_rules! handle_base {
     ($(#[$doc:meta])* $name:ident, $wire:ident) => {
         $(#[$doc])*
         #[derive(Clone)]
@@ -29,6 +29,20 @@ macro_rules! named_object {
                 &self.client
             }
 
+            /// The wire form of this object, for raw calls.
+            pub fn to_remote(&self) -> remote::$wire {
+                self.wire.clone()
+            }
+        }
+    };
+}
+
+/// Declares a handle for an object identified by name and UUID.
+macro_rules! named_object {
+    ($(#[$doc:meta])* $name:ident, $wire:ident) => {
+        handle_base!($(#[$doc])* $name, $wire);
+
+        impl $name {
             /// The object's name.
             pub fn name(&self) -> &str {
                 self.wire.name.as_str()
@@ -42,11 +56,6 @@ macro_rules! named_object {
             /// The UUID in its usual text form.
             pub fn uuid_string(&self) -> String {
                 format_uuid(&self.wire.uuid.0)
-            }
-
-            /// The wire form of this object, for raw calls.
-            pub fn to_remote(&self) -> remote::$wire {
-                self.wire.clone()
             }
         }
 
@@ -206,23 +215,9 @@ impl Client {
 macro_rules! pair_object {
     ($(#[$doc:meta])* $name:ident, $wire:ident,
      $(#[$adoc:meta])* $a:ident, $(#[$bdoc:meta])* $b:ident) => {
-        $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name {
-            client: Client,
-            wire: remote::$wire,
-        }
+        handle_base!($(#[$doc])* $name, $wire);
 
         impl $name {
-            pub(crate) fn new(client: Client, wire: remote::$wire) -> Self {
-                $name { client, wire }
-            }
-
-            /// The connection this object belongs to.
-            pub fn client(&self) -> &Client {
-                &self.client
-            }
-
             $(#[$adoc])*
             pub fn $a(&self) -> &str {
                 self.wire.$a.as_str()
@@ -231,11 +226,6 @@ macro_rules! pair_object {
             $(#[$bdoc])*
             pub fn $b(&self) -> &str {
                 self.wire.$b.as_str()
-            }
-
-            /// The wire form of this object, for raw calls.
-            pub fn to_remote(&self) -> remote::$wire {
-                self.wire.clone()
             }
         }
 
@@ -254,31 +244,12 @@ macro_rules! pair_object {
 /// port of a network).
 macro_rules! child_object {
     ($(#[$doc:meta])* $name:ident, $wire:ident, $parent:ident, $field:ident, $(#[$pdoc:meta])* $getter:ident) => {
-        $(#[$doc])*
-        #[derive(Clone)]
-        pub struct $name {
-            client: Client,
-            wire: remote::$wire,
-        }
+        handle_base!($(#[$doc])* $name, $wire);
 
         impl $name {
-            pub(crate) fn new(client: Client, wire: remote::$wire) -> Self {
-                $name { client, wire }
-            }
-
-            /// The connection this object belongs to.
-            pub fn client(&self) -> &Client {
-                &self.client
-            }
-
             $(#[$pdoc])*
             pub fn $getter(&self) -> $parent {
                 $parent::new(self.client.clone(), self.wire.$field.clone())
-            }
-
-            /// The wire form of this object, for raw calls.
-            pub fn to_remote(&self) -> remote::$wire {
-                self.wire.clone()
             }
         }
     };
