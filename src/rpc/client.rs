@@ -1,18 +1,25 @@
 //! The handle through which calls are made.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::task::Poll;
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
 
+use super::direct::{CallerIo, ReadRoute};
 use super::reply;
-use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, Shared};
+use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, ReplySender, Shared, State};
 use super::streams::{self, RawStream, StreamInner, WhenFull};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
 use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
 use crate::proto::packet::Header;
 use crate::proto::xdr::{Decode, Encode};
+
+type ReplyReceiver = oneshot::Receiver<Result<Packet>>;
+type ReplyResult = std::result::Result<Result<Packet>, oneshot::error::RecvError>;
 
 /// Encodings larger than this are built outside the lock and copied in, so one big call
 /// does not hold up the others.
@@ -35,6 +42,8 @@ pub struct RawClient {
 /// Owned by the clones of one [`RawClient`]; its drop tells the driver the last one is gone.
 struct Handle {
     shared: Arc<Shared>,
+    /// The connection's I/O, for calls that write or read themselves; gone with the driver.
+    io: Weak<dyn CallerIo>,
 }
 
 impl Drop for Handle {
@@ -67,9 +76,9 @@ impl Drop for PendingGuard<'_> {
 }
 
 impl RawClient {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, io: Weak<dyn CallerIo>) -> Self {
         RawClient {
-            handle: Arc::new(Handle { shared }),
+            handle: Arc::new(Handle { shared, io }),
         }
     }
 
@@ -215,8 +224,8 @@ impl RawClient {
             armed: true,
         };
         let reply = match timeout {
-            None => rx.await,
-            Some(limit) => match tokio::time::timeout(limit, rx).await {
+            None => self.wait_reply(serial, rx).await,
+            Some(limit) => match tokio::time::timeout(limit, self.wait_reply(serial, rx)).await {
                 Ok(reply) => reply,
                 // the guard removes the pending entry: the late reply will be discarded
                 Err(_) => return Err(call_timed_out(procedure, limit)),
@@ -238,6 +247,33 @@ impl RawClient {
         reply::accept(packet, format_args!("procedure {procedure}"))
     }
 
+    /// Waits for the reply to call `serial`, reading the transport itself while nobody else
+    /// does (see `direct.rs`).
+    async fn wait_reply(&self, serial: u32, mut rx: ReplyReceiver) -> ReplyResult {
+        let route = &self.shared().route;
+        let _reader = Reader { route, serial };
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(r) = Pin::new(&mut rx).poll(cx) {
+                return Poll::Ready(r);
+            }
+            // Without the driver the connection is over: `rx` is closed.
+            let Some(io) = self.handle.io.upgrade() else {
+                return Pin::new(&mut rx).poll(cx);
+            };
+            let missed_wake = route.enter(serial, cx.waker());
+            if io.read_now() {
+                drop(io);
+                return Pin::new(&mut rx).poll(cx);
+            }
+            if missed_wake {
+                // someone else holds the state, maybe only to write: try again soon
+                cx.waker().wake_by_ref();
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
     pub(crate) fn closed_error(&self) -> Error {
         match &self.shared().lock().closed {
             Some(c) => c.to_error(),
@@ -253,7 +289,7 @@ impl RawClient {
         version: u32,
         procedure: i32,
         args: &A,
-        tx: super::shared::ReplySender,
+        tx: ReplySender,
         open_stream: Option<WhenFull>,
     ) -> Result<Queued> {
         let len = args.encoded_len();
@@ -269,6 +305,14 @@ impl RawClient {
             None
         };
         let frame_len = len + frame::MIN_FRAME_LEN;
+        let mut tx = Some(tx);
+        if open_stream.is_none() {
+            if let Some(queued) =
+                self.write_now(program, version, procedure, args, &mut tx, &prebuilt)?
+            {
+                return Ok(queued);
+            }
+        }
         loop {
             let notified = self.shared().writable.notified();
             {
@@ -277,22 +321,9 @@ impl RawClient {
                     return Err(c.to_error());
                 }
                 if st.out.is_empty() || st.out.len() + frame_len <= OUT_HIGH_WATER {
-                    let serial = st.next_serial;
-                    st.next_serial = serial.wrapping_add(1).max(1);
-                    match &prebuilt {
-                        Some(buf) => {
-                            let at = st.out.len();
-                            st.out.extend_from_slice(buf);
-                            st.out[at + SERIAL_OFFSET..at + SERIAL_OFFSET + 4]
-                                .copy_from_slice(&serial.to_be_bytes());
-                        }
-                        None => {
-                            let header = Header::call(program, version, procedure, serial);
-                            frame::encode_packet(&mut st.out, &header, args)
-                                .map_err(invalid_argument)?;
-                        }
-                    }
-                    st.pending.insert(serial, tx);
+                    let serial = put_frame(
+                        &mut st, None, &mut tx, program, version, procedure, args, &prebuilt,
+                    )?;
                     let timeout = st.call_timeout;
                     let stream = open_stream.map(|when_full| {
                         let header = Header::call(program, version, procedure, serial);
@@ -314,6 +345,102 @@ impl RawClient {
             let _blocked = BlockedWriter(self.shared());
             notified.await;
         }
+    }
+}
+
+impl RawClient {
+    /// Writes the CALL at once if the connection is idle (no call in flight, nothing queued,
+    /// the transport's state free); `None` when it must be queued instead.
+    fn write_now<A: Encode + ?Sized>(
+        &self,
+        program: u32,
+        version: u32,
+        procedure: i32,
+        args: &A,
+        tx: &mut Option<ReplySender>,
+        prebuilt: &Option<BytesMut>,
+    ) -> Result<Option<Queued>> {
+        let Some(io) = self.handle.io.upgrade() else {
+            return Ok(None);
+        };
+        let mut timeout = None;
+        let written = io.write_now(&mut |buf| {
+            let mut st = self.shared().lock();
+            if let Some(c) = &st.closed {
+                return Err(c.to_error());
+            }
+            // With other calls in flight, queue: the driver writes what many callers queued
+            // in one go (one write per call would cost more than one wake-up).
+            if !st.out.is_empty() || !st.pending.is_empty() {
+                return Ok(None);
+            }
+            timeout = st.call_timeout;
+            put_frame(
+                &mut st,
+                Some(buf),
+                tx,
+                program,
+                version,
+                procedure,
+                args,
+                prebuilt,
+            )
+            .map(Some)
+        })?;
+        Ok(written.map(|serial| Queued {
+            serial,
+            timeout,
+            stream: None,
+        }))
+    }
+}
+
+/// Allocates the next serial, encodes the CALL into `buf` (`None`: the shared write buffer)
+/// and registers `tx` (taken) for its reply. `prebuilt`: the frame already encoded with
+/// serial 0.
+#[allow(clippy::too_many_arguments)]
+fn put_frame<A: Encode + ?Sized>(
+    st: &mut State,
+    buf: Option<&mut BytesMut>,
+    tx: &mut Option<ReplySender>,
+    program: u32,
+    version: u32,
+    procedure: i32,
+    args: &A,
+    prebuilt: &Option<BytesMut>,
+) -> Result<u32> {
+    let serial = st.next_serial;
+    st.next_serial = serial.wrapping_add(1).max(1);
+    let out = match buf {
+        Some(b) => b,
+        None => &mut st.out,
+    };
+    match prebuilt {
+        Some(frame) => {
+            let at = out.len();
+            out.extend_from_slice(frame);
+            out[at + SERIAL_OFFSET..at + SERIAL_OFFSET + 4].copy_from_slice(&serial.to_be_bytes());
+        }
+        None => {
+            let header = Header::call(program, version, procedure, serial);
+            frame::encode_packet(out, &header, args).map_err(invalid_argument)?;
+        }
+    }
+    if let Some(tx) = tx.take() {
+        st.pending.insert(serial, tx);
+    }
+    Ok(serial)
+}
+
+/// A caller in the reader's role (`direct.rs`); leaves it when the call ends or is dropped.
+struct Reader<'a> {
+    route: &'a ReadRoute,
+    serial: u32,
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        self.route.leave(self.serial);
     }
 }
 

@@ -3,14 +3,15 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll, Waker, ready};
 
 use tokio::time::Instant;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use super::direct::CallerIo;
 use super::shared::{Closed, KeepaliveConfig, Shared};
 use super::streams;
 use crate::error::{CloseReason, Error, Result};
@@ -29,23 +30,38 @@ const READ_BUF_INITIAL: usize = 64 * 1024;
 /// It reads and writes in the same poll, never waiting for one before the other: a daemon
 /// that stops reading until we read its replies cannot deadlock us (and we never stop reading
 /// because a write is blocked).
+///
+/// Callers do part of its work themselves when they find the connection idle (see
+/// `direct.rs`): a call writes its own frame when nothing is queued before it, and a caller
+/// waiting for its reply reads and routes what arrives. The driver is then only woken for what
+/// no caller does: frames queued behind others, keepalive, the end of the connection.
 #[must_use = "the connection does nothing unless polled or spawned"]
 pub struct Connection<S> {
-    stream: S,
-    shared: Arc<Shared>,
+    core: Arc<Mutex<Core<S>>>,
+}
+
+/// The connection's state: owned by the driver, lent to callers under a try-lock.
+pub(super) struct Core<S> {
+    pub(super) stream: S,
+    pub(super) shared: Arc<Shared>,
     read_buf: BytesMut,
     /// Frames taken from the shared buffer, being written.
-    write_buf: BytesMut,
+    pub(super) write_buf: BytesMut,
     /// Frames the driver itself produced (PONGs), written before the next batch.
-    own_out: BytesMut,
+    pub(super) own_out: BytesMut,
     keepalive: Option<Keepalive>,
     /// Bytes were written since the last flush.
-    unflushed: bool,
-    finished: bool,
+    pub(super) unflushed: bool,
+    pub(super) finished: bool,
+    /// The waker every read of the transport registers: it wakes whoever reads now, a caller
+    /// or the driver (`ReadRoute`).
+    read_waker: Waker,
+    /// How reading ended when a caller was reading; the driver ends the connection with it.
+    pub(super) read_end: Option<ReadEnd>,
 }
 
 /// How reading ended: the daemon closed the transport, or reading or a frame failed.
-enum ReadEnd {
+pub(super) enum ReadEnd {
     Eof,
     Failed(Error),
 }
@@ -103,10 +119,37 @@ impl Keepalive {
 
 impl<S> Connection<S>
 where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// The driver of `stream`, and the connection's I/O as callers see it.
+    pub(crate) fn new(stream: S, shared: Arc<Shared>) -> (Self, Weak<dyn CallerIo>) {
+        let core = Arc::new(Mutex::new(Core::new(stream, shared)));
+        let weak = Arc::downgrade(&core);
+        (Connection { core }, weak)
+    }
+}
+
+impl<S> Future for Connection<S>
+where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    pub(crate) fn new(stream: S, shared: Arc<Shared>) -> Self {
-        Connection {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        // A caller holds the lock only for a read or write that does not block.
+        let mut core = self.core.lock().unwrap_or_else(|p| p.into_inner());
+        core.poll_drive(cx)
+    }
+}
+
+impl<S> Core<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    fn new(stream: S, shared: Arc<Shared>) -> Self {
+        Core {
+            read_waker: Waker::from(shared.route.clone()),
+            read_end: None,
             stream,
             shared,
             read_buf: BytesMut::with_capacity(READ_BUF_INITIAL),
@@ -178,7 +221,7 @@ where
     }
 
     /// Reads what the transport has and dispatches every complete frame.
-    fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool, ReadEnd>> {
+    pub(super) fn poll_read_in(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool, ReadEnd>> {
         let mut progress = false;
         loop {
             while let Some(body) = frame::next_frame(&mut self.read_buf)
@@ -222,7 +265,12 @@ where
             if st.paused_streams == 0 {
                 return false;
             }
-            if !st
+            if cx.waker().will_wake(&self.read_waker) {
+                // a caller's read, or the driver's through the route: the driver must be the
+                // one woken when reading resumes; it registers itself in `read_as_driver`
+                drop(st);
+                self.shared.wake_driver();
+            } else if !st
                 .driver_waker
                 .as_ref()
                 .is_some_and(|w| w.will_wake(cx.waker()))
@@ -342,6 +390,36 @@ where
         }
     }
 
+    /// Reads as the driver: first how a caller's read ended, if one did.
+    fn read_as_driver(&mut self, cx: &mut Context<'_>) -> Poll<Result<bool, ReadEnd>> {
+        if let Some(end) = self.read_end.take() {
+            return Poll::Ready(Err(end));
+        }
+        if self.reading_paused(cx) {
+            return Poll::Pending;
+        }
+        let waker = self.read_waker.clone();
+        self.shared.route.begin_read();
+        self.poll_read_in(&mut Context::from_waker(&waker))
+    }
+
+    /// Reads as a caller whose reply has not come: `read_end` keeps how reading ended, for the
+    /// driver (which is woken) to end the connection with.
+    pub(super) fn read_as_caller(&mut self) {
+        if self.finished || self.read_end.is_some() {
+            return;
+        }
+        let waker = self.read_waker.clone();
+        self.shared.route.begin_read();
+        if let Poll::Ready(Err(end)) = self.poll_read_in(&mut Context::from_waker(&waker)) {
+            self.read_end = Some(end);
+            self.shared.wake_driver();
+        } else if !self.own_out.is_empty() {
+            // a PONG to send
+            self.shared.wake_driver();
+        }
+    }
+
     /// True once the last handle is gone and everything queued is written.
     fn done(&self) -> bool {
         let st = self.shared.lock();
@@ -358,14 +436,13 @@ where
     }
 }
 
-impl<S> Future for Connection<S>
+impl<S> Core<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    type Output = Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        let this = self.get_mut();
+    /// The driver's poll: keepalive, writes, reads, and the end of the connection.
+    fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self;
         if this.finished {
             return Poll::Ready(Ok(()));
         }
@@ -382,7 +459,8 @@ where
                 }
                 Poll::Pending => false,
             };
-            let read = match this.poll_read_in(cx) {
+            this.shared.route.set_driver(cx.waker());
+            let read = match this.read_as_driver(cx) {
                 Poll::Ready(Ok(p)) => p,
                 Poll::Ready(Err(ReadEnd::Eof)) => {
                     this.finish(Closed::plain(
@@ -411,7 +489,7 @@ where
     }
 }
 
-impl<S> Drop for Connection<S> {
+impl<S> Drop for Core<S> {
     fn drop(&mut self) {
         if !self.finished {
             self.shared.close(Closed::plain(

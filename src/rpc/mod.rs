@@ -13,15 +13,19 @@
 //!            └─────────────────────────────────────────────┘
 //! ```
 //!
-//! A request is sent as soon as the driver next runs after the call was made; calls from many
-//! tasks made in the meantime go out together in one write. Replies may come back in any
-//! order: each carries its call's serial.
+//! A call made while no other is in flight writes its frame itself, at once, and then reads
+//! the transport itself while it waits (unless the driver or another caller is using it): a
+//! sequential caller costs no wake-up of the driver task, nor of another thread on a
+//! multi-thread runtime. Calls made while others are in flight are queued and sent as soon as
+//! the driver next runs; calls from many tasks made in the meantime go out together in one
+//! write. Replies may come back in any order: each carries its call's serial.
 //!
 //! **Cancellation.** A call's frame is complete in the write buffer before the call first
 //! yields, so dropping a call future never leaves half a frame behind; its reply, when it
 //! comes, is discarded. The connection stays in step.
 
 mod client;
+mod direct;
 mod driver;
 pub(crate) mod events;
 #[allow(missing_docs)]
@@ -43,11 +47,9 @@ pub use streams::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream, WhenFull};
 /// clone is dropped or the transport fails.
 pub fn connect_raw<S>(stream: S) -> (RawClient, Connection<S>)
 where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let shared = std::sync::Arc::new(shared::Shared::new());
-    (
-        RawClient::new(shared.clone()),
-        Connection::new(stream, shared),
-    )
+    let (conn, io) = Connection::new(stream, shared.clone());
+    (RawClient::new(shared, io), conn)
 }

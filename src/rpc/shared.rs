@@ -8,6 +8,7 @@ use std::task::Waker;
 use bytes::BytesMut;
 use tokio::sync::{Notify, oneshot};
 
+use super::direct::ReadRoute;
 use crate::error::{CloseReason, Error};
 use crate::proto::frame::Packet;
 
@@ -131,6 +132,8 @@ pub(crate) struct Shared {
     pub closed_notify: Notify,
     /// Where event messages go.
     pub events: super::events::EventRouter,
+    /// Whom the transport's read readiness wakes.
+    pub route: Arc<ReadRoute>,
 }
 
 impl Shared {
@@ -153,6 +156,16 @@ impl Shared {
             writable: Notify::new(),
             closed_notify: Notify::new(),
             events: Default::default(),
+            route: Arc::default(),
+        }
+    }
+
+    /// Wakes the driver if it is parked with nothing to write (if it is not, it runs or is
+    /// about to, and sees what there is to do).
+    pub fn wake_driver(&self) {
+        let waker = self.lock().driver_waker.take();
+        if let Some(w) = waker {
+            w.wake();
         }
     }
 
