@@ -43,7 +43,7 @@ pub fn typedef(out: &mut Out, item: &Item, ty: &RType, p: Paths<'_>) {
     ));
 }
 
-/// A struct, its `Encode` (members in order) and its `Decode` (through `decode_field`).
+/// A struct, and its `Encode`/`Decode` through the runtime's `xdr_struct!`.
 pub fn structure(out: &mut Out, item: &Item, fields: &[Field], p: Paths<'_>) {
     let name = &item.rust_name;
     let fallback = format!("The struct `{}`.", item.idl_name);
@@ -57,38 +57,11 @@ pub fn structure(out: &mut Out, item: &Item, fields: &[Field], p: Paths<'_>) {
         out.line(format!("pub {}: {},", f.rust_name, rust_type(&f.ty, p)));
     }
     out.line("}");
-    out.blank();
-    out.line(format!("impl {XDR}::Encode for {name} {{"));
-    out.line("fn encode(&self, out: &mut ::bytes::BytesMut) {");
-    for f in fields {
-        out.line(format!(
-            "{XDR}::Encode::encode(&self.{}, out);",
-            f.rust_name
-        ));
-    }
-    out.line("}");
-    out.line("fn encoded_len(&self) -> usize {");
-    let lens: Vec<String> = fields
-        .iter()
-        .map(|f| format!("{XDR}::Encode::encoded_len(&self.{})", f.rust_name))
-        .collect();
-    out.line(lens.join(" + "));
-    out.line("}");
-    out.line("}");
-    out.blank();
-    out.line(format!("impl {XDR}::Decode for {name} {{"));
-    out.line(format!("fn decode(src: &mut &[u8]) -> {DECODE_RESULT} {{"));
-    out.line("::core::result::Result::Ok(Self {");
-    for f in fields {
-        out.line(format!(
-            "{}: {XDR}::decode_field(src, \"{name}\", \"{}\")?,",
-            f.rust_name,
-            plain(&f.rust_name)
-        ));
-    }
-    out.line("})");
-    out.line("}");
-    out.line("}");
+    let members: Vec<&str> = fields.iter().map(|f| f.rust_name.as_str()).collect();
+    out.line(format!(
+        "{XDR}::xdr_struct!({name} {{ {} }});",
+        members.join(", ")
+    ));
 }
 
 /// An identifier without its `r#`.

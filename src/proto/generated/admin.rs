@@ -241,26 +241,7 @@ pub struct TypedParam {
     /// `admin_typed_param_value value`
     pub value: TypedParamValue,
 }
-
-impl crate::proto::xdr::Encode for TypedParam {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.field, out);
-        crate::proto::xdr::Encode::encode(&self.value, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.field)
-            + crate::proto::xdr::Encode::encoded_len(&self.value)
-    }
-}
-
-impl crate::proto::xdr::Decode for TypedParam {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            field: crate::proto::xdr::decode_field(src, "TypedParam", "field")?,
-            value: crate::proto::xdr::decode_field(src, "TypedParam", "value")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(TypedParam { field, value });
 
 /// The struct `admin_nonnull_server`.
 ///
@@ -275,23 +256,7 @@ pub struct NonnullServer {
     /// `admin_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NonnullServer {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullServer {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullServer", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullServer { name });
 
 /// The struct `admin_nonnull_client`.
 ///
@@ -315,32 +280,12 @@ pub struct NonnullClient {
     /// `unsigned int transport`
     pub transport: u32,
 }
-
-impl crate::proto::xdr::Encode for NonnullClient {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.id, out);
-        crate::proto::xdr::Encode::encode(&self.timestamp, out);
-        crate::proto::xdr::Encode::encode(&self.transport, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.id)
-            + crate::proto::xdr::Encode::encoded_len(&self.timestamp)
-            + crate::proto::xdr::Encode::encoded_len(&self.transport)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullClient {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "NonnullClient", "srv")?,
-            id: crate::proto::xdr::decode_field(src, "NonnullClient", "id")?,
-            timestamp: crate::proto::xdr::decode_field(src, "NonnullClient", "timestamp")?,
-            transport: crate::proto::xdr::decode_field(src, "NonnullClient", "transport")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullClient {
+    srv,
+    id,
+    timestamp,
+    transport
+});
 
 /// The struct `admin_connect_open_args`.
 ///
@@ -355,23 +300,7 @@ pub struct ConnectOpenArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectOpenArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectOpenArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "ConnectOpenArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectOpenArgs { flags });
 
 /// The struct `admin_connect_get_lib_version_ret`.
 ///
@@ -386,23 +315,7 @@ pub struct ConnectGetLibVersionRet {
     /// `unsigned hyper libVer`
     pub lib_ver: u64,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetLibVersionRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.lib_ver, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.lib_ver)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetLibVersionRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            lib_ver: crate::proto::xdr::decode_field(src, "ConnectGetLibVersionRet", "lib_ver")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetLibVersionRet { lib_ver });
 
 /// The struct `admin_connect_list_servers_args`.
 ///
@@ -420,30 +333,10 @@ pub struct ConnectListServersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListServersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListServersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListServersArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListServersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListServersArgs {
+    need_results,
+    flags
+});
 
 /// The struct `admin_connect_list_servers_ret`.
 ///
@@ -464,26 +357,7 @@ pub struct ConnectListServersRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListServersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.servers, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.servers)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListServersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            servers: crate::proto::xdr::decode_field(src, "ConnectListServersRet", "servers")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListServersRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListServersRet { servers, ret });
 
 /// The struct `admin_connect_lookup_server_args`.
 ///
@@ -501,26 +375,7 @@ pub struct ConnectLookupServerArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectLookupServerArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectLookupServerArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "ConnectLookupServerArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectLookupServerArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectLookupServerArgs { name, flags });
 
 /// The struct `admin_connect_lookup_server_ret`.
 ///
@@ -535,23 +390,7 @@ pub struct ConnectLookupServerRet {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
 }
-
-impl crate::proto::xdr::Encode for ConnectLookupServerRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectLookupServerRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ConnectLookupServerRet", "srv")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectLookupServerRet { srv });
 
 /// The struct `admin_server_get_threadpool_parameters_args`.
 ///
@@ -569,30 +408,7 @@ pub struct ServerGetThreadpoolParametersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerGetThreadpoolParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerGetThreadpoolParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerGetThreadpoolParametersArgs", "srv")?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ServerGetThreadpoolParametersArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerGetThreadpoolParametersArgs { srv, flags });
 
 /// The struct `admin_server_get_threadpool_parameters_ret`.
 ///
@@ -610,27 +426,7 @@ pub struct ServerGetThreadpoolParametersRet {
         { crate::proto::generated::admin::SERVER_THREADPOOL_PARAMETERS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ServerGetThreadpoolParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerGetThreadpoolParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "ServerGetThreadpoolParametersRet",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerGetThreadpoolParametersRet { params });
 
 /// The struct `admin_server_set_threadpool_parameters_args`.
 ///
@@ -654,37 +450,7 @@ pub struct ServerSetThreadpoolParametersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerSetThreadpoolParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerSetThreadpoolParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerSetThreadpoolParametersArgs", "srv")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "ServerSetThreadpoolParametersArgs",
-                "params",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ServerSetThreadpoolParametersArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerSetThreadpoolParametersArgs { srv, params, flags });
 
 /// The struct `admin_server_list_clients_args`.
 ///
@@ -705,33 +471,11 @@ pub struct ServerListClientsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerListClientsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerListClientsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerListClientsArgs", "srv")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ServerListClientsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ServerListClientsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerListClientsArgs {
+    srv,
+    need_results,
+    flags
+});
 
 /// The struct `admin_server_list_clients_ret`.
 ///
@@ -752,26 +496,7 @@ pub struct ServerListClientsRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerListClientsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.clients, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.clients)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerListClientsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            clients: crate::proto::xdr::decode_field(src, "ServerListClientsRet", "clients")?,
-            ret: crate::proto::xdr::decode_field(src, "ServerListClientsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerListClientsRet { clients, ret });
 
 /// The struct `admin_server_lookup_client_args`.
 ///
@@ -792,29 +517,7 @@ pub struct ServerLookupClientArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerLookupClientArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.id, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.id)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerLookupClientArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerLookupClientArgs", "srv")?,
-            id: crate::proto::xdr::decode_field(src, "ServerLookupClientArgs", "id")?,
-            flags: crate::proto::xdr::decode_field(src, "ServerLookupClientArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerLookupClientArgs { srv, id, flags });
 
 /// The struct `admin_server_lookup_client_ret`.
 ///
@@ -829,23 +532,7 @@ pub struct ServerLookupClientRet {
     /// `admin_nonnull_client clnt`
     pub clnt: NonnullClient,
 }
-
-impl crate::proto::xdr::Encode for ServerLookupClientRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.clnt, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.clnt)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerLookupClientRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            clnt: crate::proto::xdr::decode_field(src, "ServerLookupClientRet", "clnt")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerLookupClientRet { clnt });
 
 /// The struct `admin_client_get_info_args`.
 ///
@@ -863,26 +550,7 @@ pub struct ClientGetInfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ClientGetInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.clnt, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.clnt)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ClientGetInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            clnt: crate::proto::xdr::decode_field(src, "ClientGetInfoArgs", "clnt")?,
-            flags: crate::proto::xdr::decode_field(src, "ClientGetInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ClientGetInfoArgs { clnt, flags });
 
 /// The struct `admin_client_get_info_ret`.
 ///
@@ -900,23 +568,7 @@ pub struct ClientGetInfoRet {
         { crate::proto::generated::admin::CLIENT_INFO_PARAMETERS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ClientGetInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for ClientGetInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "ClientGetInfoRet", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ClientGetInfoRet { params });
 
 /// The struct `admin_client_close_args`.
 ///
@@ -934,26 +586,7 @@ pub struct ClientCloseArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ClientCloseArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.clnt, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.clnt)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ClientCloseArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            clnt: crate::proto::xdr::decode_field(src, "ClientCloseArgs", "clnt")?,
-            flags: crate::proto::xdr::decode_field(src, "ClientCloseArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ClientCloseArgs { clnt, flags });
 
 /// The struct `admin_server_get_client_limits_args`.
 ///
@@ -971,26 +604,7 @@ pub struct ServerGetClientLimitsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerGetClientLimitsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerGetClientLimitsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerGetClientLimitsArgs", "srv")?,
-            flags: crate::proto::xdr::decode_field(src, "ServerGetClientLimitsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerGetClientLimitsArgs { srv, flags });
 
 /// The struct `admin_server_get_client_limits_ret`.
 ///
@@ -1008,23 +622,7 @@ pub struct ServerGetClientLimitsRet {
         { crate::proto::generated::admin::SERVER_CLIENT_LIMITS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ServerGetClientLimitsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerGetClientLimitsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "ServerGetClientLimitsRet", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerGetClientLimitsRet { params });
 
 /// The struct `admin_server_set_client_limits_args`.
 ///
@@ -1048,29 +646,7 @@ pub struct ServerSetClientLimitsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerSetClientLimitsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerSetClientLimitsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerSetClientLimitsArgs", "srv")?,
-            params: crate::proto::xdr::decode_field(src, "ServerSetClientLimitsArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "ServerSetClientLimitsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerSetClientLimitsArgs { srv, params, flags });
 
 /// The struct `admin_server_update_tls_files_args`.
 ///
@@ -1088,26 +664,7 @@ pub struct ServerUpdateTlsFilesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ServerUpdateTlsFilesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.srv, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.srv)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ServerUpdateTlsFilesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            srv: crate::proto::xdr::decode_field(src, "ServerUpdateTlsFilesArgs", "srv")?,
-            flags: crate::proto::xdr::decode_field(src, "ServerUpdateTlsFilesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ServerUpdateTlsFilesArgs { srv, flags });
 
 /// The struct `admin_connect_get_logging_outputs_args`.
 ///
@@ -1122,23 +679,7 @@ pub struct ConnectGetLoggingOutputsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetLoggingOutputsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetLoggingOutputsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "ConnectGetLoggingOutputsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetLoggingOutputsArgs { flags });
 
 /// The struct `admin_connect_get_logging_outputs_ret`.
 ///
@@ -1156,34 +697,7 @@ pub struct ConnectGetLoggingOutputsRet {
     /// `unsigned int noutputs`
     pub noutputs: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetLoggingOutputsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.outputs, out);
-        crate::proto::xdr::Encode::encode(&self.noutputs, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.outputs)
-            + crate::proto::xdr::Encode::encoded_len(&self.noutputs)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetLoggingOutputsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            outputs: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetLoggingOutputsRet",
-                "outputs",
-            )?,
-            noutputs: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetLoggingOutputsRet",
-                "noutputs",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetLoggingOutputsRet { outputs, noutputs });
 
 /// The struct `admin_connect_get_logging_filters_args`.
 ///
@@ -1198,23 +712,7 @@ pub struct ConnectGetLoggingFiltersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetLoggingFiltersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetLoggingFiltersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "ConnectGetLoggingFiltersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetLoggingFiltersArgs { flags });
 
 /// The struct `admin_connect_get_logging_filters_ret`.
 ///
@@ -1232,34 +730,7 @@ pub struct ConnectGetLoggingFiltersRet {
     /// `unsigned int nfilters`
     pub nfilters: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetLoggingFiltersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.filters, out);
-        crate::proto::xdr::Encode::encode(&self.nfilters, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.filters)
-            + crate::proto::xdr::Encode::encoded_len(&self.nfilters)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetLoggingFiltersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            filters: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetLoggingFiltersRet",
-                "filters",
-            )?,
-            nfilters: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetLoggingFiltersRet",
-                "nfilters",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetLoggingFiltersRet { filters, nfilters });
 
 /// The struct `admin_connect_set_logging_outputs_args`.
 ///
@@ -1277,30 +748,7 @@ pub struct ConnectSetLoggingOutputsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSetLoggingOutputsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.outputs, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.outputs)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSetLoggingOutputsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            outputs: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSetLoggingOutputsArgs",
-                "outputs",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectSetLoggingOutputsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSetLoggingOutputsArgs { outputs, flags });
 
 /// The struct `admin_connect_set_logging_filters_args`.
 ///
@@ -1318,30 +766,7 @@ pub struct ConnectSetLoggingFiltersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSetLoggingFiltersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.filters, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.filters)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSetLoggingFiltersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            filters: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSetLoggingFiltersArgs",
-                "filters",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectSetLoggingFiltersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSetLoggingFiltersArgs { filters, flags });
 
 /// The struct `admin_connect_set_daemon_timeout_args`.
 ///
@@ -1359,30 +784,7 @@ pub struct ConnectSetDaemonTimeoutArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSetDaemonTimeoutArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.timeout, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.timeout)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSetDaemonTimeoutArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            timeout: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSetDaemonTimeoutArgs",
-                "timeout",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectSetDaemonTimeoutArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSetDaemonTimeoutArgs { timeout, flags });
 
 /// The enum `admin_procedure`.
 ///

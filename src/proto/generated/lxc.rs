@@ -33,26 +33,7 @@ pub struct DomainOpenNamespaceArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainOpenNamespaceArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainOpenNamespaceArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainOpenNamespaceArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainOpenNamespaceArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainOpenNamespaceArgs { dom, flags });
 
 /// The enum `lxc_procedure`.
 ///

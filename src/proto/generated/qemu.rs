@@ -36,29 +36,7 @@ pub struct DomainMonitorCommandArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMonitorCommandArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cmd, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cmd)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMonitorCommandArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMonitorCommandArgs", "dom")?,
-            cmd: crate::proto::xdr::decode_field(src, "DomainMonitorCommandArgs", "cmd")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMonitorCommandArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMonitorCommandArgs { dom, cmd, flags });
 
 /// The struct `qemu_domain_monitor_command_ret`.
 ///
@@ -73,23 +51,7 @@ pub struct DomainMonitorCommandRet {
     /// `remote_nonnull_string result`
     pub result: crate::proto::generated::remote::NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMonitorCommandRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMonitorCommandRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(src, "DomainMonitorCommandRet", "result")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMonitorCommandRet { result });
 
 /// The struct `qemu_domain_attach_args`.
 ///
@@ -107,26 +69,7 @@ pub struct DomainAttachArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainAttachArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pid_value, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pid_value)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAttachArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pid_value: crate::proto::xdr::decode_field(src, "DomainAttachArgs", "pid_value")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAttachArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAttachArgs { pid_value, flags });
 
 /// The struct `qemu_domain_attach_ret`.
 ///
@@ -141,23 +84,7 @@ pub struct DomainAttachRet {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainAttachRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAttachRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAttachRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAttachRet { dom });
 
 /// The struct `qemu_domain_agent_command_args`.
 ///
@@ -181,32 +108,12 @@ pub struct DomainAgentCommandArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainAgentCommandArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cmd, out);
-        crate::proto::xdr::Encode::encode(&self.timeout, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cmd)
-            + crate::proto::xdr::Encode::encoded_len(&self.timeout)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAgentCommandArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAgentCommandArgs", "dom")?,
-            cmd: crate::proto::xdr::decode_field(src, "DomainAgentCommandArgs", "cmd")?,
-            timeout: crate::proto::xdr::decode_field(src, "DomainAgentCommandArgs", "timeout")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAgentCommandArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAgentCommandArgs {
+    dom,
+    cmd,
+    timeout,
+    flags
+});
 
 /// The struct `qemu_domain_agent_command_ret`.
 ///
@@ -221,23 +128,7 @@ pub struct DomainAgentCommandRet {
     /// `remote_string result`
     pub result: crate::proto::generated::remote::RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainAgentCommandRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAgentCommandRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(src, "DomainAgentCommandRet", "result")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAgentCommandRet { result });
 
 /// The struct `qemu_connect_domain_monitor_event_register_args`.
 ///
@@ -258,41 +149,7 @@ pub struct ConnectDomainMonitorEventRegisterArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainMonitorEventRegisterArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainMonitorEventRegisterArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainMonitorEventRegisterArgs",
-                "dom",
-            )?,
-            event: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainMonitorEventRegisterArgs",
-                "event",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainMonitorEventRegisterArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainMonitorEventRegisterArgs { dom, event, flags });
 
 /// The struct `qemu_connect_domain_monitor_event_register_ret`.
 ///
@@ -307,27 +164,7 @@ pub struct ConnectDomainMonitorEventRegisterRet {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainMonitorEventRegisterRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainMonitorEventRegisterRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainMonitorEventRegisterRet",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainMonitorEventRegisterRet { callback_id });
 
 /// The struct `qemu_connect_domain_monitor_event_deregister_args`.
 ///
@@ -342,27 +179,7 @@ pub struct ConnectDomainMonitorEventDeregisterArgs {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainMonitorEventDeregisterArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainMonitorEventDeregisterArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainMonitorEventDeregisterArgs",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainMonitorEventDeregisterArgs { callback_id });
 
 /// The struct `qemu_domain_monitor_event_msg`.
 ///
@@ -392,42 +209,14 @@ pub struct DomainMonitorEventMsg {
     /// `remote_string details`
     pub details: crate::proto::generated::remote::RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainMonitorEventMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.seconds, out);
-        crate::proto::xdr::Encode::encode(&self.micros, out);
-        crate::proto::xdr::Encode::encode(&self.details, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.seconds)
-            + crate::proto::xdr::Encode::encoded_len(&self.micros)
-            + crate::proto::xdr::Encode::encoded_len(&self.details)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMonitorEventMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainMonitorEventMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainMonitorEventMsg", "dom")?,
-            event: crate::proto::xdr::decode_field(src, "DomainMonitorEventMsg", "event")?,
-            seconds: crate::proto::xdr::decode_field(src, "DomainMonitorEventMsg", "seconds")?,
-            micros: crate::proto::xdr::decode_field(src, "DomainMonitorEventMsg", "micros")?,
-            details: crate::proto::xdr::decode_field(src, "DomainMonitorEventMsg", "details")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMonitorEventMsg {
+    callback_id,
+    dom,
+    event,
+    seconds,
+    micros,
+    details
+});
 
 /// The struct `qemu_domain_monitor_command_with_files_args`.
 ///
@@ -448,33 +237,7 @@ pub struct DomainMonitorCommandWithFilesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMonitorCommandWithFilesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cmd, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cmd)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMonitorCommandWithFilesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMonitorCommandWithFilesArgs", "dom")?,
-            cmd: crate::proto::xdr::decode_field(src, "DomainMonitorCommandWithFilesArgs", "cmd")?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMonitorCommandWithFilesArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMonitorCommandWithFilesArgs { dom, cmd, flags });
 
 /// The struct `qemu_domain_monitor_command_with_files_ret`.
 ///
@@ -489,27 +252,7 @@ pub struct DomainMonitorCommandWithFilesRet {
     /// `remote_nonnull_string result`
     pub result: crate::proto::generated::remote::NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMonitorCommandWithFilesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMonitorCommandWithFilesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(
-                src,
-                "DomainMonitorCommandWithFilesRet",
-                "result",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMonitorCommandWithFilesRet { result });
 
 /// The enum `qemu_procedure`.
 ///

@@ -562,29 +562,7 @@ pub struct NonnullDomain {
     /// `int id`
     pub id: i32,
 }
-
-impl crate::proto::xdr::Encode for NonnullDomain {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-        crate::proto::xdr::Encode::encode(&self.id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-            + crate::proto::xdr::Encode::encoded_len(&self.id)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullDomain {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullDomain", "name")?,
-            uuid: crate::proto::xdr::decode_field(src, "NonnullDomain", "uuid")?,
-            id: crate::proto::xdr::decode_field(src, "NonnullDomain", "id")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullDomain { name, uuid, id });
 
 /// The struct `remote_nonnull_network`.
 ///
@@ -602,26 +580,7 @@ pub struct NonnullNetwork {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NonnullNetwork {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullNetwork {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullNetwork", "name")?,
-            uuid: crate::proto::xdr::decode_field(src, "NonnullNetwork", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullNetwork { name, uuid });
 
 /// The struct `remote_nonnull_network_port`.
 ///
@@ -639,26 +598,7 @@ pub struct NonnullNetworkPort {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NonnullNetworkPort {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullNetworkPort {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NonnullNetworkPort", "net")?,
-            uuid: crate::proto::xdr::decode_field(src, "NonnullNetworkPort", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullNetworkPort { net, uuid });
 
 /// The struct `remote_nonnull_nwfilter`.
 ///
@@ -676,26 +616,7 @@ pub struct NonnullNwfilter {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NonnullNwfilter {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullNwfilter {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullNwfilter", "name")?,
-            uuid: crate::proto::xdr::decode_field(src, "NonnullNwfilter", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullNwfilter { name, uuid });
 
 /// The struct `remote_nonnull_nwfilter_binding`.
 ///
@@ -713,30 +634,10 @@ pub struct NonnullNwfilterBinding {
     /// `remote_nonnull_string filtername`
     pub filtername: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NonnullNwfilterBinding {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.portdev, out);
-        crate::proto::xdr::Encode::encode(&self.filtername, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.portdev)
-            + crate::proto::xdr::Encode::encoded_len(&self.filtername)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullNwfilterBinding {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            portdev: crate::proto::xdr::decode_field(src, "NonnullNwfilterBinding", "portdev")?,
-            filtername: crate::proto::xdr::decode_field(
-                src,
-                "NonnullNwfilterBinding",
-                "filtername",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullNwfilterBinding {
+    portdev,
+    filtername
+});
 
 /// The struct `remote_nonnull_interface`.
 ///
@@ -754,26 +655,7 @@ pub struct NonnullInterface {
     /// `remote_nonnull_string mac`
     pub mac: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NonnullInterface {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.mac, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.mac)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullInterface {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullInterface", "name")?,
-            mac: crate::proto::xdr::decode_field(src, "NonnullInterface", "mac")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullInterface { name, mac });
 
 /// The struct `remote_nonnull_storage_pool`.
 ///
@@ -791,26 +673,7 @@ pub struct NonnullStoragePool {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NonnullStoragePool {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullStoragePool {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullStoragePool", "name")?,
-            uuid: crate::proto::xdr::decode_field(src, "NonnullStoragePool", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullStoragePool { name, uuid });
 
 /// The struct `remote_nonnull_storage_vol`.
 ///
@@ -831,29 +694,7 @@ pub struct NonnullStorageVol {
     /// `remote_nonnull_string key`
     pub key: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NonnullStorageVol {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.key, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.key)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullStorageVol {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "NonnullStorageVol", "pool")?,
-            name: crate::proto::xdr::decode_field(src, "NonnullStorageVol", "name")?,
-            key: crate::proto::xdr::decode_field(src, "NonnullStorageVol", "key")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullStorageVol { pool, name, key });
 
 /// The struct `remote_nonnull_node_device`.
 ///
@@ -868,23 +709,7 @@ pub struct NonnullNodeDevice {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NonnullNodeDevice {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullNodeDevice {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullNodeDevice", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullNodeDevice { name });
 
 /// The struct `remote_nonnull_secret`.
 ///
@@ -905,29 +730,11 @@ pub struct NonnullSecret {
     /// `remote_nonnull_string usageID`
     pub usage_id: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NonnullSecret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-        crate::proto::xdr::Encode::encode(&self.usage_type, out);
-        crate::proto::xdr::Encode::encode(&self.usage_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuid)
-            + crate::proto::xdr::Encode::encoded_len(&self.usage_type)
-            + crate::proto::xdr::Encode::encoded_len(&self.usage_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullSecret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuid: crate::proto::xdr::decode_field(src, "NonnullSecret", "uuid")?,
-            usage_type: crate::proto::xdr::decode_field(src, "NonnullSecret", "usage_type")?,
-            usage_id: crate::proto::xdr::decode_field(src, "NonnullSecret", "usage_id")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullSecret {
+    uuid,
+    usage_type,
+    usage_id
+});
 
 /// The struct `remote_nonnull_domain_checkpoint`.
 ///
@@ -945,26 +752,7 @@ pub struct NonnullDomainCheckpoint {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for NonnullDomainCheckpoint {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullDomainCheckpoint {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullDomainCheckpoint", "name")?,
-            dom: crate::proto::xdr::decode_field(src, "NonnullDomainCheckpoint", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullDomainCheckpoint { name, dom });
 
 /// The struct `remote_nonnull_domain_snapshot`.
 ///
@@ -982,26 +770,7 @@ pub struct NonnullDomainSnapshot {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for NonnullDomainSnapshot {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for NonnullDomainSnapshot {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NonnullDomainSnapshot", "name")?,
-            dom: crate::proto::xdr::decode_field(src, "NonnullDomainSnapshot", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NonnullDomainSnapshot { name, dom });
 
 /// Optional handles.
 ///
@@ -1109,53 +878,19 @@ pub struct Error {
     /// `remote_network net`
     pub net: Network,
 }
-
-impl crate::proto::xdr::Encode for Error {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.code, out);
-        crate::proto::xdr::Encode::encode(&self.domain, out);
-        crate::proto::xdr::Encode::encode(&self.message, out);
-        crate::proto::xdr::Encode::encode(&self.level, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.str1, out);
-        crate::proto::xdr::Encode::encode(&self.str2, out);
-        crate::proto::xdr::Encode::encode(&self.str3, out);
-        crate::proto::xdr::Encode::encode(&self.int1, out);
-        crate::proto::xdr::Encode::encode(&self.int2, out);
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.code)
-            + crate::proto::xdr::Encode::encoded_len(&self.domain)
-            + crate::proto::xdr::Encode::encoded_len(&self.message)
-            + crate::proto::xdr::Encode::encoded_len(&self.level)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.str1)
-            + crate::proto::xdr::Encode::encoded_len(&self.str2)
-            + crate::proto::xdr::Encode::encoded_len(&self.str3)
-            + crate::proto::xdr::Encode::encoded_len(&self.int1)
-            + crate::proto::xdr::Encode::encoded_len(&self.int2)
-            + crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for Error {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            code: crate::proto::xdr::decode_field(src, "Error", "code")?,
-            domain: crate::proto::xdr::decode_field(src, "Error", "domain")?,
-            message: crate::proto::xdr::decode_field(src, "Error", "message")?,
-            level: crate::proto::xdr::decode_field(src, "Error", "level")?,
-            dom: crate::proto::xdr::decode_field(src, "Error", "dom")?,
-            str1: crate::proto::xdr::decode_field(src, "Error", "str1")?,
-            str2: crate::proto::xdr::decode_field(src, "Error", "str2")?,
-            str3: crate::proto::xdr::decode_field(src, "Error", "str3")?,
-            int1: crate::proto::xdr::decode_field(src, "Error", "int1")?,
-            int2: crate::proto::xdr::decode_field(src, "Error", "int2")?,
-            net: crate::proto::xdr::decode_field(src, "Error", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(Error {
+    code,
+    domain,
+    message,
+    level,
+    dom,
+    str1,
+    str2,
+    str3,
+    int1,
+    int2,
+    net
+});
 
 /// The enum `remote_auth_type`.
 ///
@@ -1250,32 +985,12 @@ pub struct VcpuInfo {
     /// `int cpu`
     pub cpu: i32,
 }
-
-impl crate::proto::xdr::Encode for VcpuInfo {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.number, out);
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.cpu_time, out);
-        crate::proto::xdr::Encode::encode(&self.cpu, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.number)
-            + crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpu_time)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpu)
-    }
-}
-
-impl crate::proto::xdr::Decode for VcpuInfo {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            number: crate::proto::xdr::decode_field(src, "VcpuInfo", "number")?,
-            state: crate::proto::xdr::decode_field(src, "VcpuInfo", "state")?,
-            cpu_time: crate::proto::xdr::decode_field(src, "VcpuInfo", "cpu_time")?,
-            cpu: crate::proto::xdr::decode_field(src, "VcpuInfo", "cpu")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(VcpuInfo {
+    number,
+    state,
+    cpu_time,
+    cpu
+});
 
 /// virTypedParameter: the discriminant is the VIR_TYPED_PARAM\_\* kind.
 ///
@@ -1444,26 +1159,7 @@ pub struct TypedParam {
     /// `remote_typed_param_value value`
     pub value: TypedParamValue,
 }
-
-impl crate::proto::xdr::Encode for TypedParam {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.field, out);
-        crate::proto::xdr::Encode::encode(&self.value, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.field)
-            + crate::proto::xdr::Encode::encoded_len(&self.value)
-    }
-}
-
-impl crate::proto::xdr::Decode for TypedParam {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            field: crate::proto::xdr::decode_field(src, "TypedParam", "field")?,
-            value: crate::proto::xdr::decode_field(src, "TypedParam", "value")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(TypedParam { field, value });
 
 /// The struct `remote_node_get_cpu_stats`.
 ///
@@ -1481,26 +1177,7 @@ pub struct NodeGetCpuStats {
     /// `unsigned hyper value`
     pub value: u64,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCpuStats {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.field, out);
-        crate::proto::xdr::Encode::encode(&self.value, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.field)
-            + crate::proto::xdr::Encode::encoded_len(&self.value)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCpuStats {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            field: crate::proto::xdr::decode_field(src, "NodeGetCpuStats", "field")?,
-            value: crate::proto::xdr::decode_field(src, "NodeGetCpuStats", "value")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCpuStats { field, value });
 
 /// The struct `remote_node_get_memory_stats`.
 ///
@@ -1518,26 +1195,7 @@ pub struct NodeGetMemoryStats {
     /// `unsigned hyper value`
     pub value: u64,
 }
-
-impl crate::proto::xdr::Encode for NodeGetMemoryStats {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.field, out);
-        crate::proto::xdr::Encode::encode(&self.value, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.field)
-            + crate::proto::xdr::Encode::encoded_len(&self.value)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetMemoryStats {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            field: crate::proto::xdr::decode_field(src, "NodeGetMemoryStats", "field")?,
-            value: crate::proto::xdr::decode_field(src, "NodeGetMemoryStats", "value")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetMemoryStats { field, value });
 
 /// The struct `remote_domain_disk_error`.
 ///
@@ -1555,26 +1213,7 @@ pub struct DomainDiskError {
     /// `int error`
     pub error: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainDiskError {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.disk, out);
-        crate::proto::xdr::Encode::encode(&self.error, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.disk)
-            + crate::proto::xdr::Encode::encoded_len(&self.error)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDiskError {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            disk: crate::proto::xdr::decode_field(src, "DomainDiskError", "disk")?,
-            error: crate::proto::xdr::decode_field(src, "DomainDiskError", "error")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDiskError { disk, error });
 
 /// 1 CONNECT_OPEN; name may be absent (default URI).
 ///
@@ -1593,26 +1232,7 @@ pub struct ConnectOpenArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectOpenArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectOpenArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "ConnectOpenArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectOpenArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectOpenArgs { name, flags });
 
 /// 3 CONNECT_GET_TYPE
 ///
@@ -1627,23 +1247,7 @@ pub struct ConnectGetTypeRet {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetTypeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetTypeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "ConnectGetTypeRet", "type")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetTypeRet { r#type });
 
 /// 4 CONNECT_GET_VERSION
 ///
@@ -1658,23 +1262,7 @@ pub struct ConnectGetVersionRet {
     /// `unsigned hyper hv_ver`
     pub hv_ver: u64,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetVersionRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.hv_ver, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.hv_ver)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetVersionRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            hv_ver: crate::proto::xdr::decode_field(src, "ConnectGetVersionRet", "hv_ver")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetVersionRet { hv_ver });
 
 /// 5 CONNECT_GET_MAX_VCPUS
 ///
@@ -1689,23 +1277,7 @@ pub struct ConnectGetMaxVcpusArgs {
     /// `remote_string type`
     pub r#type: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetMaxVcpusArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetMaxVcpusArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "ConnectGetMaxVcpusArgs", "type")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetMaxVcpusArgs { r#type });
 
 /// The struct `remote_connect_get_max_vcpus_ret`.
 ///
@@ -1720,23 +1292,7 @@ pub struct ConnectGetMaxVcpusRet {
     /// `int max_vcpus`
     pub max_vcpus: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetMaxVcpusRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.max_vcpus, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.max_vcpus)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetMaxVcpusRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            max_vcpus: crate::proto::xdr::decode_field(src, "ConnectGetMaxVcpusRet", "max_vcpus")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetMaxVcpusRet { max_vcpus });
 
 /// 6 NODE_GET_INFO
 ///
@@ -1772,44 +1328,16 @@ pub struct NodeGetInfoRet {
     /// `int threads`
     pub threads: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.model, out);
-        crate::proto::xdr::Encode::encode(&self.memory, out);
-        crate::proto::xdr::Encode::encode(&self.cpus, out);
-        crate::proto::xdr::Encode::encode(&self.mhz, out);
-        crate::proto::xdr::Encode::encode(&self.nodes, out);
-        crate::proto::xdr::Encode::encode(&self.sockets, out);
-        crate::proto::xdr::Encode::encode(&self.cores, out);
-        crate::proto::xdr::Encode::encode(&self.threads, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.model)
-            + crate::proto::xdr::Encode::encoded_len(&self.memory)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpus)
-            + crate::proto::xdr::Encode::encoded_len(&self.mhz)
-            + crate::proto::xdr::Encode::encoded_len(&self.nodes)
-            + crate::proto::xdr::Encode::encoded_len(&self.sockets)
-            + crate::proto::xdr::Encode::encoded_len(&self.cores)
-            + crate::proto::xdr::Encode::encoded_len(&self.threads)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            model: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "model")?,
-            memory: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "memory")?,
-            cpus: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "cpus")?,
-            mhz: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "mhz")?,
-            nodes: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "nodes")?,
-            sockets: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "sockets")?,
-            cores: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "cores")?,
-            threads: crate::proto::xdr::decode_field(src, "NodeGetInfoRet", "threads")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetInfoRet {
+    model,
+    memory,
+    cpus,
+    mhz,
+    nodes,
+    sockets,
+    cores,
+    threads
+});
 
 /// 7 CONNECT_GET_CAPABILITIES
 ///
@@ -1824,27 +1352,7 @@ pub struct ConnectGetCapabilitiesRet {
     /// `remote_nonnull_string capabilities`
     pub capabilities: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetCapabilitiesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.capabilities, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.capabilities)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetCapabilitiesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            capabilities: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetCapabilitiesRet",
-                "capabilities",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetCapabilitiesRet { capabilities });
 
 /// 8 DOMAIN_ATTACH_DEVICE
 ///
@@ -1862,26 +1370,7 @@ pub struct DomainAttachDeviceArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainAttachDeviceArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAttachDeviceArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAttachDeviceArgs", "dom")?,
-            xml: crate::proto::xdr::decode_field(src, "DomainAttachDeviceArgs", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAttachDeviceArgs { dom, xml });
 
 /// 9 DOMAIN_CREATE
 ///
@@ -1896,23 +1385,7 @@ pub struct DomainCreateArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateArgs { dom });
 
 /// 10 DOMAIN_CREATE_XML
 ///
@@ -1931,26 +1404,7 @@ pub struct DomainCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml_desc: crate::proto::xdr::decode_field(src, "DomainCreateXmlArgs", "xml_desc")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateXmlArgs { xml_desc, flags });
 
 /// The struct `remote_domain_create_xml_ret`.
 ///
@@ -1965,23 +1419,7 @@ pub struct DomainCreateXmlRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateXmlRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateXmlRet { dom });
 
 /// 11 DOMAIN_DEFINE_XML
 ///
@@ -1996,23 +1434,7 @@ pub struct DomainDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainDefineXmlArgs", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDefineXmlArgs { xml });
 
 /// The struct `remote_domain_define_xml_ret`.
 ///
@@ -2027,23 +1449,7 @@ pub struct DomainDefineXmlRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDefineXmlRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDefineXmlRet { dom });
 
 /// 12 DOMAIN_DESTROY
 ///
@@ -2058,23 +1464,7 @@ pub struct DomainDestroyArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainDestroyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDestroyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDestroyArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDestroyArgs { dom });
 
 /// 13 DOMAIN_DETACH_DEVICE
 ///
@@ -2092,26 +1482,7 @@ pub struct DomainDetachDeviceArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainDetachDeviceArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDetachDeviceArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDetachDeviceArgs", "dom")?,
-            xml: crate::proto::xdr::decode_field(src, "DomainDetachDeviceArgs", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDetachDeviceArgs { dom, xml });
 
 /// 14 DOMAIN_GET_XML_DESC
 ///
@@ -2130,26 +1501,7 @@ pub struct DomainGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetXmlDescArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetXmlDescArgs { dom, flags });
 
 /// The struct `remote_domain_get_xml_desc_ret`.
 ///
@@ -2164,23 +1516,7 @@ pub struct DomainGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetXmlDescRet { xml });
 
 /// 15 DOMAIN_GET_AUTOSTART
 ///
@@ -2195,23 +1531,7 @@ pub struct DomainGetAutostartArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetAutostartArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetAutostartArgs { dom });
 
 /// The struct `remote_domain_get_autostart_ret`.
 ///
@@ -2226,23 +1546,7 @@ pub struct DomainGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetAutostartRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetAutostartRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            autostart: crate::proto::xdr::decode_field(src, "DomainGetAutostartRet", "autostart")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetAutostartRet { autostart });
 
 /// 16 DOMAIN_GET_INFO
 ///
@@ -2257,23 +1561,7 @@ pub struct DomainGetInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetInfoArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetInfoArgs { dom });
 
 /// The struct `remote_domain_get_info_ret`.
 ///
@@ -2300,35 +1588,13 @@ pub struct DomainGetInfoRet {
     /// `unsigned hyper cpuTime`
     pub cpu_time: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainGetInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.max_mem, out);
-        crate::proto::xdr::Encode::encode(&self.memory, out);
-        crate::proto::xdr::Encode::encode(&self.nr_virt_cpu, out);
-        crate::proto::xdr::Encode::encode(&self.cpu_time, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.max_mem)
-            + crate::proto::xdr::Encode::encoded_len(&self.memory)
-            + crate::proto::xdr::Encode::encoded_len(&self.nr_virt_cpu)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpu_time)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            state: crate::proto::xdr::decode_field(src, "DomainGetInfoRet", "state")?,
-            max_mem: crate::proto::xdr::decode_field(src, "DomainGetInfoRet", "max_mem")?,
-            memory: crate::proto::xdr::decode_field(src, "DomainGetInfoRet", "memory")?,
-            nr_virt_cpu: crate::proto::xdr::decode_field(src, "DomainGetInfoRet", "nr_virt_cpu")?,
-            cpu_time: crate::proto::xdr::decode_field(src, "DomainGetInfoRet", "cpu_time")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetInfoRet {
+    state,
+    max_mem,
+    memory,
+    nr_virt_cpu,
+    cpu_time
+});
 
 /// 17 DOMAIN_GET_MAX_MEMORY
 ///
@@ -2343,23 +1609,7 @@ pub struct DomainGetMaxMemoryArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMaxMemoryArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMaxMemoryArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetMaxMemoryArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMaxMemoryArgs { dom });
 
 /// The struct `remote_domain_get_max_memory_ret`.
 ///
@@ -2374,23 +1624,7 @@ pub struct DomainGetMaxMemoryRet {
     /// `unsigned hyper memory`
     pub memory: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMaxMemoryRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.memory, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.memory)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMaxMemoryRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            memory: crate::proto::xdr::decode_field(src, "DomainGetMaxMemoryRet", "memory")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMaxMemoryRet { memory });
 
 /// 18 DOMAIN_GET_MAX_VCPUS
 ///
@@ -2405,23 +1639,7 @@ pub struct DomainGetMaxVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMaxVcpusArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMaxVcpusArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetMaxVcpusArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMaxVcpusArgs { dom });
 
 /// The struct `remote_domain_get_max_vcpus_ret`.
 ///
@@ -2436,23 +1654,7 @@ pub struct DomainGetMaxVcpusRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMaxVcpusRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMaxVcpusRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "DomainGetMaxVcpusRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMaxVcpusRet { num });
 
 /// 19 DOMAIN_GET_OS_TYPE
 ///
@@ -2467,23 +1669,7 @@ pub struct DomainGetOsTypeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetOsTypeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetOsTypeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetOsTypeArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetOsTypeArgs { dom });
 
 /// The struct `remote_domain_get_os_type_ret`.
 ///
@@ -2498,23 +1684,7 @@ pub struct DomainGetOsTypeRet {
     /// `remote_nonnull_string type`
     pub r#type: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainGetOsTypeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetOsTypeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "DomainGetOsTypeRet", "type")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetOsTypeRet { r#type });
 
 /// 20 DOMAIN_GET_VCPUS
 ///
@@ -2535,29 +1705,11 @@ pub struct DomainGetVcpusArgs {
     /// `int maplen`
     pub maplen: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetVcpusArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.maxinfo, out);
-        crate::proto::xdr::Encode::encode(&self.maplen, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxinfo)
-            + crate::proto::xdr::Encode::encoded_len(&self.maplen)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetVcpusArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetVcpusArgs", "dom")?,
-            maxinfo: crate::proto::xdr::decode_field(src, "DomainGetVcpusArgs", "maxinfo")?,
-            maplen: crate::proto::xdr::decode_field(src, "DomainGetVcpusArgs", "maplen")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetVcpusArgs {
+    dom,
+    maxinfo,
+    maplen
+});
 
 /// The struct `remote_domain_get_vcpus_ret`.
 ///
@@ -2576,26 +1728,7 @@ pub struct DomainGetVcpusRet {
     /// `opaque cpumaps<REMOTE_CPUMAPS_MAX>`
     pub cpumaps: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAPS_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainGetVcpusRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.info, out);
-        crate::proto::xdr::Encode::encode(&self.cpumaps, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.info)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumaps)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetVcpusRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            info: crate::proto::xdr::decode_field(src, "DomainGetVcpusRet", "info")?,
-            cpumaps: crate::proto::xdr::decode_field(src, "DomainGetVcpusRet", "cpumaps")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetVcpusRet { info, cpumaps });
 
 /// 21 CONNECT_LIST_DEFINED_DOMAINS
 ///
@@ -2610,27 +1743,7 @@ pub struct ConnectListDefinedDomainsArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedDomainsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedDomainsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListDefinedDomainsArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedDomainsArgs { maxnames });
 
 /// The struct `remote_connect_list_defined_domains_ret`.
 ///
@@ -2648,23 +1761,7 @@ pub struct ConnectListDefinedDomainsRet {
         { crate::proto::generated::remote::DOMAIN_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedDomainsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedDomainsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "ConnectListDefinedDomainsRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedDomainsRet { names });
 
 /// 22 DOMAIN_LOOKUP_BY_ID
 ///
@@ -2679,23 +1776,7 @@ pub struct DomainLookupByIdArgs {
     /// `int id`
     pub id: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainLookupByIdArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.id)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainLookupByIdArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            id: crate::proto::xdr::decode_field(src, "DomainLookupByIdArgs", "id")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainLookupByIdArgs { id });
 
 /// The struct `remote_domain_lookup_by_id_ret`.
 ///
@@ -2710,23 +1791,7 @@ pub struct DomainLookupByIdRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainLookupByIdRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainLookupByIdRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainLookupByIdRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainLookupByIdRet { dom });
 
 /// 23 DOMAIN_LOOKUP_BY_NAME
 ///
@@ -2741,23 +1806,7 @@ pub struct DomainLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "DomainLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainLookupByNameArgs { name });
 
 /// The struct `remote_domain_lookup_by_name_ret`.
 ///
@@ -2772,23 +1821,7 @@ pub struct DomainLookupByNameRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainLookupByNameRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainLookupByNameRet { dom });
 
 /// 24 DOMAIN_LOOKUP_BY_UUID
 ///
@@ -2803,23 +1836,7 @@ pub struct DomainLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for DomainLookupByUuidArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainLookupByUuidArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuid: crate::proto::xdr::decode_field(src, "DomainLookupByUuidArgs", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainLookupByUuidArgs { uuid });
 
 /// The struct `remote_domain_lookup_by_uuid_ret`.
 ///
@@ -2834,23 +1851,7 @@ pub struct DomainLookupByUuidRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainLookupByUuidRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainLookupByUuidRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainLookupByUuidRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainLookupByUuidRet { dom });
 
 /// 25 CONNECT_NUM_OF_DEFINED_DOMAINS
 ///
@@ -2865,23 +1866,7 @@ pub struct ConnectNumOfDefinedDomainsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfDefinedDomainsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfDefinedDomainsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfDefinedDomainsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfDefinedDomainsRet { num });
 
 /// 26 DOMAIN_PIN_VCPU
 ///
@@ -2902,29 +1887,7 @@ pub struct DomainPinVcpuArgs {
     /// `opaque cpumap<REMOTE_CPUMAP_MAX>`
     pub cpumap: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainPinVcpuArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.vcpu, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.vcpu)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainPinVcpuArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainPinVcpuArgs", "dom")?,
-            vcpu: crate::proto::xdr::decode_field(src, "DomainPinVcpuArgs", "vcpu")?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainPinVcpuArgs", "cpumap")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainPinVcpuArgs { dom, vcpu, cpumap });
 
 /// 27 DOMAIN_REBOOT
 ///
@@ -2943,26 +1906,7 @@ pub struct DomainRebootArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainRebootFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainRebootArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRebootArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainRebootArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainRebootArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRebootArgs { dom, flags });
 
 /// 28 DOMAIN_RESUME
 ///
@@ -2977,23 +1921,7 @@ pub struct DomainResumeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainResumeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainResumeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainResumeArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainResumeArgs { dom });
 
 /// 29 DOMAIN_SET_AUTOSTART
 ///
@@ -3011,26 +1939,7 @@ pub struct DomainSetAutostartArgs {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetAutostartArgs", "dom")?,
-            autostart: crate::proto::xdr::decode_field(src, "DomainSetAutostartArgs", "autostart")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetAutostartArgs { dom, autostart });
 
 /// 30 DOMAIN_SET_MAX_MEMORY
 ///
@@ -3048,26 +1957,7 @@ pub struct DomainSetMaxMemoryArgs {
     /// `unsigned hyper memory`
     pub memory: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainSetMaxMemoryArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.memory, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.memory)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetMaxMemoryArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetMaxMemoryArgs", "dom")?,
-            memory: crate::proto::xdr::decode_field(src, "DomainSetMaxMemoryArgs", "memory")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetMaxMemoryArgs { dom, memory });
 
 /// 31 DOMAIN_SET_MEMORY
 ///
@@ -3085,26 +1975,7 @@ pub struct DomainSetMemoryArgs {
     /// `unsigned hyper memory`
     pub memory: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainSetMemoryArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.memory, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.memory)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetMemoryArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetMemoryArgs", "dom")?,
-            memory: crate::proto::xdr::decode_field(src, "DomainSetMemoryArgs", "memory")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetMemoryArgs { dom, memory });
 
 /// 32 DOMAIN_SET_VCPUS
 ///
@@ -3122,26 +1993,7 @@ pub struct DomainSetVcpusArgs {
     /// `unsigned int nvcpus`
     pub nvcpus: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSetVcpusArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nvcpus, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nvcpus)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetVcpusArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetVcpusArgs", "dom")?,
-            nvcpus: crate::proto::xdr::decode_field(src, "DomainSetVcpusArgs", "nvcpus")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetVcpusArgs { dom, nvcpus });
 
 /// 33 DOMAIN_SHUTDOWN
 ///
@@ -3156,23 +2008,7 @@ pub struct DomainShutdownArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainShutdownArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainShutdownArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainShutdownArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainShutdownArgs { dom });
 
 /// 34 DOMAIN_SUSPEND
 ///
@@ -3187,23 +2023,7 @@ pub struct DomainSuspendArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainSuspendArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSuspendArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSuspendArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSuspendArgs { dom });
 
 /// 35 DOMAIN_UNDEFINE
 ///
@@ -3218,23 +2038,7 @@ pub struct DomainUndefineArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainUndefineArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainUndefineArgs { dom });
 
 /// 36 CONNECT_LIST_DEFINED_NETWORKS
 ///
@@ -3249,27 +2053,7 @@ pub struct ConnectListDefinedNetworksArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedNetworksArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedNetworksArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListDefinedNetworksArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedNetworksArgs { maxnames });
 
 /// The struct `remote_connect_list_defined_networks_ret`.
 ///
@@ -3287,23 +2071,7 @@ pub struct ConnectListDefinedNetworksRet {
         { crate::proto::generated::remote::NETWORK_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedNetworksRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedNetworksRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "ConnectListDefinedNetworksRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedNetworksRet { names });
 
 /// 37 CONNECT_LIST_DOMAINS
 ///
@@ -3318,23 +2086,7 @@ pub struct ConnectListDomainsArgs {
     /// `int maxids`
     pub maxids: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDomainsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxids, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxids)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDomainsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxids: crate::proto::xdr::decode_field(src, "ConnectListDomainsArgs", "maxids")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDomainsArgs { maxids });
 
 /// The struct `remote_connect_list_domains_ret`.
 ///
@@ -3349,23 +2101,7 @@ pub struct ConnectListDomainsRet {
     /// `int ids<REMOTE_DOMAIN_LIST_MAX>`
     pub ids: crate::proto::xdr::XdrVec<i32, { crate::proto::generated::remote::DOMAIN_LIST_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDomainsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ids, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ids)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDomainsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ids: crate::proto::xdr::decode_field(src, "ConnectListDomainsRet", "ids")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDomainsRet { ids });
 
 /// 38 CONNECT_LIST_NETWORKS
 ///
@@ -3380,23 +2116,7 @@ pub struct ConnectListNetworksArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListNetworksArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListNetworksArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(src, "ConnectListNetworksArgs", "maxnames")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListNetworksArgs { maxnames });
 
 /// The struct `remote_connect_list_networks_ret`.
 ///
@@ -3414,23 +2134,7 @@ pub struct ConnectListNetworksRet {
         { crate::proto::generated::remote::NETWORK_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListNetworksRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListNetworksRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "ConnectListNetworksRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListNetworksRet { names });
 
 /// 39 NETWORK_CREATE
 ///
@@ -3445,23 +2149,7 @@ pub struct NetworkCreateArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkCreateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkCreateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkCreateArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkCreateArgs { net });
 
 /// 40 NETWORK_CREATE_XML
 ///
@@ -3476,23 +2164,7 @@ pub struct NetworkCreateXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NetworkCreateXmlArgs", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkCreateXmlArgs { xml });
 
 /// The struct `remote_network_create_xml_ret`.
 ///
@@ -3507,23 +2179,7 @@ pub struct NetworkCreateXmlRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkCreateXmlRet", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkCreateXmlRet { net });
 
 /// 41 NETWORK_DEFINE_XML
 ///
@@ -3538,23 +2194,7 @@ pub struct NetworkDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NetworkDefineXmlArgs", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkDefineXmlArgs { xml });
 
 /// The struct `remote_network_define_xml_ret`.
 ///
@@ -3569,23 +2209,7 @@ pub struct NetworkDefineXmlRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkDefineXmlRet", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkDefineXmlRet { net });
 
 /// 42 NETWORK_DESTROY
 ///
@@ -3600,23 +2224,7 @@ pub struct NetworkDestroyArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkDestroyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDestroyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkDestroyArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkDestroyArgs { net });
 
 /// 43 NETWORK_GET_XML_DESC
 ///
@@ -3635,26 +2243,7 @@ pub struct NetworkGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NetworkXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkGetXmlDescArgs", "net")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetXmlDescArgs { net, flags });
 
 /// The struct `remote_network_get_xml_desc_ret`.
 ///
@@ -3669,23 +2258,7 @@ pub struct NetworkGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NetworkGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetXmlDescRet { xml });
 
 /// 44 NETWORK_GET_AUTOSTART
 ///
@@ -3700,23 +2273,7 @@ pub struct NetworkGetAutostartArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkGetAutostartArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetAutostartArgs { net });
 
 /// The struct `remote_network_get_autostart_ret`.
 ///
@@ -3731,23 +2288,7 @@ pub struct NetworkGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetAutostartRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetAutostartRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            autostart: crate::proto::xdr::decode_field(src, "NetworkGetAutostartRet", "autostart")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetAutostartRet { autostart });
 
 /// 45 NETWORK_GET_BRIDGE_NAME
 ///
@@ -3762,23 +2303,7 @@ pub struct NetworkGetBridgeNameArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetBridgeNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetBridgeNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkGetBridgeNameArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetBridgeNameArgs { net });
 
 /// The struct `remote_network_get_bridge_name_ret`.
 ///
@@ -3793,23 +2318,7 @@ pub struct NetworkGetBridgeNameRet {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetBridgeNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetBridgeNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NetworkGetBridgeNameRet", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetBridgeNameRet { name });
 
 /// 46 NETWORK_LOOKUP_BY_NAME
 ///
@@ -3824,23 +2333,7 @@ pub struct NetworkLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NetworkLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkLookupByNameArgs { name });
 
 /// The struct `remote_network_lookup_by_name_ret`.
 ///
@@ -3855,23 +2348,7 @@ pub struct NetworkLookupByNameRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkLookupByNameRet", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkLookupByNameRet { net });
 
 /// 47 NETWORK_LOOKUP_BY_UUID
 ///
@@ -3886,23 +2363,7 @@ pub struct NetworkLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NetworkLookupByUuidArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkLookupByUuidArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuid: crate::proto::xdr::decode_field(src, "NetworkLookupByUuidArgs", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkLookupByUuidArgs { uuid });
 
 /// The struct `remote_network_lookup_by_uuid_ret`.
 ///
@@ -3917,23 +2378,7 @@ pub struct NetworkLookupByUuidRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkLookupByUuidRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkLookupByUuidRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkLookupByUuidRet", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkLookupByUuidRet { net });
 
 /// 48 NETWORK_SET_AUTOSTART
 ///
@@ -3951,30 +2396,7 @@ pub struct NetworkSetAutostartArgs {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for NetworkSetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkSetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkSetAutostartArgs", "net")?,
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "NetworkSetAutostartArgs",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkSetAutostartArgs { net, autostart });
 
 /// 49 NETWORK_UNDEFINE
 ///
@@ -3989,23 +2411,7 @@ pub struct NetworkUndefineArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkUndefineArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkUndefineArgs { net });
 
 /// 50 CONNECT_NUM_OF_DEFINED_NETWORKS
 ///
@@ -4020,23 +2426,7 @@ pub struct ConnectNumOfDefinedNetworksRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfDefinedNetworksRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfDefinedNetworksRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfDefinedNetworksRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfDefinedNetworksRet { num });
 
 /// 51 CONNECT_NUM_OF_DOMAINS
 ///
@@ -4051,23 +2441,7 @@ pub struct ConnectNumOfDomainsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfDomainsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfDomainsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfDomainsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfDomainsRet { num });
 
 /// 52 CONNECT_NUM_OF_NETWORKS
 ///
@@ -4082,23 +2456,7 @@ pub struct ConnectNumOfNetworksRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfNetworksRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfNetworksRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfNetworksRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfNetworksRet { num });
 
 /// 53 DOMAIN_CORE_DUMP
 ///
@@ -4120,29 +2478,7 @@ pub struct DomainCoreDumpArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCoreDumpFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCoreDumpArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.to, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.to)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCoreDumpArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCoreDumpArgs", "dom")?,
-            to: crate::proto::xdr::decode_field(src, "DomainCoreDumpArgs", "to")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCoreDumpArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCoreDumpArgs { dom, to, flags });
 
 /// 54 DOMAIN_RESTORE
 ///
@@ -4157,23 +2493,7 @@ pub struct DomainRestoreArgs {
     /// `remote_nonnull_string from`
     pub from: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainRestoreArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.from, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.from)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRestoreArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            from: crate::proto::xdr::decode_field(src, "DomainRestoreArgs", "from")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRestoreArgs { from });
 
 /// 55 DOMAIN_SAVE
 ///
@@ -4191,26 +2511,7 @@ pub struct DomainSaveArgs {
     /// `remote_nonnull_string to`
     pub to: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainSaveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.to, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.to)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSaveArgs", "dom")?,
-            to: crate::proto::xdr::decode_field(src, "DomainSaveArgs", "to")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSaveArgs { dom, to });
 
 /// 56 DOMAIN_GET_SCHEDULER_TYPE
 ///
@@ -4225,23 +2526,7 @@ pub struct DomainGetSchedulerTypeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSchedulerTypeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSchedulerTypeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetSchedulerTypeArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSchedulerTypeArgs { dom });
 
 /// The struct `remote_domain_get_scheduler_type_ret`.
 ///
@@ -4259,26 +2544,7 @@ pub struct DomainGetSchedulerTypeRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSchedulerTypeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSchedulerTypeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "DomainGetSchedulerTypeRet", "type")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainGetSchedulerTypeRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSchedulerTypeRet { r#type, nparams });
 
 /// 57 DOMAIN_GET_SCHEDULER_PARAMETERS
 ///
@@ -4296,30 +2562,7 @@ pub struct DomainGetSchedulerParametersArgs {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSchedulerParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSchedulerParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetSchedulerParametersArgs", "dom")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSchedulerParametersArgs",
-                "nparams",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSchedulerParametersArgs { dom, nparams });
 
 /// The struct `remote_domain_get_scheduler_parameters_ret`.
 ///
@@ -4337,27 +2580,7 @@ pub struct DomainGetSchedulerParametersRet {
         { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSchedulerParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSchedulerParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSchedulerParametersRet",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSchedulerParametersRet { params });
 
 /// 58 DOMAIN_SET_SCHEDULER_PARAMETERS
 ///
@@ -4378,30 +2601,7 @@ pub struct DomainSetSchedulerParametersArgs {
         { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainSetSchedulerParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetSchedulerParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetSchedulerParametersArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetSchedulerParametersArgs",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetSchedulerParametersArgs { dom, params });
 
 /// 59 CONNECT_GET_HOSTNAME
 ///
@@ -4416,23 +2616,7 @@ pub struct ConnectGetHostnameRet {
     /// `remote_nonnull_string hostname`
     pub hostname: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetHostnameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.hostname, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.hostname)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetHostnameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            hostname: crate::proto::xdr::decode_field(src, "ConnectGetHostnameRet", "hostname")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetHostnameRet { hostname });
 
 /// 60 CONNECT_SUPPORTS_FEATURE
 ///
@@ -4447,23 +2631,7 @@ pub struct ConnectSupportsFeatureArgs {
     /// `int feature`
     pub feature: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSupportsFeatureArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.feature, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.feature)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSupportsFeatureArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            feature: crate::proto::xdr::decode_field(src, "ConnectSupportsFeatureArgs", "feature")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSupportsFeatureArgs { feature });
 
 /// The struct `remote_connect_supports_feature_ret`.
 ///
@@ -4478,27 +2646,7 @@ pub struct ConnectSupportsFeatureRet {
     /// `int supported`
     pub supported: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSupportsFeatureRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.supported, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.supported)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSupportsFeatureRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            supported: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSupportsFeatureRet",
-                "supported",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSupportsFeatureRet { supported });
 
 /// 61 DOMAIN_MIGRATE_PREPARE (migration protocol v1)
 ///
@@ -4522,36 +2670,12 @@ pub struct DomainMigratePrepareArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uri_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uri_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uri_in: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "uri_in")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepareArgs", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareArgs",
-                "bandwidth",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareArgs {
+    uri_in,
+    flags,
+    dname,
+    bandwidth
+});
 
 /// The struct `remote_domain_migrate_prepare_ret`.
 ///
@@ -4569,26 +2693,7 @@ pub struct DomainMigratePrepareRet {
     /// `remote_string uri_out`
     pub uri_out: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie, out);
-        crate::proto::xdr::Encode::encode(&self.uri_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie: crate::proto::xdr::decode_field(src, "DomainMigratePrepareRet", "cookie")?,
-            uri_out: crate::proto::xdr::decode_field(src, "DomainMigratePrepareRet", "uri_out")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareRet { cookie, uri_out });
 
 /// 62 DOMAIN_MIGRATE_PERFORM
 ///
@@ -4618,42 +2723,14 @@ pub struct DomainMigratePerformArgs {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePerformArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cookie, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePerformArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "dom")?,
-            cookie: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "cookie")?,
-            uri: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigratePerformArgs", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerformArgs",
-                "bandwidth",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePerformArgs {
+    dom,
+    cookie,
+    uri,
+    flags,
+    dname,
+    bandwidth
+});
 
 /// 63 DOMAIN_MIGRATE_FINISH
 ///
@@ -4677,32 +2754,12 @@ pub struct DomainMigrateFinishArgs {
     /// `unsigned hyper flags`
     pub flags: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinishArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.cookie, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinishArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dname: crate::proto::xdr::decode_field(src, "DomainMigrateFinishArgs", "dname")?,
-            cookie: crate::proto::xdr::decode_field(src, "DomainMigrateFinishArgs", "cookie")?,
-            uri: crate::proto::xdr::decode_field(src, "DomainMigrateFinishArgs", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateFinishArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinishArgs {
+    dname,
+    cookie,
+    uri,
+    flags
+});
 
 /// The struct `remote_domain_migrate_finish_ret`.
 ///
@@ -4717,23 +2774,7 @@ pub struct DomainMigrateFinishRet {
     /// `remote_nonnull_domain ddom`
     pub ddom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinishRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ddom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ddom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinishRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ddom: crate::proto::xdr::decode_field(src, "DomainMigrateFinishRet", "ddom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinishRet { ddom });
 
 /// 64 DOMAIN_BLOCK_STATS
 ///
@@ -4751,26 +2792,7 @@ pub struct DomainBlockStatsArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockStatsArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockStatsArgs", "path")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockStatsArgs { dom, path });
 
 /// The struct `remote_domain_block_stats_ret`.
 ///
@@ -4797,35 +2819,13 @@ pub struct DomainBlockStatsRet {
     /// `hyper errs`
     pub errs: i64,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.rd_req, out);
-        crate::proto::xdr::Encode::encode(&self.rd_bytes, out);
-        crate::proto::xdr::Encode::encode(&self.wr_req, out);
-        crate::proto::xdr::Encode::encode(&self.wr_bytes, out);
-        crate::proto::xdr::Encode::encode(&self.errs, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.rd_req)
-            + crate::proto::xdr::Encode::encoded_len(&self.rd_bytes)
-            + crate::proto::xdr::Encode::encoded_len(&self.wr_req)
-            + crate::proto::xdr::Encode::encoded_len(&self.wr_bytes)
-            + crate::proto::xdr::Encode::encoded_len(&self.errs)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            rd_req: crate::proto::xdr::decode_field(src, "DomainBlockStatsRet", "rd_req")?,
-            rd_bytes: crate::proto::xdr::decode_field(src, "DomainBlockStatsRet", "rd_bytes")?,
-            wr_req: crate::proto::xdr::decode_field(src, "DomainBlockStatsRet", "wr_req")?,
-            wr_bytes: crate::proto::xdr::decode_field(src, "DomainBlockStatsRet", "wr_bytes")?,
-            errs: crate::proto::xdr::decode_field(src, "DomainBlockStatsRet", "errs")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockStatsRet {
+    rd_req,
+    rd_bytes,
+    wr_req,
+    wr_bytes,
+    errs
+});
 
 /// 65 DOMAIN_INTERFACE_STATS
 ///
@@ -4843,26 +2843,7 @@ pub struct DomainInterfaceStatsArgs {
     /// `remote_nonnull_string device`
     pub device: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainInterfaceStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.device, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.device)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainInterfaceStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsArgs", "dom")?,
-            device: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsArgs", "device")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainInterfaceStatsArgs { dom, device });
 
 /// The struct `remote_domain_interface_stats_ret`.
 ///
@@ -4898,52 +2879,16 @@ pub struct DomainInterfaceStatsRet {
     /// `hyper tx_drop`
     pub tx_drop: i64,
 }
-
-impl crate::proto::xdr::Encode for DomainInterfaceStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.rx_bytes, out);
-        crate::proto::xdr::Encode::encode(&self.rx_packets, out);
-        crate::proto::xdr::Encode::encode(&self.rx_errs, out);
-        crate::proto::xdr::Encode::encode(&self.rx_drop, out);
-        crate::proto::xdr::Encode::encode(&self.tx_bytes, out);
-        crate::proto::xdr::Encode::encode(&self.tx_packets, out);
-        crate::proto::xdr::Encode::encode(&self.tx_errs, out);
-        crate::proto::xdr::Encode::encode(&self.tx_drop, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.rx_bytes)
-            + crate::proto::xdr::Encode::encoded_len(&self.rx_packets)
-            + crate::proto::xdr::Encode::encoded_len(&self.rx_errs)
-            + crate::proto::xdr::Encode::encoded_len(&self.rx_drop)
-            + crate::proto::xdr::Encode::encoded_len(&self.tx_bytes)
-            + crate::proto::xdr::Encode::encoded_len(&self.tx_packets)
-            + crate::proto::xdr::Encode::encoded_len(&self.tx_errs)
-            + crate::proto::xdr::Encode::encoded_len(&self.tx_drop)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainInterfaceStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            rx_bytes: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsRet", "rx_bytes")?,
-            rx_packets: crate::proto::xdr::decode_field(
-                src,
-                "DomainInterfaceStatsRet",
-                "rx_packets",
-            )?,
-            rx_errs: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsRet", "rx_errs")?,
-            rx_drop: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsRet", "rx_drop")?,
-            tx_bytes: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsRet", "tx_bytes")?,
-            tx_packets: crate::proto::xdr::decode_field(
-                src,
-                "DomainInterfaceStatsRet",
-                "tx_packets",
-            )?,
-            tx_errs: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsRet", "tx_errs")?,
-            tx_drop: crate::proto::xdr::decode_field(src, "DomainInterfaceStatsRet", "tx_drop")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainInterfaceStatsRet {
+    rx_bytes,
+    rx_packets,
+    rx_errs,
+    rx_drop,
+    tx_bytes,
+    tx_packets,
+    tx_errs,
+    tx_drop
+});
 
 /// 66 AUTH_LIST
 ///
@@ -4961,23 +2906,7 @@ pub struct AuthListRet {
         { crate::proto::generated::remote::AUTH_TYPE_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for AuthListRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.types, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.types)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthListRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            types: crate::proto::xdr::decode_field(src, "AuthListRet", "types")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthListRet { types });
 
 /// 67 AUTH_SASL_INIT
 ///
@@ -4992,23 +2921,7 @@ pub struct AuthSaslInitRet {
     /// `remote_nonnull_string mechlist`
     pub mechlist: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for AuthSaslInitRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.mechlist, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.mechlist)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthSaslInitRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            mechlist: crate::proto::xdr::decode_field(src, "AuthSaslInitRet", "mechlist")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthSaslInitRet { mechlist });
 
 /// 68 AUTH_SASL_START; nil says the data is absent rather than empty.
 ///
@@ -5029,29 +2942,7 @@ pub struct AuthSaslStartArgs {
     /// `char data<REMOTE_AUTH_SASL_DATA_MAX>`
     pub data: crate::proto::xdr::Chars<{ crate::proto::generated::remote::AUTH_SASL_DATA_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for AuthSaslStartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.mech, out);
-        crate::proto::xdr::Encode::encode(&self.nil, out);
-        crate::proto::xdr::Encode::encode(&self.data, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.mech)
-            + crate::proto::xdr::Encode::encoded_len(&self.nil)
-            + crate::proto::xdr::Encode::encoded_len(&self.data)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthSaslStartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            mech: crate::proto::xdr::decode_field(src, "AuthSaslStartArgs", "mech")?,
-            nil: crate::proto::xdr::decode_field(src, "AuthSaslStartArgs", "nil")?,
-            data: crate::proto::xdr::decode_field(src, "AuthSaslStartArgs", "data")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthSaslStartArgs { mech, nil, data });
 
 /// The struct `remote_auth_sasl_start_ret`.
 ///
@@ -5072,29 +2963,11 @@ pub struct AuthSaslStartRet {
     /// `char data<REMOTE_AUTH_SASL_DATA_MAX>`
     pub data: crate::proto::xdr::Chars<{ crate::proto::generated::remote::AUTH_SASL_DATA_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for AuthSaslStartRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.complete, out);
-        crate::proto::xdr::Encode::encode(&self.nil, out);
-        crate::proto::xdr::Encode::encode(&self.data, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.complete)
-            + crate::proto::xdr::Encode::encoded_len(&self.nil)
-            + crate::proto::xdr::Encode::encoded_len(&self.data)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthSaslStartRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            complete: crate::proto::xdr::decode_field(src, "AuthSaslStartRet", "complete")?,
-            nil: crate::proto::xdr::decode_field(src, "AuthSaslStartRet", "nil")?,
-            data: crate::proto::xdr::decode_field(src, "AuthSaslStartRet", "data")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthSaslStartRet {
+    complete,
+    nil,
+    data
+});
 
 /// 69 AUTH_SASL_STEP
 ///
@@ -5112,26 +2985,7 @@ pub struct AuthSaslStepArgs {
     /// `char data<REMOTE_AUTH_SASL_DATA_MAX>`
     pub data: crate::proto::xdr::Chars<{ crate::proto::generated::remote::AUTH_SASL_DATA_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for AuthSaslStepArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nil, out);
-        crate::proto::xdr::Encode::encode(&self.data, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nil)
-            + crate::proto::xdr::Encode::encoded_len(&self.data)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthSaslStepArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nil: crate::proto::xdr::decode_field(src, "AuthSaslStepArgs", "nil")?,
-            data: crate::proto::xdr::decode_field(src, "AuthSaslStepArgs", "data")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthSaslStepArgs { nil, data });
 
 /// The struct `remote_auth_sasl_step_ret`.
 ///
@@ -5152,29 +3006,11 @@ pub struct AuthSaslStepRet {
     /// `char data<REMOTE_AUTH_SASL_DATA_MAX>`
     pub data: crate::proto::xdr::Chars<{ crate::proto::generated::remote::AUTH_SASL_DATA_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for AuthSaslStepRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.complete, out);
-        crate::proto::xdr::Encode::encode(&self.nil, out);
-        crate::proto::xdr::Encode::encode(&self.data, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.complete)
-            + crate::proto::xdr::Encode::encoded_len(&self.nil)
-            + crate::proto::xdr::Encode::encoded_len(&self.data)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthSaslStepRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            complete: crate::proto::xdr::decode_field(src, "AuthSaslStepRet", "complete")?,
-            nil: crate::proto::xdr::decode_field(src, "AuthSaslStepRet", "nil")?,
-            data: crate::proto::xdr::decode_field(src, "AuthSaslStepRet", "data")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthSaslStepRet {
+    complete,
+    nil,
+    data
+});
 
 /// 70 AUTH_POLKIT
 ///
@@ -5189,23 +3025,7 @@ pub struct AuthPolkitRet {
     /// `int complete`
     pub complete: i32,
 }
-
-impl crate::proto::xdr::Encode for AuthPolkitRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.complete, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.complete)
-    }
-}
-
-impl crate::proto::xdr::Decode for AuthPolkitRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            complete: crate::proto::xdr::decode_field(src, "AuthPolkitRet", "complete")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(AuthPolkitRet { complete });
 
 /// 71 CONNECT_NUM_OF_STORAGE_POOLS
 ///
@@ -5220,23 +3040,7 @@ pub struct ConnectNumOfStoragePoolsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfStoragePoolsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfStoragePoolsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfStoragePoolsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfStoragePoolsRet { num });
 
 /// 72 CONNECT_LIST_STORAGE_POOLS
 ///
@@ -5251,27 +3055,7 @@ pub struct ConnectListStoragePoolsArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListStoragePoolsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListStoragePoolsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListStoragePoolsArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListStoragePoolsArgs { maxnames });
 
 /// The struct `remote_connect_list_storage_pools_ret`.
 ///
@@ -5289,23 +3073,7 @@ pub struct ConnectListStoragePoolsRet {
         { crate::proto::generated::remote::STORAGE_POOL_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListStoragePoolsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListStoragePoolsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "ConnectListStoragePoolsRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListStoragePoolsRet { names });
 
 /// 73 CONNECT_NUM_OF_DEFINED_STORAGE_POOLS
 ///
@@ -5320,23 +3088,7 @@ pub struct ConnectNumOfDefinedStoragePoolsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfDefinedStoragePoolsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfDefinedStoragePoolsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfDefinedStoragePoolsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfDefinedStoragePoolsRet { num });
 
 /// 74 CONNECT_LIST_DEFINED_STORAGE_POOLS
 ///
@@ -5351,27 +3103,7 @@ pub struct ConnectListDefinedStoragePoolsArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedStoragePoolsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedStoragePoolsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListDefinedStoragePoolsArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedStoragePoolsArgs { maxnames });
 
 /// The struct `remote_connect_list_defined_storage_pools_ret`.
 ///
@@ -5389,27 +3121,7 @@ pub struct ConnectListDefinedStoragePoolsRet {
         { crate::proto::generated::remote::STORAGE_POOL_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedStoragePoolsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedStoragePoolsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListDefinedStoragePoolsRet",
-                "names",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedStoragePoolsRet { names });
 
 /// 75 CONNECT_FIND_STORAGE_POOL_SOURCES
 ///
@@ -5430,41 +3142,11 @@ pub struct ConnectFindStoragePoolSourcesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectFindStoragePoolSourcesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.src_spec, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.src_spec)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectFindStoragePoolSourcesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(
-                src,
-                "ConnectFindStoragePoolSourcesArgs",
-                "type",
-            )?,
-            src_spec: crate::proto::xdr::decode_field(
-                src,
-                "ConnectFindStoragePoolSourcesArgs",
-                "src_spec",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectFindStoragePoolSourcesArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectFindStoragePoolSourcesArgs {
+    r#type,
+    src_spec,
+    flags
+});
 
 /// The struct `remote_connect_find_storage_pool_sources_ret`.
 ///
@@ -5479,23 +3161,7 @@ pub struct ConnectFindStoragePoolSourcesRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectFindStoragePoolSourcesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectFindStoragePoolSourcesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "ConnectFindStoragePoolSourcesRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectFindStoragePoolSourcesRet { xml });
 
 /// 76 STORAGE_POOL_CREATE_XML
 ///
@@ -5514,26 +3180,7 @@ pub struct StoragePoolCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StoragePoolCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "StoragePoolCreateXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolCreateXmlArgs { xml, flags });
 
 /// The struct `remote_storage_pool_create_xml_ret`.
 ///
@@ -5548,23 +3195,7 @@ pub struct StoragePoolCreateXmlRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolCreateXmlRet", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolCreateXmlRet { pool });
 
 /// 77 STORAGE_POOL_DEFINE_XML
 ///
@@ -5583,26 +3214,7 @@ pub struct StoragePoolDefineXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StoragePoolDefineFlags,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "StoragePoolDefineXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolDefineXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolDefineXmlArgs { xml, flags });
 
 /// The struct `remote_storage_pool_define_xml_ret`.
 ///
@@ -5617,23 +3229,7 @@ pub struct StoragePoolDefineXmlRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolDefineXmlRet", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolDefineXmlRet { pool });
 
 /// 78 STORAGE_POOL_CREATE
 ///
@@ -5652,26 +3248,7 @@ pub struct StoragePoolCreateArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StoragePoolCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolCreateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolCreateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolCreateArgs", "pool")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolCreateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolCreateArgs { pool, flags });
 
 /// 79 STORAGE_POOL_BUILD
 ///
@@ -5690,26 +3267,7 @@ pub struct StoragePoolBuildArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StoragePoolBuildFlags,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolBuildArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolBuildArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolBuildArgs", "pool")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolBuildArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolBuildArgs { pool, flags });
 
 /// 80 STORAGE_POOL_DESTROY
 ///
@@ -5724,23 +3282,7 @@ pub struct StoragePoolDestroyArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolDestroyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolDestroyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolDestroyArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolDestroyArgs { pool });
 
 /// 81 STORAGE_POOL_DELETE
 ///
@@ -5759,26 +3301,7 @@ pub struct StoragePoolDeleteArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StoragePoolDeleteFlags,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolDeleteArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolDeleteArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolDeleteArgs", "pool")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolDeleteArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolDeleteArgs { pool, flags });
 
 /// 82 STORAGE_POOL_UNDEFINE
 ///
@@ -5793,23 +3316,7 @@ pub struct StoragePoolUndefineArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolUndefineArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolUndefineArgs { pool });
 
 /// 83 STORAGE_POOL_REFRESH
 ///
@@ -5827,26 +3334,7 @@ pub struct StoragePoolRefreshArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolRefreshArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolRefreshArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolRefreshArgs", "pool")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolRefreshArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolRefreshArgs { pool, flags });
 
 /// 84 STORAGE_POOL_LOOKUP_BY_NAME
 ///
@@ -5861,23 +3349,7 @@ pub struct StoragePoolLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "StoragePoolLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByNameArgs { name });
 
 /// The struct `remote_storage_pool_lookup_by_name_ret`.
 ///
@@ -5892,23 +3364,7 @@ pub struct StoragePoolLookupByNameRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolLookupByNameRet", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByNameRet { pool });
 
 /// 85 STORAGE_POOL_LOOKUP_BY_UUID
 ///
@@ -5923,23 +3379,7 @@ pub struct StoragePoolLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByUuidArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByUuidArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuid: crate::proto::xdr::decode_field(src, "StoragePoolLookupByUuidArgs", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByUuidArgs { uuid });
 
 /// The struct `remote_storage_pool_lookup_by_uuid_ret`.
 ///
@@ -5954,23 +3394,7 @@ pub struct StoragePoolLookupByUuidRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByUuidRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByUuidRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolLookupByUuidRet", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByUuidRet { pool });
 
 /// 86 STORAGE_POOL_LOOKUP_BY_VOLUME
 ///
@@ -5985,23 +3409,7 @@ pub struct StoragePoolLookupByVolumeArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByVolumeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByVolumeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StoragePoolLookupByVolumeArgs", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByVolumeArgs { vol });
 
 /// The struct `remote_storage_pool_lookup_by_volume_ret`.
 ///
@@ -6016,23 +3424,7 @@ pub struct StoragePoolLookupByVolumeRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByVolumeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByVolumeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolLookupByVolumeRet", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByVolumeRet { pool });
 
 /// 87 STORAGE_POOL_GET_INFO
 ///
@@ -6047,23 +3439,7 @@ pub struct StoragePoolGetInfoArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolGetInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolGetInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolGetInfoArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolGetInfoArgs { pool });
 
 /// The struct `remote_storage_pool_get_info_ret`.
 ///
@@ -6087,36 +3463,12 @@ pub struct StoragePoolGetInfoRet {
     /// `unsigned hyper available`
     pub available: u64,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolGetInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.capacity, out);
-        crate::proto::xdr::Encode::encode(&self.allocation, out);
-        crate::proto::xdr::Encode::encode(&self.available, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.capacity)
-            + crate::proto::xdr::Encode::encoded_len(&self.allocation)
-            + crate::proto::xdr::Encode::encoded_len(&self.available)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolGetInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            state: crate::proto::xdr::decode_field(src, "StoragePoolGetInfoRet", "state")?,
-            capacity: crate::proto::xdr::decode_field(src, "StoragePoolGetInfoRet", "capacity")?,
-            allocation: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolGetInfoRet",
-                "allocation",
-            )?,
-            available: crate::proto::xdr::decode_field(src, "StoragePoolGetInfoRet", "available")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolGetInfoRet {
+    state,
+    capacity,
+    allocation,
+    available
+});
 
 /// 88 STORAGE_POOL_GET_XML_DESC
 ///
@@ -6135,26 +3487,7 @@ pub struct StoragePoolGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolGetXmlDescArgs", "pool")?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolGetXmlDescArgs { pool, flags });
 
 /// The struct `remote_storage_pool_get_xml_desc_ret`.
 ///
@@ -6169,23 +3502,7 @@ pub struct StoragePoolGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "StoragePoolGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolGetXmlDescRet { xml });
 
 /// 89 STORAGE_POOL_GET_AUTOSTART
 ///
@@ -6200,23 +3517,7 @@ pub struct StoragePoolGetAutostartArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolGetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolGetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolGetAutostartArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolGetAutostartArgs { pool });
 
 /// The struct `remote_storage_pool_get_autostart_ret`.
 ///
@@ -6231,27 +3532,7 @@ pub struct StoragePoolGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolGetAutostartRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolGetAutostartRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolGetAutostartRet",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolGetAutostartRet { autostart });
 
 /// 90 STORAGE_POOL_SET_AUTOSTART
 ///
@@ -6269,30 +3550,7 @@ pub struct StoragePoolSetAutostartArgs {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolSetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolSetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolSetAutostartArgs", "pool")?,
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolSetAutostartArgs",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolSetAutostartArgs { pool, autostart });
 
 /// 91 STORAGE_POOL_NUM_OF_VOLUMES
 ///
@@ -6307,23 +3565,7 @@ pub struct StoragePoolNumOfVolumesArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolNumOfVolumesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolNumOfVolumesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolNumOfVolumesArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolNumOfVolumesArgs { pool });
 
 /// The struct `remote_storage_pool_num_of_volumes_ret`.
 ///
@@ -6338,23 +3580,7 @@ pub struct StoragePoolNumOfVolumesRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolNumOfVolumesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolNumOfVolumesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "StoragePoolNumOfVolumesRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolNumOfVolumesRet { num });
 
 /// 92 STORAGE_POOL_LIST_VOLUMES
 ///
@@ -6372,30 +3598,7 @@ pub struct StoragePoolListVolumesArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolListVolumesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolListVolumesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolListVolumesArgs", "pool")?,
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolListVolumesArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolListVolumesArgs { pool, maxnames });
 
 /// The struct `remote_storage_pool_list_volumes_ret`.
 ///
@@ -6413,23 +3616,7 @@ pub struct StoragePoolListVolumesRet {
         { crate::proto::generated::remote::STORAGE_VOL_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolListVolumesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolListVolumesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "StoragePoolListVolumesRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolListVolumesRet { names });
 
 /// 93 STORAGE_VOL_CREATE_XML
 ///
@@ -6451,29 +3638,7 @@ pub struct StorageVolCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlArgs", "pool")?,
-            xml: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolCreateXmlArgs { pool, xml, flags });
 
 /// The struct `remote_storage_vol_create_xml_ret`.
 ///
@@ -6488,23 +3653,7 @@ pub struct StorageVolCreateXmlRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlRet", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolCreateXmlRet { vol });
 
 /// 94 STORAGE_VOL_DELETE
 ///
@@ -6523,26 +3672,7 @@ pub struct StorageVolDeleteArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolDeleteFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolDeleteArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolDeleteArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolDeleteArgs", "vol")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolDeleteArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolDeleteArgs { vol, flags });
 
 /// 95 STORAGE_VOL_LOOKUP_BY_NAME
 ///
@@ -6560,26 +3690,7 @@ pub struct StorageVolLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StorageVolLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StorageVolLookupByNameArgs", "pool")?,
-            name: crate::proto::xdr::decode_field(src, "StorageVolLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolLookupByNameArgs { pool, name });
 
 /// The struct `remote_storage_vol_lookup_by_name_ret`.
 ///
@@ -6594,23 +3705,7 @@ pub struct StorageVolLookupByNameRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolLookupByNameRet", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolLookupByNameRet { vol });
 
 /// 96 STORAGE_VOL_LOOKUP_BY_KEY
 ///
@@ -6625,23 +3720,7 @@ pub struct StorageVolLookupByKeyArgs {
     /// `remote_nonnull_string key`
     pub key: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StorageVolLookupByKeyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.key, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.key)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolLookupByKeyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            key: crate::proto::xdr::decode_field(src, "StorageVolLookupByKeyArgs", "key")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolLookupByKeyArgs { key });
 
 /// The struct `remote_storage_vol_lookup_by_key_ret`.
 ///
@@ -6656,23 +3735,7 @@ pub struct StorageVolLookupByKeyRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolLookupByKeyRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolLookupByKeyRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolLookupByKeyRet", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolLookupByKeyRet { vol });
 
 /// 97 STORAGE_VOL_LOOKUP_BY_PATH
 ///
@@ -6687,23 +3750,7 @@ pub struct StorageVolLookupByPathArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StorageVolLookupByPathArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.path, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.path)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolLookupByPathArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            path: crate::proto::xdr::decode_field(src, "StorageVolLookupByPathArgs", "path")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolLookupByPathArgs { path });
 
 /// The struct `remote_storage_vol_lookup_by_path_ret`.
 ///
@@ -6718,23 +3765,7 @@ pub struct StorageVolLookupByPathRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolLookupByPathRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolLookupByPathRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolLookupByPathRet", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolLookupByPathRet { vol });
 
 /// 98 STORAGE_VOL_GET_INFO
 ///
@@ -6749,23 +3780,7 @@ pub struct StorageVolGetInfoArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolGetInfoArgs", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetInfoArgs { vol });
 
 /// The struct `remote_storage_vol_get_info_ret`.
 ///
@@ -6786,29 +3801,11 @@ pub struct StorageVolGetInfoRet {
     /// `unsigned hyper allocation`
     pub allocation: u64,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.capacity, out);
-        crate::proto::xdr::Encode::encode(&self.allocation, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.capacity)
-            + crate::proto::xdr::Encode::encoded_len(&self.allocation)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "StorageVolGetInfoRet", "type")?,
-            capacity: crate::proto::xdr::decode_field(src, "StorageVolGetInfoRet", "capacity")?,
-            allocation: crate::proto::xdr::decode_field(src, "StorageVolGetInfoRet", "allocation")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetInfoRet {
+    r#type,
+    capacity,
+    allocation
+});
 
 /// 99 STORAGE_VOL_GET_XML_DESC
 ///
@@ -6826,26 +3823,7 @@ pub struct StorageVolGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolGetXmlDescArgs", "vol")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetXmlDescArgs { vol, flags });
 
 /// The struct `remote_storage_vol_get_xml_desc_ret`.
 ///
@@ -6860,23 +3838,7 @@ pub struct StorageVolGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "StorageVolGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetXmlDescRet { xml });
 
 /// 100 STORAGE_VOL_GET_PATH
 ///
@@ -6891,23 +3853,7 @@ pub struct StorageVolGetPathArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetPathArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetPathArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolGetPathArgs", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetPathArgs { vol });
 
 /// The struct `remote_storage_vol_get_path_ret`.
 ///
@@ -6922,23 +3868,7 @@ pub struct StorageVolGetPathRet {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetPathRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetPathRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "StorageVolGetPathRet", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetPathRet { name });
 
 /// 101 NODE_GET_CELLS_FREE_MEMORY
 ///
@@ -6956,34 +3886,10 @@ pub struct NodeGetCellsFreeMemoryArgs {
     /// `int maxcells`
     pub maxcells: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCellsFreeMemoryArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.start_cell, out);
-        crate::proto::xdr::Encode::encode(&self.maxcells, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.start_cell)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxcells)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCellsFreeMemoryArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            start_cell: crate::proto::xdr::decode_field(
-                src,
-                "NodeGetCellsFreeMemoryArgs",
-                "start_cell",
-            )?,
-            maxcells: crate::proto::xdr::decode_field(
-                src,
-                "NodeGetCellsFreeMemoryArgs",
-                "maxcells",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCellsFreeMemoryArgs {
+    start_cell,
+    maxcells
+});
 
 /// The struct `remote_node_get_cells_free_memory_ret`.
 ///
@@ -6998,23 +3904,7 @@ pub struct NodeGetCellsFreeMemoryRet {
     /// `unsigned hyper cells<REMOTE_NODE_MAX_CELLS>`
     pub cells: crate::proto::xdr::XdrVec<u64, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCellsFreeMemoryRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cells, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cells)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCellsFreeMemoryRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cells: crate::proto::xdr::decode_field(src, "NodeGetCellsFreeMemoryRet", "cells")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCellsFreeMemoryRet { cells });
 
 /// 102 NODE_GET_FREE_MEMORY
 ///
@@ -7029,23 +3919,7 @@ pub struct NodeGetFreeMemoryRet {
     /// `unsigned hyper freeMem`
     pub free_mem: u64,
 }
-
-impl crate::proto::xdr::Encode for NodeGetFreeMemoryRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.free_mem, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.free_mem)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetFreeMemoryRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            free_mem: crate::proto::xdr::decode_field(src, "NodeGetFreeMemoryRet", "free_mem")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetFreeMemoryRet { free_mem });
 
 /// 103 DOMAIN_BLOCK_PEEK
 ///
@@ -7072,35 +3946,13 @@ pub struct DomainBlockPeekArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockPeekArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.offset, out);
-        crate::proto::xdr::Encode::encode(&self.size, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.offset)
-            + crate::proto::xdr::Encode::encoded_len(&self.size)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockPeekArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockPeekArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockPeekArgs", "path")?,
-            offset: crate::proto::xdr::decode_field(src, "DomainBlockPeekArgs", "offset")?,
-            size: crate::proto::xdr::decode_field(src, "DomainBlockPeekArgs", "size")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockPeekArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockPeekArgs {
+    dom,
+    path,
+    offset,
+    size,
+    flags
+});
 
 /// The struct `remote_domain_block_peek_ret`.
 ///
@@ -7117,23 +3969,7 @@ pub struct DomainBlockPeekRet {
         { crate::proto::generated::remote::DOMAIN_BLOCK_PEEK_BUFFER_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockPeekRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.buffer, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.buffer)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockPeekRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            buffer: crate::proto::xdr::decode_field(src, "DomainBlockPeekRet", "buffer")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockPeekRet { buffer });
 
 /// 104 DOMAIN_MEMORY_PEEK
 ///
@@ -7158,32 +3994,12 @@ pub struct DomainMemoryPeekArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainMemoryFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainMemoryPeekArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.offset, out);
-        crate::proto::xdr::Encode::encode(&self.size, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.offset)
-            + crate::proto::xdr::Encode::encoded_len(&self.size)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMemoryPeekArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMemoryPeekArgs", "dom")?,
-            offset: crate::proto::xdr::decode_field(src, "DomainMemoryPeekArgs", "offset")?,
-            size: crate::proto::xdr::decode_field(src, "DomainMemoryPeekArgs", "size")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMemoryPeekArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMemoryPeekArgs {
+    dom,
+    offset,
+    size,
+    flags
+});
 
 /// The struct `remote_domain_memory_peek_ret`.
 ///
@@ -7200,23 +4016,7 @@ pub struct DomainMemoryPeekRet {
         { crate::proto::generated::remote::DOMAIN_MEMORY_PEEK_BUFFER_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainMemoryPeekRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.buffer, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.buffer)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMemoryPeekRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            buffer: crate::proto::xdr::decode_field(src, "DomainMemoryPeekRet", "buffer")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMemoryPeekRet { buffer });
 
 /// 105 CONNECT_DOMAIN_EVENT_REGISTER (legacy lifecycle-only registration)
 ///
@@ -7231,27 +4031,7 @@ pub struct ConnectDomainEventRegisterRet {
     /// `int cb_registered`
     pub cb_registered: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventRegisterRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cb_registered, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cb_registered)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventRegisterRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cb_registered: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventRegisterRet",
-                "cb_registered",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventRegisterRet { cb_registered });
 
 /// 106 CONNECT_DOMAIN_EVENT_DEREGISTER
 ///
@@ -7266,27 +4046,7 @@ pub struct ConnectDomainEventDeregisterRet {
     /// `int cb_registered`
     pub cb_registered: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventDeregisterRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cb_registered, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cb_registered)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventDeregisterRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cb_registered: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventDeregisterRet",
-                "cb_registered",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventDeregisterRet { cb_registered });
 
 /// 107 DOMAIN_EVENT_LIFECYCLE (server to client)
 ///
@@ -7307,29 +4067,7 @@ pub struct DomainEventLifecycleMsg {
     /// `int detail`
     pub detail: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.detail, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.detail)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventLifecycleMsg", "dom")?,
-            event: crate::proto::xdr::decode_field(src, "DomainEventLifecycleMsg", "event")?,
-            detail: crate::proto::xdr::decode_field(src, "DomainEventLifecycleMsg", "detail")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventLifecycleMsg { dom, event, detail });
 
 /// 108 DOMAIN_MIGRATE_PREPARE2 (migration protocol v2)
 ///
@@ -7356,39 +4094,13 @@ pub struct DomainMigratePrepare2Args {
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepare2Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uri_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.dom_xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uri_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepare2Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uri_in: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "uri_in")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare2Args",
-                "bandwidth",
-            )?,
-            dom_xml: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Args", "dom_xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepare2Args {
+    uri_in,
+    flags,
+    dname,
+    bandwidth,
+    dom_xml
+});
 
 /// The struct `remote_domain_migrate_prepare2_ret`.
 ///
@@ -7406,26 +4118,7 @@ pub struct DomainMigratePrepare2Ret {
     /// `remote_string uri_out`
     pub uri_out: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepare2Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie, out);
-        crate::proto::xdr::Encode::encode(&self.uri_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepare2Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Ret", "cookie")?,
-            uri_out: crate::proto::xdr::decode_field(src, "DomainMigratePrepare2Ret", "uri_out")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepare2Ret { cookie, uri_out });
 
 /// 109 DOMAIN_MIGRATE_FINISH2
 ///
@@ -7452,35 +4145,13 @@ pub struct DomainMigrateFinish2Args {
     /// `int retcode`
     pub retcode: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinish2Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.cookie, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.retcode, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.retcode)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinish2Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dname: crate::proto::xdr::decode_field(src, "DomainMigrateFinish2Args", "dname")?,
-            cookie: crate::proto::xdr::decode_field(src, "DomainMigrateFinish2Args", "cookie")?,
-            uri: crate::proto::xdr::decode_field(src, "DomainMigrateFinish2Args", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateFinish2Args", "flags")?,
-            retcode: crate::proto::xdr::decode_field(src, "DomainMigrateFinish2Args", "retcode")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinish2Args {
+    dname,
+    cookie,
+    uri,
+    flags,
+    retcode
+});
 
 /// The struct `remote_domain_migrate_finish2_ret`.
 ///
@@ -7495,23 +4166,7 @@ pub struct DomainMigrateFinish2Ret {
     /// `remote_nonnull_domain ddom`
     pub ddom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinish2Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ddom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ddom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinish2Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ddom: crate::proto::xdr::decode_field(src, "DomainMigrateFinish2Ret", "ddom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinish2Ret { ddom });
 
 /// 110 CONNECT_GET_URI
 ///
@@ -7526,23 +4181,7 @@ pub struct ConnectGetUriRet {
     /// `remote_nonnull_string uri`
     pub uri: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetUriRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uri)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetUriRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uri: crate::proto::xdr::decode_field(src, "ConnectGetUriRet", "uri")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetUriRet { uri });
 
 /// 111 NODE_NUM_OF_DEVICES
 ///
@@ -7560,26 +4199,7 @@ pub struct NodeNumOfDevicesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeNumOfDevicesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeNumOfDevicesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cap: crate::proto::xdr::decode_field(src, "NodeNumOfDevicesArgs", "cap")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeNumOfDevicesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeNumOfDevicesArgs { cap, flags });
 
 /// The struct `remote_node_num_of_devices_ret`.
 ///
@@ -7594,23 +4214,7 @@ pub struct NodeNumOfDevicesRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeNumOfDevicesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeNumOfDevicesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "NodeNumOfDevicesRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeNumOfDevicesRet { num });
 
 /// 112 NODE_LIST_DEVICES
 ///
@@ -7631,29 +4235,11 @@ pub struct NodeListDevicesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeListDevicesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cap, out);
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cap)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeListDevicesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cap: crate::proto::xdr::decode_field(src, "NodeListDevicesArgs", "cap")?,
-            maxnames: crate::proto::xdr::decode_field(src, "NodeListDevicesArgs", "maxnames")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeListDevicesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeListDevicesArgs {
+    cap,
+    maxnames,
+    flags
+});
 
 /// The struct `remote_node_list_devices_ret`.
 ///
@@ -7671,23 +4257,7 @@ pub struct NodeListDevicesRet {
         { crate::proto::generated::remote::NODE_DEVICE_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for NodeListDevicesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeListDevicesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "NodeListDevicesRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeListDevicesRet { names });
 
 /// 113 NODE_DEVICE_LOOKUP_BY_NAME
 ///
@@ -7702,23 +4272,7 @@ pub struct NodeDeviceLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceLookupByNameArgs { name });
 
 /// The struct `remote_node_device_lookup_by_name_ret`.
 ///
@@ -7733,23 +4287,7 @@ pub struct NodeDeviceLookupByNameRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dev)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dev: crate::proto::xdr::decode_field(src, "NodeDeviceLookupByNameRet", "dev")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceLookupByNameRet { dev });
 
 /// 114 NODE_DEVICE_GET_XML_DESC
 ///
@@ -7768,26 +4306,7 @@ pub struct NodeDeviceGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NodeDeviceXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceGetXmlDescArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceGetXmlDescArgs { name, flags });
 
 /// The struct `remote_node_device_get_xml_desc_ret`.
 ///
@@ -7802,23 +4321,7 @@ pub struct NodeDeviceGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NodeDeviceGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceGetXmlDescRet { xml });
 
 /// 115 NODE_DEVICE_GET_PARENT
 ///
@@ -7833,23 +4336,7 @@ pub struct NodeDeviceGetParentArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceGetParentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceGetParentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceGetParentArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceGetParentArgs { name });
 
 /// The struct `remote_node_device_get_parent_ret`.
 ///
@@ -7864,27 +4351,7 @@ pub struct NodeDeviceGetParentRet {
     /// `remote_string parentName`
     pub parent_name: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceGetParentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.parent_name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.parent_name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceGetParentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            parent_name: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceGetParentRet",
-                "parent_name",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceGetParentRet { parent_name });
 
 /// 116 NODE_DEVICE_NUM_OF_CAPS
 ///
@@ -7899,23 +4366,7 @@ pub struct NodeDeviceNumOfCapsArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceNumOfCapsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceNumOfCapsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceNumOfCapsArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceNumOfCapsArgs { name });
 
 /// The struct `remote_node_device_num_of_caps_ret`.
 ///
@@ -7930,23 +4381,7 @@ pub struct NodeDeviceNumOfCapsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceNumOfCapsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceNumOfCapsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "NodeDeviceNumOfCapsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceNumOfCapsRet { num });
 
 /// 117 NODE_DEVICE_LIST_CAPS
 ///
@@ -7964,26 +4399,7 @@ pub struct NodeDeviceListCapsArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceListCapsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceListCapsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceListCapsArgs", "name")?,
-            maxnames: crate::proto::xdr::decode_field(src, "NodeDeviceListCapsArgs", "maxnames")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceListCapsArgs { name, maxnames });
 
 /// The struct `remote_node_device_list_caps_ret`.
 ///
@@ -8001,23 +4417,7 @@ pub struct NodeDeviceListCapsRet {
         { crate::proto::generated::remote::NODE_DEVICE_CAPS_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceListCapsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceListCapsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "NodeDeviceListCapsRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceListCapsRet { names });
 
 /// 118 NODE_DEVICE_DETTACH (libvirt's historical spelling)
 ///
@@ -8032,23 +4432,7 @@ pub struct NodeDeviceDettachArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceDettachArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceDettachArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceDettachArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceDettachArgs { name });
 
 /// 119 NODE_DEVICE_RE_ATTACH
 ///
@@ -8063,23 +4447,7 @@ pub struct NodeDeviceReAttachArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceReAttachArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceReAttachArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceReAttachArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceReAttachArgs { name });
 
 /// 120 NODE_DEVICE_RESET
 ///
@@ -8094,23 +4462,7 @@ pub struct NodeDeviceResetArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceResetArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceResetArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceResetArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceResetArgs { name });
 
 /// 121 DOMAIN_GET_SECURITY_LABEL
 ///
@@ -8125,23 +4477,7 @@ pub struct DomainGetSecurityLabelArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSecurityLabelArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSecurityLabelArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetSecurityLabelArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSecurityLabelArgs { dom });
 
 /// The struct `remote_domain_get_security_label_ret`.
 ///
@@ -8159,30 +4495,7 @@ pub struct DomainGetSecurityLabelRet {
     /// `int enforcing`
     pub enforcing: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSecurityLabelRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.label, out);
-        crate::proto::xdr::Encode::encode(&self.enforcing, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.label)
-            + crate::proto::xdr::Encode::encoded_len(&self.enforcing)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSecurityLabelRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            label: crate::proto::xdr::decode_field(src, "DomainGetSecurityLabelRet", "label")?,
-            enforcing: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSecurityLabelRet",
-                "enforcing",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSecurityLabelRet { label, enforcing });
 
 /// 122 NODE_GET_SECURITY_MODEL
 ///
@@ -8200,26 +4513,7 @@ pub struct NodeGetSecurityModelRet {
     /// `char doi<REMOTE_SECURITY_DOI_MAX>`
     pub doi: crate::proto::xdr::Chars<{ crate::proto::generated::remote::SECURITY_DOI_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for NodeGetSecurityModelRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.model, out);
-        crate::proto::xdr::Encode::encode(&self.doi, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.model)
-            + crate::proto::xdr::Encode::encoded_len(&self.doi)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetSecurityModelRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            model: crate::proto::xdr::decode_field(src, "NodeGetSecurityModelRet", "model")?,
-            doi: crate::proto::xdr::decode_field(src, "NodeGetSecurityModelRet", "doi")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetSecurityModelRet { model, doi });
 
 /// 123 NODE_DEVICE_CREATE_XML
 ///
@@ -8238,26 +4532,7 @@ pub struct NodeDeviceCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NodeDeviceCreateXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml_desc: crate::proto::xdr::decode_field(src, "NodeDeviceCreateXmlArgs", "xml_desc")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceCreateXmlArgs { xml_desc, flags });
 
 /// The struct `remote_node_device_create_xml_ret`.
 ///
@@ -8272,23 +4547,7 @@ pub struct NodeDeviceCreateXmlRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dev)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dev: crate::proto::xdr::decode_field(src, "NodeDeviceCreateXmlRet", "dev")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceCreateXmlRet { dev });
 
 /// 124 NODE_DEVICE_DESTROY
 ///
@@ -8303,23 +4562,7 @@ pub struct NodeDeviceDestroyArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceDestroyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceDestroyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceDestroyArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceDestroyArgs { name });
 
 /// 125 STORAGE_VOL_CREATE_XML_FROM
 ///
@@ -8344,36 +4587,12 @@ pub struct StorageVolCreateXmlFromArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolCreateXmlFromArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.clonevol, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.clonevol)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolCreateXmlFromArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlFromArgs", "pool")?,
-            xml: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlFromArgs", "xml")?,
-            clonevol: crate::proto::xdr::decode_field(
-                src,
-                "StorageVolCreateXmlFromArgs",
-                "clonevol",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlFromArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolCreateXmlFromArgs {
+    pool,
+    xml,
+    clonevol,
+    flags
+});
 
 /// The struct `remote_storage_vol_create_xml_from_ret`.
 ///
@@ -8388,23 +4607,7 @@ pub struct StorageVolCreateXmlFromRet {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
 }
-
-impl crate::proto::xdr::Encode for StorageVolCreateXmlFromRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolCreateXmlFromRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolCreateXmlFromRet", "vol")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolCreateXmlFromRet { vol });
 
 /// 126 CONNECT_NUM_OF_INTERFACES
 ///
@@ -8419,23 +4622,7 @@ pub struct ConnectNumOfInterfacesRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfInterfacesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfInterfacesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfInterfacesRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfInterfacesRet { num });
 
 /// 127 CONNECT_LIST_INTERFACES
 ///
@@ -8450,27 +4637,7 @@ pub struct ConnectListInterfacesArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListInterfacesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListInterfacesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListInterfacesArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListInterfacesArgs { maxnames });
 
 /// The struct `remote_connect_list_interfaces_ret`.
 ///
@@ -8488,23 +4655,7 @@ pub struct ConnectListInterfacesRet {
         { crate::proto::generated::remote::INTERFACE_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListInterfacesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListInterfacesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "ConnectListInterfacesRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListInterfacesRet { names });
 
 /// 128 INTERFACE_LOOKUP_BY_NAME
 ///
@@ -8519,23 +4670,7 @@ pub struct InterfaceLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for InterfaceLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "InterfaceLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceLookupByNameArgs { name });
 
 /// The struct `remote_interface_lookup_by_name_ret`.
 ///
@@ -8550,23 +4685,7 @@ pub struct InterfaceLookupByNameRet {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
 }
-
-impl crate::proto::xdr::Encode for InterfaceLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceLookupByNameRet", "iface")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceLookupByNameRet { iface });
 
 /// 129 INTERFACE_LOOKUP_BY_MAC_STRING
 ///
@@ -8581,23 +4700,7 @@ pub struct InterfaceLookupByMacStringArgs {
     /// `remote_nonnull_string mac`
     pub mac: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for InterfaceLookupByMacStringArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.mac, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.mac)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceLookupByMacStringArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            mac: crate::proto::xdr::decode_field(src, "InterfaceLookupByMacStringArgs", "mac")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceLookupByMacStringArgs { mac });
 
 /// The struct `remote_interface_lookup_by_mac_string_ret`.
 ///
@@ -8612,23 +4715,7 @@ pub struct InterfaceLookupByMacStringRet {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
 }
-
-impl crate::proto::xdr::Encode for InterfaceLookupByMacStringRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceLookupByMacStringRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceLookupByMacStringRet", "iface")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceLookupByMacStringRet { iface });
 
 /// 130 INTERFACE_GET_XML_DESC
 ///
@@ -8647,26 +4734,7 @@ pub struct InterfaceGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::InterfaceXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for InterfaceGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceGetXmlDescArgs", "iface")?,
-            flags: crate::proto::xdr::decode_field(src, "InterfaceGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceGetXmlDescArgs { iface, flags });
 
 /// The struct `remote_interface_get_xml_desc_ret`.
 ///
@@ -8681,23 +4749,7 @@ pub struct InterfaceGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for InterfaceGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "InterfaceGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceGetXmlDescRet { xml });
 
 /// 131 INTERFACE_DEFINE_XML
 ///
@@ -8716,26 +4768,7 @@ pub struct InterfaceDefineXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::InterfaceDefineFlags,
 }
-
-impl crate::proto::xdr::Encode for InterfaceDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "InterfaceDefineXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "InterfaceDefineXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceDefineXmlArgs { xml, flags });
 
 /// The struct `remote_interface_define_xml_ret`.
 ///
@@ -8750,23 +4783,7 @@ pub struct InterfaceDefineXmlRet {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
 }
-
-impl crate::proto::xdr::Encode for InterfaceDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceDefineXmlRet", "iface")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceDefineXmlRet { iface });
 
 /// 132 INTERFACE_UNDEFINE
 ///
@@ -8781,23 +4798,7 @@ pub struct InterfaceUndefineArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
 }
-
-impl crate::proto::xdr::Encode for InterfaceUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceUndefineArgs", "iface")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceUndefineArgs { iface });
 
 /// 133 INTERFACE_CREATE
 ///
@@ -8815,26 +4816,7 @@ pub struct InterfaceCreateArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for InterfaceCreateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceCreateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceCreateArgs", "iface")?,
-            flags: crate::proto::xdr::decode_field(src, "InterfaceCreateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceCreateArgs { iface, flags });
 
 /// 134 INTERFACE_DESTROY
 ///
@@ -8852,26 +4834,7 @@ pub struct InterfaceDestroyArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for InterfaceDestroyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceDestroyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceDestroyArgs", "iface")?,
-            flags: crate::proto::xdr::decode_field(src, "InterfaceDestroyArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceDestroyArgs { iface, flags });
 
 /// 135 CONNECT_DOMAIN_XML_FROM_NATIVE
 ///
@@ -8892,37 +4855,11 @@ pub struct ConnectDomainXmlFromNativeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainXmlFromNativeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.native_format, out);
-        crate::proto::xdr::Encode::encode(&self.native_config, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.native_format)
-            + crate::proto::xdr::Encode::encoded_len(&self.native_config)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainXmlFromNativeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            native_format: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainXmlFromNativeArgs",
-                "native_format",
-            )?,
-            native_config: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainXmlFromNativeArgs",
-                "native_config",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectDomainXmlFromNativeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainXmlFromNativeArgs {
+    native_format,
+    native_config,
+    flags
+});
 
 /// The struct `remote_connect_domain_xml_from_native_ret`.
 ///
@@ -8937,27 +4874,7 @@ pub struct ConnectDomainXmlFromNativeRet {
     /// `remote_nonnull_string domainXml`
     pub domain_xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainXmlFromNativeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.domain_xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.domain_xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainXmlFromNativeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            domain_xml: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainXmlFromNativeRet",
-                "domain_xml",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainXmlFromNativeRet { domain_xml });
 
 /// 136 CONNECT_DOMAIN_XML_TO_NATIVE
 ///
@@ -8978,37 +4895,11 @@ pub struct ConnectDomainXmlToNativeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainXmlToNativeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.native_format, out);
-        crate::proto::xdr::Encode::encode(&self.domain_xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.native_format)
-            + crate::proto::xdr::Encode::encoded_len(&self.domain_xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainXmlToNativeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            native_format: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainXmlToNativeArgs",
-                "native_format",
-            )?,
-            domain_xml: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainXmlToNativeArgs",
-                "domain_xml",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectDomainXmlToNativeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainXmlToNativeArgs {
+    native_format,
+    domain_xml,
+    flags
+});
 
 /// The struct `remote_connect_domain_xml_to_native_ret`.
 ///
@@ -9023,27 +4914,7 @@ pub struct ConnectDomainXmlToNativeRet {
     /// `remote_nonnull_string nativeConfig`
     pub native_config: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainXmlToNativeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.native_config, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.native_config)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainXmlToNativeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            native_config: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainXmlToNativeRet",
-                "native_config",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainXmlToNativeRet { native_config });
 
 /// 137 CONNECT_NUM_OF_DEFINED_INTERFACES
 ///
@@ -9058,23 +4929,7 @@ pub struct ConnectNumOfDefinedInterfacesRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfDefinedInterfacesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfDefinedInterfacesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfDefinedInterfacesRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfDefinedInterfacesRet { num });
 
 /// 138 CONNECT_LIST_DEFINED_INTERFACES
 ///
@@ -9089,27 +4944,7 @@ pub struct ConnectListDefinedInterfacesArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedInterfacesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedInterfacesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListDefinedInterfacesArgs",
-                "maxnames",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedInterfacesArgs { maxnames });
 
 /// The struct `remote_connect_list_defined_interfaces_ret`.
 ///
@@ -9127,27 +4962,7 @@ pub struct ConnectListDefinedInterfacesRet {
         { crate::proto::generated::remote::INTERFACE_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListDefinedInterfacesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListDefinedInterfacesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListDefinedInterfacesRet",
-                "names",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListDefinedInterfacesRet { names });
 
 /// 139 CONNECT_NUM_OF_SECRETS
 ///
@@ -9162,23 +4977,7 @@ pub struct ConnectNumOfSecretsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfSecretsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfSecretsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfSecretsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfSecretsRet { num });
 
 /// 140 CONNECT_LIST_SECRETS
 ///
@@ -9193,23 +4992,7 @@ pub struct ConnectListSecretsArgs {
     /// `int maxuuids`
     pub maxuuids: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListSecretsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxuuids, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxuuids)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListSecretsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxuuids: crate::proto::xdr::decode_field(src, "ConnectListSecretsArgs", "maxuuids")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListSecretsArgs { maxuuids });
 
 /// The struct `remote_connect_list_secrets_ret`.
 ///
@@ -9227,23 +5010,7 @@ pub struct ConnectListSecretsRet {
         { crate::proto::generated::remote::SECRET_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListSecretsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuids, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuids)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListSecretsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuids: crate::proto::xdr::decode_field(src, "ConnectListSecretsRet", "uuids")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListSecretsRet { uuids });
 
 /// 141 SECRET_LOOKUP_BY_UUID
 ///
@@ -9258,23 +5025,7 @@ pub struct SecretLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for SecretLookupByUuidArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretLookupByUuidArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuid: crate::proto::xdr::decode_field(src, "SecretLookupByUuidArgs", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretLookupByUuidArgs { uuid });
 
 /// The struct `remote_secret_lookup_by_uuid_ret`.
 ///
@@ -9289,23 +5040,7 @@ pub struct SecretLookupByUuidRet {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
 }
-
-impl crate::proto::xdr::Encode for SecretLookupByUuidRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretLookupByUuidRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretLookupByUuidRet", "secret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretLookupByUuidRet { secret });
 
 /// 142 SECRET_DEFINE_XML
 ///
@@ -9324,26 +5059,7 @@ pub struct SecretDefineXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::SecretDefineFlags,
 }
-
-impl crate::proto::xdr::Encode for SecretDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "SecretDefineXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "SecretDefineXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretDefineXmlArgs { xml, flags });
 
 /// The struct `remote_secret_define_xml_ret`.
 ///
@@ -9358,23 +5074,7 @@ pub struct SecretDefineXmlRet {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
 }
-
-impl crate::proto::xdr::Encode for SecretDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretDefineXmlRet", "secret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretDefineXmlRet { secret });
 
 /// 143 SECRET_GET_XML_DESC
 ///
@@ -9392,26 +5092,7 @@ pub struct SecretGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for SecretGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretGetXmlDescArgs", "secret")?,
-            flags: crate::proto::xdr::decode_field(src, "SecretGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretGetXmlDescArgs { secret, flags });
 
 /// The struct `remote_secret_get_xml_desc_ret`.
 ///
@@ -9426,23 +5107,7 @@ pub struct SecretGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for SecretGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "SecretGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretGetXmlDescRet { xml });
 
 /// 144 SECRET_SET_VALUE
 ///
@@ -9463,29 +5128,11 @@ pub struct SecretSetValueArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for SecretSetValueArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-        crate::proto::xdr::Encode::encode(&self.value, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-            + crate::proto::xdr::Encode::encoded_len(&self.value)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretSetValueArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretSetValueArgs", "secret")?,
-            value: crate::proto::xdr::decode_field(src, "SecretSetValueArgs", "value")?,
-            flags: crate::proto::xdr::decode_field(src, "SecretSetValueArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretSetValueArgs {
+    secret,
+    value,
+    flags
+});
 
 /// 145 SECRET_GET_VALUE
 ///
@@ -9503,26 +5150,7 @@ pub struct SecretGetValueArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for SecretGetValueArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretGetValueArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretGetValueArgs", "secret")?,
-            flags: crate::proto::xdr::decode_field(src, "SecretGetValueArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretGetValueArgs { secret, flags });
 
 /// The struct `remote_secret_get_value_ret`.
 ///
@@ -9537,23 +5165,7 @@ pub struct SecretGetValueRet {
     /// `opaque value<REMOTE_SECRET_VALUE_MAX>`
     pub value: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::SECRET_VALUE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for SecretGetValueRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.value, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.value)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretGetValueRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            value: crate::proto::xdr::decode_field(src, "SecretGetValueRet", "value")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretGetValueRet { value });
 
 /// 146 SECRET_UNDEFINE
 ///
@@ -9568,23 +5180,7 @@ pub struct SecretUndefineArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
 }
-
-impl crate::proto::xdr::Encode for SecretUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretUndefineArgs", "secret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretUndefineArgs { secret });
 
 /// 147 SECRET_LOOKUP_BY_USAGE
 ///
@@ -9602,30 +5198,10 @@ pub struct SecretLookupByUsageArgs {
     /// `remote_nonnull_string usageID`
     pub usage_id: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for SecretLookupByUsageArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.usage_type, out);
-        crate::proto::xdr::Encode::encode(&self.usage_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.usage_type)
-            + crate::proto::xdr::Encode::encoded_len(&self.usage_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretLookupByUsageArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            usage_type: crate::proto::xdr::decode_field(
-                src,
-                "SecretLookupByUsageArgs",
-                "usage_type",
-            )?,
-            usage_id: crate::proto::xdr::decode_field(src, "SecretLookupByUsageArgs", "usage_id")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretLookupByUsageArgs {
+    usage_type,
+    usage_id
+});
 
 /// The struct `remote_secret_lookup_by_usage_ret`.
 ///
@@ -9640,23 +5216,7 @@ pub struct SecretLookupByUsageRet {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
 }
-
-impl crate::proto::xdr::Encode for SecretLookupByUsageRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secret)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretLookupByUsageRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secret: crate::proto::xdr::decode_field(src, "SecretLookupByUsageRet", "secret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretLookupByUsageRet { secret });
 
 /// 148 DOMAIN_MIGRATE_PREPARE_TUNNEL; the migration data follows as a stream.
 ///
@@ -9680,40 +5240,12 @@ pub struct DomainMigratePrepareTunnelArgs {
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareTunnelArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.dom_xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareTunnelArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepareTunnelArgs", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepareTunnelArgs", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnelArgs",
-                "bandwidth",
-            )?,
-            dom_xml: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnelArgs",
-                "dom_xml",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnelArgs {
+    flags,
+    dname,
+    bandwidth,
+    dom_xml
+});
 
 /// 149 CONNECT_IS_SECURE
 ///
@@ -9728,23 +5260,7 @@ pub struct ConnectIsSecureRet {
     /// `int secure`
     pub secure: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectIsSecureRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secure, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secure)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectIsSecureRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secure: crate::proto::xdr::decode_field(src, "ConnectIsSecureRet", "secure")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectIsSecureRet { secure });
 
 /// 150 DOMAIN_IS_ACTIVE
 ///
@@ -9759,23 +5275,7 @@ pub struct DomainIsActiveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainIsActiveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIsActiveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainIsActiveArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIsActiveArgs { dom });
 
 /// The struct `remote_domain_is_active_ret`.
 ///
@@ -9790,23 +5290,7 @@ pub struct DomainIsActiveRet {
     /// `int active`
     pub active: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainIsActiveRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.active, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.active)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIsActiveRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            active: crate::proto::xdr::decode_field(src, "DomainIsActiveRet", "active")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIsActiveRet { active });
 
 /// The struct `remote_domain_is_persistent_args`.
 ///
@@ -9821,23 +5305,7 @@ pub struct DomainIsPersistentArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainIsPersistentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIsPersistentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainIsPersistentArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIsPersistentArgs { dom });
 
 /// The struct `remote_domain_is_persistent_ret`.
 ///
@@ -9852,27 +5320,7 @@ pub struct DomainIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainIsPersistentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.persistent, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.persistent)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIsPersistentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            persistent: crate::proto::xdr::decode_field(
-                src,
-                "DomainIsPersistentRet",
-                "persistent",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIsPersistentRet { persistent });
 
 /// The struct `remote_network_is_active_args`.
 ///
@@ -9887,23 +5335,7 @@ pub struct NetworkIsActiveArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkIsActiveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkIsActiveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkIsActiveArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkIsActiveArgs { net });
 
 /// The struct `remote_network_is_active_ret`.
 ///
@@ -9918,23 +5350,7 @@ pub struct NetworkIsActiveRet {
     /// `int active`
     pub active: i32,
 }
-
-impl crate::proto::xdr::Encode for NetworkIsActiveRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.active, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.active)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkIsActiveRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            active: crate::proto::xdr::decode_field(src, "NetworkIsActiveRet", "active")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkIsActiveRet { active });
 
 /// The struct `remote_network_is_persistent_args`.
 ///
@@ -9949,23 +5365,7 @@ pub struct NetworkIsPersistentArgs {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkIsPersistentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkIsPersistentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkIsPersistentArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkIsPersistentArgs { net });
 
 /// The struct `remote_network_is_persistent_ret`.
 ///
@@ -9980,27 +5380,7 @@ pub struct NetworkIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
 }
-
-impl crate::proto::xdr::Encode for NetworkIsPersistentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.persistent, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.persistent)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkIsPersistentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            persistent: crate::proto::xdr::decode_field(
-                src,
-                "NetworkIsPersistentRet",
-                "persistent",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkIsPersistentRet { persistent });
 
 /// The struct `remote_storage_pool_is_active_args`.
 ///
@@ -10015,23 +5395,7 @@ pub struct StoragePoolIsActiveArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolIsActiveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolIsActiveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolIsActiveArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolIsActiveArgs { pool });
 
 /// The struct `remote_storage_pool_is_active_ret`.
 ///
@@ -10046,23 +5410,7 @@ pub struct StoragePoolIsActiveRet {
     /// `int active`
     pub active: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolIsActiveRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.active, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.active)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolIsActiveRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            active: crate::proto::xdr::decode_field(src, "StoragePoolIsActiveRet", "active")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolIsActiveRet { active });
 
 /// The struct `remote_storage_pool_is_persistent_args`.
 ///
@@ -10077,23 +5425,7 @@ pub struct StoragePoolIsPersistentArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolIsPersistentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolIsPersistentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolIsPersistentArgs", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolIsPersistentArgs { pool });
 
 /// The struct `remote_storage_pool_is_persistent_ret`.
 ///
@@ -10108,27 +5440,7 @@ pub struct StoragePoolIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolIsPersistentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.persistent, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.persistent)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolIsPersistentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            persistent: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolIsPersistentRet",
-                "persistent",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolIsPersistentRet { persistent });
 
 /// The struct `remote_interface_is_active_args`.
 ///
@@ -10143,23 +5455,7 @@ pub struct InterfaceIsActiveArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
 }
-
-impl crate::proto::xdr::Encode for InterfaceIsActiveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceIsActiveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "InterfaceIsActiveArgs", "iface")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceIsActiveArgs { iface });
 
 /// The struct `remote_interface_is_active_ret`.
 ///
@@ -10174,23 +5470,7 @@ pub struct InterfaceIsActiveRet {
     /// `int active`
     pub active: i32,
 }
-
-impl crate::proto::xdr::Encode for InterfaceIsActiveRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.active, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.active)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceIsActiveRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            active: crate::proto::xdr::decode_field(src, "InterfaceIsActiveRet", "active")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceIsActiveRet { active });
 
 /// The struct `remote_connect_get_lib_version_ret`.
 ///
@@ -10205,23 +5485,7 @@ pub struct ConnectGetLibVersionRet {
     /// `unsigned hyper lib_ver`
     pub lib_ver: u64,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetLibVersionRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.lib_ver, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.lib_ver)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetLibVersionRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            lib_ver: crate::proto::xdr::decode_field(src, "ConnectGetLibVersionRet", "lib_ver")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetLibVersionRet { lib_ver });
 
 /// The struct `remote_connect_compare_cpu_args`.
 ///
@@ -10240,26 +5504,7 @@ pub struct ConnectCompareCpuArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectCompareCpuFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectCompareCpuArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectCompareCpuArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "ConnectCompareCpuArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectCompareCpuArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectCompareCpuArgs { xml, flags });
 
 /// The struct `remote_connect_compare_cpu_ret`.
 ///
@@ -10274,23 +5519,7 @@ pub struct ConnectCompareCpuRet {
     /// `int result`
     pub result: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectCompareCpuRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectCompareCpuRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(src, "ConnectCompareCpuRet", "result")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectCompareCpuRet { result });
 
 /// The struct `remote_domain_memory_stats_args`.
 ///
@@ -10311,29 +5540,11 @@ pub struct DomainMemoryStatsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMemoryStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.max_stats, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.max_stats)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMemoryStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMemoryStatsArgs", "dom")?,
-            max_stats: crate::proto::xdr::decode_field(src, "DomainMemoryStatsArgs", "max_stats")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMemoryStatsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMemoryStatsArgs {
+    dom,
+    max_stats,
+    flags
+});
 
 /// One (tag, value) pair of virDomainMemoryStats.
 ///
@@ -10351,26 +5562,7 @@ pub struct DomainMemoryStat {
     /// `unsigned hyper val`
     pub val: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMemoryStat {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.tag, out);
-        crate::proto::xdr::Encode::encode(&self.val, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.tag)
-            + crate::proto::xdr::Encode::encoded_len(&self.val)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMemoryStat {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            tag: crate::proto::xdr::decode_field(src, "DomainMemoryStat", "tag")?,
-            val: crate::proto::xdr::decode_field(src, "DomainMemoryStat", "val")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMemoryStat { tag, val });
 
 /// The struct `remote_domain_memory_stats_ret`.
 ///
@@ -10388,23 +5580,7 @@ pub struct DomainMemoryStatsRet {
         { crate::proto::generated::remote::DOMAIN_MEMORY_STATS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainMemoryStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.stats, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.stats)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMemoryStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            stats: crate::proto::xdr::decode_field(src, "DomainMemoryStatsRet", "stats")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMemoryStatsRet { stats });
 
 /// The struct `remote_domain_attach_device_flags_args`.
 ///
@@ -10426,29 +5602,7 @@ pub struct DomainAttachDeviceFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainAttachDeviceFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAttachDeviceFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAttachDeviceFlagsArgs", "dom")?,
-            xml: crate::proto::xdr::decode_field(src, "DomainAttachDeviceFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAttachDeviceFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAttachDeviceFlagsArgs { dom, xml, flags });
 
 /// The struct `remote_domain_detach_device_flags_args`.
 ///
@@ -10470,29 +5624,7 @@ pub struct DomainDetachDeviceFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainDetachDeviceFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDetachDeviceFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDetachDeviceFlagsArgs", "dom")?,
-            xml: crate::proto::xdr::decode_field(src, "DomainDetachDeviceFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainDetachDeviceFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDetachDeviceFlagsArgs { dom, xml, flags });
 
 /// The struct `remote_connect_baseline_cpu_args`.
 ///
@@ -10514,26 +5646,7 @@ pub struct ConnectBaselineCpuArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectBaselineCpuFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectBaselineCpuArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml_cp_us, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml_cp_us)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectBaselineCpuArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml_cp_us: crate::proto::xdr::decode_field(src, "ConnectBaselineCpuArgs", "xml_cp_us")?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectBaselineCpuArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectBaselineCpuArgs { xml_cp_us, flags });
 
 /// The struct `remote_connect_baseline_cpu_ret`.
 ///
@@ -10548,23 +5661,7 @@ pub struct ConnectBaselineCpuRet {
     /// `remote_nonnull_string cpu`
     pub cpu: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectBaselineCpuRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cpu, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cpu)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectBaselineCpuRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cpu: crate::proto::xdr::decode_field(src, "ConnectBaselineCpuRet", "cpu")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectBaselineCpuRet { cpu });
 
 /// The struct `remote_domain_get_job_info_args`.
 ///
@@ -10579,23 +5676,7 @@ pub struct DomainGetJobInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetJobInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetJobInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetJobInfoArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetJobInfoArgs { dom });
 
 /// Mirrors virDomainJobInfo.
 ///
@@ -10643,88 +5724,20 @@ pub struct DomainGetJobInfoRet {
     /// `unsigned hyper fileRemaining`
     pub file_remaining: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainGetJobInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.time_elapsed, out);
-        crate::proto::xdr::Encode::encode(&self.time_remaining, out);
-        crate::proto::xdr::Encode::encode(&self.data_total, out);
-        crate::proto::xdr::Encode::encode(&self.data_processed, out);
-        crate::proto::xdr::Encode::encode(&self.data_remaining, out);
-        crate::proto::xdr::Encode::encode(&self.mem_total, out);
-        crate::proto::xdr::Encode::encode(&self.mem_processed, out);
-        crate::proto::xdr::Encode::encode(&self.mem_remaining, out);
-        crate::proto::xdr::Encode::encode(&self.file_total, out);
-        crate::proto::xdr::Encode::encode(&self.file_processed, out);
-        crate::proto::xdr::Encode::encode(&self.file_remaining, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.time_elapsed)
-            + crate::proto::xdr::Encode::encoded_len(&self.time_remaining)
-            + crate::proto::xdr::Encode::encoded_len(&self.data_total)
-            + crate::proto::xdr::Encode::encoded_len(&self.data_processed)
-            + crate::proto::xdr::Encode::encoded_len(&self.data_remaining)
-            + crate::proto::xdr::Encode::encoded_len(&self.mem_total)
-            + crate::proto::xdr::Encode::encoded_len(&self.mem_processed)
-            + crate::proto::xdr::Encode::encoded_len(&self.mem_remaining)
-            + crate::proto::xdr::Encode::encoded_len(&self.file_total)
-            + crate::proto::xdr::Encode::encoded_len(&self.file_processed)
-            + crate::proto::xdr::Encode::encoded_len(&self.file_remaining)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetJobInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "DomainGetJobInfoRet", "type")?,
-            time_elapsed: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "time_elapsed",
-            )?,
-            time_remaining: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "time_remaining",
-            )?,
-            data_total: crate::proto::xdr::decode_field(src, "DomainGetJobInfoRet", "data_total")?,
-            data_processed: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "data_processed",
-            )?,
-            data_remaining: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "data_remaining",
-            )?,
-            mem_total: crate::proto::xdr::decode_field(src, "DomainGetJobInfoRet", "mem_total")?,
-            mem_processed: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "mem_processed",
-            )?,
-            mem_remaining: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "mem_remaining",
-            )?,
-            file_total: crate::proto::xdr::decode_field(src, "DomainGetJobInfoRet", "file_total")?,
-            file_processed: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "file_processed",
-            )?,
-            file_remaining: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetJobInfoRet",
-                "file_remaining",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetJobInfoRet {
+    r#type,
+    time_elapsed,
+    time_remaining,
+    data_total,
+    data_processed,
+    data_remaining,
+    mem_total,
+    mem_processed,
+    mem_remaining,
+    file_total,
+    file_processed,
+    file_remaining
+});
 
 /// The struct `remote_domain_abort_job_args`.
 ///
@@ -10739,23 +5752,7 @@ pub struct DomainAbortJobArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainAbortJobArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAbortJobArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAbortJobArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAbortJobArgs { dom });
 
 /// The struct `remote_storage_vol_wipe_args`.
 ///
@@ -10773,26 +5770,7 @@ pub struct StorageVolWipeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for StorageVolWipeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolWipeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolWipeArgs", "vol")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolWipeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolWipeArgs { vol, flags });
 
 /// The struct `remote_domain_migrate_set_max_downtime_args`.
 ///
@@ -10813,37 +5791,11 @@ pub struct DomainMigrateSetMaxDowntimeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateSetMaxDowntimeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.downtime, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.downtime)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateSetMaxDowntimeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateSetMaxDowntimeArgs", "dom")?,
-            downtime: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateSetMaxDowntimeArgs",
-                "downtime",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateSetMaxDowntimeArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateSetMaxDowntimeArgs {
+    dom,
+    downtime,
+    flags
+});
 
 /// The struct `remote_connect_domain_event_register_any_args`.
 ///
@@ -10858,27 +5810,7 @@ pub struct ConnectDomainEventRegisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventRegisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventRegisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventRegisterAnyArgs",
-                "event_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventRegisterAnyArgs { event_id });
 
 /// The struct `remote_connect_domain_event_deregister_any_args`.
 ///
@@ -10893,27 +5825,7 @@ pub struct ConnectDomainEventDeregisterAnyArgs {
     /// `int eventID`
     pub event_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventDeregisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventDeregisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventDeregisterAnyArgs",
-                "event_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventDeregisterAnyArgs { event_id });
 
 /// The struct `remote_domain_event_reboot_msg`.
 ///
@@ -10928,23 +5840,7 @@ pub struct DomainEventRebootMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainEventRebootMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventRebootMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventRebootMsg", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventRebootMsg { dom });
 
 /// The struct `remote_domain_event_rtc_change_msg`.
 ///
@@ -10962,26 +5858,7 @@ pub struct DomainEventRtcChangeMsg {
     /// `hyper offset`
     pub offset: i64,
 }
-
-impl crate::proto::xdr::Encode for DomainEventRtcChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.offset, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.offset)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventRtcChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventRtcChangeMsg", "dom")?,
-            offset: crate::proto::xdr::decode_field(src, "DomainEventRtcChangeMsg", "offset")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventRtcChangeMsg { dom, offset });
 
 /// The struct `remote_domain_event_watchdog_msg`.
 ///
@@ -10999,26 +5876,7 @@ pub struct DomainEventWatchdogMsg {
     /// `int action`
     pub action: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventWatchdogMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.action, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.action)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventWatchdogMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventWatchdogMsg", "dom")?,
-            action: crate::proto::xdr::decode_field(src, "DomainEventWatchdogMsg", "action")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventWatchdogMsg { dom, action });
 
 /// The struct `remote_domain_event_io_error_msg`.
 ///
@@ -11042,32 +5900,12 @@ pub struct DomainEventIoErrorMsg {
     /// `int action`
     pub action: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventIoErrorMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.src_path, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-        crate::proto::xdr::Encode::encode(&self.action, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.src_path)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.action)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventIoErrorMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventIoErrorMsg", "dom")?,
-            src_path: crate::proto::xdr::decode_field(src, "DomainEventIoErrorMsg", "src_path")?,
-            dev_alias: crate::proto::xdr::decode_field(src, "DomainEventIoErrorMsg", "dev_alias")?,
-            action: crate::proto::xdr::decode_field(src, "DomainEventIoErrorMsg", "action")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventIoErrorMsg {
+    dom,
+    src_path,
+    dev_alias,
+    action
+});
 
 /// One end of a graphics connection.
 ///
@@ -11088,29 +5926,11 @@ pub struct DomainEventGraphicsAddress {
     /// `remote_nonnull_string service`
     pub service: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventGraphicsAddress {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.family, out);
-        crate::proto::xdr::Encode::encode(&self.node, out);
-        crate::proto::xdr::Encode::encode(&self.service, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.family)
-            + crate::proto::xdr::Encode::encoded_len(&self.node)
-            + crate::proto::xdr::Encode::encoded_len(&self.service)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventGraphicsAddress {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            family: crate::proto::xdr::decode_field(src, "DomainEventGraphicsAddress", "family")?,
-            node: crate::proto::xdr::decode_field(src, "DomainEventGraphicsAddress", "node")?,
-            service: crate::proto::xdr::decode_field(src, "DomainEventGraphicsAddress", "service")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventGraphicsAddress {
+    family,
+    node,
+    service
+});
 
 /// The struct `remote_domain_event_graphics_identity`.
 ///
@@ -11128,26 +5948,7 @@ pub struct DomainEventGraphicsIdentity {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventGraphicsIdentity {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventGraphicsIdentity {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "DomainEventGraphicsIdentity", "type")?,
-            name: crate::proto::xdr::decode_field(src, "DomainEventGraphicsIdentity", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventGraphicsIdentity { r#type, name });
 
 /// The struct `remote_domain_event_graphics_msg`.
 ///
@@ -11180,42 +5981,14 @@ pub struct DomainEventGraphicsMsg {
         { crate::proto::generated::remote::DOMAIN_EVENT_GRAPHICS_IDENTITY_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainEventGraphicsMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.phase, out);
-        crate::proto::xdr::Encode::encode(&self.local, out);
-        crate::proto::xdr::Encode::encode(&self.remote, out);
-        crate::proto::xdr::Encode::encode(&self.auth_scheme, out);
-        crate::proto::xdr::Encode::encode(&self.subject, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.phase)
-            + crate::proto::xdr::Encode::encoded_len(&self.local)
-            + crate::proto::xdr::Encode::encoded_len(&self.remote)
-            + crate::proto::xdr::Encode::encoded_len(&self.auth_scheme)
-            + crate::proto::xdr::Encode::encoded_len(&self.subject)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventGraphicsMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventGraphicsMsg", "dom")?,
-            phase: crate::proto::xdr::decode_field(src, "DomainEventGraphicsMsg", "phase")?,
-            local: crate::proto::xdr::decode_field(src, "DomainEventGraphicsMsg", "local")?,
-            remote: crate::proto::xdr::decode_field(src, "DomainEventGraphicsMsg", "remote")?,
-            auth_scheme: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventGraphicsMsg",
-                "auth_scheme",
-            )?,
-            subject: crate::proto::xdr::decode_field(src, "DomainEventGraphicsMsg", "subject")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventGraphicsMsg {
+    dom,
+    phase,
+    local,
+    remote,
+    auth_scheme,
+    subject
+});
 
 /// The struct `remote_domain_update_device_flags_args`.
 ///
@@ -11237,29 +6010,7 @@ pub struct DomainUpdateDeviceFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainUpdateDeviceFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainUpdateDeviceFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainUpdateDeviceFlagsArgs", "dom")?,
-            xml: crate::proto::xdr::decode_field(src, "DomainUpdateDeviceFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainUpdateDeviceFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainUpdateDeviceFlagsArgs { dom, xml, flags });
 
 /// The struct `remote_nwfilter_lookup_by_name_args`.
 ///
@@ -11274,23 +6025,7 @@ pub struct NwfilterLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NwfilterLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NwfilterLookupByNameArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterLookupByNameArgs { name });
 
 /// The struct `remote_nwfilter_lookup_by_name_ret`.
 ///
@@ -11305,23 +6040,7 @@ pub struct NwfilterLookupByNameRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
 }
-
-impl crate::proto::xdr::Encode for NwfilterLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(src, "NwfilterLookupByNameRet", "nwfilter")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterLookupByNameRet { nwfilter });
 
 /// The struct `remote_nwfilter_lookup_by_uuid_args`.
 ///
@@ -11336,23 +6055,7 @@ pub struct NwfilterLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NwfilterLookupByUuidArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterLookupByUuidArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            uuid: crate::proto::xdr::decode_field(src, "NwfilterLookupByUuidArgs", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterLookupByUuidArgs { uuid });
 
 /// The struct `remote_nwfilter_lookup_by_uuid_ret`.
 ///
@@ -11367,23 +6070,7 @@ pub struct NwfilterLookupByUuidRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
 }
-
-impl crate::proto::xdr::Encode for NwfilterLookupByUuidRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterLookupByUuidRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(src, "NwfilterLookupByUuidRet", "nwfilter")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterLookupByUuidRet { nwfilter });
 
 /// The struct `remote_nwfilter_get_xml_desc_args`.
 ///
@@ -11401,26 +6088,7 @@ pub struct NwfilterGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NwfilterGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(src, "NwfilterGetXmlDescArgs", "nwfilter")?,
-            flags: crate::proto::xdr::decode_field(src, "NwfilterGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterGetXmlDescArgs { nwfilter, flags });
 
 /// The struct `remote_nwfilter_get_xml_desc_ret`.
 ///
@@ -11435,23 +6103,7 @@ pub struct NwfilterGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NwfilterGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NwfilterGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterGetXmlDescRet { xml });
 
 /// The struct `remote_connect_num_of_nwfilters_ret`.
 ///
@@ -11466,23 +6118,7 @@ pub struct ConnectNumOfNwfiltersRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNumOfNwfiltersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNumOfNwfiltersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "ConnectNumOfNwfiltersRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNumOfNwfiltersRet { num });
 
 /// The struct `remote_connect_list_nwfilters_args`.
 ///
@@ -11497,23 +6133,7 @@ pub struct ConnectListNwfiltersArgs {
     /// `int maxnames`
     pub maxnames: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListNwfiltersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListNwfiltersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            maxnames: crate::proto::xdr::decode_field(src, "ConnectListNwfiltersArgs", "maxnames")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListNwfiltersArgs { maxnames });
 
 /// The struct `remote_connect_list_nwfilters_ret`.
 ///
@@ -11531,23 +6151,7 @@ pub struct ConnectListNwfiltersRet {
         { crate::proto::generated::remote::NWFILTER_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectListNwfiltersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListNwfiltersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "ConnectListNwfiltersRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListNwfiltersRet { names });
 
 /// The struct `remote_nwfilter_define_xml_args`.
 ///
@@ -11562,23 +6166,7 @@ pub struct NwfilterDefineXmlArgs {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NwfilterDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NwfilterDefineXmlArgs", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterDefineXmlArgs { xml });
 
 /// The struct `remote_nwfilter_define_xml_ret`.
 ///
@@ -11593,23 +6181,7 @@ pub struct NwfilterDefineXmlRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
 }
-
-impl crate::proto::xdr::Encode for NwfilterDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(src, "NwfilterDefineXmlRet", "nwfilter")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterDefineXmlRet { nwfilter });
 
 /// The struct `remote_nwfilter_undefine_args`.
 ///
@@ -11624,23 +6196,7 @@ pub struct NwfilterUndefineArgs {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
 }
-
-impl crate::proto::xdr::Encode for NwfilterUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(src, "NwfilterUndefineArgs", "nwfilter")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterUndefineArgs { nwfilter });
 
 /// The struct `remote_domain_managed_save_args`.
 ///
@@ -11659,26 +6215,7 @@ pub struct DomainManagedSaveArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainManagedSaveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainManagedSaveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainManagedSaveArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainManagedSaveArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainManagedSaveArgs { dom, flags });
 
 /// The struct `remote_domain_has_managed_save_image_args`.
 ///
@@ -11696,26 +6233,7 @@ pub struct DomainHasManagedSaveImageArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainHasManagedSaveImageArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainHasManagedSaveImageArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainHasManagedSaveImageArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainHasManagedSaveImageArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainHasManagedSaveImageArgs { dom, flags });
 
 /// The struct `remote_domain_has_managed_save_image_ret`.
 ///
@@ -11730,23 +6248,7 @@ pub struct DomainHasManagedSaveImageRet {
     /// `int result`
     pub result: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainHasManagedSaveImageRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainHasManagedSaveImageRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(src, "DomainHasManagedSaveImageRet", "result")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainHasManagedSaveImageRet { result });
 
 /// The struct `remote_domain_managed_save_remove_args`.
 ///
@@ -11764,26 +6266,7 @@ pub struct DomainManagedSaveRemoveArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainManagedSaveRemoveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainManagedSaveRemoveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainManagedSaveRemoveArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainManagedSaveRemoveArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainManagedSaveRemoveArgs { dom, flags });
 
 /// The struct `remote_domain_snapshot_create_xml_args`.
 ///
@@ -11805,33 +6288,11 @@ pub struct DomainSnapshotCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSnapshotCreateXmlArgs", "dom")?,
-            xml_desc: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotCreateXmlArgs",
-                "xml_desc",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotCreateXmlArgs {
+    dom,
+    xml_desc,
+    flags
+});
 
 /// The struct `remote_domain_snapshot_create_xml_ret`.
 ///
@@ -11846,23 +6307,7 @@ pub struct DomainSnapshotCreateXmlRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotCreateXmlRet", "snap")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotCreateXmlRet { snap });
 
 /// The struct `remote_domain_snapshot_get_xml_desc_args`.
 ///
@@ -11881,26 +6326,7 @@ pub struct DomainSnapshotGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotGetXmlDescArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotGetXmlDescArgs { snap, flags });
 
 /// The struct `remote_domain_snapshot_get_xml_desc_ret`.
 ///
@@ -11915,23 +6341,7 @@ pub struct DomainSnapshotGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainSnapshotGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotGetXmlDescRet { xml });
 
 /// The struct `remote_domain_snapshot_num_args`.
 ///
@@ -11950,26 +6360,7 @@ pub struct DomainSnapshotNumArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotNumArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotNumArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSnapshotNumArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotNumArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotNumArgs { dom, flags });
 
 /// The struct `remote_domain_snapshot_num_ret`.
 ///
@@ -11984,23 +6375,7 @@ pub struct DomainSnapshotNumRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotNumRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotNumRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "DomainSnapshotNumRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotNumRet { num });
 
 /// The struct `remote_domain_snapshot_list_names_args`.
 ///
@@ -12022,33 +6397,11 @@ pub struct DomainSnapshotListNamesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotListNamesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListNamesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSnapshotListNamesArgs", "dom")?,
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListNamesArgs",
-                "maxnames",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotListNamesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotListNamesArgs {
+    dom,
+    maxnames,
+    flags
+});
 
 /// The struct `remote_domain_snapshot_list_names_ret`.
 ///
@@ -12066,23 +6419,7 @@ pub struct DomainSnapshotListNamesRet {
         { crate::proto::generated::remote::DOMAIN_SNAPSHOT_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotListNamesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListNamesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(src, "DomainSnapshotListNamesRet", "names")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotListNamesRet { names });
 
 /// The struct `remote_domain_snapshot_lookup_by_name_args`.
 ///
@@ -12103,29 +6440,7 @@ pub struct DomainSnapshotLookupByNameArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSnapshotLookupByNameArgs", "dom")?,
-            name: crate::proto::xdr::decode_field(src, "DomainSnapshotLookupByNameArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotLookupByNameArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotLookupByNameArgs { dom, name, flags });
 
 /// The struct `remote_domain_snapshot_lookup_by_name_ret`.
 ///
@@ -12140,23 +6455,7 @@ pub struct DomainSnapshotLookupByNameRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotLookupByNameRet", "snap")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotLookupByNameRet { snap });
 
 /// The struct `remote_domain_has_current_snapshot_args`.
 ///
@@ -12174,26 +6473,7 @@ pub struct DomainHasCurrentSnapshotArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainHasCurrentSnapshotArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainHasCurrentSnapshotArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainHasCurrentSnapshotArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainHasCurrentSnapshotArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainHasCurrentSnapshotArgs { dom, flags });
 
 /// The struct `remote_domain_has_current_snapshot_ret`.
 ///
@@ -12208,23 +6488,7 @@ pub struct DomainHasCurrentSnapshotRet {
     /// `int result`
     pub result: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainHasCurrentSnapshotRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainHasCurrentSnapshotRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(src, "DomainHasCurrentSnapshotRet", "result")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainHasCurrentSnapshotRet { result });
 
 /// The struct `remote_domain_snapshot_current_args`.
 ///
@@ -12242,26 +6506,7 @@ pub struct DomainSnapshotCurrentArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotCurrentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotCurrentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSnapshotCurrentArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotCurrentArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotCurrentArgs { dom, flags });
 
 /// The struct `remote_domain_snapshot_current_ret`.
 ///
@@ -12276,23 +6521,7 @@ pub struct DomainSnapshotCurrentRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotCurrentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotCurrentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotCurrentRet", "snap")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotCurrentRet { snap });
 
 /// The struct `remote_domain_revert_to_snapshot_args`.
 ///
@@ -12311,26 +6540,7 @@ pub struct DomainRevertToSnapshotArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotRevertFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainRevertToSnapshotArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRevertToSnapshotArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainRevertToSnapshotArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainRevertToSnapshotArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRevertToSnapshotArgs { snap, flags });
 
 /// The struct `remote_domain_snapshot_delete_args`.
 ///
@@ -12349,26 +6559,7 @@ pub struct DomainSnapshotDeleteArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotDeleteFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotDeleteArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotDeleteArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotDeleteArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotDeleteArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotDeleteArgs { snap, flags });
 
 /// The struct `remote_domain_get_block_info_args`.
 ///
@@ -12389,29 +6580,7 @@ pub struct DomainGetBlockInfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlockInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlockInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetBlockInfoArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainGetBlockInfoArgs", "path")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetBlockInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlockInfoArgs { dom, path, flags });
 
 /// The struct `remote_domain_get_block_info_ret`.
 ///
@@ -12432,33 +6601,11 @@ pub struct DomainGetBlockInfoRet {
     /// `unsigned hyper physical`
     pub physical: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlockInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.allocation, out);
-        crate::proto::xdr::Encode::encode(&self.capacity, out);
-        crate::proto::xdr::Encode::encode(&self.physical, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.allocation)
-            + crate::proto::xdr::Encode::encoded_len(&self.capacity)
-            + crate::proto::xdr::Encode::encoded_len(&self.physical)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlockInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            allocation: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetBlockInfoRet",
-                "allocation",
-            )?,
-            capacity: crate::proto::xdr::decode_field(src, "DomainGetBlockInfoRet", "capacity")?,
-            physical: crate::proto::xdr::decode_field(src, "DomainGetBlockInfoRet", "physical")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlockInfoRet {
+    allocation,
+    capacity,
+    physical
+});
 
 /// The struct `remote_domain_event_io_error_reason_msg`.
 ///
@@ -12485,43 +6632,13 @@ pub struct DomainEventIoErrorReasonMsg {
     /// `remote_nonnull_string reason`
     pub reason: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventIoErrorReasonMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.src_path, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-        crate::proto::xdr::Encode::encode(&self.action, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.src_path)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.action)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventIoErrorReasonMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventIoErrorReasonMsg", "dom")?,
-            src_path: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventIoErrorReasonMsg",
-                "src_path",
-            )?,
-            dev_alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventIoErrorReasonMsg",
-                "dev_alias",
-            )?,
-            action: crate::proto::xdr::decode_field(src, "DomainEventIoErrorReasonMsg", "action")?,
-            reason: crate::proto::xdr::decode_field(src, "DomainEventIoErrorReasonMsg", "reason")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventIoErrorReasonMsg {
+    dom,
+    src_path,
+    dev_alias,
+    action,
+    reason
+});
 
 /// The struct `remote_domain_create_with_flags_args`.
 ///
@@ -12540,26 +6657,7 @@ pub struct DomainCreateWithFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateWithFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateWithFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateWithFlagsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCreateWithFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateWithFlagsArgs { dom, flags });
 
 /// The struct `remote_domain_create_with_flags_ret`.
 ///
@@ -12574,23 +6672,7 @@ pub struct DomainCreateWithFlagsRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateWithFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateWithFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateWithFlagsRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateWithFlagsRet { dom });
 
 /// The struct `remote_domain_set_memory_parameters_args`.
 ///
@@ -12615,33 +6697,7 @@ pub struct DomainSetMemoryParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetMemoryParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetMemoryParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetMemoryParametersArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetMemoryParametersArgs",
-                "params",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetMemoryParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetMemoryParametersArgs { dom, params, flags });
 
 /// The struct `remote_domain_get_memory_parameters_args`.
 ///
@@ -12663,33 +6719,11 @@ pub struct DomainGetMemoryParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMemoryParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMemoryParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetMemoryParametersArgs", "dom")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetMemoryParametersArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetMemoryParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMemoryParametersArgs {
+    dom,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_get_memory_parameters_ret`.
 ///
@@ -12710,30 +6744,7 @@ pub struct DomainGetMemoryParametersRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMemoryParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMemoryParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetMemoryParametersRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetMemoryParametersRet",
-                "nparams",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMemoryParametersRet { params, nparams });
 
 /// The struct `remote_domain_set_vcpus_flags_args`.
 ///
@@ -12755,29 +6766,7 @@ pub struct DomainSetVcpusFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainVcpuFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSetVcpusFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nvcpus, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nvcpus)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetVcpusFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetVcpusFlagsArgs", "dom")?,
-            nvcpus: crate::proto::xdr::decode_field(src, "DomainSetVcpusFlagsArgs", "nvcpus")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetVcpusFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetVcpusFlagsArgs { dom, nvcpus, flags });
 
 /// The struct `remote_domain_get_vcpus_flags_args`.
 ///
@@ -12796,26 +6785,7 @@ pub struct DomainGetVcpusFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainVcpuFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainGetVcpusFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetVcpusFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetVcpusFlagsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetVcpusFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetVcpusFlagsArgs { dom, flags });
 
 /// The struct `remote_domain_get_vcpus_flags_ret`.
 ///
@@ -12830,23 +6800,7 @@ pub struct DomainGetVcpusFlagsRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetVcpusFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetVcpusFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "DomainGetVcpusFlagsRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetVcpusFlagsRet { num });
 
 /// The struct `remote_domain_open_console_args`.
 ///
@@ -12868,29 +6822,11 @@ pub struct DomainOpenConsoleArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainConsoleFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainOpenConsoleArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev_name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainOpenConsoleArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainOpenConsoleArgs", "dom")?,
-            dev_name: crate::proto::xdr::decode_field(src, "DomainOpenConsoleArgs", "dev_name")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainOpenConsoleArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainOpenConsoleArgs {
+    dom,
+    dev_name,
+    flags
+});
 
 /// The struct `remote_domain_is_updated_args`.
 ///
@@ -12905,23 +6841,7 @@ pub struct DomainIsUpdatedArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainIsUpdatedArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIsUpdatedArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainIsUpdatedArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIsUpdatedArgs { dom });
 
 /// The struct `remote_domain_is_updated_ret`.
 ///
@@ -12936,23 +6856,7 @@ pub struct DomainIsUpdatedRet {
     /// `int updated`
     pub updated: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainIsUpdatedRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.updated, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.updated)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIsUpdatedRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            updated: crate::proto::xdr::decode_field(src, "DomainIsUpdatedRet", "updated")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIsUpdatedRet { updated });
 
 /// The struct `remote_connect_get_sysinfo_args`.
 ///
@@ -12967,23 +6871,7 @@ pub struct ConnectGetSysinfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetSysinfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetSysinfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "ConnectGetSysinfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetSysinfoArgs { flags });
 
 /// The struct `remote_connect_get_sysinfo_ret`.
 ///
@@ -12998,23 +6886,7 @@ pub struct ConnectGetSysinfoRet {
     /// `remote_nonnull_string sysinfo`
     pub sysinfo: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetSysinfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.sysinfo, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.sysinfo)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetSysinfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            sysinfo: crate::proto::xdr::decode_field(src, "ConnectGetSysinfoRet", "sysinfo")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetSysinfoRet { sysinfo });
 
 /// The struct `remote_domain_set_memory_flags_args`.
 ///
@@ -13036,29 +6908,7 @@ pub struct DomainSetMemoryFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainMemoryModFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSetMemoryFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.memory, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.memory)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetMemoryFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetMemoryFlagsArgs", "dom")?,
-            memory: crate::proto::xdr::decode_field(src, "DomainSetMemoryFlagsArgs", "memory")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetMemoryFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetMemoryFlagsArgs { dom, memory, flags });
 
 /// The struct `remote_domain_set_blkio_parameters_args`.
 ///
@@ -13083,29 +6933,7 @@ pub struct DomainSetBlkioParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetBlkioParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetBlkioParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetBlkioParametersArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(src, "DomainSetBlkioParametersArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetBlkioParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetBlkioParametersArgs { dom, params, flags });
 
 /// The struct `remote_domain_get_blkio_parameters_args`.
 ///
@@ -13127,33 +6955,11 @@ pub struct DomainGetBlkioParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlkioParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlkioParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetBlkioParametersArgs", "dom")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetBlkioParametersArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetBlkioParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlkioParametersArgs {
+    dom,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_get_blkio_parameters_ret`.
 ///
@@ -13174,30 +6980,7 @@ pub struct DomainGetBlkioParametersRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlkioParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlkioParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetBlkioParametersRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetBlkioParametersRet",
-                "nparams",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlkioParametersRet { params, nparams });
 
 /// The struct `remote_domain_migrate_set_max_speed_args`.
 ///
@@ -13219,33 +7002,11 @@ pub struct DomainMigrateSetMaxSpeedArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateSetMaxSpeedArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateSetMaxSpeedArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateSetMaxSpeedArgs", "dom")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateSetMaxSpeedArgs",
-                "bandwidth",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateSetMaxSpeedArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateSetMaxSpeedArgs {
+    dom,
+    bandwidth,
+    flags
+});
 
 /// The volume data itself travels on the stream.
 ///
@@ -13270,32 +7031,12 @@ pub struct StorageVolUploadArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolUploadFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolUploadArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.offset, out);
-        crate::proto::xdr::Encode::encode(&self.length, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.offset)
-            + crate::proto::xdr::Encode::encoded_len(&self.length)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolUploadArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolUploadArgs", "vol")?,
-            offset: crate::proto::xdr::decode_field(src, "StorageVolUploadArgs", "offset")?,
-            length: crate::proto::xdr::decode_field(src, "StorageVolUploadArgs", "length")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolUploadArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolUploadArgs {
+    vol,
+    offset,
+    length,
+    flags
+});
 
 /// The struct `remote_storage_vol_download_args`.
 ///
@@ -13320,32 +7061,12 @@ pub struct StorageVolDownloadArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolDownloadFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolDownloadArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.offset, out);
-        crate::proto::xdr::Encode::encode(&self.length, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.offset)
-            + crate::proto::xdr::Encode::encoded_len(&self.length)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolDownloadArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolDownloadArgs", "vol")?,
-            offset: crate::proto::xdr::decode_field(src, "StorageVolDownloadArgs", "offset")?,
-            length: crate::proto::xdr::decode_field(src, "StorageVolDownloadArgs", "length")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolDownloadArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolDownloadArgs {
+    vol,
+    offset,
+    length,
+    flags
+});
 
 /// The struct `remote_domain_inject_nmi_args`.
 ///
@@ -13363,26 +7084,7 @@ pub struct DomainInjectNmiArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainInjectNmiArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainInjectNmiArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainInjectNmiArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainInjectNmiArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainInjectNmiArgs { dom, flags });
 
 /// The image arrives on the stream; the reply only names its MIME type.
 ///
@@ -13403,29 +7105,7 @@ pub struct DomainScreenshotArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainScreenshotArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.screen, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.screen)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainScreenshotArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainScreenshotArgs", "dom")?,
-            screen: crate::proto::xdr::decode_field(src, "DomainScreenshotArgs", "screen")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainScreenshotArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainScreenshotArgs { dom, screen, flags });
 
 /// The struct `remote_domain_screenshot_ret`.
 ///
@@ -13440,23 +7120,7 @@ pub struct DomainScreenshotRet {
     /// `remote_string mime`
     pub mime: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainScreenshotRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.mime, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.mime)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainScreenshotRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            mime: crate::proto::xdr::decode_field(src, "DomainScreenshotRet", "mime")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainScreenshotRet { mime });
 
 /// The struct `remote_domain_get_state_args`.
 ///
@@ -13474,26 +7138,7 @@ pub struct DomainGetStateArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetStateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetStateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetStateArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetStateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetStateArgs { dom, flags });
 
 /// The struct `remote_domain_get_state_ret`.
 ///
@@ -13511,26 +7156,7 @@ pub struct DomainGetStateRet {
     /// `int reason`
     pub reason: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetStateRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetStateRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            state: crate::proto::xdr::decode_field(src, "DomainGetStateRet", "state")?,
-            reason: crate::proto::xdr::decode_field(src, "DomainGetStateRet", "reason")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetStateRet { state, reason });
 
 /// The struct `remote_domain_migrate_begin3_args`.
 ///
@@ -13557,39 +7183,13 @@ pub struct DomainMigrateBegin3Args {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateBegin3Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xmlin, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xmlin)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateBegin3Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "dom")?,
-            xmlin: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "xmlin")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Args", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateBegin3Args",
-                "bandwidth",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateBegin3Args {
+    dom,
+    xmlin,
+    flags,
+    dname,
+    bandwidth
+});
 
 /// The struct `remote_domain_migrate_begin3_ret`.
 ///
@@ -13608,30 +7208,7 @@ pub struct DomainMigrateBegin3Ret {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateBegin3Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateBegin3Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateBegin3Ret",
-                "cookie_out",
-            )?,
-            xml: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3Ret", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateBegin3Ret { cookie_out, xml });
 
 /// The struct `remote_domain_migrate_prepare3_args`.
 ///
@@ -13662,46 +7239,14 @@ pub struct DomainMigratePrepare3Args {
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepare3Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.uri_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.dom_xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepare3Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3Args",
-                "cookie_in",
-            )?,
-            uri_in: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "uri_in")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3Args",
-                "bandwidth",
-            )?,
-            dom_xml: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Args", "dom_xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepare3Args {
+    cookie_in,
+    uri_in,
+    flags,
+    dname,
+    bandwidth,
+    dom_xml
+});
 
 /// The struct `remote_domain_migrate_prepare3_ret`.
 ///
@@ -13720,30 +7265,10 @@ pub struct DomainMigratePrepare3Ret {
     /// `remote_string uri_out`
     pub uri_out: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepare3Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-        crate::proto::xdr::Encode::encode(&self.uri_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepare3Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3Ret",
-                "cookie_out",
-            )?,
-            uri_out: crate::proto::xdr::decode_field(src, "DomainMigratePrepare3Ret", "uri_out")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepare3Ret {
+    cookie_out,
+    uri_out
+});
 
 /// The struct `remote_domain_migrate_prepare_tunnel3_args`.
 ///
@@ -13771,55 +7296,13 @@ pub struct DomainMigratePrepareTunnel3Args {
     /// `remote_nonnull_string dom_xml`
     pub dom_xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareTunnel3Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.dom_xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom_xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3Args",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3Args",
-                "flags",
-            )?,
-            dname: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3Args",
-                "dname",
-            )?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3Args",
-                "bandwidth",
-            )?,
-            dom_xml: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3Args",
-                "dom_xml",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnel3Args {
+    cookie_in,
+    flags,
+    dname,
+    bandwidth,
+    dom_xml
+});
 
 /// The struct `remote_domain_migrate_prepare_tunnel3_ret`.
 ///
@@ -13835,27 +7318,7 @@ pub struct DomainMigratePrepareTunnel3Ret {
     pub cookie_out:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareTunnel3Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3Ret",
-                "cookie_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnel3Ret { cookie_out });
 
 /// The struct `remote_domain_migrate_perform3_args`.
 ///
@@ -13892,56 +7355,16 @@ pub struct DomainMigratePerform3Args {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePerform3Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xmlin, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.dconnuri, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xmlin)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.dconnuri)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePerform3Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "dom")?,
-            xmlin: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "xmlin")?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3Args",
-                "cookie_in",
-            )?,
-            dconnuri: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3Args",
-                "dconnuri",
-            )?,
-            uri: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "flags")?,
-            dname: crate::proto::xdr::decode_field(src, "DomainMigratePerform3Args", "dname")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3Args",
-                "bandwidth",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePerform3Args {
+    dom,
+    xmlin,
+    cookie_in,
+    dconnuri,
+    uri,
+    flags,
+    dname,
+    bandwidth
+});
 
 /// The struct `remote_domain_migrate_perform3_ret`.
 ///
@@ -13957,27 +7380,7 @@ pub struct DomainMigratePerform3Ret {
     pub cookie_out:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePerform3Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePerform3Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3Ret",
-                "cookie_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePerform3Ret { cookie_out });
 
 /// The struct `remote_domain_migrate_finish3_args`.
 ///
@@ -14008,46 +7411,14 @@ pub struct DomainMigrateFinish3Args {
     /// `int cancelled`
     pub cancelled: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinish3Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dname, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.dconnuri, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.cancelled, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dname)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.dconnuri)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.cancelled)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinish3Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dname: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3Args", "dname")?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3Args",
-                "cookie_in",
-            )?,
-            dconnuri: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3Args", "dconnuri")?,
-            uri: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3Args", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3Args", "flags")?,
-            cancelled: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3Args",
-                "cancelled",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinish3Args {
+    dname,
+    cookie_in,
+    dconnuri,
+    uri,
+    flags,
+    cancelled
+});
 
 /// The struct `remote_domain_migrate_finish3_ret`.
 ///
@@ -14066,30 +7437,7 @@ pub struct DomainMigrateFinish3Ret {
     pub cookie_out:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinish3Ret {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinish3Ret {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3Ret", "dom")?,
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3Ret",
-                "cookie_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinish3Ret { dom, cookie_out });
 
 /// The struct `remote_domain_migrate_confirm3_args`.
 ///
@@ -14114,40 +7462,12 @@ pub struct DomainMigrateConfirm3Args {
     /// `int cancelled`
     pub cancelled: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateConfirm3Args {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.cancelled, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.cancelled)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateConfirm3Args {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateConfirm3Args", "dom")?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateConfirm3Args",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateConfirm3Args", "flags")?,
-            cancelled: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateConfirm3Args",
-                "cancelled",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateConfirm3Args {
+    dom,
+    cookie_in,
+    flags,
+    cancelled
+});
 
 /// The struct `remote_domain_set_scheduler_parameters_flags_args`.
 ///
@@ -14172,41 +7492,7 @@ pub struct DomainSetSchedulerParametersFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetSchedulerParametersFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetSchedulerParametersFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetSchedulerParametersFlagsArgs",
-                "dom",
-            )?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetSchedulerParametersFlagsArgs",
-                "params",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetSchedulerParametersFlagsArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetSchedulerParametersFlagsArgs { dom, params, flags });
 
 /// The struct `remote_interface_change_begin_args`.
 ///
@@ -14221,23 +7507,7 @@ pub struct InterfaceChangeBeginArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for InterfaceChangeBeginArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceChangeBeginArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "InterfaceChangeBeginArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceChangeBeginArgs { flags });
 
 /// The struct `remote_interface_change_commit_args`.
 ///
@@ -14252,23 +7522,7 @@ pub struct InterfaceChangeCommitArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for InterfaceChangeCommitArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceChangeCommitArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "InterfaceChangeCommitArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceChangeCommitArgs { flags });
 
 /// The struct `remote_interface_change_rollback_args`.
 ///
@@ -14283,23 +7537,7 @@ pub struct InterfaceChangeRollbackArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for InterfaceChangeRollbackArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for InterfaceChangeRollbackArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(src, "InterfaceChangeRollbackArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(InterfaceChangeRollbackArgs { flags });
 
 /// The struct `remote_domain_get_scheduler_parameters_flags_args`.
 ///
@@ -14321,41 +7559,11 @@ pub struct DomainGetSchedulerParametersFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSchedulerParametersFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSchedulerParametersFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSchedulerParametersFlagsArgs",
-                "dom",
-            )?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSchedulerParametersFlagsArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSchedulerParametersFlagsArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSchedulerParametersFlagsArgs {
+    dom,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_get_scheduler_parameters_flags_ret`.
 ///
@@ -14373,27 +7581,7 @@ pub struct DomainGetSchedulerParametersFlagsRet {
         { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSchedulerParametersFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSchedulerParametersFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSchedulerParametersFlagsRet",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSchedulerParametersFlagsRet { params });
 
 /// The struct `remote_domain_event_control_error_msg`.
 ///
@@ -14408,23 +7596,7 @@ pub struct DomainEventControlErrorMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainEventControlErrorMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventControlErrorMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventControlErrorMsg", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventControlErrorMsg { dom });
 
 /// The struct `remote_domain_pin_vcpu_flags_args`.
 ///
@@ -14449,32 +7621,12 @@ pub struct DomainPinVcpuFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainPinVcpuFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.vcpu, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.vcpu)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainPinVcpuFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainPinVcpuFlagsArgs", "dom")?,
-            vcpu: crate::proto::xdr::decode_field(src, "DomainPinVcpuFlagsArgs", "vcpu")?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainPinVcpuFlagsArgs", "cpumap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainPinVcpuFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainPinVcpuFlagsArgs {
+    dom,
+    vcpu,
+    cpumap,
+    flags
+});
 
 /// The struct `remote_domain_send_key_args`.
 ///
@@ -14502,35 +7654,13 @@ pub struct DomainSendKeyArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSendKeyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.codeset, out);
-        crate::proto::xdr::Encode::encode(&self.holdtime, out);
-        crate::proto::xdr::Encode::encode(&self.keycodes, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.codeset)
-            + crate::proto::xdr::Encode::encoded_len(&self.holdtime)
-            + crate::proto::xdr::Encode::encoded_len(&self.keycodes)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSendKeyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSendKeyArgs", "dom")?,
-            codeset: crate::proto::xdr::decode_field(src, "DomainSendKeyArgs", "codeset")?,
-            holdtime: crate::proto::xdr::decode_field(src, "DomainSendKeyArgs", "holdtime")?,
-            keycodes: crate::proto::xdr::decode_field(src, "DomainSendKeyArgs", "keycodes")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSendKeyArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSendKeyArgs {
+    dom,
+    codeset,
+    holdtime,
+    keycodes,
+    flags
+});
 
 /// The struct `remote_node_get_cpu_stats_args`.
 ///
@@ -14551,29 +7681,11 @@ pub struct NodeGetCpuStatsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCpuStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cpu_num, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cpu_num)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCpuStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cpu_num: crate::proto::xdr::decode_field(src, "NodeGetCpuStatsArgs", "cpu_num")?,
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetCpuStatsArgs", "nparams")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeGetCpuStatsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCpuStatsArgs {
+    cpu_num,
+    nparams,
+    flags
+});
 
 /// The struct `remote_node_get_cpu_stats_ret`.
 ///
@@ -14594,26 +7706,7 @@ pub struct NodeGetCpuStatsRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCpuStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCpuStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "NodeGetCpuStatsRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetCpuStatsRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCpuStatsRet { params, nparams });
 
 /// The struct `remote_node_get_memory_stats_args`.
 ///
@@ -14634,29 +7727,11 @@ pub struct NodeGetMemoryStatsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetMemoryStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.cell_num, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.cell_num)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetMemoryStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetMemoryStatsArgs", "nparams")?,
-            cell_num: crate::proto::xdr::decode_field(src, "NodeGetMemoryStatsArgs", "cell_num")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeGetMemoryStatsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetMemoryStatsArgs {
+    nparams,
+    cell_num,
+    flags
+});
 
 /// The struct `remote_node_get_memory_stats_ret`.
 ///
@@ -14677,26 +7752,7 @@ pub struct NodeGetMemoryStatsRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetMemoryStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetMemoryStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "NodeGetMemoryStatsRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetMemoryStatsRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetMemoryStatsRet { params, nparams });
 
 /// The struct `remote_domain_get_control_info_args`.
 ///
@@ -14714,26 +7770,7 @@ pub struct DomainGetControlInfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetControlInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetControlInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetControlInfoArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetControlInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetControlInfoArgs { dom, flags });
 
 /// Mirrors virDomainControlInfo.
 ///
@@ -14754,33 +7791,11 @@ pub struct DomainGetControlInfoRet {
     /// `unsigned hyper stateTime`
     pub state_time: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainGetControlInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.details, out);
-        crate::proto::xdr::Encode::encode(&self.state_time, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.details)
-            + crate::proto::xdr::Encode::encoded_len(&self.state_time)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetControlInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            state: crate::proto::xdr::decode_field(src, "DomainGetControlInfoRet", "state")?,
-            details: crate::proto::xdr::decode_field(src, "DomainGetControlInfoRet", "details")?,
-            state_time: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetControlInfoRet",
-                "state_time",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetControlInfoRet {
+    state,
+    details,
+    state_time
+});
 
 /// The struct `remote_domain_get_vcpu_pin_info_args`.
 ///
@@ -14805,32 +7820,12 @@ pub struct DomainGetVcpuPinInfoArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetVcpuPinInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.ncpumaps, out);
-        crate::proto::xdr::Encode::encode(&self.maplen, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.ncpumaps)
-            + crate::proto::xdr::Encode::encoded_len(&self.maplen)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetVcpuPinInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetVcpuPinInfoArgs", "dom")?,
-            ncpumaps: crate::proto::xdr::decode_field(src, "DomainGetVcpuPinInfoArgs", "ncpumaps")?,
-            maplen: crate::proto::xdr::decode_field(src, "DomainGetVcpuPinInfoArgs", "maplen")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetVcpuPinInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetVcpuPinInfoArgs {
+    dom,
+    ncpumaps,
+    maplen,
+    flags
+});
 
 /// The struct `remote_domain_get_vcpu_pin_info_ret`.
 ///
@@ -14848,26 +7843,7 @@ pub struct DomainGetVcpuPinInfoRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetVcpuPinInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cpumaps, out);
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cpumaps)
-            + crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetVcpuPinInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cpumaps: crate::proto::xdr::decode_field(src, "DomainGetVcpuPinInfoRet", "cpumaps")?,
-            num: crate::proto::xdr::decode_field(src, "DomainGetVcpuPinInfoRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetVcpuPinInfoRet { cpumaps, num });
 
 /// The struct `remote_domain_undefine_flags_args`.
 ///
@@ -14886,26 +7862,7 @@ pub struct DomainUndefineFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainUndefineFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainUndefineFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainUndefineFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainUndefineFlagsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainUndefineFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainUndefineFlagsArgs { dom, flags });
 
 /// The struct `remote_domain_save_flags_args`.
 ///
@@ -14930,32 +7887,12 @@ pub struct DomainSaveFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSaveFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.to, out);
-        crate::proto::xdr::Encode::encode(&self.dxml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.to)
-            + crate::proto::xdr::Encode::encoded_len(&self.dxml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSaveFlagsArgs", "dom")?,
-            to: crate::proto::xdr::decode_field(src, "DomainSaveFlagsArgs", "to")?,
-            dxml: crate::proto::xdr::decode_field(src, "DomainSaveFlagsArgs", "dxml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSaveFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSaveFlagsArgs {
+    dom,
+    to,
+    dxml,
+    flags
+});
 
 /// The struct `remote_domain_restore_flags_args`.
 ///
@@ -14977,29 +7914,7 @@ pub struct DomainRestoreFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainRestoreFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.from, out);
-        crate::proto::xdr::Encode::encode(&self.dxml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.from)
-            + crate::proto::xdr::Encode::encoded_len(&self.dxml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRestoreFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            from: crate::proto::xdr::decode_field(src, "DomainRestoreFlagsArgs", "from")?,
-            dxml: crate::proto::xdr::decode_field(src, "DomainRestoreFlagsArgs", "dxml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainRestoreFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRestoreFlagsArgs { from, dxml, flags });
 
 /// The struct `remote_domain_destroy_flags_args`.
 ///
@@ -15018,26 +7933,7 @@ pub struct DomainDestroyFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDestroyFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainDestroyFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDestroyFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDestroyFlagsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainDestroyFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDestroyFlagsArgs { dom, flags });
 
 /// The struct `remote_domain_save_image_get_xml_desc_args`.
 ///
@@ -15056,26 +7952,7 @@ pub struct DomainSaveImageGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSaveImageGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.file, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.file)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveImageGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            file: crate::proto::xdr::decode_field(src, "DomainSaveImageGetXmlDescArgs", "file")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSaveImageGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSaveImageGetXmlDescArgs { file, flags });
 
 /// The struct `remote_domain_save_image_get_xml_desc_ret`.
 ///
@@ -15090,23 +7967,7 @@ pub struct DomainSaveImageGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainSaveImageGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveImageGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainSaveImageGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSaveImageGetXmlDescRet { xml });
 
 /// The struct `remote_domain_save_image_define_xml_args`.
 ///
@@ -15128,29 +7989,7 @@ pub struct DomainSaveImageDefineXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSaveImageDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.file, out);
-        crate::proto::xdr::Encode::encode(&self.dxml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.file)
-            + crate::proto::xdr::Encode::encoded_len(&self.dxml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveImageDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            file: crate::proto::xdr::decode_field(src, "DomainSaveImageDefineXmlArgs", "file")?,
-            dxml: crate::proto::xdr::decode_field(src, "DomainSaveImageDefineXmlArgs", "dxml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSaveImageDefineXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSaveImageDefineXmlArgs { file, dxml, flags });
 
 /// The struct `remote_domain_block_job_abort_args`.
 ///
@@ -15172,29 +8011,7 @@ pub struct DomainBlockJobAbortArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockJobAbortFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockJobAbortArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockJobAbortArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockJobAbortArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockJobAbortArgs", "path")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockJobAbortArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockJobAbortArgs { dom, path, flags });
 
 /// The struct `remote_domain_get_block_job_info_args`.
 ///
@@ -15216,29 +8033,7 @@ pub struct DomainGetBlockJobInfoArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockJobInfoFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlockJobInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlockJobInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoArgs", "path")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlockJobInfoArgs { dom, path, flags });
 
 /// found is 0 when no job runs on the disk; the other members are then meaningless.
 ///
@@ -15265,39 +8060,13 @@ pub struct DomainGetBlockJobInfoRet {
     /// `unsigned hyper end`
     pub end: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlockJobInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.found, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.cur, out);
-        crate::proto::xdr::Encode::encode(&self.end, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.found)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.cur)
-            + crate::proto::xdr::Encode::encoded_len(&self.end)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlockJobInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            found: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoRet", "found")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoRet", "type")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetBlockJobInfoRet",
-                "bandwidth",
-            )?,
-            cur: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoRet", "cur")?,
-            end: crate::proto::xdr::decode_field(src, "DomainGetBlockJobInfoRet", "end")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlockJobInfoRet {
+    found,
+    r#type,
+    bandwidth,
+    cur,
+    end
+});
 
 /// The struct `remote_domain_block_job_set_speed_args`.
 ///
@@ -15322,36 +8091,12 @@ pub struct DomainBlockJobSetSpeedArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockJobSetSpeedFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockJobSetSpeedArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockJobSetSpeedArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockJobSetSpeedArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockJobSetSpeedArgs", "path")?,
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainBlockJobSetSpeedArgs",
-                "bandwidth",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockJobSetSpeedArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockJobSetSpeedArgs {
+    dom,
+    path,
+    bandwidth,
+    flags
+});
 
 /// The struct `remote_domain_block_pull_args`.
 ///
@@ -15376,32 +8121,12 @@ pub struct DomainBlockPullArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockPullFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockPullArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockPullArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockPullArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockPullArgs", "path")?,
-            bandwidth: crate::proto::xdr::decode_field(src, "DomainBlockPullArgs", "bandwidth")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockPullArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockPullArgs {
+    dom,
+    path,
+    bandwidth,
+    flags
+});
 
 /// The struct `remote_domain_event_block_job_msg`.
 ///
@@ -15425,32 +8150,12 @@ pub struct DomainEventBlockJobMsg {
     /// `int status`
     pub status: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventBlockJobMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.status, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.status)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventBlockJobMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventBlockJobMsg", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainEventBlockJobMsg", "path")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainEventBlockJobMsg", "type")?,
-            status: crate::proto::xdr::decode_field(src, "DomainEventBlockJobMsg", "status")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventBlockJobMsg {
+    dom,
+    path,
+    r#type,
+    status
+});
 
 /// The struct `remote_domain_migrate_get_max_speed_args`.
 ///
@@ -15469,26 +8174,7 @@ pub struct DomainMigrateGetMaxSpeedArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateGetMaxSpeedArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateGetMaxSpeedArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateGetMaxSpeedArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateGetMaxSpeedArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateGetMaxSpeedArgs { dom, flags });
 
 /// The struct `remote_domain_migrate_get_max_speed_ret`.
 ///
@@ -15503,27 +8189,7 @@ pub struct DomainMigrateGetMaxSpeedRet {
     /// `unsigned hyper bandwidth`
     pub bandwidth: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateGetMaxSpeedRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateGetMaxSpeedRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            bandwidth: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateGetMaxSpeedRet",
-                "bandwidth",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateGetMaxSpeedRet { bandwidth });
 
 /// The struct `remote_domain_block_stats_flags_args`.
 ///
@@ -15547,32 +8213,12 @@ pub struct DomainBlockStatsFlagsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockStatsFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockStatsFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockStatsFlagsArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockStatsFlagsArgs", "path")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainBlockStatsFlagsArgs", "nparams")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockStatsFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockStatsFlagsArgs {
+    dom,
+    path,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_block_stats_flags_ret`.
 ///
@@ -15593,26 +8239,7 @@ pub struct DomainBlockStatsFlagsRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockStatsFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockStatsFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainBlockStatsFlagsRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainBlockStatsFlagsRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockStatsFlagsRet { params, nparams });
 
 /// The struct `remote_domain_snapshot_get_parent_args`.
 ///
@@ -15630,26 +8257,7 @@ pub struct DomainSnapshotGetParentArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotGetParentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotGetParentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotGetParentArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotGetParentArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotGetParentArgs { snap, flags });
 
 /// The struct `remote_domain_snapshot_get_parent_ret`.
 ///
@@ -15664,23 +8272,7 @@ pub struct DomainSnapshotGetParentRet {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotGetParentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotGetParentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotGetParentRet", "snap")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotGetParentRet { snap });
 
 /// The struct `remote_domain_reset_args`.
 ///
@@ -15698,26 +8290,7 @@ pub struct DomainResetArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainResetArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainResetArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainResetArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainResetArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainResetArgs { dom, flags });
 
 /// The struct `remote_domain_snapshot_num_children_args`.
 ///
@@ -15736,26 +8309,7 @@ pub struct DomainSnapshotNumChildrenArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotNumChildrenArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotNumChildrenArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotNumChildrenArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotNumChildrenArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotNumChildrenArgs { snap, flags });
 
 /// The struct `remote_domain_snapshot_num_children_ret`.
 ///
@@ -15770,23 +8324,7 @@ pub struct DomainSnapshotNumChildrenRet {
     /// `int num`
     pub num: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotNumChildrenRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.num, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.num)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotNumChildrenRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            num: crate::proto::xdr::decode_field(src, "DomainSnapshotNumChildrenRet", "num")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotNumChildrenRet { num });
 
 /// The struct `remote_domain_snapshot_list_children_names_args`.
 ///
@@ -15808,41 +8346,11 @@ pub struct DomainSnapshotListChildrenNamesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotListChildrenNamesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.maxnames, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxnames)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListChildrenNamesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListChildrenNamesArgs",
-                "snap",
-            )?,
-            maxnames: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListChildrenNamesArgs",
-                "maxnames",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListChildrenNamesArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotListChildrenNamesArgs {
+    snap,
+    maxnames,
+    flags
+});
 
 /// The struct `remote_domain_snapshot_list_children_names_ret`.
 ///
@@ -15860,27 +8368,7 @@ pub struct DomainSnapshotListChildrenNamesRet {
         { crate::proto::generated::remote::DOMAIN_SNAPSHOT_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotListChildrenNamesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.names, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.names)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListChildrenNamesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            names: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListChildrenNamesRet",
-                "names",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotListChildrenNamesRet { names });
 
 /// The struct `remote_domain_event_disk_change_msg`.
 ///
@@ -15907,47 +8395,13 @@ pub struct DomainEventDiskChangeMsg {
     /// `int reason`
     pub reason: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventDiskChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.old_src_path, out);
-        crate::proto::xdr::Encode::encode(&self.new_src_path, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.old_src_path)
-            + crate::proto::xdr::Encode::encoded_len(&self.new_src_path)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventDiskChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventDiskChangeMsg", "dom")?,
-            old_src_path: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventDiskChangeMsg",
-                "old_src_path",
-            )?,
-            new_src_path: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventDiskChangeMsg",
-                "new_src_path",
-            )?,
-            dev_alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventDiskChangeMsg",
-                "dev_alias",
-            )?,
-            reason: crate::proto::xdr::decode_field(src, "DomainEventDiskChangeMsg", "reason")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventDiskChangeMsg {
+    dom,
+    old_src_path,
+    new_src_path,
+    dev_alias,
+    reason
+});
 
 /// The graphics socket is passed back as a file descriptor.
 ///
@@ -15969,29 +8423,7 @@ pub struct DomainOpenGraphicsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainOpenGraphicsFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainOpenGraphicsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.idx, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.idx)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainOpenGraphicsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainOpenGraphicsArgs", "dom")?,
-            idx: crate::proto::xdr::decode_field(src, "DomainOpenGraphicsArgs", "idx")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainOpenGraphicsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainOpenGraphicsArgs { dom, idx, flags });
 
 /// The struct `remote_node_suspend_for_duration_args`.
 ///
@@ -16012,33 +8444,11 @@ pub struct NodeSuspendForDurationArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeSuspendForDurationArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.target, out);
-        crate::proto::xdr::Encode::encode(&self.duration, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.target)
-            + crate::proto::xdr::Encode::encoded_len(&self.duration)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeSuspendForDurationArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            target: crate::proto::xdr::decode_field(src, "NodeSuspendForDurationArgs", "target")?,
-            duration: crate::proto::xdr::decode_field(
-                src,
-                "NodeSuspendForDurationArgs",
-                "duration",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NodeSuspendForDurationArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeSuspendForDurationArgs {
+    target,
+    duration,
+    flags
+});
 
 /// The struct `remote_domain_block_resize_args`.
 ///
@@ -16063,32 +8473,12 @@ pub struct DomainBlockResizeArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockResizeFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockResizeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.disk, out);
-        crate::proto::xdr::Encode::encode(&self.size, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.disk)
-            + crate::proto::xdr::Encode::encoded_len(&self.size)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockResizeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockResizeArgs", "dom")?,
-            disk: crate::proto::xdr::decode_field(src, "DomainBlockResizeArgs", "disk")?,
-            size: crate::proto::xdr::decode_field(src, "DomainBlockResizeArgs", "size")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockResizeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockResizeArgs {
+    dom,
+    disk,
+    size,
+    flags
+});
 
 /// The struct `remote_domain_set_block_io_tune_args`.
 ///
@@ -16116,32 +8506,12 @@ pub struct DomainSetBlockIoTuneArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetBlockIoTuneArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.disk, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.disk)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetBlockIoTuneArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetBlockIoTuneArgs", "dom")?,
-            disk: crate::proto::xdr::decode_field(src, "DomainSetBlockIoTuneArgs", "disk")?,
-            params: crate::proto::xdr::decode_field(src, "DomainSetBlockIoTuneArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetBlockIoTuneArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetBlockIoTuneArgs {
+    dom,
+    disk,
+    params,
+    flags
+});
 
 /// The struct `remote_domain_get_block_io_tune_args`.
 ///
@@ -16166,32 +8536,12 @@ pub struct DomainGetBlockIoTuneArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlockIoTuneArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.disk, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.disk)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlockIoTuneArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetBlockIoTuneArgs", "dom")?,
-            disk: crate::proto::xdr::decode_field(src, "DomainGetBlockIoTuneArgs", "disk")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainGetBlockIoTuneArgs", "nparams")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetBlockIoTuneArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlockIoTuneArgs {
+    dom,
+    disk,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_get_block_io_tune_ret`.
 ///
@@ -16212,26 +8562,7 @@ pub struct DomainGetBlockIoTuneRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetBlockIoTuneRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetBlockIoTuneRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetBlockIoTuneRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainGetBlockIoTuneRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetBlockIoTuneRet { params, nparams });
 
 /// The struct `remote_domain_set_numa_parameters_args`.
 ///
@@ -16256,29 +8587,7 @@ pub struct DomainSetNumaParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetNumaParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetNumaParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetNumaParametersArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(src, "DomainSetNumaParametersArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetNumaParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetNumaParametersArgs { dom, params, flags });
 
 /// The struct `remote_domain_get_numa_parameters_args`.
 ///
@@ -16300,33 +8609,11 @@ pub struct DomainGetNumaParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetNumaParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetNumaParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetNumaParametersArgs", "dom")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetNumaParametersArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetNumaParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetNumaParametersArgs {
+    dom,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_get_numa_parameters_ret`.
 ///
@@ -16347,26 +8634,7 @@ pub struct DomainGetNumaParametersRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetNumaParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetNumaParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetNumaParametersRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainGetNumaParametersRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetNumaParametersRet { params, nparams });
 
 /// The struct `remote_domain_set_interface_parameters_args`.
 ///
@@ -16394,44 +8662,12 @@ pub struct DomainSetInterfaceParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetInterfaceParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.device, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.device)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetInterfaceParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetInterfaceParametersArgs", "dom")?,
-            device: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetInterfaceParametersArgs",
-                "device",
-            )?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetInterfaceParametersArgs",
-                "params",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetInterfaceParametersArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetInterfaceParametersArgs {
+    dom,
+    device,
+    params,
+    flags
+});
 
 /// The struct `remote_domain_get_interface_parameters_args`.
 ///
@@ -16456,44 +8692,12 @@ pub struct DomainGetInterfaceParametersArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetInterfaceParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.device, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.device)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetInterfaceParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetInterfaceParametersArgs", "dom")?,
-            device: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetInterfaceParametersArgs",
-                "device",
-            )?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetInterfaceParametersArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetInterfaceParametersArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetInterfaceParametersArgs {
+    dom,
+    device,
+    nparams,
+    flags
+});
 
 /// The struct `remote_domain_get_interface_parameters_ret`.
 ///
@@ -16514,34 +8718,7 @@ pub struct DomainGetInterfaceParametersRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetInterfaceParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetInterfaceParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetInterfaceParametersRet",
-                "params",
-            )?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetInterfaceParametersRet",
-                "nparams",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetInterfaceParametersRet { params, nparams });
 
 /// The struct `remote_domain_shutdown_flags_args`.
 ///
@@ -16560,26 +8737,7 @@ pub struct DomainShutdownFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainShutdownFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainShutdownFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainShutdownFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainShutdownFlagsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainShutdownFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainShutdownFlagsArgs { dom, flags });
 
 /// The struct `remote_storage_vol_wipe_pattern_args`.
 ///
@@ -16600,33 +8758,11 @@ pub struct StorageVolWipePatternArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for StorageVolWipePatternArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.algorithm, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.algorithm)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolWipePatternArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolWipePatternArgs", "vol")?,
-            algorithm: crate::proto::xdr::decode_field(
-                src,
-                "StorageVolWipePatternArgs",
-                "algorithm",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolWipePatternArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolWipePatternArgs {
+    vol,
+    algorithm,
+    flags
+});
 
 /// The struct `remote_storage_vol_resize_args`.
 ///
@@ -16648,29 +8784,11 @@ pub struct StorageVolResizeArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolResizeFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolResizeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.capacity, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.capacity)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolResizeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolResizeArgs", "vol")?,
-            capacity: crate::proto::xdr::decode_field(src, "StorageVolResizeArgs", "capacity")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolResizeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolResizeArgs {
+    vol,
+    capacity,
+    flags
+});
 
 /// The struct `remote_domain_pm_suspend_for_duration_args`.
 ///
@@ -16694,40 +8812,12 @@ pub struct DomainPmSuspendForDurationArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainPmSuspendForDurationArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.target, out);
-        crate::proto::xdr::Encode::encode(&self.duration, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.target)
-            + crate::proto::xdr::Encode::encoded_len(&self.duration)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainPmSuspendForDurationArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainPmSuspendForDurationArgs", "dom")?,
-            target: crate::proto::xdr::decode_field(
-                src,
-                "DomainPmSuspendForDurationArgs",
-                "target",
-            )?,
-            duration: crate::proto::xdr::decode_field(
-                src,
-                "DomainPmSuspendForDurationArgs",
-                "duration",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainPmSuspendForDurationArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainPmSuspendForDurationArgs {
+    dom,
+    target,
+    duration,
+    flags
+});
 
 /// The struct `remote_domain_get_cpu_stats_args`.
 ///
@@ -16754,35 +8844,13 @@ pub struct DomainGetCpuStatsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetCpuStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.start_cpu, out);
-        crate::proto::xdr::Encode::encode(&self.ncpus, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.start_cpu)
-            + crate::proto::xdr::Encode::encoded_len(&self.ncpus)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetCpuStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsArgs", "dom")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsArgs", "nparams")?,
-            start_cpu: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsArgs", "start_cpu")?,
-            ncpus: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsArgs", "ncpus")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetCpuStatsArgs {
+    dom,
+    nparams,
+    start_cpu,
+    ncpus,
+    flags
+});
 
 /// The struct `remote_domain_get_cpu_stats_ret`.
 ///
@@ -16803,26 +8871,7 @@ pub struct DomainGetCpuStatsRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetCpuStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetCpuStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "DomainGetCpuStatsRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetCpuStatsRet { params, nparams });
 
 /// The struct `remote_domain_get_disk_errors_args`.
 ///
@@ -16843,33 +8892,11 @@ pub struct DomainGetDiskErrorsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetDiskErrorsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.maxerrors, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.maxerrors)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetDiskErrorsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetDiskErrorsArgs", "dom")?,
-            maxerrors: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetDiskErrorsArgs",
-                "maxerrors",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetDiskErrorsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetDiskErrorsArgs {
+    dom,
+    maxerrors,
+    flags
+});
 
 /// The struct `remote_domain_get_disk_errors_ret`.
 ///
@@ -16890,26 +8917,7 @@ pub struct DomainGetDiskErrorsRet {
     /// `int nerrors`
     pub nerrors: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetDiskErrorsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.errors, out);
-        crate::proto::xdr::Encode::encode(&self.nerrors, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.errors)
-            + crate::proto::xdr::Encode::encoded_len(&self.nerrors)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetDiskErrorsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            errors: crate::proto::xdr::decode_field(src, "DomainGetDiskErrorsRet", "errors")?,
-            nerrors: crate::proto::xdr::decode_field(src, "DomainGetDiskErrorsRet", "nerrors")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetDiskErrorsRet { errors, nerrors });
 
 /// The struct `remote_domain_set_metadata_args`.
 ///
@@ -16940,38 +8948,14 @@ pub struct DomainSetMetadataArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetMetadataArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.metadata, out);
-        crate::proto::xdr::Encode::encode(&self.key, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.metadata)
-            + crate::proto::xdr::Encode::encoded_len(&self.key)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetMetadataArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetMetadataArgs", "dom")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainSetMetadataArgs", "type")?,
-            metadata: crate::proto::xdr::decode_field(src, "DomainSetMetadataArgs", "metadata")?,
-            key: crate::proto::xdr::decode_field(src, "DomainSetMetadataArgs", "key")?,
-            uri: crate::proto::xdr::decode_field(src, "DomainSetMetadataArgs", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetMetadataArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetMetadataArgs {
+    dom,
+    r#type,
+    metadata,
+    key,
+    uri,
+    flags
+});
 
 /// The struct `remote_domain_get_metadata_args`.
 ///
@@ -16996,32 +8980,12 @@ pub struct DomainGetMetadataArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMetadataArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMetadataArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetMetadataArgs", "dom")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainGetMetadataArgs", "type")?,
-            uri: crate::proto::xdr::decode_field(src, "DomainGetMetadataArgs", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetMetadataArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMetadataArgs {
+    dom,
+    r#type,
+    uri,
+    flags
+});
 
 /// The struct `remote_domain_get_metadata_ret`.
 ///
@@ -17036,23 +9000,7 @@ pub struct DomainGetMetadataRet {
     /// `remote_nonnull_string metadata`
     pub metadata: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMetadataRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.metadata, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.metadata)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMetadataRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            metadata: crate::proto::xdr::decode_field(src, "DomainGetMetadataRet", "metadata")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMetadataRet { metadata });
 
 /// The struct `remote_domain_block_rebase_args`.
 ///
@@ -17080,35 +9028,13 @@ pub struct DomainBlockRebaseArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockRebaseFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockRebaseArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.base, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.base)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockRebaseArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockRebaseArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockRebaseArgs", "path")?,
-            base: crate::proto::xdr::decode_field(src, "DomainBlockRebaseArgs", "base")?,
-            bandwidth: crate::proto::xdr::decode_field(src, "DomainBlockRebaseArgs", "bandwidth")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockRebaseArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockRebaseArgs {
+    dom,
+    path,
+    base,
+    bandwidth,
+    flags
+});
 
 /// The struct `remote_domain_pm_wakeup_args`.
 ///
@@ -17126,26 +9052,7 @@ pub struct DomainPmWakeupArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainPmWakeupArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainPmWakeupArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainPmWakeupArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainPmWakeupArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainPmWakeupArgs { dom, flags });
 
 /// The struct `remote_domain_event_tray_change_msg`.
 ///
@@ -17166,33 +9073,11 @@ pub struct DomainEventTrayChangeMsg {
     /// `int reason`
     pub reason: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventTrayChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventTrayChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventTrayChangeMsg", "dom")?,
-            dev_alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventTrayChangeMsg",
-                "dev_alias",
-            )?,
-            reason: crate::proto::xdr::decode_field(src, "DomainEventTrayChangeMsg", "reason")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventTrayChangeMsg {
+    dom,
+    dev_alias,
+    reason
+});
 
 /// The struct `remote_domain_event_pmwakeup_msg`.
 ///
@@ -17207,23 +9092,7 @@ pub struct DomainEventPmwakeupMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainEventPmwakeupMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventPmwakeupMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventPmwakeupMsg", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventPmwakeupMsg { dom });
 
 /// The struct `remote_domain_event_pmsuspend_msg`.
 ///
@@ -17238,23 +9107,7 @@ pub struct DomainEventPmsuspendMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainEventPmsuspendMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventPmsuspendMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventPmsuspendMsg", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventPmsuspendMsg { dom });
 
 /// The struct `remote_domain_snapshot_is_current_args`.
 ///
@@ -17272,26 +9125,7 @@ pub struct DomainSnapshotIsCurrentArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotIsCurrentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotIsCurrentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotIsCurrentArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotIsCurrentArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotIsCurrentArgs { snap, flags });
 
 /// The struct `remote_domain_snapshot_is_current_ret`.
 ///
@@ -17306,23 +9140,7 @@ pub struct DomainSnapshotIsCurrentRet {
     /// `int current`
     pub current: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotIsCurrentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.current, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.current)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotIsCurrentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            current: crate::proto::xdr::decode_field(src, "DomainSnapshotIsCurrentRet", "current")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotIsCurrentRet { current });
 
 /// The struct `remote_domain_snapshot_has_metadata_args`.
 ///
@@ -17340,26 +9158,7 @@ pub struct DomainSnapshotHasMetadataArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotHasMetadataArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotHasMetadataArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snap: crate::proto::xdr::decode_field(src, "DomainSnapshotHasMetadataArgs", "snap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSnapshotHasMetadataArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotHasMetadataArgs { snap, flags });
 
 /// The struct `remote_domain_snapshot_has_metadata_ret`.
 ///
@@ -17374,27 +9173,7 @@ pub struct DomainSnapshotHasMetadataRet {
     /// `int metadata`
     pub metadata: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotHasMetadataRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.metadata, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.metadata)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotHasMetadataRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            metadata: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotHasMetadataRet",
-                "metadata",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotHasMetadataRet { metadata });
 
 /// The list-all calls: need_results says whether the caller wants the objects or only
 /// their count; ret is the count.
@@ -17414,30 +9193,10 @@ pub struct ConnectListAllDomainsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectListAllDomainsFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllDomainsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllDomainsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllDomainsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllDomainsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllDomainsArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_domains_ret`.
 ///
@@ -17458,26 +9217,7 @@ pub struct ConnectListAllDomainsRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllDomainsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.domains, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.domains)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllDomainsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            domains: crate::proto::xdr::decode_field(src, "ConnectListAllDomainsRet", "domains")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllDomainsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllDomainsRet { domains, ret });
 
 /// The struct `remote_domain_list_all_snapshots_args`.
 ///
@@ -17499,33 +9239,11 @@ pub struct DomainListAllSnapshotsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainListAllSnapshotsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainListAllSnapshotsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainListAllSnapshotsArgs", "dom")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "DomainListAllSnapshotsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainListAllSnapshotsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainListAllSnapshotsArgs {
+    dom,
+    need_results,
+    flags
+});
 
 /// The struct `remote_domain_list_all_snapshots_ret`.
 ///
@@ -17546,30 +9264,7 @@ pub struct DomainListAllSnapshotsRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainListAllSnapshotsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snapshots, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snapshots)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainListAllSnapshotsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snapshots: crate::proto::xdr::decode_field(
-                src,
-                "DomainListAllSnapshotsRet",
-                "snapshots",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "DomainListAllSnapshotsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainListAllSnapshotsRet { snapshots, ret });
 
 /// The struct `remote_domain_snapshot_list_all_children_args`.
 ///
@@ -17591,41 +9286,11 @@ pub struct DomainSnapshotListAllChildrenArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSnapshotListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotListAllChildrenArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snapshot, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snapshot)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListAllChildrenArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snapshot: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListAllChildrenArgs",
-                "snapshot",
-            )?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListAllChildrenArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListAllChildrenArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotListAllChildrenArgs {
+    snapshot,
+    need_results,
+    flags
+});
 
 /// The struct `remote_domain_snapshot_list_all_children_ret`.
 ///
@@ -17646,30 +9311,7 @@ pub struct DomainSnapshotListAllChildrenRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSnapshotListAllChildrenRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.snapshots, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.snapshots)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSnapshotListAllChildrenRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            snapshots: crate::proto::xdr::decode_field(
-                src,
-                "DomainSnapshotListAllChildrenRet",
-                "snapshots",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "DomainSnapshotListAllChildrenRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSnapshotListAllChildrenRet { snapshots, ret });
 
 /// The struct `remote_domain_event_balloon_change_msg`.
 ///
@@ -17687,26 +9329,7 @@ pub struct DomainEventBalloonChangeMsg {
     /// `unsigned hyper actual`
     pub actual: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainEventBalloonChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.actual, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.actual)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventBalloonChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventBalloonChangeMsg", "dom")?,
-            actual: crate::proto::xdr::decode_field(src, "DomainEventBalloonChangeMsg", "actual")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventBalloonChangeMsg { dom, actual });
 
 /// The struct `remote_domain_get_hostname_args`.
 ///
@@ -17725,26 +9348,7 @@ pub struct DomainGetHostnameArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainGetHostnameFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainGetHostnameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetHostnameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetHostnameArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetHostnameArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetHostnameArgs { dom, flags });
 
 /// The struct `remote_domain_get_hostname_ret`.
 ///
@@ -17759,23 +9363,7 @@ pub struct DomainGetHostnameRet {
     /// `remote_nonnull_string hostname`
     pub hostname: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainGetHostnameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.hostname, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.hostname)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetHostnameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            hostname: crate::proto::xdr::decode_field(src, "DomainGetHostnameRet", "hostname")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetHostnameRet { hostname });
 
 /// The struct `remote_domain_get_security_label_list_args`.
 ///
@@ -17790,23 +9378,7 @@ pub struct DomainGetSecurityLabelListArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSecurityLabelListArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSecurityLabelListArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetSecurityLabelListArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSecurityLabelListArgs { dom });
 
 /// Each label reuses the reply type of the single-label call.
 ///
@@ -17827,30 +9399,7 @@ pub struct DomainGetSecurityLabelListRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetSecurityLabelListRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.labels, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.labels)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetSecurityLabelListRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            labels: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetSecurityLabelListRet",
-                "labels",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "DomainGetSecurityLabelListRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetSecurityLabelListRet { labels, ret });
 
 /// The struct `remote_domain_pin_emulator_args`.
 ///
@@ -17872,29 +9421,7 @@ pub struct DomainPinEmulatorArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainPinEmulatorArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainPinEmulatorArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainPinEmulatorArgs", "dom")?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainPinEmulatorArgs", "cpumap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainPinEmulatorArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainPinEmulatorArgs { dom, cpumap, flags });
 
 /// The struct `remote_domain_get_emulator_pin_info_args`.
 ///
@@ -17916,29 +9443,7 @@ pub struct DomainGetEmulatorPinInfoArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetEmulatorPinInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.maplen, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.maplen)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetEmulatorPinInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetEmulatorPinInfoArgs", "dom")?,
-            maplen: crate::proto::xdr::decode_field(src, "DomainGetEmulatorPinInfoArgs", "maplen")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetEmulatorPinInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetEmulatorPinInfoArgs { dom, maplen, flags });
 
 /// The struct `remote_domain_get_emulator_pin_info_ret`.
 ///
@@ -17956,30 +9461,7 @@ pub struct DomainGetEmulatorPinInfoRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetEmulatorPinInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cpumaps, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cpumaps)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetEmulatorPinInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cpumaps: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetEmulatorPinInfoRet",
-                "cpumaps",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "DomainGetEmulatorPinInfoRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetEmulatorPinInfoRet { cpumaps, ret });
 
 /// The struct `remote_connect_list_all_storage_pools_args`.
 ///
@@ -17998,30 +9480,10 @@ pub struct ConnectListAllStoragePoolsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectListAllStoragePoolsFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllStoragePoolsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllStoragePoolsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllStoragePoolsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllStoragePoolsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllStoragePoolsArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_storage_pools_ret`.
 ///
@@ -18042,26 +9504,7 @@ pub struct ConnectListAllStoragePoolsRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllStoragePoolsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pools, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pools)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllStoragePoolsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pools: crate::proto::xdr::decode_field(src, "ConnectListAllStoragePoolsRet", "pools")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllStoragePoolsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllStoragePoolsRet { pools, ret });
 
 /// The struct `remote_storage_pool_list_all_volumes_args`.
 ///
@@ -18082,33 +9525,11 @@ pub struct StoragePoolListAllVolumesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolListAllVolumesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolListAllVolumesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolListAllVolumesArgs", "pool")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolListAllVolumesArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "StoragePoolListAllVolumesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolListAllVolumesArgs {
+    pool,
+    need_results,
+    flags
+});
 
 /// The struct `remote_storage_pool_list_all_volumes_ret`.
 ///
@@ -18129,26 +9550,7 @@ pub struct StoragePoolListAllVolumesRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolListAllVolumesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vols, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vols)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolListAllVolumesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vols: crate::proto::xdr::decode_field(src, "StoragePoolListAllVolumesRet", "vols")?,
-            ret: crate::proto::xdr::decode_field(src, "StoragePoolListAllVolumesRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolListAllVolumesRet { vols, ret });
 
 /// The struct `remote_connect_list_all_networks_args`.
 ///
@@ -18167,30 +9569,10 @@ pub struct ConnectListAllNetworksArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectListAllNetworksFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNetworksArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNetworksArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNetworksArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllNetworksArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNetworksArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_networks_ret`.
 ///
@@ -18211,26 +9593,7 @@ pub struct ConnectListAllNetworksRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNetworksRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nets, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nets)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNetworksRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nets: crate::proto::xdr::decode_field(src, "ConnectListAllNetworksRet", "nets")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllNetworksRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNetworksRet { nets, ret });
 
 /// The struct `remote_connect_list_all_interfaces_args`.
 ///
@@ -18249,30 +9612,10 @@ pub struct ConnectListAllInterfacesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectListAllInterfacesFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllInterfacesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllInterfacesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllInterfacesArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllInterfacesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllInterfacesArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_interfaces_ret`.
 ///
@@ -18293,26 +9636,7 @@ pub struct ConnectListAllInterfacesRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllInterfacesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ifaces, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ifaces)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllInterfacesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ifaces: crate::proto::xdr::decode_field(src, "ConnectListAllInterfacesRet", "ifaces")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllInterfacesRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllInterfacesRet { ifaces, ret });
 
 /// The struct `remote_connect_list_all_node_devices_args`.
 ///
@@ -18331,30 +9655,10 @@ pub struct ConnectListAllNodeDevicesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectListAllNodeDeviceFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNodeDevicesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNodeDevicesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNodeDevicesArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllNodeDevicesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNodeDevicesArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_node_devices_ret`.
 ///
@@ -18375,30 +9679,7 @@ pub struct ConnectListAllNodeDevicesRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNodeDevicesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.devices, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.devices)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNodeDevicesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            devices: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNodeDevicesRet",
-                "devices",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllNodeDevicesRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNodeDevicesRet { devices, ret });
 
 /// The struct `remote_connect_list_all_nwfilters_args`.
 ///
@@ -18416,30 +9697,10 @@ pub struct ConnectListAllNwfiltersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNwfiltersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNwfiltersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNwfiltersArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllNwfiltersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNwfiltersArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_nwfilters_ret`.
 ///
@@ -18460,26 +9721,7 @@ pub struct ConnectListAllNwfiltersRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNwfiltersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.filters, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.filters)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNwfiltersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            filters: crate::proto::xdr::decode_field(src, "ConnectListAllNwfiltersRet", "filters")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllNwfiltersRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNwfiltersRet { filters, ret });
 
 /// The struct `remote_connect_list_all_secrets_args`.
 ///
@@ -18498,30 +9740,10 @@ pub struct ConnectListAllSecretsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectListAllSecretsFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllSecretsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllSecretsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllSecretsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectListAllSecretsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllSecretsArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_secrets_ret`.
 ///
@@ -18542,26 +9764,7 @@ pub struct ConnectListAllSecretsRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllSecretsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.secrets, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.secrets)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllSecretsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            secrets: crate::proto::xdr::decode_field(src, "ConnectListAllSecretsRet", "secrets")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllSecretsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllSecretsRet { secrets, ret });
 
 /// The struct `remote_node_set_memory_parameters_args`.
 ///
@@ -18582,26 +9785,7 @@ pub struct NodeSetMemoryParametersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeSetMemoryParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeSetMemoryParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "NodeSetMemoryParametersArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeSetMemoryParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeSetMemoryParametersArgs { params, flags });
 
 /// The struct `remote_node_get_memory_parameters_args`.
 ///
@@ -18619,30 +9803,7 @@ pub struct NodeGetMemoryParametersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetMemoryParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetMemoryParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "NodeGetMemoryParametersArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NodeGetMemoryParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetMemoryParametersArgs { nparams, flags });
 
 /// The struct `remote_node_get_memory_parameters_ret`.
 ///
@@ -18663,26 +9824,7 @@ pub struct NodeGetMemoryParametersRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetMemoryParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetMemoryParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "NodeGetMemoryParametersRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetMemoryParametersRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetMemoryParametersRet { params, nparams });
 
 /// The struct `remote_domain_block_commit_args`.
 ///
@@ -18713,38 +9855,14 @@ pub struct DomainBlockCommitArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockCommitFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockCommitArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.disk, out);
-        crate::proto::xdr::Encode::encode(&self.base, out);
-        crate::proto::xdr::Encode::encode(&self.top, out);
-        crate::proto::xdr::Encode::encode(&self.bandwidth, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.disk)
-            + crate::proto::xdr::Encode::encoded_len(&self.base)
-            + crate::proto::xdr::Encode::encoded_len(&self.top)
-            + crate::proto::xdr::Encode::encoded_len(&self.bandwidth)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockCommitArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockCommitArgs", "dom")?,
-            disk: crate::proto::xdr::decode_field(src, "DomainBlockCommitArgs", "disk")?,
-            base: crate::proto::xdr::decode_field(src, "DomainBlockCommitArgs", "base")?,
-            top: crate::proto::xdr::decode_field(src, "DomainBlockCommitArgs", "top")?,
-            bandwidth: crate::proto::xdr::decode_field(src, "DomainBlockCommitArgs", "bandwidth")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockCommitArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockCommitArgs {
+    dom,
+    disk,
+    base,
+    top,
+    bandwidth,
+    flags
+});
 
 /// The struct `remote_network_update_args`.
 ///
@@ -18775,42 +9893,14 @@ pub struct NetworkUpdateArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
 }
-
-impl crate::proto::xdr::Encode for NetworkUpdateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.command, out);
-        crate::proto::xdr::Encode::encode(&self.section, out);
-        crate::proto::xdr::Encode::encode(&self.parent_index, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.command)
-            + crate::proto::xdr::Encode::encoded_len(&self.section)
-            + crate::proto::xdr::Encode::encoded_len(&self.parent_index)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkUpdateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkUpdateArgs", "net")?,
-            command: crate::proto::xdr::decode_field(src, "NetworkUpdateArgs", "command")?,
-            section: crate::proto::xdr::decode_field(src, "NetworkUpdateArgs", "section")?,
-            parent_index: crate::proto::xdr::decode_field(
-                src,
-                "NetworkUpdateArgs",
-                "parent_index",
-            )?,
-            xml: crate::proto::xdr::decode_field(src, "NetworkUpdateArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkUpdateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkUpdateArgs {
+    net,
+    command,
+    section,
+    parent_index,
+    xml,
+    flags
+});
 
 /// The struct `remote_domain_event_pmsuspend_disk_msg`.
 ///
@@ -18825,23 +9915,7 @@ pub struct DomainEventPmsuspendDiskMsg {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainEventPmsuspendDiskMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventPmsuspendDiskMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventPmsuspendDiskMsg", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventPmsuspendDiskMsg { dom });
 
 /// The struct `remote_node_get_cpu_map_args`.
 ///
@@ -18862,29 +9936,11 @@ pub struct NodeGetCpuMapArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCpuMapArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_map, out);
-        crate::proto::xdr::Encode::encode(&self.need_online, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_map)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_online)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCpuMapArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_map: crate::proto::xdr::decode_field(src, "NodeGetCpuMapArgs", "need_map")?,
-            need_online: crate::proto::xdr::decode_field(src, "NodeGetCpuMapArgs", "need_online")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeGetCpuMapArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCpuMapArgs {
+    need_map,
+    need_online,
+    flags
+});
 
 /// The struct `remote_node_get_cpu_map_ret`.
 ///
@@ -18905,29 +9961,11 @@ pub struct NodeGetCpuMapRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetCpuMapRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-        crate::proto::xdr::Encode::encode(&self.online, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-            + crate::proto::xdr::Encode::encoded_len(&self.online)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetCpuMapRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cpumap: crate::proto::xdr::decode_field(src, "NodeGetCpuMapRet", "cpumap")?,
-            online: crate::proto::xdr::decode_field(src, "NodeGetCpuMapRet", "online")?,
-            ret: crate::proto::xdr::decode_field(src, "NodeGetCpuMapRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetCpuMapRet {
+    cpumap,
+    online,
+    ret
+});
 
 /// The struct `remote_domain_fstrim_args`.
 ///
@@ -18951,32 +9989,12 @@ pub struct DomainFstrimArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainFstrimArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.mount_point, out);
-        crate::proto::xdr::Encode::encode(&self.minimum, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.mount_point)
-            + crate::proto::xdr::Encode::encoded_len(&self.minimum)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFstrimArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainFstrimArgs", "dom")?,
-            mount_point: crate::proto::xdr::decode_field(src, "DomainFstrimArgs", "mount_point")?,
-            minimum: crate::proto::xdr::decode_field(src, "DomainFstrimArgs", "minimum")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainFstrimArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFstrimArgs {
+    dom,
+    mount_point,
+    minimum,
+    flags
+});
 
 /// The struct `remote_domain_send_process_signal_args`.
 ///
@@ -19000,36 +10018,12 @@ pub struct DomainSendProcessSignalArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSendProcessSignalArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.pid_value, out);
-        crate::proto::xdr::Encode::encode(&self.signum, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.pid_value)
-            + crate::proto::xdr::Encode::encoded_len(&self.signum)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSendProcessSignalArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSendProcessSignalArgs", "dom")?,
-            pid_value: crate::proto::xdr::decode_field(
-                src,
-                "DomainSendProcessSignalArgs",
-                "pid_value",
-            )?,
-            signum: crate::proto::xdr::decode_field(src, "DomainSendProcessSignalArgs", "signum")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSendProcessSignalArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSendProcessSignalArgs {
+    dom,
+    pid_value,
+    signum,
+    flags
+});
 
 /// The struct `remote_domain_open_channel_args`.
 ///
@@ -19051,29 +10045,7 @@ pub struct DomainOpenChannelArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainChannelFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainOpenChannelArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainOpenChannelArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainOpenChannelArgs", "dom")?,
-            name: crate::proto::xdr::decode_field(src, "DomainOpenChannelArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainOpenChannelArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainOpenChannelArgs { dom, name, flags });
 
 /// The struct `remote_node_device_lookup_scsi_host_by_wwn_args`.
 ///
@@ -19094,41 +10066,7 @@ pub struct NodeDeviceLookupScsiHostByWwnArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceLookupScsiHostByWwnArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.wwnn, out);
-        crate::proto::xdr::Encode::encode(&self.wwpn, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.wwnn)
-            + crate::proto::xdr::Encode::encoded_len(&self.wwpn)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceLookupScsiHostByWwnArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            wwnn: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceLookupScsiHostByWwnArgs",
-                "wwnn",
-            )?,
-            wwpn: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceLookupScsiHostByWwnArgs",
-                "wwpn",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceLookupScsiHostByWwnArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceLookupScsiHostByWwnArgs { wwnn, wwpn, flags });
 
 /// The struct `remote_node_device_lookup_scsi_host_by_wwn_ret`.
 ///
@@ -19143,23 +10081,7 @@ pub struct NodeDeviceLookupScsiHostByWwnRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceLookupScsiHostByWwnRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dev)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceLookupScsiHostByWwnRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dev: crate::proto::xdr::decode_field(src, "NodeDeviceLookupScsiHostByWwnRet", "dev")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceLookupScsiHostByWwnRet { dev });
 
 /// The struct `remote_domain_get_job_stats_args`.
 ///
@@ -19178,26 +10100,7 @@ pub struct DomainGetJobStatsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainGetJobStatsFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainGetJobStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetJobStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetJobStatsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetJobStatsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetJobStatsArgs { dom, flags });
 
 /// The struct `remote_domain_get_job_stats_ret`.
 ///
@@ -19218,26 +10121,7 @@ pub struct DomainGetJobStatsRet {
         { crate::proto::generated::remote::DOMAIN_JOB_STATS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetJobStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetJobStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "DomainGetJobStatsRet", "type")?,
-            params: crate::proto::xdr::decode_field(src, "DomainGetJobStatsRet", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetJobStatsRet { r#type, params });
 
 /// The struct `remote_domain_migrate_get_compression_cache_args`.
 ///
@@ -19255,34 +10139,7 @@ pub struct DomainMigrateGetCompressionCacheArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateGetCompressionCacheArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateGetCompressionCacheArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateGetCompressionCacheArgs",
-                "dom",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateGetCompressionCacheArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateGetCompressionCacheArgs { dom, flags });
 
 /// The struct `remote_domain_migrate_get_compression_cache_ret`.
 ///
@@ -19297,27 +10154,7 @@ pub struct DomainMigrateGetCompressionCacheRet {
     /// `unsigned hyper cacheSize`
     pub cache_size: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateGetCompressionCacheRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cache_size, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cache_size)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateGetCompressionCacheRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cache_size: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateGetCompressionCacheRet",
-                "cache_size",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateGetCompressionCacheRet { cache_size });
 
 /// The struct `remote_domain_migrate_set_compression_cache_args`.
 ///
@@ -19338,41 +10175,11 @@ pub struct DomainMigrateSetCompressionCacheArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateSetCompressionCacheArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cache_size, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cache_size)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateSetCompressionCacheArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateSetCompressionCacheArgs",
-                "dom",
-            )?,
-            cache_size: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateSetCompressionCacheArgs",
-                "cache_size",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateSetCompressionCacheArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateSetCompressionCacheArgs {
+    dom,
+    cache_size,
+    flags
+});
 
 /// The struct `remote_connect_get_domain_capabilities_args`.
 ///
@@ -19399,51 +10206,13 @@ pub struct ConnectGetDomainCapabilitiesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetDomainCapabilitiesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.emulatorbin, out);
-        crate::proto::xdr::Encode::encode(&self.arch, out);
-        crate::proto::xdr::Encode::encode(&self.machine, out);
-        crate::proto::xdr::Encode::encode(&self.virttype, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.emulatorbin)
-            + crate::proto::xdr::Encode::encoded_len(&self.arch)
-            + crate::proto::xdr::Encode::encoded_len(&self.machine)
-            + crate::proto::xdr::Encode::encoded_len(&self.virttype)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetDomainCapabilitiesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            emulatorbin: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetDomainCapabilitiesArgs",
-                "emulatorbin",
-            )?,
-            arch: crate::proto::xdr::decode_field(src, "ConnectGetDomainCapabilitiesArgs", "arch")?,
-            machine: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetDomainCapabilitiesArgs",
-                "machine",
-            )?,
-            virttype: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetDomainCapabilitiesArgs",
-                "virttype",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetDomainCapabilitiesArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetDomainCapabilitiesArgs {
+    emulatorbin,
+    arch,
+    machine,
+    virttype,
+    flags
+});
 
 /// The struct `remote_connect_get_domain_capabilities_ret`.
 ///
@@ -19458,27 +10227,7 @@ pub struct ConnectGetDomainCapabilitiesRet {
     /// `remote_nonnull_string capabilities`
     pub capabilities: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetDomainCapabilitiesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.capabilities, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.capabilities)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetDomainCapabilitiesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            capabilities: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetDomainCapabilitiesRet",
-                "capabilities",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetDomainCapabilitiesRet { capabilities });
 
 /// The struct `remote_domain_set_perf_events_args`.
 ///
@@ -19503,29 +10252,7 @@ pub struct DomainSetPerfEventsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetPerfEventsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetPerfEventsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetPerfEventsArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(src, "DomainSetPerfEventsArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetPerfEventsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetPerfEventsArgs { dom, params, flags });
 
 /// The struct `remote_domain_get_perf_events_args`.
 ///
@@ -19544,26 +10271,7 @@ pub struct DomainGetPerfEventsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetPerfEventsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetPerfEventsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetPerfEventsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetPerfEventsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetPerfEventsArgs { dom, flags });
 
 /// The struct `remote_domain_get_perf_events_ret`.
 ///
@@ -19581,23 +10289,7 @@ pub struct DomainGetPerfEventsRet {
         { crate::proto::generated::remote::DOMAIN_PERF_EVENTS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetPerfEventsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetPerfEventsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetPerfEventsRet", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetPerfEventsRet { params });
 
 /// The struct `remote_domain_create_xml_with_files_args`.
 ///
@@ -19616,30 +10308,7 @@ pub struct DomainCreateXmlWithFilesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateXmlWithFilesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateXmlWithFilesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml_desc: crate::proto::xdr::decode_field(
-                src,
-                "DomainCreateXmlWithFilesArgs",
-                "xml_desc",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCreateXmlWithFilesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateXmlWithFilesArgs { xml_desc, flags });
 
 /// The struct `remote_domain_create_xml_with_files_ret`.
 ///
@@ -19654,23 +10323,7 @@ pub struct DomainCreateXmlWithFilesRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateXmlWithFilesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateXmlWithFilesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateXmlWithFilesRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateXmlWithFilesRet { dom });
 
 /// The struct `remote_domain_set_memory_stats_period_args`.
 ///
@@ -19692,33 +10345,7 @@ pub struct DomainSetMemoryStatsPeriodArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetMemoryStatsPeriodArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.period, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.period)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetMemoryStatsPeriodArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetMemoryStatsPeriodArgs", "dom")?,
-            period: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetMemoryStatsPeriodArgs",
-                "period",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetMemoryStatsPeriodArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetMemoryStatsPeriodArgs { dom, period, flags });
 
 /// The struct `remote_domain_save_params_args`.
 ///
@@ -19743,29 +10370,7 @@ pub struct DomainSaveParamsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSaveParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSaveParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSaveParamsArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(src, "DomainSaveParamsArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSaveParamsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSaveParamsArgs { dom, params, flags });
 
 /// The struct `remote_domain_restore_params_args`.
 ///
@@ -19787,26 +10392,7 @@ pub struct DomainRestoreParamsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainRestoreParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRestoreParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainRestoreParamsArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainRestoreParamsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRestoreParamsArgs { params, flags });
 
 /// The struct `remote_domain_core_dump_with_format_args`.
 ///
@@ -19831,36 +10417,12 @@ pub struct DomainCoreDumpWithFormatArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCoreDumpFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCoreDumpWithFormatArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.to, out);
-        crate::proto::xdr::Encode::encode(&self.dumpformat, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.to)
-            + crate::proto::xdr::Encode::encoded_len(&self.dumpformat)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCoreDumpWithFormatArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCoreDumpWithFormatArgs", "dom")?,
-            to: crate::proto::xdr::decode_field(src, "DomainCoreDumpWithFormatArgs", "to")?,
-            dumpformat: crate::proto::xdr::decode_field(
-                src,
-                "DomainCoreDumpWithFormatArgs",
-                "dumpformat",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCoreDumpWithFormatArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCoreDumpWithFormatArgs {
+    dom,
+    to,
+    dumpformat,
+    flags
+});
 
 /// The struct `remote_domain_create_with_files_args`.
 ///
@@ -19879,26 +10441,7 @@ pub struct DomainCreateWithFilesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateWithFilesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateWithFilesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateWithFilesArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCreateWithFilesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateWithFilesArgs { dom, flags });
 
 /// The struct `remote_domain_create_with_files_ret`.
 ///
@@ -19913,23 +10456,7 @@ pub struct DomainCreateWithFilesRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainCreateWithFilesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCreateWithFilesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCreateWithFilesRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCreateWithFilesRet { dom });
 
 /// The struct `remote_domain_define_xml_flags_args`.
 ///
@@ -19948,26 +10475,7 @@ pub struct DomainDefineXmlFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDefineFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainDefineXmlFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDefineXmlFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainDefineXmlFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainDefineXmlFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDefineXmlFlagsArgs { xml, flags });
 
 /// The struct `remote_domain_define_xml_flags_ret`.
 ///
@@ -19982,23 +10490,7 @@ pub struct DomainDefineXmlFlagsRet {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainDefineXmlFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDefineXmlFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDefineXmlFlagsRet", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDefineXmlFlagsRet { dom });
 
 /// One IOThread and the host CPUs it may run on.
 ///
@@ -20016,26 +10508,10 @@ pub struct DomainIothreadInfo {
     /// `opaque cpumap<REMOTE_CPUMAP_MAX>`
     pub cpumap: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::CPUMAP_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainIothreadInfo {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iothread_id, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iothread_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIothreadInfo {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iothread_id: crate::proto::xdr::decode_field(src, "DomainIothreadInfo", "iothread_id")?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainIothreadInfo", "cpumap")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIothreadInfo {
+    iothread_id,
+    cpumap
+});
 
 /// The struct `remote_domain_get_iothread_info_args`.
 ///
@@ -20054,26 +10530,7 @@ pub struct DomainGetIothreadInfoArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainGetIothreadInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetIothreadInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetIothreadInfoArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetIothreadInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetIothreadInfoArgs { dom, flags });
 
 /// The struct `remote_domain_get_iothread_info_ret`.
 ///
@@ -20094,26 +10551,7 @@ pub struct DomainGetIothreadInfoRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetIothreadInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.info, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.info)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetIothreadInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            info: crate::proto::xdr::decode_field(src, "DomainGetIothreadInfoRet", "info")?,
-            ret: crate::proto::xdr::decode_field(src, "DomainGetIothreadInfoRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetIothreadInfoRet { info, ret });
 
 /// The struct `remote_domain_pin_iothread_args`.
 ///
@@ -20138,36 +10576,12 @@ pub struct DomainPinIothreadArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainPinIothreadArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.iothreads_id, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.iothreads_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainPinIothreadArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainPinIothreadArgs", "dom")?,
-            iothreads_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainPinIothreadArgs",
-                "iothreads_id",
-            )?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainPinIothreadArgs", "cpumap")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainPinIothreadArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainPinIothreadArgs {
+    dom,
+    iothreads_id,
+    cpumap,
+    flags
+});
 
 /// The struct `remote_domain_add_iothread_args`.
 ///
@@ -20189,33 +10603,11 @@ pub struct DomainAddIothreadArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainAddIothreadArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.iothread_id, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.iothread_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAddIothreadArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAddIothreadArgs", "dom")?,
-            iothread_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainAddIothreadArgs",
-                "iothread_id",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAddIothreadArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAddIothreadArgs {
+    dom,
+    iothread_id,
+    flags
+});
 
 /// The struct `remote_domain_del_iothread_args`.
 ///
@@ -20237,33 +10629,11 @@ pub struct DomainDelIothreadArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainDelIothreadArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.iothread_id, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.iothread_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDelIothreadArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDelIothreadArgs", "dom")?,
-            iothread_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainDelIothreadArgs",
-                "iothread_id",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainDelIothreadArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDelIothreadArgs {
+    dom,
+    iothread_id,
+    flags
+});
 
 /// The struct `remote_domain_set_iothread_params_args`.
 ///
@@ -20291,36 +10661,12 @@ pub struct DomainSetIothreadParamsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetIothreadParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.iothread_id, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.iothread_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetIothreadParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetIothreadParamsArgs", "dom")?,
-            iothread_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetIothreadParamsArgs",
-                "iothread_id",
-            )?,
-            params: crate::proto::xdr::decode_field(src, "DomainSetIothreadParamsArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetIothreadParamsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetIothreadParamsArgs {
+    dom,
+    iothread_id,
+    params,
+    flags
+});
 
 /// The struct `remote_domain_detach_device_alias_args`.
 ///
@@ -20342,29 +10688,7 @@ pub struct DomainDetachDeviceAliasArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDeviceModifyFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainDetachDeviceAliasArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.alias, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDetachDeviceAliasArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDetachDeviceAliasArgs", "dom")?,
-            alias: crate::proto::xdr::decode_field(src, "DomainDetachDeviceAliasArgs", "alias")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainDetachDeviceAliasArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDetachDeviceAliasArgs { dom, alias, flags });
 
 /// The struct `remote_domain_block_copy_args`.
 ///
@@ -20395,35 +10719,13 @@ pub struct DomainBlockCopyArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainBlockCopyFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainBlockCopyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.destxml, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.destxml)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBlockCopyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBlockCopyArgs", "dom")?,
-            path: crate::proto::xdr::decode_field(src, "DomainBlockCopyArgs", "path")?,
-            destxml: crate::proto::xdr::decode_field(src, "DomainBlockCopyArgs", "destxml")?,
-            params: crate::proto::xdr::decode_field(src, "DomainBlockCopyArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBlockCopyArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBlockCopyArgs {
+    dom,
+    path,
+    destxml,
+    params,
+    flags
+});
 
 /// The struct `remote_domain_set_throttle_group_args`.
 ///
@@ -20451,32 +10753,12 @@ pub struct DomainSetThrottleGroupArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetThrottleGroupArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.group, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.group)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetThrottleGroupArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetThrottleGroupArgs", "dom")?,
-            group: crate::proto::xdr::decode_field(src, "DomainSetThrottleGroupArgs", "group")?,
-            params: crate::proto::xdr::decode_field(src, "DomainSetThrottleGroupArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetThrottleGroupArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetThrottleGroupArgs {
+    dom,
+    group,
+    params,
+    flags
+});
 
 /// The struct `remote_domain_del_throttle_group_args`.
 ///
@@ -20498,29 +10780,7 @@ pub struct DomainDelThrottleGroupArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainDelThrottleGroupArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.group, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.group)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainDelThrottleGroupArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainDelThrottleGroupArgs", "dom")?,
-            group: crate::proto::xdr::decode_field(src, "DomainDelThrottleGroupArgs", "group")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainDelThrottleGroupArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainDelThrottleGroupArgs { dom, group, flags });
 
 /// The struct `remote_network_create_xml_flags_args`.
 ///
@@ -20539,26 +10799,7 @@ pub struct NetworkCreateXmlFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NetworkCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for NetworkCreateXmlFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkCreateXmlFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NetworkCreateXmlFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkCreateXmlFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkCreateXmlFlagsArgs { xml, flags });
 
 /// The struct `remote_network_create_xml_flags_ret`.
 ///
@@ -20573,23 +10814,7 @@ pub struct NetworkCreateXmlFlagsRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkCreateXmlFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkCreateXmlFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkCreateXmlFlagsRet", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkCreateXmlFlagsRet { net });
 
 /// The struct `remote_network_define_xml_flags_args`.
 ///
@@ -20608,26 +10833,7 @@ pub struct NetworkDefineXmlFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NetworkDefineFlags,
 }
-
-impl crate::proto::xdr::Encode for NetworkDefineXmlFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDefineXmlFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NetworkDefineXmlFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkDefineXmlFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkDefineXmlFlagsArgs { xml, flags });
 
 /// The struct `remote_network_define_xml_flags_ret`.
 ///
@@ -20642,23 +10848,7 @@ pub struct NetworkDefineXmlFlagsRet {
     /// `remote_nonnull_network net`
     pub net: NonnullNetwork,
 }
-
-impl crate::proto::xdr::Encode for NetworkDefineXmlFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDefineXmlFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkDefineXmlFlagsRet", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkDefineXmlFlagsRet { net });
 
 /// The struct `remote_nwfilter_define_xml_flags_args`.
 ///
@@ -20677,26 +10867,7 @@ pub struct NwfilterDefineXmlFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NwfilterDefineFlags,
 }
-
-impl crate::proto::xdr::Encode for NwfilterDefineXmlFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterDefineXmlFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NwfilterDefineXmlFlagsArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "NwfilterDefineXmlFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterDefineXmlFlagsArgs { xml, flags });
 
 /// The struct `remote_nwfilter_define_xml_flags_ret`.
 ///
@@ -20711,27 +10882,7 @@ pub struct NwfilterDefineXmlFlagsRet {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
 }
-
-impl crate::proto::xdr::Encode for NwfilterDefineXmlFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterDefineXmlFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(
-                src,
-                "NwfilterDefineXmlFlagsRet",
-                "nwfilter",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterDefineXmlFlagsRet { nwfilter });
 
 /// The struct `remote_storage_pool_lookup_by_target_path_args`.
 ///
@@ -20746,27 +10897,7 @@ pub struct StoragePoolLookupByTargetPathArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByTargetPathArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.path, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.path)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByTargetPathArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            path: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolLookupByTargetPathArgs",
-                "path",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByTargetPathArgs { path });
 
 /// The struct `remote_storage_pool_lookup_by_target_path_ret`.
 ///
@@ -20781,23 +10912,7 @@ pub struct StoragePoolLookupByTargetPathRet {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolLookupByTargetPathRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolLookupByTargetPathRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolLookupByTargetPathRet", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolLookupByTargetPathRet { pool });
 
 /// The struct `remote_storage_vol_get_info_flags_args`.
 ///
@@ -20816,26 +10931,7 @@ pub struct StorageVolGetInfoFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::StorageVolInfoFlags,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetInfoFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.vol, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.vol)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetInfoFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            vol: crate::proto::xdr::decode_field(src, "StorageVolGetInfoFlagsArgs", "vol")?,
-            flags: crate::proto::xdr::decode_field(src, "StorageVolGetInfoFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetInfoFlagsArgs { vol, flags });
 
 /// The struct `remote_storage_vol_get_info_flags_ret`.
 ///
@@ -20856,37 +10952,11 @@ pub struct StorageVolGetInfoFlagsRet {
     /// `unsigned hyper allocation`
     pub allocation: u64,
 }
-
-impl crate::proto::xdr::Encode for StorageVolGetInfoFlagsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.capacity, out);
-        crate::proto::xdr::Encode::encode(&self.allocation, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.capacity)
-            + crate::proto::xdr::Encode::encoded_len(&self.allocation)
-    }
-}
-
-impl crate::proto::xdr::Decode for StorageVolGetInfoFlagsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "StorageVolGetInfoFlagsRet", "type")?,
-            capacity: crate::proto::xdr::decode_field(
-                src,
-                "StorageVolGetInfoFlagsRet",
-                "capacity",
-            )?,
-            allocation: crate::proto::xdr::decode_field(
-                src,
-                "StorageVolGetInfoFlagsRet",
-                "allocation",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StorageVolGetInfoFlagsRet {
+    r#type,
+    capacity,
+    allocation
+});
 
 /// The struct `remote_node_device_detach_flags_args`.
 ///
@@ -20907,33 +10977,11 @@ pub struct NodeDeviceDetachFlagsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceDetachFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.driver_name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.driver_name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceDetachFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceDetachFlagsArgs", "name")?,
-            driver_name: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceDetachFlagsArgs",
-                "driver_name",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceDetachFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceDetachFlagsArgs {
+    name,
+    driver_name,
+    flags
+});
 
 /// The struct `remote_node_device_define_xml_args`.
 ///
@@ -20952,26 +11000,7 @@ pub struct NodeDeviceDefineXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NodeDeviceDefineXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml_desc: crate::proto::xdr::decode_field(src, "NodeDeviceDefineXmlArgs", "xml_desc")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceDefineXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceDefineXmlArgs { xml_desc, flags });
 
 /// The struct `remote_node_device_define_xml_ret`.
 ///
@@ -20986,23 +11015,7 @@ pub struct NodeDeviceDefineXmlRet {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceDefineXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dev)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceDefineXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dev: crate::proto::xdr::decode_field(src, "NodeDeviceDefineXmlRet", "dev")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceDefineXmlRet { dev });
 
 /// The struct `remote_node_device_undefine_args`.
 ///
@@ -21020,26 +11033,7 @@ pub struct NodeDeviceUndefineArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceUndefineArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceUndefineArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceUndefineArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceUndefineArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceUndefineArgs { name, flags });
 
 /// The struct `remote_node_device_create_args`.
 ///
@@ -21057,26 +11051,7 @@ pub struct NodeDeviceCreateArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceCreateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceCreateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceCreateArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceCreateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceCreateArgs { name, flags });
 
 /// The struct `remote_node_device_get_autostart_args`.
 ///
@@ -21091,23 +11066,7 @@ pub struct NodeDeviceGetAutostartArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceGetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceGetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceGetAutostartArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceGetAutostartArgs { name });
 
 /// The struct `remote_node_device_get_autostart_ret`.
 ///
@@ -21122,27 +11081,7 @@ pub struct NodeDeviceGetAutostartRet {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceGetAutostartRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceGetAutostartRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceGetAutostartRet",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceGetAutostartRet { autostart });
 
 /// The struct `remote_node_device_set_autostart_args`.
 ///
@@ -21160,30 +11099,7 @@ pub struct NodeDeviceSetAutostartArgs {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceSetAutostartArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceSetAutostartArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceSetAutostartArgs", "name")?,
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceSetAutostartArgs",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceSetAutostartArgs { name, autostart });
 
 /// The struct `remote_node_device_is_persistent_args`.
 ///
@@ -21198,23 +11114,7 @@ pub struct NodeDeviceIsPersistentArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceIsPersistentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceIsPersistentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceIsPersistentArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceIsPersistentArgs { name });
 
 /// The struct `remote_node_device_is_persistent_ret`.
 ///
@@ -21229,27 +11129,7 @@ pub struct NodeDeviceIsPersistentRet {
     /// `int persistent`
     pub persistent: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceIsPersistentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.persistent, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.persistent)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceIsPersistentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            persistent: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceIsPersistentRet",
-                "persistent",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceIsPersistentRet { persistent });
 
 /// The struct `remote_node_device_is_active_args`.
 ///
@@ -21264,23 +11144,7 @@ pub struct NodeDeviceIsActiveArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceIsActiveArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceIsActiveArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceIsActiveArgs", "name")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceIsActiveArgs { name });
 
 /// The struct `remote_node_device_is_active_ret`.
 ///
@@ -21295,23 +11159,7 @@ pub struct NodeDeviceIsActiveRet {
     /// `int active`
     pub active: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceIsActiveRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.active, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.active)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceIsActiveRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            active: crate::proto::xdr::decode_field(src, "NodeDeviceIsActiveRet", "active")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceIsActiveRet { active });
 
 /// The struct `remote_node_device_update_args`.
 ///
@@ -21332,29 +11180,11 @@ pub struct NodeDeviceUpdateArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceUpdateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceUpdateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "NodeDeviceUpdateArgs", "name")?,
-            xml_desc: crate::proto::xdr::decode_field(src, "NodeDeviceUpdateArgs", "xml_desc")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeDeviceUpdateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceUpdateArgs {
+    name,
+    xml_desc,
+    flags
+});
 
 /// The struct `remote_domain_event_callback_lifecycle_msg`.
 ///
@@ -21372,30 +11202,7 @@ pub struct DomainEventCallbackLifecycleMsg {
     /// `remote_domain_event_lifecycle_msg msg`
     pub msg: DomainEventLifecycleMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackLifecycleMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackLifecycleMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackLifecycleMsg { callback_id, msg });
 
 /// The struct `remote_domain_abort_job_flags_args`.
 ///
@@ -21414,26 +11221,7 @@ pub struct DomainAbortJobFlagsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainAbortJobFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainAbortJobFlagsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAbortJobFlagsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAbortJobFlagsArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAbortJobFlagsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAbortJobFlagsArgs { dom, flags });
 
 /// The struct `remote_domain_migrate_get_max_downtime_args`.
 ///
@@ -21451,30 +11239,7 @@ pub struct DomainMigrateGetMaxDowntimeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateGetMaxDowntimeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateGetMaxDowntimeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateGetMaxDowntimeArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateGetMaxDowntimeArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateGetMaxDowntimeArgs { dom, flags });
 
 /// The struct `remote_domain_migrate_get_max_downtime_ret`.
 ///
@@ -21489,27 +11254,7 @@ pub struct DomainMigrateGetMaxDowntimeRet {
     /// `unsigned hyper downtime`
     pub downtime: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateGetMaxDowntimeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.downtime, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.downtime)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateGetMaxDowntimeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            downtime: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateGetMaxDowntimeRet",
-                "downtime",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateGetMaxDowntimeRet { downtime });
 
 /// The struct `remote_connect_domain_event_callback_register_any_args`.
 ///
@@ -21527,34 +11272,7 @@ pub struct ConnectDomainEventCallbackRegisterAnyArgs {
     /// `remote_domain dom`
     pub dom: Domain,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventCallbackRegisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventCallbackRegisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventCallbackRegisterAnyArgs",
-                "event_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventCallbackRegisterAnyArgs",
-                "dom",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventCallbackRegisterAnyArgs { event_id, dom });
 
 /// The struct `remote_connect_domain_event_callback_register_any_ret`.
 ///
@@ -21569,27 +11287,7 @@ pub struct ConnectDomainEventCallbackRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventCallbackRegisterAnyRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventCallbackRegisterAnyRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventCallbackRegisterAnyRet",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventCallbackRegisterAnyRet { callback_id });
 
 /// The struct `remote_connect_domain_event_callback_deregister_any_args`.
 ///
@@ -21604,27 +11302,7 @@ pub struct ConnectDomainEventCallbackDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectDomainEventCallbackDeregisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectDomainEventCallbackDeregisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectDomainEventCallbackDeregisterAnyArgs",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectDomainEventCallbackDeregisterAnyArgs { callback_id });
 
 /// The struct `remote_domain_event_callback_reboot_msg`.
 ///
@@ -21642,30 +11320,7 @@ pub struct DomainEventCallbackRebootMsg {
     /// `remote_domain_event_reboot_msg msg`
     pub msg: DomainEventRebootMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackRebootMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackRebootMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackRebootMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackRebootMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackRebootMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_rtc_change_msg`.
 ///
@@ -21683,30 +11338,7 @@ pub struct DomainEventCallbackRtcChangeMsg {
     /// `remote_domain_event_rtc_change_msg msg`
     pub msg: DomainEventRtcChangeMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackRtcChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackRtcChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackRtcChangeMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackRtcChangeMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackRtcChangeMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_watchdog_msg`.
 ///
@@ -21724,30 +11356,7 @@ pub struct DomainEventCallbackWatchdogMsg {
     /// `remote_domain_event_watchdog_msg msg`
     pub msg: DomainEventWatchdogMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackWatchdogMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackWatchdogMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackWatchdogMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackWatchdogMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackWatchdogMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_io_error_msg`.
 ///
@@ -21765,30 +11374,7 @@ pub struct DomainEventCallbackIoErrorMsg {
     /// `remote_domain_event_io_error_msg msg`
     pub msg: DomainEventIoErrorMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackIoErrorMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackIoErrorMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackIoErrorMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackIoErrorMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackIoErrorMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_io_error_reason_msg`.
 ///
@@ -21806,34 +11392,7 @@ pub struct DomainEventCallbackIoErrorReasonMsg {
     /// `remote_domain_event_io_error_reason_msg msg`
     pub msg: DomainEventIoErrorReasonMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackIoErrorReasonMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackIoErrorReasonMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackIoErrorReasonMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackIoErrorReasonMsg",
-                "msg",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackIoErrorReasonMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_graphics_msg`.
 ///
@@ -21851,30 +11410,7 @@ pub struct DomainEventCallbackGraphicsMsg {
     /// `remote_domain_event_graphics_msg msg`
     pub msg: DomainEventGraphicsMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackGraphicsMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackGraphicsMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackGraphicsMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackGraphicsMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackGraphicsMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_block_job_msg`.
 ///
@@ -21892,30 +11428,7 @@ pub struct DomainEventCallbackBlockJobMsg {
     /// `remote_domain_event_block_job_msg msg`
     pub msg: DomainEventBlockJobMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackBlockJobMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackBlockJobMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackBlockJobMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackBlockJobMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackBlockJobMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_disk_change_msg`.
 ///
@@ -21933,30 +11446,7 @@ pub struct DomainEventCallbackDiskChangeMsg {
     /// `remote_domain_event_disk_change_msg msg`
     pub msg: DomainEventDiskChangeMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackDiskChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackDiskChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDiskChangeMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackDiskChangeMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackDiskChangeMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_tray_change_msg`.
 ///
@@ -21974,30 +11464,7 @@ pub struct DomainEventCallbackTrayChangeMsg {
     /// `remote_domain_event_tray_change_msg msg`
     pub msg: DomainEventTrayChangeMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackTrayChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackTrayChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackTrayChangeMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackTrayChangeMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackTrayChangeMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_pmwakeup_msg`.
 ///
@@ -22018,37 +11485,11 @@ pub struct DomainEventCallbackPmwakeupMsg {
     /// `remote_domain_event_pmwakeup_msg msg`
     pub msg: DomainEventPmwakeupMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackPmwakeupMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackPmwakeupMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmwakeupMsg",
-                "callback_id",
-            )?,
-            reason: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmwakeupMsg",
-                "reason",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackPmwakeupMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackPmwakeupMsg {
+    callback_id,
+    reason,
+    msg
+});
 
 /// The struct `remote_domain_event_callback_pmsuspend_msg`.
 ///
@@ -22069,37 +11510,11 @@ pub struct DomainEventCallbackPmsuspendMsg {
     /// `remote_domain_event_pmsuspend_msg msg`
     pub msg: DomainEventPmsuspendMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackPmsuspendMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackPmsuspendMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmsuspendMsg",
-                "callback_id",
-            )?,
-            reason: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmsuspendMsg",
-                "reason",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackPmsuspendMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackPmsuspendMsg {
+    callback_id,
+    reason,
+    msg
+});
 
 /// The struct `remote_domain_event_callback_balloon_change_msg`.
 ///
@@ -22117,34 +11532,7 @@ pub struct DomainEventCallbackBalloonChangeMsg {
     /// `remote_domain_event_balloon_change_msg msg`
     pub msg: DomainEventBalloonChangeMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackBalloonChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackBalloonChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackBalloonChangeMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackBalloonChangeMsg",
-                "msg",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackBalloonChangeMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_callback_pmsuspend_disk_msg`.
 ///
@@ -22165,41 +11553,11 @@ pub struct DomainEventCallbackPmsuspendDiskMsg {
     /// `remote_domain_event_pmsuspend_disk_msg msg`
     pub msg: DomainEventPmsuspendDiskMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackPmsuspendDiskMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackPmsuspendDiskMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmsuspendDiskMsg",
-                "callback_id",
-            )?,
-            reason: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmsuspendDiskMsg",
-                "reason",
-            )?,
-            msg: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackPmsuspendDiskMsg",
-                "msg",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackPmsuspendDiskMsg {
+    callback_id,
+    reason,
+    msg
+});
 
 /// The struct `remote_domain_managed_save_get_xml_desc_args`.
 ///
@@ -22218,30 +11576,7 @@ pub struct DomainManagedSaveGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainManagedSaveGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainManagedSaveGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainManagedSaveGetXmlDescArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainManagedSaveGetXmlDescArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainManagedSaveGetXmlDescArgs { dom, flags });
 
 /// The struct `remote_domain_managed_save_get_xml_desc_ret`.
 ///
@@ -22256,23 +11591,7 @@ pub struct DomainManagedSaveGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainManagedSaveGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainManagedSaveGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainManagedSaveGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainManagedSaveGetXmlDescRet { xml });
 
 /// The struct `remote_domain_managed_save_define_xml_args`.
 ///
@@ -22294,29 +11613,7 @@ pub struct DomainManagedSaveDefineXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainManagedSaveDefineXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dxml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dxml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainManagedSaveDefineXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainManagedSaveDefineXmlArgs", "dom")?,
-            dxml: crate::proto::xdr::decode_field(src, "DomainManagedSaveDefineXmlArgs", "dxml")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainManagedSaveDefineXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainManagedSaveDefineXmlArgs { dom, dxml, flags });
 
 /// The struct `remote_domain_event_callback_control_error_msg`.
 ///
@@ -22334,30 +11631,7 @@ pub struct DomainEventCallbackControlErrorMsg {
     /// `remote_domain_event_control_error_msg msg`
     pub msg: DomainEventControlErrorMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackControlErrorMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackControlErrorMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackControlErrorMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(src, "DomainEventCallbackControlErrorMsg", "msg")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackControlErrorMsg { callback_id, msg });
 
 /// The graphics socket itself comes back as a passed file descriptor.
 ///
@@ -22379,29 +11653,7 @@ pub struct DomainOpenGraphicsFdArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainOpenGraphicsFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainOpenGraphicsFdArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.idx, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.idx)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainOpenGraphicsFdArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainOpenGraphicsFdArgs", "dom")?,
-            idx: crate::proto::xdr::decode_field(src, "DomainOpenGraphicsFdArgs", "idx")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainOpenGraphicsFdArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainOpenGraphicsFdArgs { dom, idx, flags });
 
 /// The struct `remote_domain_get_time_args`.
 ///
@@ -22419,26 +11671,7 @@ pub struct DomainGetTimeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetTimeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetTimeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetTimeArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetTimeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetTimeArgs { dom, flags });
 
 /// The struct `remote_domain_get_time_ret`.
 ///
@@ -22456,26 +11689,7 @@ pub struct DomainGetTimeRet {
     /// `unsigned int nseconds`
     pub nseconds: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetTimeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.seconds, out);
-        crate::proto::xdr::Encode::encode(&self.nseconds, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.seconds)
-            + crate::proto::xdr::Encode::encoded_len(&self.nseconds)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetTimeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            seconds: crate::proto::xdr::decode_field(src, "DomainGetTimeRet", "seconds")?,
-            nseconds: crate::proto::xdr::decode_field(src, "DomainGetTimeRet", "nseconds")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetTimeRet { seconds, nseconds });
 
 /// The struct `remote_domain_set_time_args`.
 ///
@@ -22500,32 +11714,12 @@ pub struct DomainSetTimeArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSetTimeFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSetTimeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.seconds, out);
-        crate::proto::xdr::Encode::encode(&self.nseconds, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.seconds)
-            + crate::proto::xdr::Encode::encoded_len(&self.nseconds)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetTimeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetTimeArgs", "dom")?,
-            seconds: crate::proto::xdr::decode_field(src, "DomainSetTimeArgs", "seconds")?,
-            nseconds: crate::proto::xdr::decode_field(src, "DomainSetTimeArgs", "nseconds")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetTimeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetTimeArgs {
+    dom,
+    seconds,
+    nseconds,
+    flags
+});
 
 /// The struct `remote_domain_migrate_begin3_params_args`.
 ///
@@ -22549,33 +11743,7 @@ pub struct DomainMigrateBegin3ParamsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateBegin3ParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateBegin3ParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3ParamsArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateBegin3ParamsArgs",
-                "params",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3ParamsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateBegin3ParamsArgs { dom, params, flags });
 
 /// The struct `remote_domain_migrate_begin3_params_ret`.
 ///
@@ -22594,30 +11762,7 @@ pub struct DomainMigrateBegin3ParamsRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateBegin3ParamsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateBegin3ParamsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateBegin3ParamsRet",
-                "cookie_out",
-            )?,
-            xml: crate::proto::xdr::decode_field(src, "DomainMigrateBegin3ParamsRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateBegin3ParamsRet { cookie_out, xml });
 
 /// The struct `remote_domain_migrate_prepare3_params_args`.
 ///
@@ -22642,41 +11787,11 @@ pub struct DomainMigratePrepare3ParamsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepare3ParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepare3ParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3ParamsArgs",
-                "params",
-            )?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3ParamsArgs",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3ParamsArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepare3ParamsArgs {
+    params,
+    cookie_in,
+    flags
+});
 
 /// The struct `remote_domain_migrate_prepare3_params_ret`.
 ///
@@ -22695,34 +11810,10 @@ pub struct DomainMigratePrepare3ParamsRet {
     /// `remote_string uri_out`
     pub uri_out: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepare3ParamsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-        crate::proto::xdr::Encode::encode(&self.uri_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepare3ParamsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3ParamsRet",
-                "cookie_out",
-            )?,
-            uri_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepare3ParamsRet",
-                "uri_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepare3ParamsRet {
+    cookie_out,
+    uri_out
+});
 
 /// The struct `remote_domain_migrate_prepare_tunnel3_params_args`.
 ///
@@ -22747,41 +11838,11 @@ pub struct DomainMigratePrepareTunnel3ParamsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareTunnel3ParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3ParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3ParamsArgs",
-                "params",
-            )?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3ParamsArgs",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3ParamsArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnel3ParamsArgs {
+    params,
+    cookie_in,
+    flags
+});
 
 /// The struct `remote_domain_migrate_prepare_tunnel3_params_ret`.
 ///
@@ -22797,27 +11858,7 @@ pub struct DomainMigratePrepareTunnel3ParamsRet {
     pub cookie_out:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePrepareTunnel3ParamsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePrepareTunnel3ParamsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePrepareTunnel3ParamsRet",
-                "cookie_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnel3ParamsRet { cookie_out });
 
 /// The struct `remote_domain_migrate_perform3_params_args`.
 ///
@@ -22848,51 +11889,13 @@ pub struct DomainMigratePerform3ParamsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePerform3ParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dconnuri, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dconnuri)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePerform3ParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigratePerform3ParamsArgs", "dom")?,
-            dconnuri: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3ParamsArgs",
-                "dconnuri",
-            )?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3ParamsArgs",
-                "params",
-            )?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3ParamsArgs",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3ParamsArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePerform3ParamsArgs {
+    dom,
+    dconnuri,
+    params,
+    cookie_in,
+    flags
+});
 
 /// The struct `remote_domain_migrate_perform3_params_ret`.
 ///
@@ -22908,27 +11911,7 @@ pub struct DomainMigratePerform3ParamsRet {
     pub cookie_out:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainMigratePerform3ParamsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigratePerform3ParamsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigratePerform3ParamsRet",
-                "cookie_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigratePerform3ParamsRet { cookie_out });
 
 /// The struct `remote_domain_migrate_finish3_params_args`.
 ///
@@ -22956,44 +11939,12 @@ pub struct DomainMigrateFinish3ParamsArgs {
     /// `int cancelled`
     pub cancelled: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinish3ParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.cancelled, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.cancelled)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinish3ParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3ParamsArgs",
-                "params",
-            )?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3ParamsArgs",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3ParamsArgs", "flags")?,
-            cancelled: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3ParamsArgs",
-                "cancelled",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinish3ParamsArgs {
+    params,
+    cookie_in,
+    flags,
+    cancelled
+});
 
 /// The struct `remote_domain_migrate_finish3_params_ret`.
 ///
@@ -23012,30 +11963,7 @@ pub struct DomainMigrateFinish3ParamsRet {
     pub cookie_out:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateFinish3ParamsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_out, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_out)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateFinish3ParamsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateFinish3ParamsRet", "dom")?,
-            cookie_out: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateFinish3ParamsRet",
-                "cookie_out",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateFinish3ParamsRet { dom, cookie_out });
 
 /// The struct `remote_domain_migrate_confirm3_params_args`.
 ///
@@ -23066,51 +11994,13 @@ pub struct DomainMigrateConfirm3ParamsArgs {
     /// `int cancelled`
     pub cancelled: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateConfirm3ParamsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.cookie_in, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-        crate::proto::xdr::Encode::encode(&self.cancelled, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.cookie_in)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-            + crate::proto::xdr::Encode::encoded_len(&self.cancelled)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateConfirm3ParamsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateConfirm3ParamsArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateConfirm3ParamsArgs",
-                "params",
-            )?,
-            cookie_in: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateConfirm3ParamsArgs",
-                "cookie_in",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateConfirm3ParamsArgs",
-                "flags",
-            )?,
-            cancelled: crate::proto::xdr::decode_field(
-                src,
-                "DomainMigrateConfirm3ParamsArgs",
-                "cancelled",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateConfirm3ParamsArgs {
+    dom,
+    params,
+    cookie_in,
+    flags,
+    cancelled
+});
 
 /// The struct `remote_domain_event_device_removed_msg`.
 ///
@@ -23128,30 +12018,7 @@ pub struct DomainEventDeviceRemovedMsg {
     /// `remote_nonnull_string devAlias`
     pub dev_alias: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventDeviceRemovedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventDeviceRemovedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainEventDeviceRemovedMsg", "dom")?,
-            dev_alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventDeviceRemovedMsg",
-                "dev_alias",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventDeviceRemovedMsg { dom, dev_alias });
 
 /// The struct `remote_domain_event_callback_device_removed_msg`.
 ///
@@ -23169,34 +12036,7 @@ pub struct DomainEventCallbackDeviceRemovedMsg {
     /// `remote_domain_event_device_removed_msg msg`
     pub msg: DomainEventDeviceRemovedMsg,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackDeviceRemovedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.msg, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.msg)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackDeviceRemovedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceRemovedMsg",
-                "callback_id",
-            )?,
-            msg: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceRemovedMsg",
-                "msg",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackDeviceRemovedMsg { callback_id, msg });
 
 /// The struct `remote_domain_event_block_job_2_msg`.
 ///
@@ -23223,39 +12063,13 @@ pub struct DomainEventBlockJob2Msg {
     /// `int status`
     pub status: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventBlockJob2Msg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dst, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.status, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dst)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.status)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventBlockJob2Msg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventBlockJob2Msg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventBlockJob2Msg", "dom")?,
-            dst: crate::proto::xdr::decode_field(src, "DomainEventBlockJob2Msg", "dst")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainEventBlockJob2Msg", "type")?,
-            status: crate::proto::xdr::decode_field(src, "DomainEventBlockJob2Msg", "status")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventBlockJob2Msg {
+    callback_id,
+    dom,
+    dst,
+    r#type,
+    status
+});
 
 /// The struct `remote_domain_event_block_threshold_msg`.
 ///
@@ -23285,46 +12099,14 @@ pub struct DomainEventBlockThresholdMsg {
     /// `unsigned hyper excess`
     pub excess: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainEventBlockThresholdMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-        crate::proto::xdr::Encode::encode(&self.path, out);
-        crate::proto::xdr::Encode::encode(&self.threshold, out);
-        crate::proto::xdr::Encode::encode(&self.excess, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev)
-            + crate::proto::xdr::Encode::encoded_len(&self.path)
-            + crate::proto::xdr::Encode::encoded_len(&self.threshold)
-            + crate::proto::xdr::Encode::encoded_len(&self.excess)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventBlockThresholdMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventBlockThresholdMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventBlockThresholdMsg", "dom")?,
-            dev: crate::proto::xdr::decode_field(src, "DomainEventBlockThresholdMsg", "dev")?,
-            path: crate::proto::xdr::decode_field(src, "DomainEventBlockThresholdMsg", "path")?,
-            threshold: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventBlockThresholdMsg",
-                "threshold",
-            )?,
-            excess: crate::proto::xdr::decode_field(src, "DomainEventBlockThresholdMsg", "excess")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventBlockThresholdMsg {
+    callback_id,
+    dom,
+    dev,
+    path,
+    threshold,
+    excess
+});
 
 /// The struct `remote_domain_event_callback_tunable_msg`.
 ///
@@ -23348,37 +12130,11 @@ pub struct DomainEventCallbackTunableMsg {
         { crate::proto::generated::remote::DOMAIN_EVENT_TUNABLE_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackTunableMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackTunableMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackTunableMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventCallbackTunableMsg", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackTunableMsg",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackTunableMsg {
+    callback_id,
+    dom,
+    params
+});
 
 /// The struct `remote_domain_event_callback_device_added_msg`.
 ///
@@ -23399,37 +12155,11 @@ pub struct DomainEventCallbackDeviceAddedMsg {
     /// `remote_nonnull_string devAlias`
     pub dev_alias: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackDeviceAddedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackDeviceAddedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceAddedMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventCallbackDeviceAddedMsg", "dom")?,
-            dev_alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceAddedMsg",
-                "dev_alias",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackDeviceAddedMsg {
+    callback_id,
+    dom,
+    dev_alias
+});
 
 /// Sent when the server closes the connection.
 ///
@@ -23444,27 +12174,7 @@ pub struct ConnectEventConnectionClosedMsg {
     /// `int reason`
     pub reason: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectEventConnectionClosedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectEventConnectionClosedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            reason: crate::proto::xdr::decode_field(
-                src,
-                "ConnectEventConnectionClosedMsg",
-                "reason",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectEventConnectionClosedMsg { reason });
 
 /// The struct `remote_connect_get_cpu_model_names_args`.
 ///
@@ -23485,33 +12195,11 @@ pub struct ConnectGetCpuModelNamesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetCpuModelNamesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.arch, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.arch)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetCpuModelNamesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            arch: crate::proto::xdr::decode_field(src, "ConnectGetCpuModelNamesArgs", "arch")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetCpuModelNamesArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectGetCpuModelNamesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetCpuModelNamesArgs {
+    arch,
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_get_cpu_model_names_ret`.
 ///
@@ -23532,26 +12220,7 @@ pub struct ConnectGetCpuModelNamesRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetCpuModelNamesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.models, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.models)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetCpuModelNamesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            models: crate::proto::xdr::decode_field(src, "ConnectGetCpuModelNamesRet", "models")?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectGetCpuModelNamesRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetCpuModelNamesRet { models, ret });
 
 /// The struct `remote_connect_network_event_register_any_args`.
 ///
@@ -23569,30 +12238,7 @@ pub struct ConnectNetworkEventRegisterAnyArgs {
     /// `remote_network net`
     pub net: Network,
 }
-
-impl crate::proto::xdr::Encode for ConnectNetworkEventRegisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNetworkEventRegisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNetworkEventRegisterAnyArgs",
-                "event_id",
-            )?,
-            net: crate::proto::xdr::decode_field(src, "ConnectNetworkEventRegisterAnyArgs", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNetworkEventRegisterAnyArgs { event_id, net });
 
 /// The struct `remote_connect_network_event_register_any_ret`.
 ///
@@ -23607,27 +12253,7 @@ pub struct ConnectNetworkEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNetworkEventRegisterAnyRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNetworkEventRegisterAnyRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNetworkEventRegisterAnyRet",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNetworkEventRegisterAnyRet { callback_id });
 
 /// The struct `remote_connect_network_event_deregister_any_args`.
 ///
@@ -23642,27 +12268,7 @@ pub struct ConnectNetworkEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNetworkEventDeregisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNetworkEventDeregisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNetworkEventDeregisterAnyArgs",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNetworkEventDeregisterAnyArgs { callback_id });
 
 /// The struct `remote_network_event_lifecycle_msg`.
 ///
@@ -23686,36 +12292,12 @@ pub struct NetworkEventLifecycleMsg {
     /// `int detail`
     pub detail: i32,
 }
-
-impl crate::proto::xdr::Encode for NetworkEventLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.detail, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.detail)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkEventLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "NetworkEventLifecycleMsg",
-                "callback_id",
-            )?,
-            net: crate::proto::xdr::decode_field(src, "NetworkEventLifecycleMsg", "net")?,
-            event: crate::proto::xdr::decode_field(src, "NetworkEventLifecycleMsg", "event")?,
-            detail: crate::proto::xdr::decode_field(src, "NetworkEventLifecycleMsg", "detail")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkEventLifecycleMsg {
+    callback_id,
+    net,
+    event,
+    detail
+});
 
 /// The struct `remote_network_event_callback_metadata_change_msg`.
 ///
@@ -23739,48 +12321,12 @@ pub struct NetworkEventCallbackMetadataChangeMsg {
     /// `remote_string nsuri`
     pub nsuri: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for NetworkEventCallbackMetadataChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.nsuri, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.nsuri)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkEventCallbackMetadataChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "NetworkEventCallbackMetadataChangeMsg",
-                "callback_id",
-            )?,
-            net: crate::proto::xdr::decode_field(
-                src,
-                "NetworkEventCallbackMetadataChangeMsg",
-                "net",
-            )?,
-            r#type: crate::proto::xdr::decode_field(
-                src,
-                "NetworkEventCallbackMetadataChangeMsg",
-                "type",
-            )?,
-            nsuri: crate::proto::xdr::decode_field(
-                src,
-                "NetworkEventCallbackMetadataChangeMsg",
-                "nsuri",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkEventCallbackMetadataChangeMsg {
+    callback_id,
+    net,
+    r#type,
+    nsuri
+});
 
 /// The struct `remote_network_set_metadata_args`.
 ///
@@ -23810,38 +12356,14 @@ pub struct NetworkSetMetadataArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkSetMetadataArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.network, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.metadata, out);
-        crate::proto::xdr::Encode::encode(&self.key, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.network)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.metadata)
-            + crate::proto::xdr::Encode::encoded_len(&self.key)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkSetMetadataArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            network: crate::proto::xdr::decode_field(src, "NetworkSetMetadataArgs", "network")?,
-            r#type: crate::proto::xdr::decode_field(src, "NetworkSetMetadataArgs", "type")?,
-            metadata: crate::proto::xdr::decode_field(src, "NetworkSetMetadataArgs", "metadata")?,
-            key: crate::proto::xdr::decode_field(src, "NetworkSetMetadataArgs", "key")?,
-            uri: crate::proto::xdr::decode_field(src, "NetworkSetMetadataArgs", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkSetMetadataArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkSetMetadataArgs {
+    network,
+    r#type,
+    metadata,
+    key,
+    uri,
+    flags
+});
 
 /// The struct `remote_network_get_metadata_args`.
 ///
@@ -23865,32 +12387,12 @@ pub struct NetworkGetMetadataArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetMetadataArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.network, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.uri, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.network)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.uri)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetMetadataArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            network: crate::proto::xdr::decode_field(src, "NetworkGetMetadataArgs", "network")?,
-            r#type: crate::proto::xdr::decode_field(src, "NetworkGetMetadataArgs", "type")?,
-            uri: crate::proto::xdr::decode_field(src, "NetworkGetMetadataArgs", "uri")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkGetMetadataArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetMetadataArgs {
+    network,
+    r#type,
+    uri,
+    flags
+});
 
 /// The struct `remote_network_get_metadata_ret`.
 ///
@@ -23905,23 +12407,7 @@ pub struct NetworkGetMetadataRet {
     /// `remote_nonnull_string metadata`
     pub metadata: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetMetadataRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.metadata, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.metadata)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetMetadataRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            metadata: crate::proto::xdr::decode_field(src, "NetworkGetMetadataRet", "metadata")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetMetadataRet { metadata });
 
 /// The struct `remote_connect_storage_pool_event_register_any_args`.
 ///
@@ -23939,34 +12425,7 @@ pub struct ConnectStoragePoolEventRegisterAnyArgs {
     /// `remote_storage_pool pool`
     pub pool: StoragePool,
 }
-
-impl crate::proto::xdr::Encode for ConnectStoragePoolEventRegisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectStoragePoolEventRegisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectStoragePoolEventRegisterAnyArgs",
-                "event_id",
-            )?,
-            pool: crate::proto::xdr::decode_field(
-                src,
-                "ConnectStoragePoolEventRegisterAnyArgs",
-                "pool",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectStoragePoolEventRegisterAnyArgs { event_id, pool });
 
 /// The struct `remote_connect_storage_pool_event_register_any_ret`.
 ///
@@ -23981,27 +12440,7 @@ pub struct ConnectStoragePoolEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectStoragePoolEventRegisterAnyRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectStoragePoolEventRegisterAnyRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectStoragePoolEventRegisterAnyRet",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectStoragePoolEventRegisterAnyRet { callback_id });
 
 /// The struct `remote_connect_storage_pool_event_deregister_any_args`.
 ///
@@ -24016,27 +12455,7 @@ pub struct ConnectStoragePoolEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectStoragePoolEventDeregisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectStoragePoolEventDeregisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectStoragePoolEventDeregisterAnyArgs",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectStoragePoolEventDeregisterAnyArgs { callback_id });
 
 /// The struct `remote_storage_pool_event_lifecycle_msg`.
 ///
@@ -24060,36 +12479,12 @@ pub struct StoragePoolEventLifecycleMsg {
     /// `int detail`
     pub detail: i32,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolEventLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.detail, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.pool)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.detail)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolEventLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolEventLifecycleMsg",
-                "callback_id",
-            )?,
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolEventLifecycleMsg", "pool")?,
-            event: crate::proto::xdr::decode_field(src, "StoragePoolEventLifecycleMsg", "event")?,
-            detail: crate::proto::xdr::decode_field(src, "StoragePoolEventLifecycleMsg", "detail")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolEventLifecycleMsg {
+    callback_id,
+    pool,
+    event,
+    detail
+});
 
 /// The struct `remote_storage_pool_event_refresh_msg`.
 ///
@@ -24107,30 +12502,7 @@ pub struct StoragePoolEventRefreshMsg {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
 }
-
-impl crate::proto::xdr::Encode for StoragePoolEventRefreshMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.pool, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.pool)
-    }
-}
-
-impl crate::proto::xdr::Decode for StoragePoolEventRefreshMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "StoragePoolEventRefreshMsg",
-                "callback_id",
-            )?,
-            pool: crate::proto::xdr::decode_field(src, "StoragePoolEventRefreshMsg", "pool")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StoragePoolEventRefreshMsg { callback_id, pool });
 
 /// The struct `remote_connect_node_device_event_register_any_args`.
 ///
@@ -24148,34 +12520,7 @@ pub struct ConnectNodeDeviceEventRegisterAnyArgs {
     /// `remote_node_device dev`
     pub dev: NodeDevice,
 }
-
-impl crate::proto::xdr::Encode for ConnectNodeDeviceEventRegisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNodeDeviceEventRegisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNodeDeviceEventRegisterAnyArgs",
-                "event_id",
-            )?,
-            dev: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNodeDeviceEventRegisterAnyArgs",
-                "dev",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNodeDeviceEventRegisterAnyArgs { event_id, dev });
 
 /// The struct `remote_connect_node_device_event_register_any_ret`.
 ///
@@ -24190,27 +12535,7 @@ pub struct ConnectNodeDeviceEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNodeDeviceEventRegisterAnyRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNodeDeviceEventRegisterAnyRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNodeDeviceEventRegisterAnyRet",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNodeDeviceEventRegisterAnyRet { callback_id });
 
 /// The struct `remote_connect_node_device_event_deregister_any_args`.
 ///
@@ -24225,27 +12550,7 @@ pub struct ConnectNodeDeviceEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectNodeDeviceEventDeregisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectNodeDeviceEventDeregisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectNodeDeviceEventDeregisterAnyArgs",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectNodeDeviceEventDeregisterAnyArgs { callback_id });
 
 /// The struct `remote_node_device_event_lifecycle_msg`.
 ///
@@ -24269,36 +12574,12 @@ pub struct NodeDeviceEventLifecycleMsg {
     /// `int detail`
     pub detail: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceEventLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.detail, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.detail)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceEventLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceEventLifecycleMsg",
-                "callback_id",
-            )?,
-            dev: crate::proto::xdr::decode_field(src, "NodeDeviceEventLifecycleMsg", "dev")?,
-            event: crate::proto::xdr::decode_field(src, "NodeDeviceEventLifecycleMsg", "event")?,
-            detail: crate::proto::xdr::decode_field(src, "NodeDeviceEventLifecycleMsg", "detail")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceEventLifecycleMsg {
+    callback_id,
+    dev,
+    event,
+    detail
+});
 
 /// The struct `remote_node_device_event_update_msg`.
 ///
@@ -24316,30 +12597,7 @@ pub struct NodeDeviceEventUpdateMsg {
     /// `remote_nonnull_node_device dev`
     pub dev: NonnullNodeDevice,
 }
-
-impl crate::proto::xdr::Encode for NodeDeviceEventUpdateMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeDeviceEventUpdateMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "NodeDeviceEventUpdateMsg",
-                "callback_id",
-            )?,
-            dev: crate::proto::xdr::decode_field(src, "NodeDeviceEventUpdateMsg", "dev")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeDeviceEventUpdateMsg { callback_id, dev });
 
 /// The struct `remote_domain_fsfreeze_args`.
 ///
@@ -24363,29 +12621,11 @@ pub struct DomainFsfreezeArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainFsfreezeArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.mountpoints, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.mountpoints)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFsfreezeArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainFsfreezeArgs", "dom")?,
-            mountpoints: crate::proto::xdr::decode_field(src, "DomainFsfreezeArgs", "mountpoints")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainFsfreezeArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFsfreezeArgs {
+    dom,
+    mountpoints,
+    flags
+});
 
 /// The struct `remote_domain_fsfreeze_ret`.
 ///
@@ -24400,23 +12640,7 @@ pub struct DomainFsfreezeRet {
     /// `int filesystems`
     pub filesystems: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainFsfreezeRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.filesystems, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.filesystems)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFsfreezeRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            filesystems: crate::proto::xdr::decode_field(src, "DomainFsfreezeRet", "filesystems")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFsfreezeRet { filesystems });
 
 /// The struct `remote_domain_fsthaw_args`.
 ///
@@ -24440,29 +12664,11 @@ pub struct DomainFsthawArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainFsthawArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.mountpoints, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.mountpoints)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFsthawArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainFsthawArgs", "dom")?,
-            mountpoints: crate::proto::xdr::decode_field(src, "DomainFsthawArgs", "mountpoints")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainFsthawArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFsthawArgs {
+    dom,
+    mountpoints,
+    flags
+});
 
 /// The struct `remote_domain_fsthaw_ret`.
 ///
@@ -24477,23 +12683,7 @@ pub struct DomainFsthawRet {
     /// `int filesystems`
     pub filesystems: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainFsthawRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.filesystems, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.filesystems)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFsthawRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            filesystems: crate::proto::xdr::decode_field(src, "DomainFsthawRet", "filesystems")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFsthawRet { filesystems });
 
 /// The struct `remote_node_get_free_pages_args`.
 ///
@@ -24517,32 +12707,12 @@ pub struct NodeGetFreePagesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetFreePagesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.pages, out);
-        crate::proto::xdr::Encode::encode(&self.start_cell, out);
-        crate::proto::xdr::Encode::encode(&self.cell_count, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.pages)
-            + crate::proto::xdr::Encode::encoded_len(&self.start_cell)
-            + crate::proto::xdr::Encode::encoded_len(&self.cell_count)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetFreePagesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            pages: crate::proto::xdr::decode_field(src, "NodeGetFreePagesArgs", "pages")?,
-            start_cell: crate::proto::xdr::decode_field(src, "NodeGetFreePagesArgs", "start_cell")?,
-            cell_count: crate::proto::xdr::decode_field(src, "NodeGetFreePagesArgs", "cell_count")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeGetFreePagesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetFreePagesArgs {
+    pages,
+    start_cell,
+    cell_count,
+    flags
+});
 
 /// The struct `remote_node_get_free_pages_ret`.
 ///
@@ -24557,23 +12727,7 @@ pub struct NodeGetFreePagesRet {
     /// `unsigned hyper counts<REMOTE_NODE_MAX_CELLS>`
     pub counts: crate::proto::xdr::XdrVec<u64, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
 }
-
-impl crate::proto::xdr::Encode for NodeGetFreePagesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.counts, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.counts)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetFreePagesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            counts: crate::proto::xdr::decode_field(src, "NodeGetFreePagesRet", "counts")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetFreePagesRet { counts });
 
 /// The struct `remote_node_alloc_pages_args`.
 ///
@@ -24602,35 +12756,13 @@ pub struct NodeAllocPagesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeAllocPagesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.page_sizes, out);
-        crate::proto::xdr::Encode::encode(&self.page_counts, out);
-        crate::proto::xdr::Encode::encode(&self.start_cell, out);
-        crate::proto::xdr::Encode::encode(&self.cell_count, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.page_sizes)
-            + crate::proto::xdr::Encode::encoded_len(&self.page_counts)
-            + crate::proto::xdr::Encode::encoded_len(&self.start_cell)
-            + crate::proto::xdr::Encode::encoded_len(&self.cell_count)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeAllocPagesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            page_sizes: crate::proto::xdr::decode_field(src, "NodeAllocPagesArgs", "page_sizes")?,
-            page_counts: crate::proto::xdr::decode_field(src, "NodeAllocPagesArgs", "page_counts")?,
-            start_cell: crate::proto::xdr::decode_field(src, "NodeAllocPagesArgs", "start_cell")?,
-            cell_count: crate::proto::xdr::decode_field(src, "NodeAllocPagesArgs", "cell_count")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeAllocPagesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeAllocPagesArgs {
+    page_sizes,
+    page_counts,
+    start_cell,
+    cell_count,
+    flags
+});
 
 /// The struct `remote_node_alloc_pages_ret`.
 ///
@@ -24645,23 +12777,7 @@ pub struct NodeAllocPagesRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeAllocPagesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeAllocPagesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ret: crate::proto::xdr::decode_field(src, "NodeAllocPagesRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeAllocPagesRet { ret });
 
 /// One lease as the network's DHCP server handed it out.
 ///
@@ -24700,47 +12816,17 @@ pub struct NetworkDhcpLease {
     /// `remote_string clientid`
     pub clientid: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for NetworkDhcpLease {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.iface, out);
-        crate::proto::xdr::Encode::encode(&self.expirytime, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.mac, out);
-        crate::proto::xdr::Encode::encode(&self.iaid, out);
-        crate::proto::xdr::Encode::encode(&self.ipaddr, out);
-        crate::proto::xdr::Encode::encode(&self.prefix, out);
-        crate::proto::xdr::Encode::encode(&self.hostname, out);
-        crate::proto::xdr::Encode::encode(&self.clientid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.iface)
-            + crate::proto::xdr::Encode::encoded_len(&self.expirytime)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.mac)
-            + crate::proto::xdr::Encode::encoded_len(&self.iaid)
-            + crate::proto::xdr::Encode::encoded_len(&self.ipaddr)
-            + crate::proto::xdr::Encode::encoded_len(&self.prefix)
-            + crate::proto::xdr::Encode::encoded_len(&self.hostname)
-            + crate::proto::xdr::Encode::encoded_len(&self.clientid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkDhcpLease {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            iface: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "iface")?,
-            expirytime: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "expirytime")?,
-            r#type: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "type")?,
-            mac: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "mac")?,
-            iaid: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "iaid")?,
-            ipaddr: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "ipaddr")?,
-            prefix: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "prefix")?,
-            hostname: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "hostname")?,
-            clientid: crate::proto::xdr::decode_field(src, "NetworkDhcpLease", "clientid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkDhcpLease {
+    iface,
+    expirytime,
+    r#type,
+    mac,
+    iaid,
+    ipaddr,
+    prefix,
+    hostname,
+    clientid
+});
 
 /// The struct `remote_network_get_dhcp_leases_args`.
 ///
@@ -24764,36 +12850,12 @@ pub struct NetworkGetDhcpLeasesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetDhcpLeasesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.net, out);
-        crate::proto::xdr::Encode::encode(&self.mac, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.net)
-            + crate::proto::xdr::Encode::encoded_len(&self.mac)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetDhcpLeasesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            net: crate::proto::xdr::decode_field(src, "NetworkGetDhcpLeasesArgs", "net")?,
-            mac: crate::proto::xdr::decode_field(src, "NetworkGetDhcpLeasesArgs", "mac")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "NetworkGetDhcpLeasesArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkGetDhcpLeasesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetDhcpLeasesArgs {
+    net,
+    mac,
+    need_results,
+    flags
+});
 
 /// The struct `remote_network_get_dhcp_leases_ret`.
 ///
@@ -24814,26 +12876,7 @@ pub struct NetworkGetDhcpLeasesRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkGetDhcpLeasesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.leases, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.leases)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkGetDhcpLeasesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            leases: crate::proto::xdr::decode_field(src, "NetworkGetDhcpLeasesRet", "leases")?,
-            ret: crate::proto::xdr::decode_field(src, "NetworkGetDhcpLeasesRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkGetDhcpLeasesRet { leases, ret });
 
 /// The statistics of one domain.
 ///
@@ -24854,26 +12897,7 @@ pub struct DomainStatsRecord {
         { crate::proto::generated::remote::CONNECT_GET_ALL_DOMAIN_STATS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainStatsRecord {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainStatsRecord {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainStatsRecord", "dom")?,
-            params: crate::proto::xdr::decode_field(src, "DomainStatsRecord", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainStatsRecord { dom, params });
 
 /// The struct `remote_connect_get_all_domain_stats_args`.
 ///
@@ -24899,29 +12923,7 @@ pub struct ConnectGetAllDomainStatsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectGetAllDomainStatsFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetAllDomainStatsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.doms, out);
-        crate::proto::xdr::Encode::encode(&self.stats, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.doms)
-            + crate::proto::xdr::Encode::encoded_len(&self.stats)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetAllDomainStatsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            doms: crate::proto::xdr::decode_field(src, "ConnectGetAllDomainStatsArgs", "doms")?,
-            stats: crate::proto::xdr::decode_field(src, "ConnectGetAllDomainStatsArgs", "stats")?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectGetAllDomainStatsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetAllDomainStatsArgs { doms, stats, flags });
 
 /// The struct `remote_domain_event_callback_agent_lifecycle_msg`.
 ///
@@ -24945,48 +12947,12 @@ pub struct DomainEventCallbackAgentLifecycleMsg {
     /// `int reason`
     pub reason: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackAgentLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackAgentLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackAgentLifecycleMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackAgentLifecycleMsg",
-                "dom",
-            )?,
-            state: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackAgentLifecycleMsg",
-                "state",
-            )?,
-            reason: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackAgentLifecycleMsg",
-                "reason",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackAgentLifecycleMsg {
+    callback_id,
+    dom,
+    state,
+    reason
+});
 
 /// The struct `remote_connect_get_all_domain_stats_ret`.
 ///
@@ -25004,27 +12970,7 @@ pub struct ConnectGetAllDomainStatsRet {
         { crate::proto::generated::remote::DOMAIN_LIST_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetAllDomainStatsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ret_stats, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ret_stats)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetAllDomainStatsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ret_stats: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetAllDomainStatsRet",
-                "ret_stats",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetAllDomainStatsRet { ret_stats });
 
 /// One mounted guest filesystem and the disk aliases backing it.
 ///
@@ -25051,32 +12997,12 @@ pub struct DomainFsinfo {
         { crate::proto::generated::remote::DOMAIN_FSINFO_DISKS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainFsinfo {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.mountpoint, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.fstype, out);
-        crate::proto::xdr::Encode::encode(&self.dev_aliases, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.mountpoint)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.fstype)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_aliases)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFsinfo {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            mountpoint: crate::proto::xdr::decode_field(src, "DomainFsinfo", "mountpoint")?,
-            name: crate::proto::xdr::decode_field(src, "DomainFsinfo", "name")?,
-            fstype: crate::proto::xdr::decode_field(src, "DomainFsinfo", "fstype")?,
-            dev_aliases: crate::proto::xdr::decode_field(src, "DomainFsinfo", "dev_aliases")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFsinfo {
+    mountpoint,
+    name,
+    fstype,
+    dev_aliases
+});
 
 /// The struct `remote_domain_get_fsinfo_args`.
 ///
@@ -25094,26 +13020,7 @@ pub struct DomainGetFsinfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetFsinfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetFsinfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetFsinfoArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetFsinfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetFsinfoArgs { dom, flags });
 
 /// The struct `remote_domain_get_fsinfo_ret`.
 ///
@@ -25134,26 +13041,7 @@ pub struct DomainGetFsinfoRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetFsinfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.info, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.info)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetFsinfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            info: crate::proto::xdr::decode_field(src, "DomainGetFsinfoRet", "info")?,
-            ret: crate::proto::xdr::decode_field(src, "DomainGetFsinfoRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetFsinfoRet { info, ret });
 
 /// The struct `remote_domain_ip_addr`.
 ///
@@ -25174,29 +13062,11 @@ pub struct DomainIpAddr {
     /// `unsigned int prefix`
     pub prefix: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainIpAddr {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.addr, out);
-        crate::proto::xdr::Encode::encode(&self.prefix, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.addr)
-            + crate::proto::xdr::Encode::encoded_len(&self.prefix)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainIpAddr {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            r#type: crate::proto::xdr::decode_field(src, "DomainIpAddr", "type")?,
-            addr: crate::proto::xdr::decode_field(src, "DomainIpAddr", "addr")?,
-            prefix: crate::proto::xdr::decode_field(src, "DomainIpAddr", "prefix")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainIpAddr {
+    r#type,
+    addr,
+    prefix
+});
 
 /// The struct `remote_domain_interface`.
 ///
@@ -25220,29 +13090,11 @@ pub struct DomainInterface {
         { crate::proto::generated::remote::DOMAIN_IP_ADDR_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainInterface {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.hwaddr, out);
-        crate::proto::xdr::Encode::encode(&self.addrs, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.hwaddr)
-            + crate::proto::xdr::Encode::encoded_len(&self.addrs)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainInterface {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "DomainInterface", "name")?,
-            hwaddr: crate::proto::xdr::decode_field(src, "DomainInterface", "hwaddr")?,
-            addrs: crate::proto::xdr::decode_field(src, "DomainInterface", "addrs")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainInterface {
+    name,
+    hwaddr,
+    addrs
+});
 
 /// The struct `remote_domain_interface_addresses_args`.
 ///
@@ -25263,29 +13115,7 @@ pub struct DomainInterfaceAddressesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainInterfaceAddressesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.source, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.source)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainInterfaceAddressesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainInterfaceAddressesArgs", "dom")?,
-            source: crate::proto::xdr::decode_field(src, "DomainInterfaceAddressesArgs", "source")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainInterfaceAddressesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainInterfaceAddressesArgs { dom, source, flags });
 
 /// The struct `remote_domain_interface_addresses_ret`.
 ///
@@ -25303,23 +13133,7 @@ pub struct DomainInterfaceAddressesRet {
         { crate::proto::generated::remote::DOMAIN_INTERFACE_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainInterfaceAddressesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ifaces, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ifaces)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainInterfaceAddressesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ifaces: crate::proto::xdr::decode_field(src, "DomainInterfaceAddressesRet", "ifaces")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainInterfaceAddressesRet { ifaces });
 
 /// The struct `remote_domain_set_user_password_args`.
 ///
@@ -25344,36 +13158,12 @@ pub struct DomainSetUserPasswordArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSetUserPasswordFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSetUserPasswordArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.user, out);
-        crate::proto::xdr::Encode::encode(&self.password, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.user)
-            + crate::proto::xdr::Encode::encoded_len(&self.password)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetUserPasswordArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetUserPasswordArgs", "dom")?,
-            user: crate::proto::xdr::decode_field(src, "DomainSetUserPasswordArgs", "user")?,
-            password: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetUserPasswordArgs",
-                "password",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetUserPasswordArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetUserPasswordArgs {
+    dom,
+    user,
+    password,
+    flags
+});
 
 /// The struct `remote_domain_rename_args`.
 ///
@@ -25394,29 +13184,11 @@ pub struct DomainRenameArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainRenameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.new_name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.new_name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRenameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainRenameArgs", "dom")?,
-            new_name: crate::proto::xdr::decode_field(src, "DomainRenameArgs", "new_name")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainRenameArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRenameArgs {
+    dom,
+    new_name,
+    flags
+});
 
 /// The struct `remote_domain_rename_ret`.
 ///
@@ -25431,23 +13203,7 @@ pub struct DomainRenameRet {
     /// `int retcode`
     pub retcode: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainRenameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.retcode, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.retcode)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainRenameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            retcode: crate::proto::xdr::decode_field(src, "DomainRenameRet", "retcode")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainRenameRet { retcode });
 
 /// The struct `remote_domain_event_callback_migration_iteration_msg`.
 ///
@@ -25468,41 +13224,11 @@ pub struct DomainEventCallbackMigrationIterationMsg {
     /// `int iteration`
     pub iteration: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackMigrationIterationMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.iteration, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.iteration)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackMigrationIterationMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMigrationIterationMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMigrationIterationMsg",
-                "dom",
-            )?,
-            iteration: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMigrationIterationMsg",
-                "iteration",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackMigrationIterationMsg {
+    callback_id,
+    dom,
+    iteration
+});
 
 /// The struct `remote_domain_event_callback_job_completed_msg`.
 ///
@@ -25526,37 +13252,11 @@ pub struct DomainEventCallbackJobCompletedMsg {
         { crate::proto::generated::remote::DOMAIN_JOB_STATS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackJobCompletedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackJobCompletedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackJobCompletedMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventCallbackJobCompletedMsg", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackJobCompletedMsg",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackJobCompletedMsg {
+    callback_id,
+    dom,
+    params
+});
 
 /// The struct `remote_domain_migrate_start_post_copy_args`.
 ///
@@ -25574,26 +13274,7 @@ pub struct DomainMigrateStartPostCopyArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainMigrateStartPostCopyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainMigrateStartPostCopyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainMigrateStartPostCopyArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainMigrateStartPostCopyArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainMigrateStartPostCopyArgs { dom, flags });
 
 /// The struct `remote_domain_event_callback_device_removal_failed_msg`.
 ///
@@ -25614,41 +13295,11 @@ pub struct DomainEventCallbackDeviceRemovalFailedMsg {
     /// `remote_nonnull_string devAlias`
     pub dev_alias: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackDeviceRemovalFailedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev_alias, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev_alias)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackDeviceRemovalFailedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceRemovalFailedMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceRemovalFailedMsg",
-                "dom",
-            )?,
-            dev_alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackDeviceRemovalFailedMsg",
-                "dev_alias",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackDeviceRemovalFailedMsg {
+    callback_id,
+    dom,
+    dev_alias
+});
 
 /// The struct `remote_domain_get_guest_vcpus_args`.
 ///
@@ -25666,26 +13317,7 @@ pub struct DomainGetGuestVcpusArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetGuestVcpusArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetGuestVcpusArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetGuestVcpusArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetGuestVcpusArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetGuestVcpusArgs { dom, flags });
 
 /// The struct `remote_domain_get_guest_vcpus_ret`.
 ///
@@ -25703,23 +13335,7 @@ pub struct DomainGetGuestVcpusRet {
         { crate::proto::generated::remote::DOMAIN_GUEST_VCPU_PARAMS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetGuestVcpusRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetGuestVcpusRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetGuestVcpusRet", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetGuestVcpusRet { params });
 
 /// The struct `remote_domain_set_guest_vcpus_args`.
 ///
@@ -25743,32 +13359,12 @@ pub struct DomainSetGuestVcpusArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSetGuestVcpusArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-            + crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetGuestVcpusArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetGuestVcpusArgs", "dom")?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainSetGuestVcpusArgs", "cpumap")?,
-            state: crate::proto::xdr::decode_field(src, "DomainSetGuestVcpusArgs", "state")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetGuestVcpusArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetGuestVcpusArgs {
+    dom,
+    cpumap,
+    state,
+    flags
+});
 
 /// The struct `remote_domain_set_vcpu_args`.
 ///
@@ -25793,32 +13389,12 @@ pub struct DomainSetVcpuArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainSetVcpuFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainSetVcpuArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.cpumap, out);
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.cpumap)
-            + crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetVcpuArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetVcpuArgs", "dom")?,
-            cpumap: crate::proto::xdr::decode_field(src, "DomainSetVcpuArgs", "cpumap")?,
-            state: crate::proto::xdr::decode_field(src, "DomainSetVcpuArgs", "state")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetVcpuArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetVcpuArgs {
+    dom,
+    cpumap,
+    state,
+    flags
+});
 
 /// The struct `remote_domain_event_callback_metadata_change_msg`.
 ///
@@ -25842,48 +13418,12 @@ pub struct DomainEventCallbackMetadataChangeMsg {
     /// `remote_string nsuri`
     pub nsuri: RemoteString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackMetadataChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.nsuri, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.nsuri)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackMetadataChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMetadataChangeMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMetadataChangeMsg",
-                "dom",
-            )?,
-            r#type: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMetadataChangeMsg",
-                "type",
-            )?,
-            nsuri: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackMetadataChangeMsg",
-                "nsuri",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackMetadataChangeMsg {
+    callback_id,
+    dom,
+    r#type,
+    nsuri
+});
 
 /// The struct `remote_domain_event_memory_failure_msg`.
 ///
@@ -25910,43 +13450,13 @@ pub struct DomainEventMemoryFailureMsg {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventMemoryFailureMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.recipient, out);
-        crate::proto::xdr::Encode::encode(&self.action, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.recipient)
-            + crate::proto::xdr::Encode::encoded_len(&self.action)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventMemoryFailureMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventMemoryFailureMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventMemoryFailureMsg", "dom")?,
-            recipient: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventMemoryFailureMsg",
-                "recipient",
-            )?,
-            action: crate::proto::xdr::decode_field(src, "DomainEventMemoryFailureMsg", "action")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainEventMemoryFailureMsg", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventMemoryFailureMsg {
+    callback_id,
+    dom,
+    recipient,
+    action,
+    flags
+});
 
 /// The struct `remote_connect_secret_event_register_any_args`.
 ///
@@ -25964,34 +13474,7 @@ pub struct ConnectSecretEventRegisterAnyArgs {
     /// `remote_secret secret`
     pub secret: Secret,
 }
-
-impl crate::proto::xdr::Encode for ConnectSecretEventRegisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.event_id, out);
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.event_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.secret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSecretEventRegisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            event_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSecretEventRegisterAnyArgs",
-                "event_id",
-            )?,
-            secret: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSecretEventRegisterAnyArgs",
-                "secret",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSecretEventRegisterAnyArgs { event_id, secret });
 
 /// The struct `remote_connect_secret_event_register_any_ret`.
 ///
@@ -26006,27 +13489,7 @@ pub struct ConnectSecretEventRegisterAnyRet {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSecretEventRegisterAnyRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSecretEventRegisterAnyRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSecretEventRegisterAnyRet",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSecretEventRegisterAnyRet { callback_id });
 
 /// The struct `remote_connect_secret_event_deregister_any_args`.
 ///
@@ -26041,27 +13504,7 @@ pub struct ConnectSecretEventDeregisterAnyArgs {
     /// `int callbackID`
     pub callback_id: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSecretEventDeregisterAnyArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSecretEventDeregisterAnyArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "ConnectSecretEventDeregisterAnyArgs",
-                "callback_id",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSecretEventDeregisterAnyArgs { callback_id });
 
 /// The struct `remote_secret_event_lifecycle_msg`.
 ///
@@ -26085,36 +13528,12 @@ pub struct SecretEventLifecycleMsg {
     /// `int detail`
     pub detail: i32,
 }
-
-impl crate::proto::xdr::Encode for SecretEventLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-        crate::proto::xdr::Encode::encode(&self.event, out);
-        crate::proto::xdr::Encode::encode(&self.detail, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.secret)
-            + crate::proto::xdr::Encode::encoded_len(&self.event)
-            + crate::proto::xdr::Encode::encoded_len(&self.detail)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretEventLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "SecretEventLifecycleMsg",
-                "callback_id",
-            )?,
-            secret: crate::proto::xdr::decode_field(src, "SecretEventLifecycleMsg", "secret")?,
-            event: crate::proto::xdr::decode_field(src, "SecretEventLifecycleMsg", "event")?,
-            detail: crate::proto::xdr::decode_field(src, "SecretEventLifecycleMsg", "detail")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretEventLifecycleMsg {
+    callback_id,
+    secret,
+    event,
+    detail
+});
 
 /// The struct `remote_secret_event_value_changed_msg`.
 ///
@@ -26132,30 +13551,10 @@ pub struct SecretEventValueChangedMsg {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
 }
-
-impl crate::proto::xdr::Encode for SecretEventValueChangedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.secret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.secret)
-    }
-}
-
-impl crate::proto::xdr::Decode for SecretEventValueChangedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "SecretEventValueChangedMsg",
-                "callback_id",
-            )?,
-            secret: crate::proto::xdr::decode_field(src, "SecretEventValueChangedMsg", "secret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(SecretEventValueChangedMsg {
+    callback_id,
+    secret
+});
 
 /// The struct `remote_domain_set_block_threshold_args`.
 ///
@@ -26179,36 +13578,12 @@ pub struct DomainSetBlockThresholdArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSetBlockThresholdArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.dev, out);
-        crate::proto::xdr::Encode::encode(&self.threshold, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.dev)
-            + crate::proto::xdr::Encode::encoded_len(&self.threshold)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetBlockThresholdArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetBlockThresholdArgs", "dom")?,
-            dev: crate::proto::xdr::decode_field(src, "DomainSetBlockThresholdArgs", "dev")?,
-            threshold: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetBlockThresholdArgs",
-                "threshold",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetBlockThresholdArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetBlockThresholdArgs {
+    dom,
+    dev,
+    threshold,
+    flags
+});
 
 /// The struct `remote_domain_set_lifecycle_action_args`.
 ///
@@ -26233,32 +13608,12 @@ pub struct DomainSetLifecycleActionArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainModificationImpact,
 }
-
-impl crate::proto::xdr::Encode for DomainSetLifecycleActionArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.action, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.action)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetLifecycleActionArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetLifecycleActionArgs", "dom")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainSetLifecycleActionArgs", "type")?,
-            action: crate::proto::xdr::decode_field(src, "DomainSetLifecycleActionArgs", "action")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainSetLifecycleActionArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetLifecycleActionArgs {
+    dom,
+    r#type,
+    action,
+    flags
+});
 
 /// The struct `remote_connect_compare_hypervisor_cpu_args`.
 ///
@@ -26289,58 +13644,14 @@ pub struct ConnectCompareHypervisorCpuArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectCompareCpuFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectCompareHypervisorCpuArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.emulator, out);
-        crate::proto::xdr::Encode::encode(&self.arch, out);
-        crate::proto::xdr::Encode::encode(&self.machine, out);
-        crate::proto::xdr::Encode::encode(&self.virttype, out);
-        crate::proto::xdr::Encode::encode(&self.xml_cpu, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.emulator)
-            + crate::proto::xdr::Encode::encoded_len(&self.arch)
-            + crate::proto::xdr::Encode::encoded_len(&self.machine)
-            + crate::proto::xdr::Encode::encoded_len(&self.virttype)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml_cpu)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectCompareHypervisorCpuArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            emulator: crate::proto::xdr::decode_field(
-                src,
-                "ConnectCompareHypervisorCpuArgs",
-                "emulator",
-            )?,
-            arch: crate::proto::xdr::decode_field(src, "ConnectCompareHypervisorCpuArgs", "arch")?,
-            machine: crate::proto::xdr::decode_field(
-                src,
-                "ConnectCompareHypervisorCpuArgs",
-                "machine",
-            )?,
-            virttype: crate::proto::xdr::decode_field(
-                src,
-                "ConnectCompareHypervisorCpuArgs",
-                "virttype",
-            )?,
-            xml_cpu: crate::proto::xdr::decode_field(
-                src,
-                "ConnectCompareHypervisorCpuArgs",
-                "xml_cpu",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectCompareHypervisorCpuArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectCompareHypervisorCpuArgs {
+    emulator,
+    arch,
+    machine,
+    virttype,
+    xml_cpu,
+    flags
+});
 
 /// The struct `remote_connect_compare_hypervisor_cpu_ret`.
 ///
@@ -26355,27 +13666,7 @@ pub struct ConnectCompareHypervisorCpuRet {
     /// `int result`
     pub result: i32,
 }
-
-impl crate::proto::xdr::Encode for ConnectCompareHypervisorCpuRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectCompareHypervisorCpuRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(
-                src,
-                "ConnectCompareHypervisorCpuRet",
-                "result",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectCompareHypervisorCpuRet { result });
 
 /// The struct `remote_connect_baseline_hypervisor_cpu_args`.
 ///
@@ -26409,58 +13700,14 @@ pub struct ConnectBaselineHypervisorCpuArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::ConnectBaselineCpuFlags,
 }
-
-impl crate::proto::xdr::Encode for ConnectBaselineHypervisorCpuArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.emulator, out);
-        crate::proto::xdr::Encode::encode(&self.arch, out);
-        crate::proto::xdr::Encode::encode(&self.machine, out);
-        crate::proto::xdr::Encode::encode(&self.virttype, out);
-        crate::proto::xdr::Encode::encode(&self.xml_cp_us, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.emulator)
-            + crate::proto::xdr::Encode::encoded_len(&self.arch)
-            + crate::proto::xdr::Encode::encoded_len(&self.machine)
-            + crate::proto::xdr::Encode::encoded_len(&self.virttype)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml_cp_us)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectBaselineHypervisorCpuArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            emulator: crate::proto::xdr::decode_field(
-                src,
-                "ConnectBaselineHypervisorCpuArgs",
-                "emulator",
-            )?,
-            arch: crate::proto::xdr::decode_field(src, "ConnectBaselineHypervisorCpuArgs", "arch")?,
-            machine: crate::proto::xdr::decode_field(
-                src,
-                "ConnectBaselineHypervisorCpuArgs",
-                "machine",
-            )?,
-            virttype: crate::proto::xdr::decode_field(
-                src,
-                "ConnectBaselineHypervisorCpuArgs",
-                "virttype",
-            )?,
-            xml_cp_us: crate::proto::xdr::decode_field(
-                src,
-                "ConnectBaselineHypervisorCpuArgs",
-                "xml_cp_us",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectBaselineHypervisorCpuArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectBaselineHypervisorCpuArgs {
+    emulator,
+    arch,
+    machine,
+    virttype,
+    xml_cp_us,
+    flags
+});
 
 /// The struct `remote_connect_baseline_hypervisor_cpu_ret`.
 ///
@@ -26475,23 +13722,7 @@ pub struct ConnectBaselineHypervisorCpuRet {
     /// `remote_nonnull_string cpu`
     pub cpu: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectBaselineHypervisorCpuRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.cpu, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.cpu)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectBaselineHypervisorCpuRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            cpu: crate::proto::xdr::decode_field(src, "ConnectBaselineHypervisorCpuRet", "cpu")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectBaselineHypervisorCpuRet { cpu });
 
 /// The struct `remote_node_get_sev_info_args`.
 ///
@@ -26509,26 +13740,7 @@ pub struct NodeGetSevInfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetSevInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetSevInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetSevInfoArgs", "nparams")?,
-            flags: crate::proto::xdr::decode_field(src, "NodeGetSevInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetSevInfoArgs { nparams, flags });
 
 /// The struct `remote_node_get_sev_info_ret`.
 ///
@@ -26549,26 +13761,7 @@ pub struct NodeGetSevInfoRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for NodeGetSevInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for NodeGetSevInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "NodeGetSevInfoRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(src, "NodeGetSevInfoRet", "nparams")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NodeGetSevInfoRet { params, nparams });
 
 /// The struct `remote_domain_get_launch_security_info_args`.
 ///
@@ -26586,30 +13779,7 @@ pub struct DomainGetLaunchSecurityInfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetLaunchSecurityInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetLaunchSecurityInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetLaunchSecurityInfoArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetLaunchSecurityInfoArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetLaunchSecurityInfoArgs { dom, flags });
 
 /// The struct `remote_domain_get_launch_security_info_ret`.
 ///
@@ -26627,27 +13797,7 @@ pub struct DomainGetLaunchSecurityInfoRet {
         { crate::proto::generated::remote::DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetLaunchSecurityInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetLaunchSecurityInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetLaunchSecurityInfoRet",
-                "params",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetLaunchSecurityInfoRet { params });
 
 /// The struct `remote_domain_set_launch_security_state_args`.
 ///
@@ -26671,37 +13821,7 @@ pub struct DomainSetLaunchSecurityStateArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainSetLaunchSecurityStateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetLaunchSecurityStateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetLaunchSecurityStateArgs", "dom")?,
-            params: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetLaunchSecurityStateArgs",
-                "params",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetLaunchSecurityStateArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetLaunchSecurityStateArgs { dom, params, flags });
 
 /// The struct `remote_nwfilter_binding_lookup_by_port_dev_args`.
 ///
@@ -26716,27 +13836,7 @@ pub struct NwfilterBindingLookupByPortDevArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingLookupByPortDevArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingLookupByPortDevArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(
-                src,
-                "NwfilterBindingLookupByPortDevArgs",
-                "name",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingLookupByPortDevArgs { name });
 
 /// The struct `remote_nwfilter_binding_lookup_by_port_dev_ret`.
 ///
@@ -26751,27 +13851,7 @@ pub struct NwfilterBindingLookupByPortDevRet {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingLookupByPortDevRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingLookupByPortDevRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(
-                src,
-                "NwfilterBindingLookupByPortDevRet",
-                "nwfilter",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingLookupByPortDevRet { nwfilter });
 
 /// The struct `remote_nwfilter_binding_create_xml_args`.
 ///
@@ -26790,26 +13870,7 @@ pub struct NwfilterBindingCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NwfilterBindingCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NwfilterBindingCreateXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "NwfilterBindingCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingCreateXmlArgs { xml, flags });
 
 /// The struct `remote_nwfilter_binding_create_xml_ret`.
 ///
@@ -26824,27 +13885,7 @@ pub struct NwfilterBindingCreateXmlRet {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(
-                src,
-                "NwfilterBindingCreateXmlRet",
-                "nwfilter",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingCreateXmlRet { nwfilter });
 
 /// The struct `remote_nwfilter_binding_delete_args`.
 ///
@@ -26859,27 +13900,7 @@ pub struct NwfilterBindingDeleteArgs {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingDeleteArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingDeleteArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(
-                src,
-                "NwfilterBindingDeleteArgs",
-                "nwfilter",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingDeleteArgs { nwfilter });
 
 /// The struct `remote_nwfilter_binding_get_xml_desc_args`.
 ///
@@ -26897,30 +13918,7 @@ pub struct NwfilterBindingGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.nwfilter, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.nwfilter)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            nwfilter: crate::proto::xdr::decode_field(
-                src,
-                "NwfilterBindingGetXmlDescArgs",
-                "nwfilter",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NwfilterBindingGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingGetXmlDescArgs { nwfilter, flags });
 
 /// The struct `remote_nwfilter_binding_get_xml_desc_ret`.
 ///
@@ -26935,23 +13933,7 @@ pub struct NwfilterBindingGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NwfilterBindingGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NwfilterBindingGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NwfilterBindingGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NwfilterBindingGetXmlDescRet { xml });
 
 /// The struct `remote_connect_list_all_nwfilter_bindings_args`.
 ///
@@ -26969,34 +13951,10 @@ pub struct ConnectListAllNwfilterBindingsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNwfilterBindingsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNwfilterBindingsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNwfilterBindingsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNwfilterBindingsArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNwfilterBindingsArgs {
+    need_results,
+    flags
+});
 
 /// The struct `remote_connect_list_all_nwfilter_bindings_ret`.
 ///
@@ -27017,30 +13975,7 @@ pub struct ConnectListAllNwfilterBindingsRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectListAllNwfilterBindingsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.bindings, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.bindings)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectListAllNwfilterBindingsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            bindings: crate::proto::xdr::decode_field(
-                src,
-                "ConnectListAllNwfilterBindingsRet",
-                "bindings",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "ConnectListAllNwfilterBindingsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectListAllNwfilterBindingsRet { bindings, ret });
 
 /// The struct `remote_connect_get_storage_pool_capabilities_args`.
 ///
@@ -27055,27 +13990,7 @@ pub struct ConnectGetStoragePoolCapabilitiesArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetStoragePoolCapabilitiesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetStoragePoolCapabilitiesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetStoragePoolCapabilitiesArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetStoragePoolCapabilitiesArgs { flags });
 
 /// The struct `remote_connect_get_storage_pool_capabilities_ret`.
 ///
@@ -27090,27 +14005,7 @@ pub struct ConnectGetStoragePoolCapabilitiesRet {
     /// `remote_nonnull_string capabilities`
     pub capabilities: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for ConnectGetStoragePoolCapabilitiesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.capabilities, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.capabilities)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectGetStoragePoolCapabilitiesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            capabilities: crate::proto::xdr::decode_field(
-                src,
-                "ConnectGetStoragePoolCapabilitiesRet",
-                "capabilities",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectGetStoragePoolCapabilitiesRet { capabilities });
 
 /// The struct `remote_network_list_all_ports_args`.
 ///
@@ -27131,33 +14026,11 @@ pub struct NetworkListAllPortsArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkListAllPortsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.network, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.network)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkListAllPortsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            network: crate::proto::xdr::decode_field(src, "NetworkListAllPortsArgs", "network")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "NetworkListAllPortsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkListAllPortsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkListAllPortsArgs {
+    network,
+    need_results,
+    flags
+});
 
 /// The struct `remote_network_list_all_ports_ret`.
 ///
@@ -27178,26 +14051,7 @@ pub struct NetworkListAllPortsRet {
     /// `unsigned int ret`
     pub ret: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkListAllPortsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.ports, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.ports)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkListAllPortsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            ports: crate::proto::xdr::decode_field(src, "NetworkListAllPortsRet", "ports")?,
-            ret: crate::proto::xdr::decode_field(src, "NetworkListAllPortsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkListAllPortsRet { ports, ret });
 
 /// The struct `remote_network_port_lookup_by_uuid_args`.
 ///
@@ -27215,30 +14069,7 @@ pub struct NetworkPortLookupByUuidArgs {
     /// `remote_uuid uuid`
     pub uuid: Uuid,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortLookupByUuidArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.network, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.network)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortLookupByUuidArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            network: crate::proto::xdr::decode_field(
-                src,
-                "NetworkPortLookupByUuidArgs",
-                "network",
-            )?,
-            uuid: crate::proto::xdr::decode_field(src, "NetworkPortLookupByUuidArgs", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortLookupByUuidArgs { network, uuid });
 
 /// The struct `remote_network_port_lookup_by_uuid_ret`.
 ///
@@ -27253,23 +14084,7 @@ pub struct NetworkPortLookupByUuidRet {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortLookupByUuidRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.port, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.port)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortLookupByUuidRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            port: crate::proto::xdr::decode_field(src, "NetworkPortLookupByUuidRet", "port")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortLookupByUuidRet { port });
 
 /// The struct `remote_network_port_create_xml_args`.
 ///
@@ -27291,29 +14106,11 @@ pub struct NetworkPortCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::NetworkPortCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.network, out);
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.network)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            network: crate::proto::xdr::decode_field(src, "NetworkPortCreateXmlArgs", "network")?,
-            xml: crate::proto::xdr::decode_field(src, "NetworkPortCreateXmlArgs", "xml")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkPortCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortCreateXmlArgs {
+    network,
+    xml,
+    flags
+});
 
 /// The struct `remote_network_port_create_xml_ret`.
 ///
@@ -27328,23 +14125,7 @@ pub struct NetworkPortCreateXmlRet {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.port, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.port)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            port: crate::proto::xdr::decode_field(src, "NetworkPortCreateXmlRet", "port")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortCreateXmlRet { port });
 
 /// The struct `remote_network_port_set_parameters_args`.
 ///
@@ -27368,29 +14149,11 @@ pub struct NetworkPortSetParametersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortSetParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.port, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.port)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortSetParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            port: crate::proto::xdr::decode_field(src, "NetworkPortSetParametersArgs", "port")?,
-            params: crate::proto::xdr::decode_field(src, "NetworkPortSetParametersArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkPortSetParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortSetParametersArgs {
+    port,
+    params,
+    flags
+});
 
 /// The struct `remote_network_port_get_parameters_args`.
 ///
@@ -27411,33 +14174,11 @@ pub struct NetworkPortGetParametersArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortGetParametersArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.port, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.port)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortGetParametersArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            port: crate::proto::xdr::decode_field(src, "NetworkPortGetParametersArgs", "port")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "NetworkPortGetParametersArgs",
-                "nparams",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkPortGetParametersArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortGetParametersArgs {
+    port,
+    nparams,
+    flags
+});
 
 /// The struct `remote_network_port_get_parameters_ret`.
 ///
@@ -27458,30 +14199,7 @@ pub struct NetworkPortGetParametersRet {
     /// `int nparams`
     pub nparams: i32,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortGetParametersRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.nparams, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.nparams)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortGetParametersRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "NetworkPortGetParametersRet", "params")?,
-            nparams: crate::proto::xdr::decode_field(
-                src,
-                "NetworkPortGetParametersRet",
-                "nparams",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortGetParametersRet { params, nparams });
 
 /// The struct `remote_network_port_get_xml_desc_args`.
 ///
@@ -27499,26 +14217,7 @@ pub struct NetworkPortGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.port, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.port)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            port: crate::proto::xdr::decode_field(src, "NetworkPortGetXmlDescArgs", "port")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkPortGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortGetXmlDescArgs { port, flags });
 
 /// The struct `remote_network_port_get_xml_desc_ret`.
 ///
@@ -27533,23 +14232,7 @@ pub struct NetworkPortGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "NetworkPortGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortGetXmlDescRet { xml });
 
 /// The struct `remote_network_port_delete_args`.
 ///
@@ -27567,26 +14250,7 @@ pub struct NetworkPortDeleteArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for NetworkPortDeleteArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.port, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.port)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for NetworkPortDeleteArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            port: crate::proto::xdr::decode_field(src, "NetworkPortDeleteArgs", "port")?,
-            flags: crate::proto::xdr::decode_field(src, "NetworkPortDeleteArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(NetworkPortDeleteArgs { port, flags });
 
 /// The struct `remote_domain_checkpoint_create_xml_args`.
 ///
@@ -27608,33 +14272,11 @@ pub struct DomainCheckpointCreateXmlArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCheckpointCreateFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointCreateXmlArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.xml_desc, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.xml_desc)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointCreateXmlArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCheckpointCreateXmlArgs", "dom")?,
-            xml_desc: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointCreateXmlArgs",
-                "xml_desc",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCheckpointCreateXmlArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointCreateXmlArgs {
+    dom,
+    xml_desc,
+    flags
+});
 
 /// The struct `remote_domain_checkpoint_create_xml_ret`.
 ///
@@ -27649,27 +14291,7 @@ pub struct DomainCheckpointCreateXmlRet {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointCreateXmlRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoint, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoint)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointCreateXmlRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoint: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointCreateXmlRet",
-                "checkpoint",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointCreateXmlRet { checkpoint });
 
 /// The struct `remote_domain_checkpoint_get_xml_desc_args`.
 ///
@@ -27688,30 +14310,7 @@ pub struct DomainCheckpointGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCheckpointXmlFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoint, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoint)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoint: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointGetXmlDescArgs",
-                "checkpoint",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCheckpointGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointGetXmlDescArgs { checkpoint, flags });
 
 /// The struct `remote_domain_checkpoint_get_xml_desc_ret`.
 ///
@@ -27726,23 +14325,7 @@ pub struct DomainCheckpointGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainCheckpointGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointGetXmlDescRet { xml });
 
 /// The struct `remote_domain_list_all_checkpoints_args`.
 ///
@@ -27764,33 +14347,11 @@ pub struct DomainListAllCheckpointsArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCheckpointListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainListAllCheckpointsArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainListAllCheckpointsArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainListAllCheckpointsArgs", "dom")?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "DomainListAllCheckpointsArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainListAllCheckpointsArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainListAllCheckpointsArgs {
+    dom,
+    need_results,
+    flags
+});
 
 /// The struct `remote_domain_list_all_checkpoints_ret`.
 ///
@@ -27811,30 +14372,7 @@ pub struct DomainListAllCheckpointsRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainListAllCheckpointsRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoints, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoints)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainListAllCheckpointsRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoints: crate::proto::xdr::decode_field(
-                src,
-                "DomainListAllCheckpointsRet",
-                "checkpoints",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "DomainListAllCheckpointsRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainListAllCheckpointsRet { checkpoints, ret });
 
 /// The struct `remote_domain_checkpoint_list_all_children_args`.
 ///
@@ -27856,41 +14394,11 @@ pub struct DomainCheckpointListAllChildrenArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCheckpointListFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointListAllChildrenArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoint, out);
-        crate::proto::xdr::Encode::encode(&self.need_results, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoint)
-            + crate::proto::xdr::Encode::encoded_len(&self.need_results)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointListAllChildrenArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoint: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointListAllChildrenArgs",
-                "checkpoint",
-            )?,
-            need_results: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointListAllChildrenArgs",
-                "need_results",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointListAllChildrenArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointListAllChildrenArgs {
+    checkpoint,
+    need_results,
+    flags
+});
 
 /// The struct `remote_domain_checkpoint_list_all_children_ret`.
 ///
@@ -27911,30 +14419,7 @@ pub struct DomainCheckpointListAllChildrenRet {
     /// `int ret`
     pub ret: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointListAllChildrenRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoints, out);
-        crate::proto::xdr::Encode::encode(&self.ret, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoints)
-            + crate::proto::xdr::Encode::encoded_len(&self.ret)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointListAllChildrenRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoints: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointListAllChildrenRet",
-                "checkpoints",
-            )?,
-            ret: crate::proto::xdr::decode_field(src, "DomainCheckpointListAllChildrenRet", "ret")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointListAllChildrenRet { checkpoints, ret });
 
 /// The struct `remote_domain_checkpoint_lookup_by_name_args`.
 ///
@@ -27955,33 +14440,7 @@ pub struct DomainCheckpointLookupByNameArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointLookupByNameArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointLookupByNameArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainCheckpointLookupByNameArgs", "dom")?,
-            name: crate::proto::xdr::decode_field(src, "DomainCheckpointLookupByNameArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointLookupByNameArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointLookupByNameArgs { dom, name, flags });
 
 /// The struct `remote_domain_checkpoint_lookup_by_name_ret`.
 ///
@@ -27996,27 +14455,7 @@ pub struct DomainCheckpointLookupByNameRet {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointLookupByNameRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoint, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoint)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointLookupByNameRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoint: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointLookupByNameRet",
-                "checkpoint",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointLookupByNameRet { checkpoint });
 
 /// The struct `remote_domain_checkpoint_get_parent_args`.
 ///
@@ -28034,30 +14473,7 @@ pub struct DomainCheckpointGetParentArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointGetParentArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoint, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoint)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointGetParentArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoint: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointGetParentArgs",
-                "checkpoint",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCheckpointGetParentArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointGetParentArgs { checkpoint, flags });
 
 /// The struct `remote_domain_checkpoint_get_parent_ret`.
 ///
@@ -28072,23 +14488,7 @@ pub struct DomainCheckpointGetParentRet {
     /// `remote_nonnull_domain_checkpoint parent`
     pub parent: NonnullDomainCheckpoint,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointGetParentRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.parent, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.parent)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointGetParentRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            parent: crate::proto::xdr::decode_field(src, "DomainCheckpointGetParentRet", "parent")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointGetParentRet { parent });
 
 /// The struct `remote_domain_checkpoint_delete_args`.
 ///
@@ -28107,30 +14507,7 @@ pub struct DomainCheckpointDeleteArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainCheckpointDeleteFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainCheckpointDeleteArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.checkpoint, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.checkpoint)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainCheckpointDeleteArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            checkpoint: crate::proto::xdr::decode_field(
-                src,
-                "DomainCheckpointDeleteArgs",
-                "checkpoint",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainCheckpointDeleteArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainCheckpointDeleteArgs { checkpoint, flags });
 
 /// The struct `remote_domain_get_guest_info_args`.
 ///
@@ -28152,29 +14529,7 @@ pub struct DomainGetGuestInfoArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetGuestInfoArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.types, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.types)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetGuestInfoArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetGuestInfoArgs", "dom")?,
-            types: crate::proto::xdr::decode_field(src, "DomainGetGuestInfoArgs", "types")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetGuestInfoArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetGuestInfoArgs { dom, types, flags });
 
 /// The struct `remote_domain_get_guest_info_ret`.
 ///
@@ -28192,23 +14547,7 @@ pub struct DomainGetGuestInfoRet {
         { crate::proto::generated::remote::DOMAIN_GUEST_INFO_PARAMS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetGuestInfoRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetGuestInfoRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "DomainGetGuestInfoRet", "params")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetGuestInfoRet { params });
 
 /// Sets the identity the server should act as (for clients of a proxying daemon).
 ///
@@ -28229,26 +14568,7 @@ pub struct ConnectSetIdentityArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for ConnectSetIdentityArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for ConnectSetIdentityArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            params: crate::proto::xdr::decode_field(src, "ConnectSetIdentityArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "ConnectSetIdentityArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(ConnectSetIdentityArgs { params, flags });
 
 /// The struct `remote_domain_agent_set_response_timeout_args`.
 ///
@@ -28269,37 +14589,11 @@ pub struct DomainAgentSetResponseTimeoutArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainAgentSetResponseTimeoutArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.timeout, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.timeout)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAgentSetResponseTimeoutArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAgentSetResponseTimeoutArgs", "dom")?,
-            timeout: crate::proto::xdr::decode_field(
-                src,
-                "DomainAgentSetResponseTimeoutArgs",
-                "timeout",
-            )?,
-            flags: crate::proto::xdr::decode_field(
-                src,
-                "DomainAgentSetResponseTimeoutArgs",
-                "flags",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAgentSetResponseTimeoutArgs {
+    dom,
+    timeout,
+    flags
+});
 
 /// The struct `remote_domain_agent_set_response_timeout_ret`.
 ///
@@ -28314,27 +14608,7 @@ pub struct DomainAgentSetResponseTimeoutRet {
     /// `int result`
     pub result: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainAgentSetResponseTimeoutRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.result, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.result)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAgentSetResponseTimeoutRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            result: crate::proto::xdr::decode_field(
-                src,
-                "DomainAgentSetResponseTimeoutRet",
-                "result",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAgentSetResponseTimeoutRet { result });
 
 /// The struct `remote_domain_backup_begin_args`.
 ///
@@ -28358,40 +14632,12 @@ pub struct DomainBackupBeginArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainBackupBeginArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.backup_xml, out);
-        crate::proto::xdr::Encode::encode(&self.checkpoint_xml, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.backup_xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.checkpoint_xml)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBackupBeginArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBackupBeginArgs", "dom")?,
-            backup_xml: crate::proto::xdr::decode_field(
-                src,
-                "DomainBackupBeginArgs",
-                "backup_xml",
-            )?,
-            checkpoint_xml: crate::proto::xdr::decode_field(
-                src,
-                "DomainBackupBeginArgs",
-                "checkpoint_xml",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBackupBeginArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBackupBeginArgs {
+    dom,
+    backup_xml,
+    checkpoint_xml,
+    flags
+});
 
 /// The struct `remote_domain_backup_get_xml_desc_args`.
 ///
@@ -28409,26 +14655,7 @@ pub struct DomainBackupGetXmlDescArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainBackupGetXmlDescArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBackupGetXmlDescArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainBackupGetXmlDescArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainBackupGetXmlDescArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBackupGetXmlDescArgs { dom, flags });
 
 /// The struct `remote_domain_backup_get_xml_desc_ret`.
 ///
@@ -28443,23 +14670,7 @@ pub struct DomainBackupGetXmlDescRet {
     /// `remote_nonnull_string xml`
     pub xml: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainBackupGetXmlDescRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.xml, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.xml)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainBackupGetXmlDescRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            xml: crate::proto::xdr::decode_field(src, "DomainBackupGetXmlDescRet", "xml")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainBackupGetXmlDescRet { xml });
 
 /// The struct `remote_domain_authorized_ssh_keys_get_args`.
 ///
@@ -28480,29 +14691,7 @@ pub struct DomainAuthorizedSshKeysGetArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainAuthorizedSshKeysGetArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.user, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.user)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysGetArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysGetArgs", "dom")?,
-            user: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysGetArgs", "user")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysGetArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAuthorizedSshKeysGetArgs { dom, user, flags });
 
 /// The struct `remote_domain_authorized_ssh_keys_get_ret`.
 ///
@@ -28520,23 +14709,7 @@ pub struct DomainAuthorizedSshKeysGetRet {
         { crate::proto::generated::remote::DOMAIN_AUTHORIZED_SSH_KEYS_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainAuthorizedSshKeysGetRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.keys, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.keys)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysGetRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            keys: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysGetRet", "keys")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAuthorizedSshKeysGetRet { keys });
 
 /// The struct `remote_domain_authorized_ssh_keys_set_args`.
 ///
@@ -28564,32 +14737,12 @@ pub struct DomainAuthorizedSshKeysSetArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainAuthorizedSshKeysSetFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainAuthorizedSshKeysSetArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.user, out);
-        crate::proto::xdr::Encode::encode(&self.keys, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.user)
-            + crate::proto::xdr::Encode::encoded_len(&self.keys)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAuthorizedSshKeysSetArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysSetArgs", "dom")?,
-            user: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysSetArgs", "user")?,
-            keys: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysSetArgs", "keys")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAuthorizedSshKeysSetArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAuthorizedSshKeysSetArgs {
+    dom,
+    user,
+    keys,
+    flags
+});
 
 /// The struct `remote_domain_get_messages_args`.
 ///
@@ -28608,26 +14761,7 @@ pub struct DomainGetMessagesArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainMessageType,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMessagesArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMessagesArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetMessagesArgs", "dom")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGetMessagesArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMessagesArgs { dom, flags });
 
 /// The struct `remote_domain_get_messages_ret`.
 ///
@@ -28645,23 +14779,7 @@ pub struct DomainGetMessagesRet {
         { crate::proto::generated::remote::DOMAIN_MESSAGES_MAX },
     >,
 }
-
-impl crate::proto::xdr::Encode for DomainGetMessagesRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.msgs, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.msgs)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetMessagesRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            msgs: crate::proto::xdr::decode_field(src, "DomainGetMessagesRet", "msgs")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetMessagesRet { msgs });
 
 /// The struct `remote_domain_start_dirty_rate_calc_args`.
 ///
@@ -28683,33 +14801,11 @@ pub struct DomainStartDirtyRateCalcArgs {
     /// `unsigned int flags`
     pub flags: crate::proto::generated::c_flags::DomainDirtyRateCalcFlags,
 }
-
-impl crate::proto::xdr::Encode for DomainStartDirtyRateCalcArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.seconds, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.seconds)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainStartDirtyRateCalcArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainStartDirtyRateCalcArgs", "dom")?,
-            seconds: crate::proto::xdr::decode_field(
-                src,
-                "DomainStartDirtyRateCalcArgs",
-                "seconds",
-            )?,
-            flags: crate::proto::xdr::decode_field(src, "DomainStartDirtyRateCalcArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainStartDirtyRateCalcArgs {
+    dom,
+    seconds,
+    flags
+});
 
 /// The struct `remote_domain_graphics_reload_args`.
 ///
@@ -28730,29 +14826,7 @@ pub struct DomainGraphicsReloadArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainGraphicsReloadArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGraphicsReloadArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGraphicsReloadArgs", "dom")?,
-            r#type: crate::proto::xdr::decode_field(src, "DomainGraphicsReloadArgs", "type")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainGraphicsReloadArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGraphicsReloadArgs { dom, r#type, flags });
 
 /// The struct `remote_domain_event_memory_device_size_change_msg`.
 ///
@@ -28776,48 +14850,12 @@ pub struct DomainEventMemoryDeviceSizeChangeMsg {
     /// `unsigned hyper size`
     pub size: u64,
 }
-
-impl crate::proto::xdr::Encode for DomainEventMemoryDeviceSizeChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.alias, out);
-        crate::proto::xdr::Encode::encode(&self.size, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.size)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventMemoryDeviceSizeChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventMemoryDeviceSizeChangeMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventMemoryDeviceSizeChangeMsg",
-                "dom",
-            )?,
-            alias: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventMemoryDeviceSizeChangeMsg",
-                "alias",
-            )?,
-            size: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventMemoryDeviceSizeChangeMsg",
-                "size",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventMemoryDeviceSizeChangeMsg {
+    callback_id,
+    dom,
+    alias,
+    size
+});
 
 /// The struct `remote_domain_event_vcpu_removed_msg`.
 ///
@@ -28838,33 +14876,11 @@ pub struct DomainEventVcpuRemovedMsg {
     /// `unsigned int vcpuid`
     pub vcpuid: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventVcpuRemovedMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.vcpuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.vcpuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventVcpuRemovedMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventVcpuRemovedMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventVcpuRemovedMsg", "dom")?,
-            vcpuid: crate::proto::xdr::decode_field(src, "DomainEventVcpuRemovedMsg", "vcpuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventVcpuRemovedMsg {
+    callback_id,
+    dom,
+    vcpuid
+});
 
 /// Binds file descriptors, passed out of band, to a name the domain XML can refer to.
 ///
@@ -28885,29 +14901,7 @@ pub struct DomainFdAssociateArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainFdAssociateArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainFdAssociateArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainFdAssociateArgs", "dom")?,
-            name: crate::proto::xdr::decode_field(src, "DomainFdAssociateArgs", "name")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainFdAssociateArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainFdAssociateArgs { dom, name, flags });
 
 /// The struct `remote_domain_get_autostart_once_args`.
 ///
@@ -28922,23 +14916,7 @@ pub struct DomainGetAutostartOnceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
 }
-
-impl crate::proto::xdr::Encode for DomainGetAutostartOnceArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetAutostartOnceArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainGetAutostartOnceArgs", "dom")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetAutostartOnceArgs { dom });
 
 /// The struct `remote_domain_get_autostart_once_ret`.
 ///
@@ -28953,27 +14931,7 @@ pub struct DomainGetAutostartOnceRet {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainGetAutostartOnceRet {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainGetAutostartOnceRet {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "DomainGetAutostartOnceRet",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainGetAutostartOnceRet { autostart });
 
 /// The struct `remote_domain_set_autostart_once_args`.
 ///
@@ -28991,30 +14949,7 @@ pub struct DomainSetAutostartOnceArgs {
     /// `int autostart`
     pub autostart: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainSetAutostartOnceArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.autostart, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.autostart)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainSetAutostartOnceArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainSetAutostartOnceArgs", "dom")?,
-            autostart: crate::proto::xdr::decode_field(
-                src,
-                "DomainSetAutostartOnceArgs",
-                "autostart",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainSetAutostartOnceArgs { dom, autostart });
 
 /// The struct `remote_domain_event_nic_mac_change_msg`.
 ///
@@ -29041,39 +14976,13 @@ pub struct DomainEventNicMacChangeMsg {
     /// `remote_nonnull_string newMAC`
     pub new_mac: NonnullString,
 }
-
-impl crate::proto::xdr::Encode for DomainEventNicMacChangeMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.alias, out);
-        crate::proto::xdr::Encode::encode(&self.old_mac, out);
-        crate::proto::xdr::Encode::encode(&self.new_mac, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.alias)
-            + crate::proto::xdr::Encode::encoded_len(&self.old_mac)
-            + crate::proto::xdr::Encode::encoded_len(&self.new_mac)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventNicMacChangeMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventNicMacChangeMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(src, "DomainEventNicMacChangeMsg", "dom")?,
-            alias: crate::proto::xdr::decode_field(src, "DomainEventNicMacChangeMsg", "alias")?,
-            old_mac: crate::proto::xdr::decode_field(src, "DomainEventNicMacChangeMsg", "old_mac")?,
-            new_mac: crate::proto::xdr::decode_field(src, "DomainEventNicMacChangeMsg", "new_mac")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventNicMacChangeMsg {
+    callback_id,
+    dom,
+    alias,
+    old_mac,
+    new_mac
+});
 
 /// The struct `remote_domain_event_callback_channel_lifecycle_msg`.
 ///
@@ -29100,55 +15009,13 @@ pub struct DomainEventCallbackChannelLifecycleMsg {
     /// `int reason`
     pub reason: i32,
 }
-
-impl crate::proto::xdr::Encode for DomainEventCallbackChannelLifecycleMsg {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.callback_id, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.channel_name, out);
-        crate::proto::xdr::Encode::encode(&self.state, out);
-        crate::proto::xdr::Encode::encode(&self.reason, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.callback_id)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.channel_name)
-            + crate::proto::xdr::Encode::encoded_len(&self.state)
-            + crate::proto::xdr::Encode::encoded_len(&self.reason)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainEventCallbackChannelLifecycleMsg {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            callback_id: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackChannelLifecycleMsg",
-                "callback_id",
-            )?,
-            dom: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackChannelLifecycleMsg",
-                "dom",
-            )?,
-            channel_name: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackChannelLifecycleMsg",
-                "channel_name",
-            )?,
-            state: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackChannelLifecycleMsg",
-                "state",
-            )?,
-            reason: crate::proto::xdr::decode_field(
-                src,
-                "DomainEventCallbackChannelLifecycleMsg",
-                "reason",
-            )?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainEventCallbackChannelLifecycleMsg {
+    callback_id,
+    dom,
+    channel_name,
+    state,
+    reason
+});
 
 /// Gratuitous ARP announcement from one interface, or from all when device is NULL.
 ///
@@ -29175,32 +15042,12 @@ pub struct DomainAnnounceInterfaceArgs {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for DomainAnnounceInterfaceArgs {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.device, out);
-        crate::proto::xdr::Encode::encode(&self.params, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.device)
-            + crate::proto::xdr::Encode::encoded_len(&self.params)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for DomainAnnounceInterfaceArgs {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            dom: crate::proto::xdr::decode_field(src, "DomainAnnounceInterfaceArgs", "dom")?,
-            device: crate::proto::xdr::decode_field(src, "DomainAnnounceInterfaceArgs", "device")?,
-            params: crate::proto::xdr::decode_field(src, "DomainAnnounceInterfaceArgs", "params")?,
-            flags: crate::proto::xdr::decode_field(src, "DomainAnnounceInterfaceArgs", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(DomainAnnounceInterfaceArgs {
+    dom,
+    device,
+    params,
+    flags
+});
 
 /// The enum `remote_procedure`.
 ///

@@ -273,38 +273,14 @@ pub struct MessageHeader {
     /// `virNetMessageStatus status`
     pub status: MessageStatus,
 }
-
-impl crate::proto::xdr::Encode for MessageHeader {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.prog, out);
-        crate::proto::xdr::Encode::encode(&self.vers, out);
-        crate::proto::xdr::Encode::encode(&self.proc, out);
-        crate::proto::xdr::Encode::encode(&self.r#type, out);
-        crate::proto::xdr::Encode::encode(&self.serial, out);
-        crate::proto::xdr::Encode::encode(&self.status, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.prog)
-            + crate::proto::xdr::Encode::encoded_len(&self.vers)
-            + crate::proto::xdr::Encode::encoded_len(&self.proc)
-            + crate::proto::xdr::Encode::encoded_len(&self.r#type)
-            + crate::proto::xdr::Encode::encoded_len(&self.serial)
-            + crate::proto::xdr::Encode::encoded_len(&self.status)
-    }
-}
-
-impl crate::proto::xdr::Decode for MessageHeader {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            prog: crate::proto::xdr::decode_field(src, "MessageHeader", "prog")?,
-            vers: crate::proto::xdr::decode_field(src, "MessageHeader", "vers")?,
-            proc: crate::proto::xdr::decode_field(src, "MessageHeader", "proc")?,
-            r#type: crate::proto::xdr::decode_field(src, "MessageHeader", "type")?,
-            serial: crate::proto::xdr::decode_field(src, "MessageHeader", "serial")?,
-            status: crate::proto::xdr::decode_field(src, "MessageHeader", "status")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(MessageHeader {
+    prog,
+    vers,
+    proc,
+    r#type,
+    serial,
+    status
+});
 
 /// The typedef `virNetMessageNonnullString`.
 ///
@@ -349,29 +325,7 @@ pub struct MessageNonnullDomain {
     /// `int id`
     pub id: i32,
 }
-
-impl crate::proto::xdr::Encode for MessageNonnullDomain {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-        crate::proto::xdr::Encode::encode(&self.id, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-            + crate::proto::xdr::Encode::encoded_len(&self.id)
-    }
-}
-
-impl crate::proto::xdr::Decode for MessageNonnullDomain {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "MessageNonnullDomain", "name")?,
-            uuid: crate::proto::xdr::decode_field(src, "MessageNonnullDomain", "uuid")?,
-            id: crate::proto::xdr::decode_field(src, "MessageNonnullDomain", "id")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(MessageNonnullDomain { name, uuid, id });
 
 /// The struct `virNetMessageNonnullNetwork`.
 ///
@@ -389,26 +343,7 @@ pub struct MessageNonnullNetwork {
     /// `virNetMessageUUID uuid`
     pub uuid: MessageUuid,
 }
-
-impl crate::proto::xdr::Encode for MessageNonnullNetwork {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.name, out);
-        crate::proto::xdr::Encode::encode(&self.uuid, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.name)
-            + crate::proto::xdr::Encode::encoded_len(&self.uuid)
-    }
-}
-
-impl crate::proto::xdr::Decode for MessageNonnullNetwork {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            name: crate::proto::xdr::decode_field(src, "MessageNonnullNetwork", "name")?,
-            uuid: crate::proto::xdr::decode_field(src, "MessageNonnullNetwork", "uuid")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(MessageNonnullNetwork { name, uuid });
 
 /// The typedef `virNetMessageDomain`.
 ///
@@ -467,53 +402,19 @@ pub struct MessageError {
     /// `virNetMessageNetwork net`
     pub net: MessageNetwork,
 }
-
-impl crate::proto::xdr::Encode for MessageError {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.code, out);
-        crate::proto::xdr::Encode::encode(&self.domain, out);
-        crate::proto::xdr::Encode::encode(&self.message, out);
-        crate::proto::xdr::Encode::encode(&self.level, out);
-        crate::proto::xdr::Encode::encode(&self.dom, out);
-        crate::proto::xdr::Encode::encode(&self.str1, out);
-        crate::proto::xdr::Encode::encode(&self.str2, out);
-        crate::proto::xdr::Encode::encode(&self.str3, out);
-        crate::proto::xdr::Encode::encode(&self.int1, out);
-        crate::proto::xdr::Encode::encode(&self.int2, out);
-        crate::proto::xdr::Encode::encode(&self.net, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.code)
-            + crate::proto::xdr::Encode::encoded_len(&self.domain)
-            + crate::proto::xdr::Encode::encoded_len(&self.message)
-            + crate::proto::xdr::Encode::encoded_len(&self.level)
-            + crate::proto::xdr::Encode::encoded_len(&self.dom)
-            + crate::proto::xdr::Encode::encoded_len(&self.str1)
-            + crate::proto::xdr::Encode::encoded_len(&self.str2)
-            + crate::proto::xdr::Encode::encoded_len(&self.str3)
-            + crate::proto::xdr::Encode::encoded_len(&self.int1)
-            + crate::proto::xdr::Encode::encoded_len(&self.int2)
-            + crate::proto::xdr::Encode::encoded_len(&self.net)
-    }
-}
-
-impl crate::proto::xdr::Decode for MessageError {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            code: crate::proto::xdr::decode_field(src, "MessageError", "code")?,
-            domain: crate::proto::xdr::decode_field(src, "MessageError", "domain")?,
-            message: crate::proto::xdr::decode_field(src, "MessageError", "message")?,
-            level: crate::proto::xdr::decode_field(src, "MessageError", "level")?,
-            dom: crate::proto::xdr::decode_field(src, "MessageError", "dom")?,
-            str1: crate::proto::xdr::decode_field(src, "MessageError", "str1")?,
-            str2: crate::proto::xdr::decode_field(src, "MessageError", "str2")?,
-            str3: crate::proto::xdr::decode_field(src, "MessageError", "str3")?,
-            int1: crate::proto::xdr::decode_field(src, "MessageError", "int1")?,
-            int2: crate::proto::xdr::decode_field(src, "MessageError", "int2")?,
-            net: crate::proto::xdr::decode_field(src, "MessageError", "net")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(MessageError {
+    code,
+    domain,
+    message,
+    level,
+    dom,
+    str1,
+    str2,
+    str3,
+    int1,
+    int2,
+    net
+});
 
 /// The payload of a STREAM_HOLE packet.
 ///
@@ -531,26 +432,7 @@ pub struct StreamHole {
     /// `unsigned int flags`
     pub flags: u32,
 }
-
-impl crate::proto::xdr::Encode for StreamHole {
-    fn encode(&self, out: &mut ::bytes::BytesMut) {
-        crate::proto::xdr::Encode::encode(&self.length, out);
-        crate::proto::xdr::Encode::encode(&self.flags, out);
-    }
-    fn encoded_len(&self) -> usize {
-        crate::proto::xdr::Encode::encoded_len(&self.length)
-            + crate::proto::xdr::Encode::encoded_len(&self.flags)
-    }
-}
-
-impl crate::proto::xdr::Decode for StreamHole {
-    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
-        ::core::result::Result::Ok(Self {
-            length: crate::proto::xdr::decode_field(src, "StreamHole", "length")?,
-            flags: crate::proto::xdr::decode_field(src, "StreamHole", "flags")?,
-        })
-    }
-}
+crate::proto::xdr::xdr_struct!(StreamHole { length, flags });
 
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.

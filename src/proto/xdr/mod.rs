@@ -15,6 +15,7 @@ mod bounded;
 mod error;
 mod flags;
 mod primitives;
+mod structs;
 mod unknown;
 
 use bytes::BytesMut;
@@ -26,6 +27,7 @@ pub use bounded::{
 };
 pub use error::{DecodeError, DecodeErrorKind};
 pub(crate) use flags::impl_flags;
+pub(crate) use structs::xdr_struct;
 pub use unknown::UnknownValue;
 
 /// A value with an XDR encoding.
@@ -95,7 +97,8 @@ pub fn decode_field<T: Decode>(
     ty: &'static str,
     field: &'static str,
 ) -> Result<T, DecodeError> {
-    T::decode(src).map_err(|e| e.in_field(ty, field))
+    // `xdr_struct!` passes raw identifiers as written (`r#type`): the path shows the IDL name.
+    T::decode(src).map_err(|e| e.in_field(ty, field.strip_prefix("r#").unwrap_or(field)))
 }
 
 /// Number of zero bytes that pad `len` bytes to a multiple of four.

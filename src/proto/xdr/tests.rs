@@ -213,3 +213,9 @@ fn fixed_arrays_encode_without_a_count() {
     FixedOpaque([1u8, 2, 3, 4, 5]).encode(&mut out);
     assert_eq!(&out[..], [1, 2, 3, 4, 5, 0, 0, 0]);
 }
+
+#[test]
+fn a_raw_identifier_member_is_named_as_in_the_idl() {
+    let err = decode_field::<u32>(&mut &[0u8][..], "Header", "r#type").unwrap_err();
+    assert_eq!(err.path().collect::<Vec<_>>(), [("Header", "type")]);
+}
