@@ -67,7 +67,7 @@ pub fn digest_md5(plain_tcp: bool, messages: &[Option<&[u8]>]) -> bool {
     run(Box::new(mech), messages)
 }
 
-/// The DIGEST-MD5 layer with quality of protection number `qop % 7` (integrity, or one of
+/// The DIGEST-MD5 layer with quality of protection number `qop % 6` (integrity, or one of
 /// the five ciphers; 0 is auth-int) decoding `packets` in turn; each must decode or fail
 /// cleanly, never panic or grow beyond the record size.
 pub fn digest_layer(qop: u8, packets: &[&[u8]]) {
