@@ -22,6 +22,8 @@
 //!   drivers work without any guest.
 #![allow(dead_code)]
 
+pub mod own_domain;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
