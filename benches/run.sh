@@ -13,8 +13,12 @@
 # run of N calls minus those of a run of none). Prints the table of medians
 # (benches/report.py); the raw lines stay in $BENCH_OUT (default: DIR/bench-results.jsonl).
 #
-# BENCH_SCALE multiplies the number of calls (20000 per workload at 1; list-all makes 1/100 of
-# that). Without perf (or where tracepoints are not allowed) the counted rows are left out.
+# BENCH_SCALE multiplies the number of calls (20000 per workload at 1; list-all, stats-all and
+# the connect-* workloads make 1/100 of that). BENCH_VOL_MIB (default 1024) is the size of the
+# volume that download and upload move whole, through the qemu driver's dir pool
+# DIR/bench-pool (made here; the volume is a raw file, its data written once). Without perf
+# (or where tracepoints are not allowed) the counted rows are left out. With BENCH_RVIRSH
+# set to an rvirsh binary, `rvirsh list --all` is timed next to `virsh list --all`.
 set -euo pipefail
 
 ROUNDS=${1:-5}
@@ -25,6 +29,7 @@ export VIRTWIRE_SANDBOX=$DIR
 OUT=${BENCH_OUT:-$DIR/bench-results.jsonl}
 N=$(awk -v s="$SCALE" 'BEGIN { n = int(20000 * s); print (n < 100 ? 100 : n) }')
 LIST_COUNT=2000
+VOL_MIB=${BENCH_VOL_MIB:-1024}
 
 say() { echo "bench: $*" >&2; }
 
@@ -54,6 +59,27 @@ NODE=$DIR/bench-node-$LIST_COUNT.xml
 python3 "$ROOT/benches/nodegen.py" "$LIST_COUNT" "$NODE"
 URI="test+unix:///default?socket=$VIRTWIRE_SOCKET"
 LIST_URI="test+unix://$NODE?socket=$VIRTWIRE_SOCKET"
+TCP_URI="test+tcp://127.0.0.1:$VIRTWIRE_TCP_PORT/default"
+TLS_URI="test+tls://127.0.0.1:$VIRTWIRE_TLS_PORT/default?pkipath=$VIRTWIRE_PKI"
+VOL_URI="qemu+unix:///system?socket=$VIRTWIRE_SOCKET"
+POOL=virtwire-bench
+VOL=bench-$VOL_MIB.raw
+
+# the dir pool and the volume of the transfer workloads (kept between runs)
+pool_setup() {
+  local v=(virsh -q -c "$VOL_URI")
+  if ! "${v[@]}" pool-info "$POOL" >/dev/null 2>&1; then
+    "${v[@]}" pool-define-as "$POOL" dir --target "$DIR/bench-pool" >/dev/null
+    "${v[@]}" pool-build "$POOL" >/dev/null
+  fi
+  "${v[@]}" pool-start "$POOL" >/dev/null 2>&1 || true
+  if ! "${v[@]}" vol-info --pool "$POOL" "$VOL" >/dev/null 2>&1; then
+    say "writing the ${VOL_MIB} MiB volume"
+    "${v[@]}" vol-create-as "$POOL" "$VOL" "${VOL_MIB}M" --format raw >/dev/null
+    dd if=/dev/urandom of="$DIR/bench-pool/$VOL" bs=1M count="$VOL_MIB" conv=notrunc status=none
+  fi
+}
+pool_setup
 
 # client NAME: the command line of one client
 client() {
@@ -62,6 +88,12 @@ client() {
     virtwire-ct) echo "$RUST --runtime current" ;;
     virtwire-mt) echo "$RUST --runtime multi" ;;
   esac
+}
+
+# the command line of one client with every URI
+client_cmd() {
+  echo "$(client "$1") --uri $URI --list-uri $LIST_URI --list-count $LIST_COUNT \
+    --vol-uri $VOL_URI --pool $POOL --vol $VOL --vol-mib $VOL_MIB --tcp-uri $TCP_URI --tls-uri $TLS_URI"
 }
 
 # perf_counts CMD...: "SYSCALLS TASK_CLOCK_MS" of one run, or nothing without perf
@@ -78,7 +110,7 @@ perf_counts() {
 counts() {
   local name=$1 w=$2 cmd full empty
   # shellcheck disable=SC2207
-  cmd=($(client "$name") --uri "$URI" --list-uri "$LIST_URI" --list-count "$LIST_COUNT" --only "$w")
+  cmd=($(client_cmd "$name") --only "$w")
   full=$(perf_counts "${cmd[@]}" --n "$N")
   empty=$(perf_counts "${cmd[@]}" --n 0)
   [ -n "$full" ] && [ -n "$empty" ] || return 0
@@ -96,13 +128,22 @@ for ((r = 0; r < ROUNDS; r++)); do
     # a different client goes first each round
     name=${CLIENTS[$(((i + r) % ${#CLIENTS[@]}))]}
     # shellcheck disable=SC2046
-    $(client "$name") --uri "$URI" --list-uri "$LIST_URI" --list-count "$LIST_COUNT" --n "$N" >>"$OUT"
+    $(client_cmd "$name") --n "$N" >>"$OUT"
     if command -v perf >/dev/null; then
       counts "$name" seq-libversion >>"$OUT"
       counts "$name" tasks-64 >>"$OUT"
     fi
   done
 done
+
+# rvirsh next to virsh, once rvirsh is built: wall, CPU and peak RSS of one `list --all`
+RVIRSH=${BENCH_RVIRSH:-$ROOT/target/release/rvirsh}
+if [ -x "$RVIRSH" ]; then
+  for ((r = 0; r < ROUNDS; r++)); do
+    python3 "$ROOT/benches/clitime.py" libvirt.so cli-list virsh -c "$LIST_URI" list --all >>"$OUT"
+    python3 "$ROOT/benches/clitime.py" virtwire-ct cli-list "$RVIRSH" -c "$LIST_URI" list --all >>"$OUT"
+  done
+fi
 
 echo "Command: BENCH_SCALE=$SCALE bash benches/run.sh $ROUNDS ($N calls per workload)"
 echo
