@@ -67,9 +67,9 @@ pub mod transport;
 
 pub use api::events;
 pub use api::{
-    Client, Domain, DomainCheckpoint, DomainInfo, DomainSnapshot, DomainState, Interface, Network,
-    NetworkPort, NodeDevice, NodeInfo, NwFilter, NwFilterBinding, Screenshot, Secret, StoragePool,
-    StorageVol, StorageVolInfo, Stream,
+    Client, DeviceRemoval, Domain, DomainCheckpoint, DomainInfo, DomainSnapshot, DomainState,
+    Interface, Network, NetworkPort, NodeDevice, NodeInfo, NwFilter, NwFilterBinding, Screenshot,
+    Secret, StoragePool, StorageVol, StorageVolInfo, Stream,
 };
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};

@@ -2,14 +2,14 @@
 //! (device hot-plug and unplug, reboot on reset, QEMU monitor events).
 
 mod common;
+#[path = "common/guest.rs"]
+mod guest;
 
 use std::time::Duration;
 
 use common::Sandbox;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use virtwire::events::{DomainEventKind, Event, EventItem, EventStream};
 use virtwire::proto::c_events::DomainEventId;
-use virtwire::proto::c_flags::DomainConsoleFlags;
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
 use virtwire::{Client, Domain};
@@ -30,39 +30,9 @@ async fn next_event<T: Event + std::fmt::Debug>(stream: &mut EventStream<T>) -> 
 }
 
 /// Waits until the guest's shell answers on the console (unplugging a device needs the
-/// guest's kernel): types a command every second until its output comes.
+/// guest's kernel).
 async fn wait_for_shell(dom: &Domain) {
-    let mut console = dom
-        .open_console(None, DomainConsoleFlags::FORCE)
-        .await
-        .unwrap();
-    let mut seen = Vec::new();
-    let answered = async {
-        loop {
-            console.write_all(b"echo vw-$((6*7))\n").await.unwrap();
-            let mut buf = [0u8; 4096];
-            let read = async {
-                loop {
-                    let n = console.read(&mut buf).await.unwrap();
-                    assert!(n > 0, "the console ended");
-                    seen.extend_from_slice(&buf[..n]);
-                    if String::from_utf8_lossy(&seen).contains("vw-42\r") {
-                        return;
-                    }
-                }
-            };
-            if tokio::time::timeout(Duration::from_secs(1), read)
-                .await
-                .is_ok()
-            {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, answered)
-        .await
-        .expect("the guest's shell never answered");
-    console.abort().await.unwrap();
+    guest::shell(dom).await.abort().await.unwrap();
 }
 
 #[tokio::test]

@@ -3,10 +3,11 @@
 //! screenshot.
 
 mod common;
-
-use std::time::Duration;
+#[path = "common/guest.rs"]
+mod guest;
 
 use common::Sandbox;
+use guest::{console_exchange, start_guest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use virtwire::proto::c_flags::{
     DomainConsoleFlags, StorageVolDownloadFlags, StorageVolUploadFlags,
@@ -14,61 +15,7 @@ use virtwire::proto::c_flags::{
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
 use virtwire::rpc::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX};
-use virtwire::{Client, Domain, StorageVol, Stream};
-
-/// Guards the whole of one console exchange: the guest boots in seconds under TCG, but a loaded
-/// machine may take much longer; past this the test fails instead of hanging.
-const GUEST_PATIENCE: Duration = Duration::from_secs(180);
-
-async fn start_guest(client: &Client, name: &str) -> Domain {
-    let sb = Sandbox::get();
-    if let Ok(old) = client.lookup_domain_by_name(name).await {
-        let _ = old.destroy().await;
-    }
-    client
-        .create_domain_xml(&sb.guest_xml(name), Default::default())
-        .await
-        .unwrap()
-}
-
-/// Types `command` on the console until the guest's shell answers with a line containing
-/// `expect`; returns everything read. QEMU drops what the guest writes while no client is
-/// attached and notices a new one only about once a second, so the first lines may be lost:
-/// the command is typed again every second until the answer comes.
-async fn console_exchange(console: &mut Stream, command: &str, expect: &str) -> String {
-    let mut seen = Vec::new();
-    let exchange = async {
-        loop {
-            console.write_all(command.as_bytes()).await.unwrap();
-            let mut buf = [0u8; 4096];
-            let round = tokio::time::sleep(Duration::from_secs(1));
-            tokio::pin!(round);
-            loop {
-                tokio::select! {
-                    n = console.read(&mut buf) => {
-                        let n = n.unwrap();
-                        assert!(n > 0, "the console ended");
-                        seen.extend_from_slice(&buf[..n]);
-                        if String::from_utf8_lossy(&seen).lines().any(|l| l.trim_end() == expect) {
-                            return;
-                        }
-                    }
-                    _ = &mut round => break,
-                }
-            }
-        }
-    };
-    if tokio::time::timeout(GUEST_PATIENCE, exchange)
-        .await
-        .is_err()
-    {
-        panic!(
-            "no {expect:?} from the guest; the console gave: {:?}",
-            String::from_utf8_lossy(&seen)
-        );
-    }
-    String::from_utf8_lossy(&seen).into_owned()
-}
+use virtwire::{Client, StorageVol};
 
 #[tokio::test]
 async fn the_console_carries_a_command_to_the_guest_and_its_output_back() {

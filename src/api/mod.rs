@@ -3,6 +3,7 @@
 mod client;
 mod connect;
 mod domain;
+mod domain_devices;
 mod domain_streams;
 pub mod events;
 mod generated;
@@ -14,6 +15,7 @@ mod vol_files;
 
 pub use client::Client;
 pub use domain::{Domain, DomainInfo, DomainState};
+pub use domain_devices::DeviceRemoval;
 pub use domain_streams::Screenshot;
 pub use node::NodeInfo;
 pub use objects::{
