@@ -154,6 +154,37 @@ async fn read_only_connection_refuses_changes_with_the_daemons_error() {
     );
 }
 
+/// The calls without flags are libvirt's calls without flags (`virDomainDestroy`, not
+/// `virDomainDestroyFlags`): the daemon names the API in its messages, and virsh-compatible
+/// output depends on it.
+#[tokio::test]
+async fn calls_without_flags_are_libvirts_calls_without_flags() {
+    let s = Sandbox::get();
+    let uri = format!("test+unix:///default?socket={}", s.socket_ro());
+    let client = Config::builder()
+        .uri(&uri)
+        .read_only(true)
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let dom = client.lookup_domain_by_name("test").await.unwrap();
+    let denied = |r: virtwire::Result<()>| {
+        let e = r.unwrap_err();
+        e.remote()
+            .and_then(|r| r.message.clone())
+            .unwrap_or_default()
+    };
+    let api = |m: String| m.rsplit(' ').next().unwrap_or_default().to_string();
+    assert_eq!(api(denied(dom.destroy().await)), "virDomainDestroy");
+    assert_eq!(api(denied(dom.shutdown().await)), "virDomainShutdown");
+    assert_eq!(api(denied(dom.create().await)), "virDomainCreate");
+    assert_eq!(api(denied(dom.undefine().await)), "virDomainUndefine");
+    let defined = client.define_domain_xml(&domain_xml("ro-api")).await;
+    assert_eq!(api(denied(defined.map(|_| ()))), "virDomainDefineXML");
+}
+
 #[tokio::test]
 async fn daemon_errors_are_structured() {
     let client = Client::connect(&Sandbox::get().test_uri("errors"))

@@ -148,10 +148,16 @@ impl Client {
         Ok(Domain::new(self.clone(), ret.dom))
     }
 
-    /// Defines (makes persistent, without starting) the domain described by `xml`.
+    /// Defines (makes persistent, without starting) the domain described by `xml`
+    /// (`virDomainDefineXML`, the call without flags).
     pub async fn define_domain_xml(&self, xml: &str) -> Result<Domain> {
-        self.define_domain_xml_flags(xml, c_flags::DomainDefineFlags::empty())
-            .await
+        let ret = self
+            .raw
+            .domain_define_xml(&remote::DomainDefineXmlArgs {
+                xml: XdrString::try_from(xml)?,
+            })
+            .await?;
+        Ok(Domain::new(self.clone(), ret.dom))
     }
 
     /// Like [`define_domain_xml`](Self::define_domain_xml) with flags (`VALIDATE`: check the

@@ -132,10 +132,17 @@ impl Domain {
             .into_inner())
     }
 
-    /// Starts the defined domain.
+    /// Starts the defined domain (`virDomainCreate`: the call without flags, which the
+    /// daemon's messages name as such).
     pub async fn create(&self) -> Result<()> {
-        self.create_with_flags(c_flags::DomainCreateFlags::empty())
-            .await
+        let args = remote::DomainCreateArgs {
+            dom: self.to_remote(),
+        };
+        self.client.raw().domain_create(&args).await?;
+        // DOMAIN_CREATE does not return the new ID: look it up, as libvirt's client does
+        let dom = self.client.lookup_domain_by_uuid(self.uuid()).await?;
+        self.handle.id.store(dom.id(), Ordering::Relaxed);
+        Ok(())
     }
 
     /// Starts the defined domain with flags (paused, autodestroy, …).
@@ -165,10 +172,13 @@ impl Domain {
         self.client.raw().domain_resume(&args).await
     }
 
-    /// Asks the guest to shut down (it may ignore the request).
+    /// Asks the guest to shut down (it may ignore the request); `virDomainShutdown`, the call
+    /// without flags.
     pub async fn shutdown(&self) -> Result<()> {
-        self.shutdown_flags(c_flags::DomainShutdownFlags::DEFAULT)
-            .await
+        let args = remote::DomainShutdownArgs {
+            dom: self.to_remote(),
+        };
+        self.client.raw().domain_shutdown(&args).await
     }
 
     /// Asks the guest to shut down, by the methods `flags` names (`DEFAULT`: the
@@ -191,10 +201,15 @@ impl Domain {
         self.client.raw().domain_reboot(&args).await
     }
 
-    /// Stops the domain at once, like pulling the power cord.
+    /// Stops the domain at once, like pulling the power cord (`virDomainDestroy`, the call
+    /// without flags).
     pub async fn destroy(&self) -> Result<()> {
-        self.destroy_flags(c_flags::DomainDestroyFlags::DEFAULT)
-            .await
+        let args = remote::DomainDestroyArgs {
+            dom: self.to_remote(),
+        };
+        self.client.raw().domain_destroy(&args).await?;
+        self.handle.id.store(-1, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Like [`destroy`](Self::destroy) with flags (`GRACEFUL`: no SIGKILL).
@@ -208,10 +223,13 @@ impl Domain {
         Ok(())
     }
 
-    /// Removes the domain's persistent definition.
+    /// Removes the domain's persistent definition (`virDomainUndefine`, the call without
+    /// flags).
     pub async fn undefine(&self) -> Result<()> {
-        self.undefine_flags(c_flags::DomainUndefineFlags::empty())
-            .await
+        let args = remote::DomainUndefineArgs {
+            dom: self.to_remote(),
+        };
+        self.client.raw().domain_undefine(&args).await
     }
 
     /// Like [`undefine`](Self::undefine) with flags (what else to remove: managed save,

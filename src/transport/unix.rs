@@ -9,7 +9,8 @@ pub(super) async fn connect(config: &Config) -> Result<BoxStream> {
     tracing::debug!(path = %path.display(), "connecting to the unix socket");
     let stream = tokio::net::UnixStream::connect(&path).await.map_err(|e| {
         Error::io(
-            format!("cannot connect to the socket {}", path.display()),
+            // libvirt's words, so that tools can report it as virsh does
+            format!("Failed to connect socket to '{}'", path.display()),
             e,
         )
     })?;

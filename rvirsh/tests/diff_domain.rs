@@ -1,0 +1,145 @@
+//! virsh and rvirsh side by side on the test driver's domains: listing, information and
+//! the life cycle (see `common` for how the two share a daemon state).
+
+mod common;
+
+use common::{args, c, compare, test_uri};
+
+#[test]
+fn list() {
+    compare(
+        &test_uri("diff-list"),
+        &[
+            c("list"),
+            c("list --all"),
+            c("list --inactive"),
+            c("list --all --name"),
+            c("list --all --uuid"),
+            c("list --all --id"),
+            c("list --all --name --uuid"),
+            c("list --all --id --name --uuid"),
+            c("list --table --name"),
+            c("list --all --table"),
+            c("list --all --title"),
+            c("list --state-running"),
+            c("list --state-shutoff"),
+            c("list --state-paused"),
+            c("list --state-other"),
+            c("list --all --persistent"),
+            c("list --all --transient"),
+            c("list --all --autostart"),
+            c("list --all --no-autostart"),
+            c("list --all --managed-save"),
+            c("list --all --with-managed-save"),
+            c("list --all --without-managed-save"),
+            c("suspend vw-running; list --state-paused; list --all --state-other"),
+            c("destroy vw-running; list --all; start vw-stopped; list"),
+            c("autostart vw-stopped; list --all --autostart"),
+            args(&["-q", "-c", "{uri}", "list --all --name"]),
+        ],
+    );
+}
+
+#[test]
+fn domain_information() {
+    compare(
+        &test_uri("diff-dominfo"),
+        &[
+            c("dominfo vw-running").mask("CPU time:"),
+            c("dominfo vw-stopped").mask("CPU time:"),
+            c("dominfo 1").mask("CPU time:"),
+            c("dominfo 6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c02").mask("CPU time:"),
+            c("dominfo nope"),
+            c("domstate vw-running"),
+            c("domstate vw-running --reason"),
+            c("domstate vw-stopped --reason"),
+            c("suspend vw-running; domstate vw-running --reason"),
+            c("destroy vw-running; domstate vw-running --reason"),
+            c("domid vw-running"),
+            c("domid vw-stopped"),
+            c("domid 1"),
+            c("domid 6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c01"),
+            c("domname 1"),
+            c("domname vw-stopped"),
+            c("domname 6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c02"),
+            c("domuuid vw-running"),
+            c("domuuid 1"),
+            c("domuuid 6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c02"),
+            c("dumpxml vw-running"),
+            c("dumpxml vw-stopped --inactive"),
+            c("dumpxml vw-running --security-info"),
+            c("dumpxml vw-running --migratable"),
+            c("dumpxml nope"),
+        ],
+    );
+}
+
+#[test]
+fn life_cycle() {
+    compare(
+        &test_uri("diff-lifecycle"),
+        &[
+            c("start vw-stopped; list --all"),
+            c("start vw-running"),
+            c("start 1"),
+            c("start nope"),
+            c("start --paused vw-stopped; domstate vw-stopped --reason"),
+            c("destroy vw-running; destroy vw-running"),
+            c("destroy 1; list --all"),
+            c("destroy --graceful vw-running"),
+            c("suspend vw-running; suspend vw-running; resume vw-running; resume vw-running"),
+            c("suspend vw-stopped"),
+            c("shutdown vw-running; domstate vw-running --reason"),
+            c("shutdown --mode acpi vw-running"),
+            c("shutdown --mode bogus vw-running"),
+            c("reboot vw-running"),
+            c("reset vw-running"),
+            c("autostart vw-running; dominfo vw-running").mask("CPU time:"),
+            c("autostart --disable vw-stopped"),
+            c("undefine vw-stopped; list --all"),
+            c("undefine vw-running; list --all --transient"),
+            c("undefine nope"),
+            c("undefine vw-stopped --managed-save --snapshots-metadata"),
+            c("dumpxml vw-stopped > /dev/null; undefine vw-stopped"),
+            args(&[
+                "-q",
+                "-c",
+                "{uri}",
+                "destroy vw-running; start vw-running; suspend 2",
+            ]),
+            args(&["-c", "{uri}", "-r", "destroy vw-running"]),
+        ],
+    );
+}
+
+#[test]
+fn define_and_create() {
+    let dir = std::env::temp_dir().join(format!("rvirsh-diff-define-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xml = dir.join("dom.xml");
+    std::fs::write(
+        &xml,
+        "<domain type='test'><name>vw-new</name>\
+         <uuid>6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c09</uuid><memory>65536</memory>\
+         <os><type>hvm</type></os></domain>",
+    )
+    .unwrap();
+    let bad = dir.join("bad.xml");
+    std::fs::write(&bad, "<domain type='test'><name>").unwrap();
+    let xml = xml.to_str().unwrap();
+    let bad = bad.to_str().unwrap();
+    compare(
+        &test_uri("diff-define"),
+        &[
+            c(&format!("define {xml}; list --all")),
+            c(&format!("define --file {xml} --validate; list --all")),
+            c(&format!("create {xml}; list --all")),
+            c(&format!("create {xml} --paused; list --all")),
+            c(&format!("define {bad}")),
+            c(&format!("create {bad}")),
+            c("define /nonexistent.xml"),
+            c(&format!("define {xml}; start vw-new; dominfo vw-new")).mask("CPU time:"),
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
