@@ -14,9 +14,6 @@
 //! in between.
 #![allow(dead_code)]
 
-#[path = "../../../tests/common/mod.rs"]
-pub mod sandbox;
-
 use std::process::{Command, Output};
 
 /// One command line to compare: the program's arguments, with `{uri}` replaced by the
@@ -178,8 +175,34 @@ fn line_diff(want: &str, got: &str) -> String {
     out
 }
 
-/// A fresh test-driver node file (the domains, network, pool, … of
-/// `tests/data/testnode.xml`) and its URI.
+/// The sandbox's environment variable `name` (written by `scripts/sandbox.sh start`); the
+/// tests fail, naming the way to run them, when it is missing.
+pub fn sandbox_var(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!(
+            "{name} is not set: the diff tests need the sandboxed libvirtd; run them with \
+             `bash scripts/test.sh`, or start it with `bash scripts/sandbox.sh start` and \
+             `source \"$(bash scripts/sandbox.sh env)\"` first"
+        ),
+    }
+}
+
+/// The test node of the library's tests: domains `vw-running` (running) and `vw-stopped`,
+/// network `vw-net`, pool `vw-pool`, interface `vweth0`, node device `computer`.
+const TEST_NODE_XML: &str = include_str!("../../../tests/data/testnode.xml");
+
+/// A fresh copy of the test node (`tests/data/testnode.xml`) in the sandbox and its URI.
 pub fn test_uri(name: &str) -> String {
-    sandbox::Sandbox::get().test_uri(name)
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::path::Path::new(&sandbox_var("VIRTWIRE_SANDBOX")).join("rvirsh-nodes");
+    std::fs::create_dir_all(&dir).expect("node directory");
+    let file = dir.join(format!("{name}-{}-{n}.xml", std::process::id()));
+    std::fs::write(&file, TEST_NODE_XML).expect("node file");
+    format!(
+        "test+unix://{}?socket={}",
+        file.display(),
+        sandbox_var("VIRTWIRE_SOCKET")
+    )
 }
