@@ -26,6 +26,8 @@ PACKAGES=(
   # compiles its bundled libssh2 (with gcc) against the system's OpenSSL
   libssl-dev
   pkg-config
+  # the static rvirsh (cargo build --target x86_64-unknown-linux-musl): musl-gcc for the C parts
+  musl-tools
   # the TCG guest (scripts/guest.sh): QEMU itself and what builds the initramfs; the guest's
   # kernel is a Debian package downloaded and unpacked there, never installed
   qemu-system-x86

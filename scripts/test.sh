@@ -60,6 +60,12 @@ if [ "$status" = 0 ] && [ $# = 0 ]; then
   cargo test --workspace --all-targets || status=$?
 fi
 
+# the seed's workflow with the static rvirsh, while the sandbox runs (.ci/run builds it and
+# sets RVIRSH_STATIC)
+if [ "$status" = 0 ] && [ -n "${RVIRSH_STATIC:-}" ]; then
+  bash scripts/rvirsh-demo.sh "$RVIRSH_STATIC" || status=$?
+fi
+
 # >>> conformance & wire check: report >>>
 if [ -s "$VIRTWIRE_CONFORMANCE_REPORT" ]; then
   echo "== conformance (tests/conformance*.rs)"
