@@ -9,6 +9,7 @@ pub mod events;
 mod generated;
 mod node;
 mod objects;
+mod snapshots;
 mod storage_vol;
 mod stream;
 mod vol_files;

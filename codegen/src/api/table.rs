@@ -184,5 +184,6 @@ pub const RENAMES: &[(&str, &str)] = &[
     ("NETWORK_GET_DHCP_LEASES", "dhcp_leases"),
     ("NODE_DEVICE_RE_ATTACH", "reattach"),
     ("DOMAIN_SNAPSHOT_CREATE_XML", "snapshot_create_xml"),
+    ("DOMAIN_REVERT_TO_SNAPSHOT", "revert"),
     ("DOMAIN_CHECKPOINT_CREATE_XML", "checkpoint_create_xml"),
 ];

@@ -1135,7 +1135,7 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT` (procedure 192).
-    pub async fn domain_revert_to_snapshot(
+    pub async fn revert(
         &self,
         flags: crate::proto::generated::c_flags::DomainSnapshotRevertFlags,
     ) -> crate::Result<()> {
@@ -4707,10 +4707,7 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_RESTORE_FLAGS", "Client::restore_domain_flags"),
     ("DOMAIN_RESTORE_PARAMS", "Client::restore_domain_params"),
     ("DOMAIN_RESUME", "Domain::resume"),
-    (
-        "DOMAIN_REVERT_TO_SNAPSHOT",
-        "DomainSnapshot::domain_revert_to_snapshot",
-    ),
+    ("DOMAIN_REVERT_TO_SNAPSHOT", "DomainSnapshot::revert"),
     ("DOMAIN_SAVE", "Domain::save"),
     ("DOMAIN_SAVE_FLAGS", "Domain::save_flags"),
     (
