@@ -5,6 +5,7 @@
 //! CONNECT_OPEN with the read-only flag, under the config's connect timeout.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use crate::api::Client;
 use crate::auth;
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::proto::xdr::XdrString;
 use crate::proto::{c_flags, remote};
 use crate::rpc;
+use crate::rpc::fds::{FdChannel, UnixFdStream};
 use crate::transport::{self, BoxStream, Stream};
 
 /// `VIR_DRV_FEATURE_PROGRAM_KEEPALIVE`: asked before opening, as libvirt's client does.
@@ -51,8 +53,24 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
+    ///
+    /// A [`tokio::net::UnixStream`] can pass file descriptors
+    /// ([`Domain::open_graphics_fd`](crate::Domain::open_graphics_fd), …), as the unix
+    /// transport does; other streams cannot.
     pub async fn connect_stream<S: Stream>(stream: S, config: &Config) -> Result<Client> {
-        within_connect_timeout(config, open(Box::new(stream), config)).await
+        let any: Box<dyn std::any::Any> = Box::new(stream);
+        let (stream, fds): (BoxStream, _) = match any.downcast::<tokio::net::UnixStream>() {
+            Ok(unix) => {
+                let channel = std::sync::Arc::new(FdChannel::default());
+                let stream = UnixFdStream::new(*unix, channel.clone());
+                (Box::new(stream), Some(channel))
+            }
+            Err(other) => match other.downcast::<S>() {
+                Ok(s) => (s, None),
+                Err(_) => unreachable!("the stream is an S"),
+            },
+        };
+        within_connect_timeout(config, open(stream, fds, config)).await
     }
 }
 
@@ -85,8 +103,8 @@ impl Config {
             config.apply_client_conf(&ClientConf::load()?)?;
         }
         within_connect_timeout(&config, async {
-            let stream = transport::open(&config).await?;
-            open(stream, &config).await
+            let (stream, fds) = transport::open_with_fds(&config).await?;
+            open(stream, fds, &config).await
         })
         .await
     }
@@ -109,10 +127,12 @@ async fn within_connect_timeout(
 }
 
 /// Authenticates on `stream`, starts the driver, asks for keepalive support and opens the
-/// driver `config` names (CONNECT_OPEN).
-async fn open(stream: BoxStream, config: &Config) -> Result<Client> {
-    let stream = auth::authenticate(stream, config.uri(), config.auth_callback().cloned()).await?;
-    let (raw, conn) = rpc::connect_raw(stream);
+/// driver `config` names (CONNECT_OPEN). `fds`: the stream's descriptor channel, used unless
+/// authentication wraps the stream in a security layer.
+async fn open(stream: BoxStream, fds: Option<Arc<FdChannel>>, config: &Config) -> Result<Client> {
+    let (stream, layered) =
+        auth::authenticate(stream, config.uri(), config.auth_callback().cloned()).await?;
+    let (raw, conn) = rpc::connect_with_fds(stream, fds.filter(|_| !layered));
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::debug!(error = %e, "connection ended with an error");

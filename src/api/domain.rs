@@ -99,6 +99,11 @@ impl Domain {
         self.handle.id.load(Ordering::Relaxed)
     }
 
+    /// Records the id a start call returned.
+    pub(crate) fn set_id(&self, id: i32) {
+        self.handle.id.store(id, Ordering::Relaxed);
+    }
+
     /// State, memory, vCPUs and CPU time.
     pub async fn info(&self) -> Result<DomainInfo> {
         let args = remote::DomainGetInfoArgs {

@@ -4,6 +4,7 @@ mod client;
 mod connect;
 mod domain;
 mod domain_devices;
+mod domain_fds;
 mod domain_streams;
 pub mod events;
 mod generated;

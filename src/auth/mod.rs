@@ -31,12 +31,12 @@ use layer::SaslStream;
 
 /// Asks the daemon which authentication it requires and performs it, with credentials from
 /// auth.conf, then from `callback`. Returns the stream to run the connection on (wrapped, when
-/// a method negotiated a security layer).
+/// a method negotiated a security layer), and whether it is so wrapped.
 pub(crate) async fn authenticate(
     stream: BoxStream,
     uri: &Uri,
     callback: Option<Arc<dyn AuthCallback>>,
-) -> Result<BoxStream> {
+) -> Result<(BoxStream, bool)> {
     run(stream, uri, callback, |uri| {
         default_path(uri.param("authfile"))
             .map(AuthConfig::load)
@@ -52,7 +52,7 @@ async fn run(
     uri: &Uri,
     callback: Option<Arc<dyn AuthCallback>>,
     load_config: impl FnOnce(&Uri) -> Result<Option<AuthConfig>>,
-) -> Result<BoxStream> {
+) -> Result<(BoxStream, bool)> {
     let mut rpc = SequentialRpc::new(&mut *stream);
     let offered = rpc.call::<remote::procs::AuthList>(&()).await?.types;
     let (method, mech) = choose(&offered, uri)?;
@@ -85,8 +85,8 @@ async fn run(
         ));
     }
     Ok(match layer {
-        Some(layer) => Box::new(SaslStream::new(stream, layer)),
-        None => stream,
+        Some(layer) => (Box::new(SaslStream::new(stream, layer)), true),
+        None => (stream, false),
     })
 }
 

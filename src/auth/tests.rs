@@ -404,7 +404,7 @@ async fn auth(
     let (stream, seen) = spawn_fake(script);
     let uri: Uri = uri.parse().unwrap();
     let r = run(stream, &uri, callback, move |_| Ok(config)).await;
-    (r, seen)
+    (r.map(|(stream, _layered)| stream), seen)
 }
 
 fn alice() -> Option<Arc<dyn AuthCallback>> {

@@ -1,6 +1,7 @@
 //! The handle through which calls are made.
 
 use std::future::Future;
+use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::task::Poll;
@@ -9,14 +10,15 @@ use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
 
 use super::direct::{CallerIo, ReadRoute};
+use super::fds::{FdAttach, FdReply, MAX_FDS, WithFdCount};
 use super::reply;
 use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, ReplySender, Shared, State};
 use super::streams::{self, RawStream, StreamInner, WhenFull};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
-use crate::proto::Procedure;
 use crate::proto::frame::{self, Packet};
-use crate::proto::packet::Header;
+use crate::proto::packet::{Header, Type};
 use crate::proto::xdr::{Decode, Encode};
+use crate::proto::{FdPassing, Procedure, ProcedureInfo};
 
 type ReplyReceiver = oneshot::Receiver<Result<Packet>>;
 type ReplyResult = std::result::Result<Result<Packet>, oneshot::error::RecvError>;
@@ -129,9 +131,19 @@ impl RawClient {
         self.shared().lock().call_timeout
     }
 
-    /// Calls procedure `P` with `args` and decodes its reply.
+    /// Calls procedure `P` with `args` and decodes its reply. Procedures that pass file
+    /// descriptors go through [`call_with_fds`](Self::call_with_fds) instead.
     pub async fn call<P: Procedure>(&self, args: &P::Args) -> Result<P::Ret> {
         let info = P::INFO;
+        if info.fds != FdPassing::None {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "{} passes file descriptors: call it with call_with_fds",
+                    info.name
+                ),
+            ));
+        }
         let packet = self
             .call_packet(info.program, info.version, info.number, args)
             .await?;
@@ -162,10 +174,99 @@ impl RawClient {
     ) -> Result<Packet> {
         let (tx, rx) = oneshot::channel();
         let queued = self
-            .enqueue(program, version, procedure, args, tx, None)
+            .enqueue(program, version, procedure, args, tx, None, None)
             .await?;
         self.await_reply(queued, [program, version], procedure, rx)
             .await
+    }
+
+    /// Calls procedure `P`, which passes file descriptors (`@fds` in the protocol: DOMAIN_OPEN_GRAPHICS_FD,
+    /// DOMAIN_CREATE_WITH_FILES, …), sending `fds` with the call (at most [`MAX_FDS`], only to
+    /// a procedure whose call carries descriptors) and returning the reply with the
+    /// descriptors that came with it. Each is owned: dropping it closes it; so are those
+    /// sent, once they are on the socket (the daemon has its own copies).
+    ///
+    /// Only a unix socket connection can pass descriptors: on any other transport, or over a
+    /// SASL security layer, this fails with [`ErrorKind::Unsupported`] without sending
+    /// anything.
+    ///
+    /// [`MAX_FDS`]: crate::rpc::MAX_FDS
+    pub async fn call_with_fds<P: Procedure>(
+        &self,
+        args: &P::Args,
+        fds: Vec<OwnedFd>,
+    ) -> Result<(P::Ret, Vec<OwnedFd>)> {
+        let info = P::INFO;
+        let attach = self.fd_attach(info, fds)?;
+        let count = (!attach.send.is_empty()).then_some(attach.send.len() as u32);
+        let payload = WithFdCount { count, args };
+        let (tx, rx) = oneshot::channel();
+        let mut queued = self
+            .enqueue(
+                info.program,
+                info.version,
+                info.number,
+                &payload,
+                tx,
+                None,
+                Some(attach),
+            )
+            .await?;
+        let fd_reply = queued.fds.take();
+        let packet = self
+            .await_reply(queued, [info.program, info.version], info.number, rx)
+            .await?;
+        let mut payload = &packet.payload[..];
+        let mut received = Vec::new();
+        if packet.header.r#type == Type::ReplyWithFds {
+            let count = u32::decode(&mut payload).map_err(|e| {
+                Error::protocol(format!("cannot decode the reply to {}", info.name)).with_source(e)
+            })?;
+            // the socket hands them over before the reply's last byte
+            if let Some(mut r) = fd_reply {
+                received = r.rx.try_recv().unwrap_or_default();
+            }
+            if received.len() != count as usize {
+                return Err(Error::protocol(format!(
+                    "the reply to {} announces {count} descriptors and came with {}",
+                    info.name,
+                    received.len()
+                )));
+            }
+        }
+        Ok((reply::decode(payload, info.name)?, received))
+    }
+
+    /// Checks that `fds` can go with a call of `info` on this connection.
+    fn fd_attach(&self, info: &ProcedureInfo, fds: Vec<OwnedFd>) -> Result<FdAttach> {
+        let Some(channel) = self.shared().fds.clone() else {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} passes file descriptors, which only a unix socket connection without a \
+                     SASL security layer can do",
+                    info.name
+                ),
+            ));
+        };
+        let takes = matches!(info.fds, FdPassing::Call | FdPassing::Both);
+        if fds.len() > MAX_FDS || (!fds.is_empty() && !takes) {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "{} takes {} file descriptors, not {}",
+                    info.name,
+                    if takes { "at most 32" } else { "no" },
+                    fds.len()
+                ),
+            ));
+        }
+        Ok(FdAttach {
+            channel,
+            send: fds,
+            expect_reply: matches!(info.fds, FdPassing::Reply | FdPassing::Both),
+            reply: None,
+        })
     }
 
     /// Calls stream procedure `P` with `args`: the stream is registered as the call is queued,
@@ -186,6 +287,7 @@ impl RawClient {
                 args,
                 tx,
                 Some(when_full),
+                None,
             )
             .await?;
         let Some(inner) = queued.stream.take() else {
@@ -282,7 +384,9 @@ impl RawClient {
     }
 
     /// Queues the CALL frame and registers `tx` for its reply (and, with `open_stream`, a
-    /// stream on its serial).
+    /// stream on its serial; with `fds`, the descriptors to send after it, as a
+    /// CALL_WITH_FDS, and those expected with its reply).
+    #[allow(clippy::too_many_arguments)]
     async fn enqueue<A: Encode + ?Sized>(
         &self,
         program: u32,
@@ -291,14 +395,20 @@ impl RawClient {
         args: &A,
         tx: ReplySender,
         open_stream: Option<WhenFull>,
+        fds: Option<FdAttach>,
     ) -> Result<Queued> {
+        let kind = match &fds {
+            Some(f) if !f.send.is_empty() => Type::CallWithFds,
+            _ => Type::Call,
+        };
+        let mut fds = fds;
         let len = args.encoded_len();
         if len > frame::MAX_PAYLOAD_LEN {
             return Err(invalid_argument(frame::FrameError::PayloadTooLarge(len)));
         }
         let prebuilt = if len > ENCODE_UNDER_LOCK_MAX {
             let mut buf = BytesMut::new();
-            let header = Header::call(program, version, procedure, 0);
+            let header = call_header(program, version, procedure, 0, kind);
             frame::encode_packet(&mut buf, &header, args).map_err(invalid_argument)?;
             Some(buf)
         } else {
@@ -307,9 +417,15 @@ impl RawClient {
         let frame_len = len + frame::MIN_FRAME_LEN;
         let mut tx = Some(tx);
         if open_stream.is_none() {
-            if let Some(queued) =
-                self.write_now(program, version, procedure, args, &mut tx, &prebuilt)?
-            {
+            let call = Frame {
+                program,
+                version,
+                procedure,
+                kind,
+                args,
+                prebuilt: &prebuilt,
+            };
+            if let Some(queued) = self.write_now(&call, &mut tx, &mut fds)? {
                 return Ok(queued);
             }
         }
@@ -321,9 +437,15 @@ impl RawClient {
                     return Err(c.to_error());
                 }
                 if st.out.is_empty() || st.out.len() + frame_len <= OUT_HIGH_WATER {
-                    let serial = put_frame(
-                        &mut st, None, &mut tx, program, version, procedure, args, &prebuilt,
-                    )?;
+                    let call = Frame {
+                        program,
+                        version,
+                        procedure,
+                        kind,
+                        args,
+                        prebuilt: &prebuilt,
+                    };
+                    let serial = put_frame(&mut st, None, &mut tx, &mut fds, &call)?;
                     let timeout = st.call_timeout;
                     let stream = open_stream.map(|when_full| {
                         let header = Header::call(program, version, procedure, serial);
@@ -338,6 +460,7 @@ impl RawClient {
                         serial,
                         timeout,
                         stream,
+                        fds: fds.and_then(|f| f.reply),
                     });
                 }
                 st.blocked_writers += 1;
@@ -353,12 +476,9 @@ impl RawClient {
     /// the transport's state free); `None` when it must be queued instead.
     fn write_now<A: Encode + ?Sized>(
         &self,
-        program: u32,
-        version: u32,
-        procedure: i32,
-        args: &A,
+        call: &Frame<'_, A>,
         tx: &mut Option<ReplySender>,
-        prebuilt: &Option<BytesMut>,
+        fds: &mut Option<FdAttach>,
     ) -> Result<Option<Queued>> {
         let Some(io) = self.handle.io.upgrade() else {
             return Ok(None);
@@ -375,59 +495,82 @@ impl RawClient {
                 return Ok(None);
             }
             timeout = st.call_timeout;
-            put_frame(
-                &mut st,
-                Some(buf),
-                tx,
-                program,
-                version,
-                procedure,
-                args,
-                prebuilt,
-            )
-            .map(Some)
+            put_frame(&mut st, Some(buf), tx, fds, call).map(Some)
         })?;
         Ok(written.map(|serial| Queued {
             serial,
             timeout,
             stream: None,
+            fds: fds.take().and_then(|f| f.reply),
         }))
     }
 }
 
+/// A CALL to encode: its procedure, its type (CALL or CALL_WITH_FDS) and arguments, or the
+/// frame already encoded with serial 0 (`prebuilt`).
+struct Frame<'a, A: ?Sized> {
+    program: u32,
+    version: u32,
+    procedure: i32,
+    kind: Type,
+    args: &'a A,
+    prebuilt: &'a Option<BytesMut>,
+}
+
+fn call_header(program: u32, version: u32, procedure: i32, serial: u32, kind: Type) -> Header {
+    let mut header = Header::call(program, version, procedure, serial);
+    header.r#type = kind;
+    header
+}
+
 /// Allocates the next serial, encodes the CALL into `buf` (`None`: the shared write buffer)
-/// and registers `tx` (taken) for its reply. `prebuilt`: the frame already encoded with
-/// serial 0.
-#[allow(clippy::too_many_arguments)]
+/// and registers `tx` (taken) for its reply; queues `fds` (taken) for the socket to send
+/// after this frame, and registers for the reply's descriptors.
 fn put_frame<A: Encode + ?Sized>(
     st: &mut State,
     buf: Option<&mut BytesMut>,
     tx: &mut Option<ReplySender>,
-    program: u32,
-    version: u32,
-    procedure: i32,
-    args: &A,
-    prebuilt: &Option<BytesMut>,
+    fds: &mut Option<FdAttach>,
+    call: &Frame<'_, A>,
 ) -> Result<u32> {
     let serial = st.next_serial;
-    st.next_serial = serial.wrapping_add(1).max(1);
     let out = match buf {
         Some(b) => b,
         None => &mut st.out,
     };
-    match prebuilt {
+    match call.prebuilt {
         Some(frame) => {
             let at = out.len();
             out.extend_from_slice(frame);
             out[at + SERIAL_OFFSET..at + SERIAL_OFFSET + 4].copy_from_slice(&serial.to_be_bytes());
         }
         None => {
-            let header = Header::call(program, version, procedure, serial);
-            frame::encode_packet(out, &header, args).map_err(invalid_argument)?;
+            let header = call_header(
+                call.program,
+                call.version,
+                call.procedure,
+                serial,
+                call.kind,
+            );
+            frame::encode_packet(out, &header, call.args).map_err(invalid_argument)?;
         }
     }
+    st.next_serial = serial.wrapping_add(1).max(1);
     if let Some(tx) = tx.take() {
         st.pending.insert(serial, tx);
+    }
+    if let Some(f) = fds {
+        // in the order of the frames: the socket takes them when this frame has gone out
+        if !f.send.is_empty() {
+            f.channel.queue(std::mem::take(&mut f.send));
+        }
+        if f.expect_reply {
+            f.reply = Some(FdReply {
+                rx: f.channel.expect(serial),
+                channel: f.channel.clone(),
+                serial,
+            });
+        }
     }
     Ok(serial)
 }
@@ -444,11 +587,13 @@ impl Drop for Reader<'_> {
     }
 }
 
-/// A call in the write buffer: its serial, how long to wait for its reply, its stream.
+/// A call in the write buffer: its serial, how long to wait for its reply, its stream, where
+/// its reply's descriptors will be.
 struct Queued {
     serial: u32,
     timeout: Option<std::time::Duration>,
     stream: Option<Arc<StreamInner>>,
+    fds: Option<FdReply>,
 }
 
 /// A caller waiting for room in the write buffer; the driver signals such callers when it

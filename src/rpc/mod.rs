@@ -28,6 +28,7 @@ mod client;
 mod direct;
 mod driver;
 pub(crate) mod events;
+pub(crate) mod fds;
 #[allow(missing_docs)]
 mod generated;
 mod reply;
@@ -37,6 +38,7 @@ mod streams;
 
 pub use client::RawClient;
 pub use driver::Connection;
+pub use fds::MAX_FDS;
 pub(crate) use sequential::SequentialRpc;
 pub(crate) use shared::Closed;
 pub use shared::KeepaliveConfig;
@@ -45,11 +47,40 @@ pub use streams::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX, RawStream, WhenFull};
 /// Creates a client over an already-connected transport. The returned [`Connection`] must be
 /// polled (spawned) for the client to make progress; it completes when the last [`RawClient`]
 /// clone is dropped or the transport fails.
+/// Such a client cannot pass file descriptors (see [`connect_raw_unix`]).
 pub fn connect_raw<S>(stream: S) -> (RawClient, Connection<S>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let shared = std::sync::Arc::new(shared::Shared::new());
+    connect_with_fds(stream, None)
+}
+
+/// Like [`connect_raw`] over a unix socket, with file descriptor passing
+/// ([`RawClient::call_with_fds`]). The socket must be where a packet starts in both
+/// directions (a fresh connection, or one just authenticated without a SASL layer).
+pub fn connect_raw_unix(
+    stream: tokio::net::UnixStream,
+) -> (
+    RawClient,
+    Connection<impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static>,
+) {
+    let channel = std::sync::Arc::new(fds::FdChannel::default());
+    let stream = fds::UnixFdStream::new(stream, channel.clone());
+    connect_with_fds(stream, Some(channel))
+}
+
+/// [`connect_raw`] with the descriptor channel of the stream, if it has one (activated here).
+pub(crate) fn connect_with_fds<S>(
+    stream: S,
+    fds: Option<std::sync::Arc<fds::FdChannel>>,
+) -> (RawClient, Connection<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    if let Some(f) = &fds {
+        f.activate();
+    }
+    let shared = std::sync::Arc::new(shared::Shared::new(fds));
     let (conn, io) = Connection::new(stream, shared.clone());
     (RawClient::new(shared, io), conn)
 }

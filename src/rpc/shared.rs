@@ -134,11 +134,14 @@ pub(crate) struct Shared {
     pub events: super::events::EventRouter,
     /// Whom the transport's read readiness wakes.
     pub route: Arc<ReadRoute>,
+    /// Where descriptors passed with calls and replies wait, on a unix socket.
+    pub fds: Option<Arc<super::fds::FdChannel>>,
 }
 
 impl Shared {
-    pub fn new() -> Self {
+    pub fn new(fds: Option<Arc<super::fds::FdChannel>>) -> Self {
         Shared {
+            fds,
             state: Mutex::new(State {
                 out: BytesMut::with_capacity(8 * 1024),
                 pending: PendingMap::default(),
@@ -193,6 +196,9 @@ impl Shared {
             let _ = tx.send(Err(closed.to_error()));
         }
         self.events.close(&closed);
+        if let Some(fds) = &self.fds {
+            fds.close();
+        }
         super::streams::close_all(streams.into_values(), &closed);
         stream_writers.into_iter().for_each(Waker::wake);
         self.writable.notify_waiters();

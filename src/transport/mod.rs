@@ -29,7 +29,11 @@ mod tcp;
 mod tls;
 mod unix;
 
+use std::sync::Arc;
+
 use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::rpc::fds::FdChannel;
 
 use crate::config::{Config, Transport};
 use crate::error::Result;
@@ -44,9 +48,18 @@ pub type BoxStream = Box<dyn Stream>;
 
 /// Opens the transport `config` describes.
 pub async fn open(config: &Config) -> Result<BoxStream> {
+    Ok(open_with_fds(config).await?.0)
+}
+
+/// Opens the transport `config` describes, with the channel through which a unix socket
+/// passes file descriptors (not yet active: see [`FdChannel::activate`]).
+pub(crate) async fn open_with_fds(config: &Config) -> Result<(BoxStream, Option<Arc<FdChannel>>)> {
     tracing::debug!(uri = %config.uri(), transport = %config.transport(), "opening the transport");
-    match config.transport() {
-        Transport::Unix => unix::connect(config).await,
+    let stream = match config.transport() {
+        Transport::Unix => {
+            let (stream, channel) = unix::connect_with_fds(config).await?;
+            return Ok((stream, Some(channel)));
+        }
         Transport::Tcp => tcp::connect(config).await,
         Transport::Tls => tls::connect(config).await,
         Transport::Ssh => ssh::connect(config).await,
@@ -63,5 +76,6 @@ pub async fn open(config: &Config) -> Result<BoxStream> {
             ),
         )),
         // ---
-    }
+    }?;
+    Ok((stream, None))
 }

@@ -161,6 +161,15 @@ pub const HAND_WRITTEN: &[(&str, &str)] = &[
     ("DOMAIN_SHUTDOWN_FLAGS", "Domain::shutdown_flags"),
     ("DOMAIN_REBOOT", "Domain::reboot"),
     ("DOMAIN_DESTROY", "Domain::destroy"),
+    // file descriptor passing (src/api/domain_fds.rs)
+    ("DOMAIN_OPEN_GRAPHICS", "Domain::open_graphics"),
+    ("DOMAIN_OPEN_GRAPHICS_FD", "Domain::open_graphics_fd"),
+    ("DOMAIN_CREATE_WITH_FILES", "Domain::create_with_files"),
+    ("DOMAIN_FD_ASSOCIATE", "Domain::fd_associate"),
+    (
+        "DOMAIN_CREATE_XML_WITH_FILES",
+        "Client::create_domain_xml_with_files",
+    ),
     ("DOMAIN_DESTROY_FLAGS", "Domain::destroy_flags"),
     ("DOMAIN_UNDEFINE", "Domain::undefine"),
     ("DOMAIN_UNDEFINE_FLAGS", "Domain::undefine_flags"),

@@ -17,28 +17,6 @@ const NOT_TYPED: &[(&str, &str)] = &[
     ("AUTH_SASL_START", "authentication, done while connecting"),
     ("AUTH_SASL_STEP", "authentication, done while connecting"),
     ("AUTH_POLKIT", "authentication, done while connecting"),
-    // The calls below carry file descriptors (SCM_RIGHTS on the unix socket); the raw client
-    // does not send or receive descriptors yet, so there is nothing to type over.
-    (
-        "DOMAIN_OPEN_GRAPHICS",
-        "file descriptor passing: not supported by the connection yet",
-    ),
-    (
-        "DOMAIN_OPEN_GRAPHICS_FD",
-        "file descriptor passing: not supported by the connection yet",
-    ),
-    (
-        "DOMAIN_CREATE_XML_WITH_FILES",
-        "file descriptor passing: not supported by the connection yet",
-    ),
-    (
-        "DOMAIN_CREATE_WITH_FILES",
-        "file descriptor passing: not supported by the connection yet",
-    ),
-    (
-        "DOMAIN_FD_ASSOCIATE",
-        "file descriptor passing: not supported by the connection yet",
-    ),
 ];
 
 /// Families of procedures without typed methods of their own, and why.

@@ -2992,6 +2992,35 @@ crate::proto::xdr::impl_flags!(
     known = [SKIPAUTH]
 );
 
+/// How virDomainFDAssociate treats the descriptors' security labels (virDomainFDAssociateFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_fd_associate_flags {
+///     VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 0x1,
+///     VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainFdAssociateFlags(pub u32);
+
+impl DomainFdAssociateFlags {
+    /// `VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 0x1`
+    pub const RESTORE: Self = Self(0x1);
+    /// `VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 0x2`
+    pub const WRITABLE: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainFdAssociateFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [RESTORE, WRITABLE]
+);
+
 /// Which size virStorageVolGetInfoFlags reports (virStorageVolInfoFlags).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -3423,6 +3452,10 @@ pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)]
     (
         "DomainOpenGraphicsFlags",
         crate::proto::xdr::check_round_trip::<DomainOpenGraphicsFlags>,
+    ),
+    (
+        "DomainFdAssociateFlags",
+        crate::proto::xdr::check_round_trip::<DomainFdAssociateFlags>,
     ),
     (
         "StorageVolInfoFlags",

@@ -14888,6 +14888,7 @@ crate::proto::xdr::xdr_struct!(DomainEventVcpuRemovedMsg {
 /// struct remote_domain_fd_associate_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string name;
+///     /** @flags: vir_domain_fd_associate_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14899,7 +14900,7 @@ pub struct DomainFdAssociateArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainFdAssociateFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainFdAssociateArgs { dom, name, flags });
 
