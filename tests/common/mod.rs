@@ -268,12 +268,18 @@ impl Sandbox {
     /// connection on a fresh copy of [`TEST_NODE_XML`]. Each connection opened
     /// on it starts from that state and changes nothing anyone else sees.
     pub fn test_uri(&self, name: &str) -> String {
+        self.test_uri_at(&self.socket, name)
+    }
+
+    /// [`Sandbox::test_uri`] on the daemon listening at `socket` (e.g. the newer libvirtd of
+    /// `scripts/newer-libvirtd.sh`).
+    pub fn test_uri_at(&self, socket: &str, name: &str) -> String {
         let file = self.new_node_file(name);
         let file = file.to_str().expect("the sandbox path is UTF-8");
         format!(
             "test+unix://{}?socket={}",
             uri_escape(file),
-            uri_escape(&self.socket)
+            uri_escape(socket)
         )
     }
 
