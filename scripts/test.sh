@@ -5,8 +5,8 @@
 # sandboxed libvirtd (scripts/sandbox.sh), runs
 #   cargo test --workspace --all-targets --all-features [ARGS...]
 # with the sandbox's VIRTWIRE_* environment (without ARGS, then the documentation's
-# examples and the whole suite again with the default features), and always stops the
-# sandbox afterwards. Exits with cargo's status. Needs root.
+# examples, the whole suite again with the default features and scripts/examples.sh), and
+# always stops the sandbox afterwards. Exits with cargo's status. Needs root.
 # The sandbox directory is $VIRTWIRE_SANDBOX (default ${TMPDIR:-/tmp}/virtwire-sandbox).
 # Beside it runs a newer libvirtd (scripts/newer-libvirtd.sh, 11.3 from bookworm-backports,
 # ~25 s to download and start the first time, under 1 s after) for tests/newer_daemon.rs;
@@ -76,6 +76,11 @@ fi
 # sets RVIRSH_STATIC)
 if [ "$status" = 0 ] && [ -n "${RVIRSH_STATIC:-}" ]; then
   bash scripts/rvirsh-demo.sh "$RVIRSH_STATIC" || status=$?
+fi
+
+# the examples against the same sandbox (README.md's among them, and the seed's workflow)
+if [ "$status" = 0 ] && [ $# = 0 ]; then
+  bash scripts/examples.sh || status=$?
 fi
 
 # >>> conformance & wire check: report >>>
