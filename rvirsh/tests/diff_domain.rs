@@ -143,3 +143,66 @@ fn define_and_create() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn memory_and_vcpus() {
+    compare(
+        &test_uri("diff-resources"),
+        &[
+            c("setmem vw-running 100M; dominfo vw-running").mask("CPU time:"),
+            c("setmem vw-running 1T"),
+            c("setmem vw-running abc"),
+            c("setmem vw-running"),
+            c("setmem vw-running 100M --config --current"),
+            c("setmem --domain vw-running --size 131072 --live; dominfo vw-running")
+                .mask("CPU time:"),
+            c("setmem vw-stopped 64M --config; dominfo vw-stopped").mask("CPU time:"),
+            c("setmaxmem vw-running 100M"),
+            c("setmaxmem vw-stopped 100M; dominfo vw-stopped").mask("CPU time:"),
+            c("setmaxmem vw-stopped 100M --config; dominfo vw-stopped").mask("CPU time:"),
+            c("setvcpus vw-running 1; vcpucount vw-running"),
+            c("setvcpus vw-running 5"),
+            c("setvcpus vw-running x"),
+            c("setvcpus vw-running 1 --maximum"),
+            c("setvcpus vw-stopped 2 --maximum --config; vcpucount vw-stopped"),
+            c("setvcpus vw-running 1 --guest --config"),
+            c("vcpucount vw-running"),
+            c("vcpucount vw-stopped"),
+            c("vcpucount vw-running --live --maximum"),
+            c("vcpucount vw-running --active"),
+            c("vcpucount vw-running --maximum"),
+            c("vcpucount vw-stopped --live"),
+            c("vcpucount vw-running --active --maximum"),
+            c("undefine vw-running; vcpucount vw-running"),
+        ],
+    );
+}
+
+#[test]
+fn devices() {
+    compare(
+        &test_uri("diff-devices"),
+        &[
+            c("domblklist vw-running"),
+            c("domblklist vw-running --details"),
+            c("domblklist vw-running --inactive"),
+            c("domblklist vw-stopped --details"),
+            c("domiflist vw-running"),
+            c("domiflist vw-stopped"),
+            c("domiflist vw-running --inactive"),
+            c("domblkinfo vw-running vda"),
+            c("domblkinfo vw-running --device vda --human"),
+            c("domblkinfo vw-running --all"),
+            c("domblkinfo vw-running --all --human"),
+            c("domblkinfo vw-running"),
+            c("domblkinfo vw-running vdz"),
+            c("domblkinfo vw-running --all --device vda"),
+            args(&[
+                "-q",
+                "-c",
+                "{uri}",
+                "domblklist vw-running; domiflist vw-running",
+            ]),
+        ],
+    );
+}

@@ -2,9 +2,11 @@
 //! &[CmdDef]` (one entry per command, options in virsh's order) and list that slice in its
 //! group in [`GROUPS`]; parsing, help and completion pick it up from there.
 
+mod domain_devices;
 mod domain_info;
 mod domain_lifecycle;
 mod domain_list;
+mod domain_resources;
 mod host;
 mod shell;
 #[allow(dead_code)]
@@ -17,12 +19,20 @@ pub static GROUPS: &[GroupDef] = &[
     GroupDef {
         name: "Domain Management",
         keyword: "domain",
-        parts: &[domain_lifecycle::CMDS, domain_info::MANAGEMENT],
+        parts: &[
+            domain_lifecycle::CMDS,
+            domain_info::MANAGEMENT,
+            domain_resources::CMDS,
+        ],
     },
     GroupDef {
         name: "Domain Monitoring",
         keyword: "monitor",
-        parts: &[domain_list::CMDS, domain_info::MONITOR],
+        parts: &[
+            domain_list::CMDS,
+            domain_info::MONITOR,
+            domain_devices::CMDS,
+        ],
     },
     GroupDef {
         name: "Host and Hypervisor",

@@ -1,0 +1,242 @@
+//! A domain's memory and vCPUs: setmem, setmaxmem, setvcpus, vcpucount.
+
+use virtwire::Domain;
+use virtwire::proto::c_flags::{DomainMemoryModFlags, DomainVcpuFlags};
+
+use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
+use crate::commands::domain_info::DOMAIN;
+use crate::commands::util;
+use crate::ctl::Ctl;
+
+const CONFIG: OptDef = OptDef::flag("config", "affect next boot");
+const LIVE: OptDef = OptDef::flag("live", "affect running domain");
+const CURRENT: OptDef = OptDef::flag("current", "affect current domain");
+
+/// The commands of this module (Domain Management).
+pub static CMDS: &[CmdDef] = &[
+    CmdDef {
+        name: "setmaxmem",
+        opts: &[
+            DOMAIN,
+            OptDef::int_req(
+                "size",
+                "new maximum memory size, as scaled integer (default KiB)",
+            ),
+            CONFIG,
+            LIVE,
+            CURRENT,
+        ],
+        help: "change maximum memory limit",
+        desc: "Change the maximum memory allocation limit in the guest domain.",
+        handler: setmaxmem,
+        flags: 0,
+    },
+    CmdDef {
+        name: "setmem",
+        opts: &[
+            DOMAIN,
+            OptDef::int_req("size", "new memory size, as scaled integer (default KiB)"),
+            CONFIG,
+            LIVE,
+            CURRENT,
+        ],
+        help: "change memory allocation",
+        desc: "Change the current memory allocation in the guest domain.",
+        handler: setmem,
+        flags: 0,
+    },
+    CmdDef {
+        name: "setvcpus",
+        opts: &[
+            DOMAIN,
+            OptDef::int_req("count", "number of virtual CPUs"),
+            OptDef::flag("maximum", "set maximum limit on next boot"),
+            CONFIG,
+            LIVE,
+            CURRENT,
+            OptDef::flag("guest", "modify cpu state in the guest"),
+            OptDef::flag("hotpluggable", "make added vcpus hot(un)pluggable"),
+        ],
+        help: "change number of virtual CPUs",
+        desc: "Change the number of virtual CPUs in the guest domain.",
+        handler: setvcpus,
+        flags: 0,
+    },
+    CmdDef {
+        name: "vcpucount",
+        opts: &[
+            DOMAIN,
+            OptDef::flag("maximum", "get maximum count of vcpus"),
+            OptDef::flag("active", "get number of currently active vcpus"),
+            OptDef::flag("live", "get value from running domain"),
+            OptDef::flag("config", "get value to be used on next boot"),
+            OptDef::flag("current", "get value according to current domain state"),
+            OptDef::flag(
+                "guest",
+                "retrieve vcpu count from the guest instead of the hypervisor",
+            ),
+        ],
+        help: "domain vcpu counts",
+        desc: "Returns the number of virtual CPUs used by the domain.",
+        handler: vcpucount,
+        flags: 0,
+    },
+];
+
+/// `--size` in KiB (a scaled number, KiB without a unit).
+fn size_kib(ctl: &Ctl, cmd: &Cmd) -> Result<u64, Fail> {
+    // virsh's limit: 1024 times the largest unsigned long, as 64-bit arithmetic wraps it
+    let max = u64::MAX - 1023;
+    let bytes = util::parse_scaled(cmd.get("size").unwrap_or(""), 1024, max)
+        .ok_or_else(|| util::bad_scaled(ctl, cmd, "size"))?;
+    Ok(bytes.div_ceil(1024))
+}
+
+/// The `--config`/`--live`/`--current` flags, `None` when none is given (virsh then makes
+/// the call without flags).
+fn impact(ctl: &Ctl, cmd: &Cmd) -> Result<Option<u32>, Fail> {
+    let flags = util::affect_flags(ctl, cmd)?;
+    if !cmd.has("current") && !cmd.has("live") && !cmd.has("config") {
+        return Ok(None);
+    }
+    Ok(Some(flags))
+}
+
+fn setmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = impact(ctl, cmd)?;
+    let dom = util::domain(ctl, cmd, "domain")?;
+    let kib = size_kib(ctl, cmd)?;
+    match flags {
+        None => ctl.block_on(dom.set_memory(kib))?,
+        Some(f) => ctl.block_on(dom.set_memory_flags(kib, DomainMemoryModFlags(f)))?,
+    }
+    Ok(())
+}
+
+fn setmaxmem(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let flags = impact(ctl, cmd)?;
+    let dom = util::domain(ctl, cmd, "domain")?;
+    let kib = size_kib(ctl, cmd)?;
+    let result = match flags {
+        None => ctl.block_on(dom.set_max_memory(kib)),
+        Some(f) => ctl.block_on(dom.set_memory_flags(
+            kib,
+            DomainMemoryModFlags(f | DomainMemoryModFlags::MAXIMUM.0),
+        )),
+    };
+    result.map_err(|e| ctl.fail("Unable to change MaxMemorySize", e))
+}
+
+/// Fails as virsh does when `opt` is given without `needed`.
+fn require(ctl: &Ctl, cmd: &Cmd, opt: &str, needed: &str) -> Result<(), Fail> {
+    if cmd.has(opt) && !cmd.has(needed) {
+        ctl.error(&format!("Option --{needed} is required by option --{opt}"));
+        return Err(Fail::Reported);
+    }
+    Ok(())
+}
+
+fn setvcpus(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let mut flags = util::affect_flags(ctl, cmd)?;
+    util::exclusive(ctl, cmd, "guest", "config")?;
+    require(ctl, cmd, "maximum", "config")?;
+    for (opt, f) in [
+        ("maximum", DomainVcpuFlags::MAXIMUM),
+        ("guest", DomainVcpuFlags::GUEST),
+        ("hotpluggable", DomainVcpuFlags::HOTPLUGGABLE),
+    ] {
+        if cmd.has(opt) {
+            flags |= f.0;
+        }
+    }
+    let dom = util::domain(ctl, cmd, "domain")?;
+    let count = cmd
+        .get("count")
+        .and_then(util::parse_u64)
+        .and_then(|c| u32::try_from(c).ok())
+        .ok_or_else(|| util::bad_number(ctl, cmd, "count"))?;
+    let any = [
+        "config",
+        "live",
+        "current",
+        "maximum",
+        "guest",
+        "hotpluggable",
+    ]
+    .iter()
+    .any(|o| cmd.has(o));
+    if any {
+        ctl.block_on(dom.set_vcpus_flags(count, DomainVcpuFlags(flags)))?;
+    } else {
+        ctl.block_on(dom.set_vcpus(count))?;
+    }
+    Ok(())
+}
+
+/// One count: `None` when it does not apply to the domain's state (live of an inactive
+/// domain, config of a transient one).
+fn vcpu_count(
+    ctl: &mut Ctl,
+    dom: &Domain,
+    mut flags: u32,
+    check: bool,
+) -> Result<Option<i32>, Fail> {
+    const LIVE: u32 = DomainVcpuFlags::LIVE.0;
+    const CONFIG: u32 = DomainVcpuFlags::CONFIG.0;
+    let active = ctl.block_on(dom.is_active())? == 1;
+    if check {
+        let persistent = ctl.block_on(dom.is_persistent())? == 1;
+        if (flags & LIVE != 0 && !active) || (flags & CONFIG != 0 && !persistent) {
+            return Ok(None);
+        }
+    }
+    if flags & (LIVE | CONFIG) == 0 && active {
+        flags |= LIVE;
+    }
+    Ok(Some(
+        ctl.block_on(dom.get_vcpus_flags(DomainVcpuFlags(flags)))?,
+    ))
+}
+
+fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    util::exclusive(ctl, cmd, "current", "live")?;
+    util::exclusive(ctl, cmd, "current", "config")?;
+    util::exclusive(ctl, cmd, "active", "maximum")?;
+    util::exclusive(ctl, cmd, "guest", "config")?;
+    let mut flags = 0;
+    for (opt, f) in [
+        ("live", DomainVcpuFlags::LIVE),
+        ("config", DomainVcpuFlags::CONFIG),
+        ("maximum", DomainVcpuFlags::MAXIMUM),
+        ("guest", DomainVcpuFlags::GUEST),
+    ] {
+        if cmd.has(opt) {
+            flags |= f.0;
+        }
+    }
+    let all = !["maximum", "active", "current", "live", "config", "guest"]
+        .iter()
+        .any(|o| cmd.has(o));
+    let dom = util::domain(ctl, cmd, "domain")?;
+    if !all {
+        let count = vcpu_count(ctl, &dom, flags, false)?.unwrap_or(0);
+        ctl.print(&format!("{count}\n"));
+        return Ok(());
+    }
+    const MAX: u32 = DomainVcpuFlags::MAXIMUM.0;
+    const LIVE: u32 = DomainVcpuFlags::LIVE.0;
+    const CONFIG: u32 = DomainVcpuFlags::CONFIG.0;
+    let mut out = String::new();
+    for (f, which, state) in [
+        (CONFIG | MAX, "maximum", "config"),
+        (LIVE | MAX, "maximum", "live"),
+        (CONFIG, "current", "config"),
+        (LIVE, "current", "live"),
+    ] {
+        if let Some(n) = vcpu_count(ctl, &dom, f, true)?.filter(|&n| n > 0) {
+            out.push_str(&format!("{which:<12} {state:<12} {n:>3}\n"));
+        }
+    }
+    ctl.print(&out);
+    Ok(())
+}
