@@ -160,6 +160,31 @@ pub fn procedures(out: &mut Out, m: &Module) {
         out.line(format!("procs::{},", proc.info_const));
     }
     out.line("];");
+    arbitrary_args(out, m);
+}
+
+/// `pub static ARBITRARY_ARGS` (feature `arbitrary`): one encoder of random arguments per
+/// entry of `PROCEDURES`, in the same order.
+fn arbitrary_args(out: &mut Out, m: &Module) {
+    let p = Paths {
+        module: &m.program.module,
+        local: "",
+    };
+    out.blank();
+    out.doc(&[
+        "Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry"
+            .to_owned(),
+        "`i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.".to_owned(),
+    ]);
+    out.line(super::checks::CFG);
+    out.line("pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[");
+    for proc in &m.procedures {
+        out.line(format!(
+            "crate::proto::xdr::encode_arbitrary::<{}>,",
+            payload(&proc.args, p)
+        ));
+    }
+    out.line("];");
 }
 
 /// The body of `src/rpc/generated/<module>.rs`: one method per call.

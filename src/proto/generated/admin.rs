@@ -1614,6 +1614,31 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::CONNECT_SET_DAEMON_TIMEOUT,
 ];
 
+/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
+/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
+#[cfg(feature = "arbitrary")]
+pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
+    crate::proto::xdr::encode_arbitrary::<ConnectOpenArgs>,
+    crate::proto::xdr::encode_arbitrary::<()>,
+    crate::proto::xdr::encode_arbitrary::<()>,
+    crate::proto::xdr::encode_arbitrary::<ConnectListServersArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectLookupServerArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerGetThreadpoolParametersArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerSetThreadpoolParametersArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerListClientsArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerLookupClientArgs>,
+    crate::proto::xdr::encode_arbitrary::<ClientGetInfoArgs>,
+    crate::proto::xdr::encode_arbitrary::<ClientCloseArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerGetClientLimitsArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerSetClientLimitsArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectGetLoggingOutputsArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectGetLoggingFiltersArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectSetLoggingOutputsArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectSetLoggingFiltersArgs>,
+    crate::proto::xdr::encode_arbitrary::<ServerUpdateTlsFilesArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectSetDaemonTimeoutArgs>,
+];
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]

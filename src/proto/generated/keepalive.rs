@@ -173,6 +173,14 @@ pub mod procs {
 /// Every procedure of `protocol/virkeepaliveprotocol.x`, sorted by number.
 pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[procs::PING, procs::PONG];
 
+/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
+/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
+#[cfg(feature = "arbitrary")]
+pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
+    crate::proto::xdr::encode_arbitrary::<()>,
+    crate::proto::xdr::encode_arbitrary::<()>,
+];
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]

@@ -138,6 +138,12 @@ pub mod procs {
 /// Every procedure of `protocol/lxc_protocol.x`, sorted by number.
 pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[procs::DOMAIN_OPEN_NAMESPACE];
 
+/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
+/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
+#[cfg(feature = "arbitrary")]
+pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] =
+    &[crate::proto::xdr::encode_arbitrary::<DomainOpenNamespaceArgs>];
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]

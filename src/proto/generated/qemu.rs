@@ -611,6 +611,19 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::DOMAIN_MONITOR_COMMAND_WITH_FILES,
 ];
 
+/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
+/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
+#[cfg(feature = "arbitrary")]
+pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
+    crate::proto::xdr::encode_arbitrary::<DomainMonitorCommandArgs>,
+    crate::proto::xdr::encode_arbitrary::<DomainAttachArgs>,
+    crate::proto::xdr::encode_arbitrary::<DomainAgentCommandArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectDomainMonitorEventRegisterArgs>,
+    crate::proto::xdr::encode_arbitrary::<ConnectDomainMonitorEventDeregisterArgs>,
+    crate::proto::xdr::encode_arbitrary::<DomainMonitorEventMsg>,
+    crate::proto::xdr::encode_arbitrary::<DomainMonitorCommandWithFilesArgs>,
+];
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]

@@ -92,6 +92,15 @@ where
     Ok(())
 }
 
+/// Draws a `T` and encodes it: the type-erasable helper of the generated `ARBITRARY_ARGS`
+/// tables (random arguments of every procedure, for conformance tests against a daemon).
+pub fn encode_arbitrary<T>(u: &mut Unstructured<'_>) -> Result<Vec<u8>>
+where
+    T: for<'a> Arbitrary<'a> + Encode,
+{
+    T::arbitrary(u).map(|value| encode_to_vec(&value))
+}
+
 /// A bounded wire type whose bound can be exceeded by one.
 pub trait BoundedItem: Decode + Sized {
     /// The IDL bound.

@@ -21,7 +21,7 @@ mod unknown;
 use bytes::BytesMut;
 
 #[cfg(feature = "arbitrary")]
-pub use arbitrary_impls::{BoundedItem, check_bound, check_round_trip};
+pub use arbitrary_impls::{BoundedItem, check_bound, check_round_trip, encode_arbitrary};
 pub use bounded::{
     BoundError, Chars, FixedChars, FixedOpaque, Opaque, UNBOUNDED, XdrString, XdrVec,
 };
