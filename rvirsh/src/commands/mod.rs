@@ -8,6 +8,7 @@ mod domain_lifecycle;
 mod domain_list;
 mod domain_resources;
 mod host;
+mod pool;
 mod shell;
 #[allow(dead_code)]
 pub mod util;
@@ -38,6 +39,11 @@ pub static GROUPS: &[GroupDef] = &[
         name: "Host and Hypervisor",
         keyword: "host",
         parts: &[host::CMDS],
+    },
+    GroupDef {
+        name: "Storage Pool",
+        keyword: "pool",
+        parts: &[pool::CMDS],
     },
     GroupDef {
         name: "Virsh itself",

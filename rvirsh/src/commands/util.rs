@@ -54,6 +54,32 @@ pub fn domain_by(ctl: &mut Ctl, cmd: &Cmd, opt: &str, by: u8) -> Result<Domain, 
     }
 }
 
+/// The value of option `opt`, or virsh's message when it is missing (the parser has
+/// already refused a command that lacks a required option; this guards the rest).
+pub fn required(ctl: &Ctl, cmd: &Cmd, opt: &str) -> Result<String, Fail> {
+    match cmd.get(opt) {
+        Some(v) => Ok(v.to_string()),
+        None => {
+            ctl.error(&format!(
+                "Failed to get option '{opt}': Mandatory option not present"
+            ));
+            Err(Fail::Reported)
+        }
+    }
+}
+
+/// A size in bytes as virsh shows it: two decimals and the largest binary unit below it
+/// (`vshPrettyCapacity` with `"%.2lf %s"`).
+pub fn pretty_capacity(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut i = 0;
+    while i + 1 < UNITS.len() && bytes >= 1u64 << (10 * (i + 1)) {
+        i += 1;
+    }
+    let v = bytes as f64 / (1u64 << (10 * i)) as f64;
+    format!("{v:.2} {}", UNITS[i])
+}
+
 /// A UUID in text form (hex digits, `-` between any of them), as libvirt's `virUUIDParse`.
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim_start_matches([' ', '\t']);
