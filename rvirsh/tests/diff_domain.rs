@@ -206,3 +206,34 @@ fn devices() {
         ],
     );
 }
+
+#[test]
+fn save_and_restore() {
+    let dir = std::env::temp_dir().join(format!("rvirsh-diff-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let img = dir.join("s.img");
+    let img = img.to_str().unwrap();
+    compare(
+        &test_uri("diff-save"),
+        &[
+            c(&format!("save vw-running {img}; restore {img}; list")),
+            args(&[
+                "-q",
+                "-c",
+                "{uri}",
+                &format!("save vw-running {img}; restore {img}; list"),
+            ]),
+            c(&format!("save vw-stopped {img}")),
+            c(&format!("save vw-running {img} --paused --bypass-cache")),
+            c(&format!("save vw-running {img} --paused --running")),
+            c(&format!("restore {img}.nope")),
+            c("managedsave vw-stopped"),
+            c("managedsave vw-running; list --all --managed-save; dominfo vw-running")
+                .mask("CPU time:"),
+            c("managedsave vw-running --running; start vw-running; list"),
+            c("managedsave vw-running; undefine vw-running"),
+            c("managedsave vw-running; undefine vw-running --managed-save; list --all"),
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -405,6 +405,19 @@ fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             flags |= f.0;
         }
     }
+    // virsh leaves out the flags for what the domain does not have, and refuses by itself
+    // to drop a managed save image it was not told to remove
+    let managed_save = match ctl.block_on(dom.has_managed_save_image(0)) {
+        Ok(n) => n > 0,
+        Err(e) if e.is_unsupported() => false,
+        Err(e) => return Err(e.into()),
+    };
+    if !managed_save {
+        flags &= !DomainUndefineFlags::MANAGED_SAVE.0;
+    } else if !cmd.has("managed-save") {
+        ctl.error("Refusing to undefine while domain managed save image exists");
+        return Err(Fail::Reported);
+    }
     let undefined = match flags {
         0 => ctl.block_on(dom.undefine()),
         f => ctl.block_on(dom.undefine_flags(DomainUndefineFlags(f))),

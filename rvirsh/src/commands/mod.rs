@@ -7,6 +7,7 @@ mod domain_info;
 mod domain_lifecycle;
 mod domain_list;
 mod domain_resources;
+mod domain_save;
 mod host;
 mod pool;
 mod shell;
@@ -24,6 +25,7 @@ pub static GROUPS: &[GroupDef] = &[
             domain_lifecycle::CMDS,
             domain_info::MANAGEMENT,
             domain_resources::CMDS,
+            domain_save::CMDS,
         ],
     },
     GroupDef {
