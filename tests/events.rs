@@ -356,6 +356,46 @@ async fn dropping_a_stream_deregisters_it_even_outside_a_runtime() {
 }
 
 #[tokio::test]
+async fn a_subscription_given_up_before_the_daemons_reply_is_deregistered() {
+    let proxy = proxy::Proxy::start(Sandbox::get().socket()).await;
+    let client = Client::connect(&proxy.test_uri("ev-cancel")).await.unwrap();
+    let dom = client.lookup_domain_by_name("vw-running").await.unwrap();
+    // one poll sends the register call; dropped before its reply
+    let mut subscribe = Box::pin(client.all_domain_events(DomainEventId::Lifecycle));
+    let first = futures_poll_once(subscribe.as_mut());
+    assert!(first.is_pending(), "the daemon answered within one poll");
+    drop(subscribe);
+    let register = proxy.wait_for_call(proxy::DOMAIN_REGISTER).await;
+    proxy.wait_for_reply(register).await;
+    let id = proxy.last_callback_id();
+
+    // the daemon's registration is undone as soon as its reply comes
+    let serial = proxy.wait_for_call(proxy::DOMAIN_DEREGISTER).await;
+    assert_eq!(proxy.call_payload(serial)[..4], id.to_be_bytes());
+    proxy.wait_for_reply(serial).await;
+
+    // the daemon sends that callback nothing more; a new subscription gets its own events
+    let mut kept = client
+        .domain_events(&dom, DomainEventId::Lifecycle)
+        .await
+        .unwrap();
+    let before = proxy.events_for(id);
+    dom.suspend().await.unwrap();
+    assert_eq!(
+        next_lifecycle(&mut kept).await.1,
+        Lifecycle::Suspended(Suspended::Paused)
+    );
+    assert_eq!(proxy.events_for(id), before);
+}
+
+/// Polls `fut` once, with a waker that does nothing.
+fn futures_poll_once<F: std::future::Future>(
+    fut: std::pin::Pin<&mut F>,
+) -> std::task::Poll<F::Output> {
+    fut.poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+}
+
+#[tokio::test]
 async fn a_consumer_that_does_not_read_gets_lagged_at_the_gap_and_calls_go_on() {
     let client = connect("ev-lagged").await;
     let dom = client.lookup_domain_by_name("vw-running").await.unwrap();

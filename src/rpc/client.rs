@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use super::direct::{CallerIo, ReadRoute};
 use super::fds::{FdAttach, FdReply, MAX_FDS, WithFdCount};
 use super::reply;
-use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, ReplySender, Shared, State};
+use super::shared::{KeepaliveConfig, OUT_HIGH_WATER, Orphan, ReplySender, Shared, State};
 use super::streams::{self, RawStream, StreamInner, WhenFull};
 use crate::error::{CloseReason, Error, ErrorKind, Result};
 use crate::proto::frame::{self, Packet};
@@ -63,16 +63,36 @@ impl std::fmt::Debug for RawClient {
 }
 
 /// Removes a call's entry from the pending table if the call is dropped before its reply.
+/// A call with an `orphan` handler (one whose effect on the daemon must be undone, such as an
+/// event registration) leaves the handler in its place instead: the driver gives it the reply
+/// when it comes; if the reply came already, the handler gets it at once.
 struct PendingGuard<'a> {
     shared: &'a Shared,
     serial: u32,
     armed: bool,
+    rx: ReplyReceiver,
+    orphan: Option<Orphan>,
 }
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
-        if self.armed {
-            self.shared.lock().pending.remove(&self.serial);
+        if !self.armed {
+            return;
+        }
+        {
+            let mut st = self.shared.lock();
+            let waiting = st.pending.remove(&self.serial).is_some();
+            match self.orphan.take() {
+                Some(orphan) if waiting && st.closed.is_none() => {
+                    st.orphans.insert(self.serial, orphan);
+                    return;
+                }
+                Some(orphan) if !waiting => self.orphan = Some(orphan),
+                _ => return,
+            }
+        }
+        if let (Some(orphan), Ok(Ok(packet))) = (self.orphan.take(), self.rx.try_recv()) {
+            orphan(self.shared, packet);
         }
     }
 }
@@ -176,8 +196,28 @@ impl RawClient {
         let queued = self
             .enqueue(program, version, procedure, args, tx, None, None)
             .await?;
-        self.await_reply(queued, [program, version], procedure, rx)
+        self.await_reply(queued, [program, version], procedure, rx, None)
             .await
+    }
+
+    /// Like [`call_bytes`](Self::call_bytes), for a call whose effect on the daemon must be
+    /// undone if it is given up (its future dropped, or timed out) before the reply: `undo`
+    /// then gets the reply when it comes (from the driver, which must not wait in it).
+    pub(super) async fn call_bytes_or_undo<A: Encode + ?Sized>(
+        &self,
+        [program, version]: [u32; 2],
+        procedure: i32,
+        args: &A,
+        undo: Orphan,
+    ) -> Result<Bytes> {
+        let (tx, rx) = oneshot::channel();
+        let queued = self
+            .enqueue(program, version, procedure, args, tx, None, None)
+            .await?;
+        let packet = self
+            .await_reply(queued, [program, version], procedure, rx, Some(undo))
+            .await?;
+        Ok(packet.payload)
     }
 
     /// Calls procedure `P`, which passes file descriptors (`@fds` in the protocol: DOMAIN_OPEN_GRAPHICS_FD,
@@ -214,7 +254,7 @@ impl RawClient {
             .await?;
         let fd_reply = queued.fds.take();
         let packet = self
-            .await_reply(queued, [info.program, info.version], info.number, rx)
+            .await_reply(queued, [info.program, info.version], info.number, rx, None)
             .await?;
         let mut payload = &packet.payload[..];
         let mut received = Vec::new();
@@ -296,7 +336,7 @@ impl RawClient {
         // Dropped (aborting the stream) if this future is dropped before the reply.
         let stream = RawStream::new(self.clone(), inner);
         let packet = match self
-            .await_reply(queued, [info.program, info.version], info.number, rx)
+            .await_reply(queued, [info.program, info.version], info.number, rx, None)
             .await
         {
             Ok(p) => p,
@@ -316,6 +356,7 @@ impl RawClient {
         [program, version]: [u32; 2],
         procedure: i32,
         rx: oneshot::Receiver<Result<Packet>>,
+        orphan: Option<Orphan>,
     ) -> Result<Packet> {
         let Queued {
             serial, timeout, ..
@@ -324,7 +365,10 @@ impl RawClient {
             shared: self.shared(),
             serial,
             armed: true,
+            rx,
+            orphan,
         };
+        let rx = &mut guard.rx;
         let reply = match timeout {
             None => self.wait_reply(serial, rx).await,
             Some(limit) => match tokio::time::timeout(limit, self.wait_reply(serial, rx)).await {
@@ -351,21 +395,21 @@ impl RawClient {
 
     /// Waits for the reply to call `serial`, reading the transport itself while nobody else
     /// does (see `direct.rs`).
-    async fn wait_reply(&self, serial: u32, mut rx: ReplyReceiver) -> ReplyResult {
+    async fn wait_reply(&self, serial: u32, rx: &mut ReplyReceiver) -> ReplyResult {
         let route = &self.shared().route;
         let _reader = Reader { route, serial };
         std::future::poll_fn(|cx| {
-            if let Poll::Ready(r) = Pin::new(&mut rx).poll(cx) {
+            if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
                 return Poll::Ready(r);
             }
             // Without the driver the connection is over: `rx` is closed.
             let Some(io) = self.handle.io.upgrade() else {
-                return Pin::new(&mut rx).poll(cx);
+                return Pin::new(&mut *rx).poll(cx);
             };
             let missed_wake = route.enter(serial, cx.waker());
             if io.read_now() {
                 drop(io);
-                return Pin::new(&mut rx).poll(cx);
+                return Pin::new(&mut *rx).poll(cx);
             }
             if missed_wake {
                 // someone else holds the state, maybe only to write: try again soon

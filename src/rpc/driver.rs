@@ -295,7 +295,17 @@ where
         }
         match h.r#type {
             Type::Reply | Type::ReplyWithFds => {
-                let tx = self.shared.lock().pending.remove(&h.serial);
+                let (tx, orphan) = {
+                    let mut st = self.shared.lock();
+                    match st.pending.remove(&h.serial) {
+                        Some(tx) => (Some(tx), None),
+                        None => (None, st.orphans.remove(&h.serial)),
+                    }
+                };
+                if let Some(orphan) = orphan {
+                    orphan(&self.shared, packet);
+                    return Ok(());
+                }
                 match tx {
                     // A dropped receiver means the caller gave up: nothing to do.
                     Some(tx) => drop(tx.send(Ok(packet))),

@@ -29,10 +29,10 @@ use std::task::{Context, Poll, Waker};
 use bytes::{Bytes, BytesMut};
 
 use super::RawClient;
-use super::shared::{Closed, Shared};
+use super::shared::{Closed, Orphan, Shared};
 use crate::error::Result;
 use crate::proto::frame::{self, Packet};
-use crate::proto::packet::Header;
+use crate::proto::packet::{Header, Status};
 use crate::proto::xdr::Encode;
 use crate::proto::{qemu, remote};
 
@@ -376,6 +376,32 @@ fn queue_deregister(shared: &Shared, family: &'static EventFamily, callback_id: 
     }
 }
 
+/// Undoes the registration a given-up register call made: deregisters the callback id its
+/// reply names, and drops any event that came for it.
+fn undo_register(shared: &Shared, family: &'static EventFamily, reply: Packet) {
+    let h = &reply.header;
+    if (h.prog, h.vers, h.proc) != (family.program, family.version, family.register)
+        || h.status != Status::Ok
+    {
+        return;
+    }
+    let callback_id = if family.callback_ids {
+        match RawClient::decode_reply::<i32>(&reply.payload) {
+            Ok(id) => id,
+            Err(_) => return,
+        }
+    } else {
+        0
+    };
+    tracing::debug!(
+        family = family.name,
+        callback_id,
+        "undoing a registration given up"
+    );
+    shared.events.lock().retire((family.id(), callback_id));
+    queue_deregister(shared, family, callback_id);
+}
+
 /// Arguments already encoded (register calls), or one int (deregister calls).
 enum Preencoded<'a> {
     Bytes(&'a [u8]),
@@ -613,12 +639,16 @@ impl RawClient {
         };
         let router = &self.shared().events;
         if !router.join(&key, sub)? {
+            // given up before the reply (the subscribing future dropped), the registration the
+            // daemon makes anyway is undone when its reply comes
+            let undo: Orphan =
+                Box::new(move |shared, packet| undo_register(shared, family, packet));
             let reply = self
-                .call_bytes(
-                    family.program,
-                    family.version,
+                .call_bytes_or_undo(
+                    [family.program, family.version],
                     family.register,
                     &Preencoded::Bytes(&key.args),
+                    undo,
                 )
                 .await?;
             let callback_id = if family.callback_ids {

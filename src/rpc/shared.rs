@@ -38,6 +38,10 @@ impl Hasher for SerialHasher {
     }
 }
 
+/// What to do with the reply to a call given up whose effect must be undone; run by whoever
+/// routes the reply, without the state's lock.
+pub(crate) type Orphan = Box<dyn FnOnce(&Shared, Packet) + Send>;
+
 pub(crate) type PendingMap = HashMap<u32, ReplySender, BuildHasherDefault<SerialHasher>>;
 
 /// Open streams, by the serial of the call that opened them.
@@ -83,6 +87,8 @@ pub(crate) struct State {
     pub out: BytesMut,
     /// Calls waiting for their reply, by serial.
     pub pending: PendingMap,
+    /// Calls given up whose reply must still be handled, by serial.
+    pub orphans: HashMap<u32, Orphan, BuildHasherDefault<SerialHasher>>,
     /// The serial of the next call.
     pub next_serial: u32,
     /// The driver's waker, present while the driver is parked with nothing to write.
@@ -145,6 +151,7 @@ impl Shared {
             state: Mutex::new(State {
                 out: BytesMut::with_capacity(8 * 1024),
                 pending: PendingMap::default(),
+                orphans: HashMap::default(),
                 next_serial: 1,
                 driver_waker: None,
                 closed: None,
@@ -186,6 +193,7 @@ impl Shared {
                 st.closed = Some(closed.clone());
             }
             st.driver_waker = None;
+            st.orphans.clear();
             (
                 std::mem::take(&mut st.pending),
                 std::mem::take(&mut st.streams),
