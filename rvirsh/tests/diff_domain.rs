@@ -237,3 +237,39 @@ fn save_and_restore() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn edit() {
+    let e = |editor: &str, line: &str| c(line).env("EDITOR", editor).mask("CPU time:");
+    compare(
+        &test_uri("diff-edit"),
+        &[
+            e("true", "edit vw-running; dominfo vw-running"),
+            e(
+                "sed -i s/262144/131072/g",
+                "edit vw-running; dumpxml vw-running --inactive",
+            ),
+            e(
+                "sed -i s/131072/65536/g",
+                "edit 6a1f0c2e-7d3b-4c59-9e84-0b2f5d7a1c02",
+            ),
+            c("edit vw-stopped")
+                .env("EDITOR", "false")
+                .env("VISUAL", "sed -i s/131072/1000/g"),
+            // an invalid result without a terminal: virsh 9.0 reports "Failed." and goes on
+            e("sed -i /uuid/d", "edit vw-running; list --all"),
+            e("sed -i /domain/d", "edit vw-running; list --all"),
+            e(
+                "sed -i s/vw-running/vw-renamed/g",
+                "edit vw-running; list --all",
+            ),
+            e("true", "edit nope"),
+            e(
+                "sed -i s/262144/131072/g",
+                "edit vw-running --skip-validate",
+            ),
+            // the editor's failure names the temporary file, whose name is random
+            e("false", "edit vw-running").mask("error: internal error: Child process"),
+        ],
+    );
+}

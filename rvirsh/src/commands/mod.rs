@@ -3,6 +3,7 @@
 //! group in [`GROUPS`]; parsing, help and completion pick it up from there.
 
 mod domain_devices;
+mod domain_edit;
 mod domain_info;
 mod domain_lifecycle;
 mod domain_list;
@@ -26,6 +27,7 @@ pub static GROUPS: &[GroupDef] = &[
             domain_info::MANAGEMENT,
             domain_resources::CMDS,
             domain_save::CMDS,
+            domain_edit::CMDS,
         ],
     },
     GroupDef {
