@@ -174,6 +174,11 @@ fn memory_and_vcpus() {
             c("vcpucount vw-stopped --live"),
             c("vcpucount vw-running --active --maximum"),
             c("undefine vw-running; vcpucount vw-running"),
+            c("vcpuinfo vw-running").mask("CPU time:"),
+            c("vcpuinfo vw-running --pretty").mask("CPU time:"),
+            c("vcpuinfo vw-stopped"),
+            c("vcpuinfo vw-stopped --pretty"),
+            c("setvcpus vw-running 1; vcpuinfo vw-running").mask("CPU time:"),
         ],
     );
 }

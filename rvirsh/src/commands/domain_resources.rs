@@ -1,7 +1,7 @@
-//! A domain's memory and vCPUs: setmem, setmaxmem, setvcpus, vcpucount.
+//! A domain's memory and vCPUs: setmem, setmaxmem, setvcpus, vcpucount, vcpuinfo.
 
 use virtwire::Domain;
-use virtwire::proto::c_flags::{DomainMemoryModFlags, DomainVcpuFlags};
+use virtwire::proto::c_flags::{DomainMemoryModFlags, DomainModificationImpact, DomainVcpuFlags};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::domain_info::DOMAIN;
@@ -82,6 +82,19 @@ pub static CMDS: &[CmdDef] = &[
         flags: 0,
     },
 ];
+
+/// vcpuinfo (Domain Management, listed apart from the setters).
+pub static INFO: &[CmdDef] = &[CmdDef {
+    name: "vcpuinfo",
+    opts: &[
+        DOMAIN,
+        OptDef::flag("pretty", "return human readable output"),
+    ],
+    help: "detailed domain vcpu information",
+    desc: "Returns basic information about the domain virtual CPUs.",
+    handler: vcpuinfo,
+    flags: 0,
+}];
 
 /// `--size` in KiB (a scaled number, KiB without a unit).
 fn size_kib(ctl: &Ctl, cmd: &Cmd) -> Result<u64, Fail> {
@@ -236,6 +249,117 @@ fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         if let Some(n) = vcpu_count(ctl, &dom, f, true)?.filter(|&n| n > 0) {
             out.push_str(&format!("{which:<12} {state:<12} {n:>3}\n"));
         }
+    }
+    ctl.print(&out);
+    Ok(())
+}
+
+/// The host's CPU count as virsh takes it (the length of the node's CPU map).
+fn host_cpus(ctl: &mut Ctl, client: &virtwire::Client) -> Result<usize, Fail> {
+    match ctl.block_on(client.node_get_cpu_map(0, 0, 0)) {
+        Ok(m) if m.ret > 0 => Ok(m.ret as usize),
+        _ => Ok(ctl.block_on(client.node_info())?.cpus as usize),
+    }
+}
+
+/// Whether CPU `cpu` is set in a CPU map.
+fn cpu_set(map: &[u8], cpu: usize) -> bool {
+    map.get(cpu / 8).is_some_and(|b| b & (1 << (cpu % 8)) != 0)
+}
+
+/// A CPU map as `0-3,6` (libvirt's bitmap format).
+fn cpu_ranges(map: &[u8], ncpus: usize) -> String {
+    let mut parts = Vec::new();
+    let mut cpu = 0;
+    while cpu < ncpus {
+        if !cpu_set(map, cpu) {
+            cpu += 1;
+            continue;
+        }
+        let start = cpu;
+        while cpu + 1 < ncpus && cpu_set(map, cpu + 1) {
+            cpu += 1;
+        }
+        parts.push(if start == cpu {
+            start.to_string()
+        } else {
+            format!("{start}-{cpu}")
+        });
+        cpu += 1;
+    }
+    parts.join(",")
+}
+
+/// The `CPU Affinity:` line.
+fn affinity(map: &[u8], ncpus: usize, pretty: bool) -> String {
+    let value = if pretty {
+        format!("{} (out of {ncpus})", cpu_ranges(map, ncpus))
+    } else {
+        (0..ncpus)
+            .map(|c| if cpu_set(map, c) { 'y' } else { '-' })
+            .collect()
+    };
+    format!("{:<15} {value}\n", "CPU Affinity:")
+}
+
+fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
+    let dom = util::domain(ctl, cmd, "domain")?;
+    let client = dom.client().clone();
+    let ncpus = host_cpus(ctl, &client)?;
+    let maplen = ncpus.div_ceil(8);
+    let info = ctl.block_on(dom.info())?;
+    let nvcpus = usize::from(info.nr_virt_cpu);
+    let pretty = cmd.has("pretty");
+    let mut out = String::new();
+    let line = |k: &str, v: String| format!("{k:<15} {v}\n");
+    match ctl.block_on(dom.get_vcpus(nvcpus as i32, maplen as i32)) {
+        Ok(ret) => {
+            let maps = ret.cpumaps.as_slice();
+            for (n, v) in ret.info.iter().enumerate() {
+                if n > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&line("VCPU:", v.number.to_string()));
+                out.push_str(&line("CPU:", v.cpu.to_string()));
+                let state = match v.state {
+                    0 => "offline",
+                    1 => "running",
+                    2 => "blocked",
+                    _ => "no state",
+                };
+                out.push_str(&line("State:", state.to_string()));
+                if v.cpu_time != 0 {
+                    out.push_str(&line(
+                        "CPU time:",
+                        format!("{:.1}s", v.cpu_time as f64 / 1e9),
+                    ));
+                }
+                let map = maps.get(n * maplen..(n + 1) * maplen).unwrap_or(&[]);
+                out.push_str(&affinity(map, ncpus, pretty));
+            }
+        }
+        Err(_) if ctl.block_on(dom.is_active()).is_ok_and(|a| a == 0) => {
+            // an inactive domain has no vCPU state, only its configured pinning
+            let pins = ctl.block_on(dom.get_vcpu_pin_info(
+                nvcpus as i32,
+                maplen as i32,
+                DomainModificationImpact(2),
+            ))?;
+            let maps = pins.cpumaps.as_slice();
+            for n in 0..usize::try_from(pins.num).unwrap_or(0) {
+                if n > 0 {
+                    out.push('\n');
+                }
+                out.push_str(&line("VCPU:", n.to_string()));
+                out.push_str(&line("CPU:", "N/A".into()));
+                out.push_str(&line("State:", "N/A".into()));
+                // virsh's own spelling, without the colon
+                out.push_str(&line("CPU time", "N/A".into()));
+                let map = maps.get(n * maplen..(n + 1) * maplen).unwrap_or(&[]);
+                out.push_str(&affinity(map, ncpus, pretty));
+            }
+        }
+        Err(e) => return Err(e.into()),
     }
     ctl.print(&out);
     Ok(())

@@ -28,6 +28,7 @@ pub static GROUPS: &[GroupDef] = &[
             domain_resources::CMDS,
             domain_save::CMDS,
             domain_edit::CMDS,
+            domain_resources::INFO,
         ],
     },
     GroupDef {
