@@ -27,8 +27,20 @@ fn generated(p: &Procedure) -> bool {
         && !p.name.contains("EVENT_DEREGISTER")
         && !p.name.contains("CALLBACK_REGISTER")
         && !p.name.contains("CALLBACK_DEREGISTER")
-        && !p.name.starts_with("DOMAIN_MIGRATE_")
+        && !migration_step(&p.name)
         && !HAND_WRITTEN.iter().any(|(n, _)| *n == p.name)
+}
+
+/// Whether `name` is a step of client-managed migration (Begin, Prepare, Perform, Finish,
+/// Confirm), which libvirt's client runs in sequence across two connections, passing cookies;
+/// the migration tunables (`DOMAIN_MIGRATE_SET_MAX_SPEED`, …) are ordinary calls.
+fn migration_step(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("DOMAIN_MIGRATE_") else {
+        return false;
+    };
+    ["BEGIN", "PREPARE", "PERFORM", "FINISH", "CONFIRM"]
+        .iter()
+        .any(|step| rest.starts_with(step))
 }
 
 fn named(ty: &RType) -> Option<&str> {

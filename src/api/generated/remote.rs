@@ -2626,6 +2626,20 @@ impl crate::api::Domain {
         Ok(())
     }
 
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME` (procedure 166).
+    pub async fn migrate_set_max_downtime(&self, downtime: u64, flags: u32) -> crate::Result<()> {
+        let args = crate::proto::generated::remote::DomainMigrateSetMaxDowntimeArgs {
+            dom: self.to_remote(),
+            downtime,
+            flags,
+        };
+        self.client()
+            .raw()
+            .domain_migrate_set_max_downtime(&args)
+            .await?;
+        Ok(())
+    }
+
     /// `REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS` (procedure 174).
     pub async fn update_device_flags(
         &self,
@@ -2934,6 +2948,24 @@ impl crate::api::Domain {
         Ok(ret)
     }
 
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED` (procedure 207).
+    pub async fn migrate_set_max_speed(
+        &self,
+        bandwidth: u64,
+        flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
+    ) -> crate::Result<()> {
+        let args = crate::proto::generated::remote::DomainMigrateSetMaxSpeedArgs {
+            dom: self.to_remote(),
+            bandwidth,
+            flags,
+        };
+        self.client()
+            .raw()
+            .domain_migrate_set_max_speed(&args)
+            .await?;
+        Ok(())
+    }
+
     /// `REMOTE_PROC_DOMAIN_INJECT_NMI` (procedure 210).
     pub async fn inject_nmi(&self, flags: u32) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainInjectNmiArgs {
@@ -3137,6 +3169,23 @@ impl crate::api::Domain {
         };
         self.client().raw().domain_block_pull(&args).await?;
         Ok(())
+    }
+
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED` (procedure 242).
+    pub async fn migrate_get_max_speed(
+        &self,
+        flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
+    ) -> crate::Result<u64> {
+        let args = crate::proto::generated::remote::DomainMigrateGetMaxSpeedArgs {
+            dom: self.to_remote(),
+            flags,
+        };
+        let ret = self
+            .client()
+            .raw()
+            .domain_migrate_get_max_speed(&args)
+            .await?;
+        Ok(ret.bandwidth)
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS` (procedure 243).
@@ -3594,6 +3643,38 @@ impl crate::api::Domain {
         Ok(ret)
     }
 
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE` (procedure 299).
+    pub async fn migrate_get_compression_cache(&self, flags: u32) -> crate::Result<u64> {
+        let args = crate::proto::generated::remote::DomainMigrateGetCompressionCacheArgs {
+            dom: self.to_remote(),
+            flags,
+        };
+        let ret = self
+            .client()
+            .raw()
+            .domain_migrate_get_compression_cache(&args)
+            .await?;
+        Ok(ret.cache_size)
+    }
+
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE` (procedure 300).
+    pub async fn migrate_set_compression_cache(
+        &self,
+        cache_size: u64,
+        flags: u32,
+    ) -> crate::Result<()> {
+        let args = crate::proto::generated::remote::DomainMigrateSetCompressionCacheArgs {
+            dom: self.to_remote(),
+            cache_size,
+            flags,
+        };
+        self.client()
+            .raw()
+            .domain_migrate_set_compression_cache(&args)
+            .await?;
+        Ok(())
+    }
+
     /// `REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD` (procedure 308).
     pub async fn set_memory_stats_period(
         &self,
@@ -3846,6 +3927,19 @@ impl crate::api::Domain {
         Ok(ret.retcode)
     }
 
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY` (procedure 364).
+    pub async fn migrate_start_post_copy(&self, flags: u32) -> crate::Result<()> {
+        let args = crate::proto::generated::remote::DomainMigrateStartPostCopyArgs {
+            dom: self.to_remote(),
+            flags,
+        };
+        self.client()
+            .raw()
+            .domain_migrate_start_post_copy(&args)
+            .await?;
+        Ok(())
+    }
+
     /// `REMOTE_PROC_DOMAIN_GET_PERF_EVENTS` (procedure 365).
     pub async fn get_perf_events(
         &self,
@@ -3937,6 +4031,20 @@ impl crate::api::Domain {
             .domain_set_block_threshold(&args)
             .await?;
         Ok(())
+    }
+
+    /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME` (procedure 387).
+    pub async fn migrate_get_max_downtime(&self, flags: u32) -> crate::Result<u64> {
+        let args = crate::proto::generated::remote::DomainMigrateGetMaxDowntimeArgs {
+            dom: self.to_remote(),
+            flags,
+        };
+        let ret = self
+            .client()
+            .raw()
+            .domain_migrate_get_max_downtime(&args)
+            .await?;
+        Ok(ret.downtime)
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC` (procedure 388).
@@ -4695,6 +4803,34 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_MANAGED_SAVE_REMOVE", "Domain::managed_save_remove"),
     ("DOMAIN_MEMORY_PEEK", "Domain::memory_peek"),
     ("DOMAIN_MEMORY_STATS", "Domain::memory_stats"),
+    (
+        "DOMAIN_MIGRATE_GET_COMPRESSION_CACHE",
+        "Domain::migrate_get_compression_cache",
+    ),
+    (
+        "DOMAIN_MIGRATE_GET_MAX_DOWNTIME",
+        "Domain::migrate_get_max_downtime",
+    ),
+    (
+        "DOMAIN_MIGRATE_GET_MAX_SPEED",
+        "Domain::migrate_get_max_speed",
+    ),
+    (
+        "DOMAIN_MIGRATE_SET_COMPRESSION_CACHE",
+        "Domain::migrate_set_compression_cache",
+    ),
+    (
+        "DOMAIN_MIGRATE_SET_MAX_DOWNTIME",
+        "Domain::migrate_set_max_downtime",
+    ),
+    (
+        "DOMAIN_MIGRATE_SET_MAX_SPEED",
+        "Domain::migrate_set_max_speed",
+    ),
+    (
+        "DOMAIN_MIGRATE_START_POST_COPY",
+        "Domain::migrate_start_post_copy",
+    ),
     ("DOMAIN_OPEN_CHANNEL", "Domain::open_channel"),
     ("DOMAIN_OPEN_CONSOLE", "Domain::open_console"),
     ("DOMAIN_OPEN_GRAPHICS", "Domain::open_graphics"),

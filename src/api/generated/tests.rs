@@ -27,10 +27,15 @@ fn family_reason(name: &str) -> Option<&'static str> {
     if name.contains("CALLBACK_REGISTER") || name.contains("CALLBACK_DEREGISTER") {
         return Some("events: subscriptions are virtwire::events streams");
     }
-    if name.starts_with("DOMAIN_MIGRATE_") {
-        return Some(
-            "migration: the steps only make sense in libvirt's sequence across two connections",
-        );
+    let steps = ["BEGIN", "PREPARE", "PERFORM", "FINISH", "CONFIRM"];
+    let rest = name.strip_prefix("DOMAIN_MIGRATE_").unwrap_or_default();
+    if steps.iter().any(|s| rest.starts_with(s)) {
+        // libvirt's client runs these in sequence across the source's and the destination's
+        // connections, handing each step's cookie to the next; one typed
+        // `migrate(&dest, params, flags)` that drives that sequence (and peer-to-peer
+        // PERFORM3_PARAMS) is not written yet, and the sandbox has a single qemu libvirtd to
+        // migrate between. The tunables (DOMAIN_MIGRATE_SET_MAX_SPEED, …) are typed methods.
+        return Some("client-managed migration steps: a typed migrate() is not written yet");
     }
     None
 }
