@@ -10,6 +10,7 @@ mod domain_list;
 mod domain_resources;
 mod domain_save;
 mod host;
+mod network;
 mod pool;
 mod shell;
 #[allow(dead_code)]
@@ -44,6 +45,11 @@ pub static GROUPS: &[GroupDef] = &[
         name: "Host and Hypervisor",
         keyword: "host",
         parts: &[host::CMDS],
+    },
+    GroupDef {
+        name: "Networking",
+        keyword: "network",
+        parts: &[network::CMDS],
     },
     GroupDef {
         name: "Storage Pool",

@@ -80,6 +80,29 @@ pub fn pretty_capacity(bytes: u64) -> String {
     format!("{v:.2} {}", UNITS[i])
 }
 
+/// A time in seconds since the epoch as `YYYY-MM-DD HH:MM:SS` in UTC (the civil-date
+/// arithmetic is Howard Hinnant's `civil_from_days`; a time crate for one line of output is
+/// not worth its weight in the static binary).
+pub fn utc_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// A UUID in text form (hex digits, `-` between any of them), as libvirt's `virUUIDParse`.
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim_start_matches([' ', '\t']);
@@ -284,6 +307,13 @@ mod tests {
         assert_eq!(parse_scaled("abc", 1024, u64::MAX), None);
         assert_eq!(parse_scaled("1X", 1024, u64::MAX), None);
         assert_eq!(parse_scaled("2", 1024, 1000), None);
+    }
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00");
+        assert_eq!(utc_time(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00");
     }
 
     #[test]
