@@ -127,9 +127,28 @@ fn mask(text: &str, masks: &[&str]) -> String {
 
 /// Runs every case with both programs on `uri` and panics listing each difference.
 pub fn compare(uri: &str, cases: &[Case]) {
+    compare_with(uri, cases, None);
+}
+
+/// Like [`compare`] on a driver whose state is shared and real (qemu): before each run of
+/// each program, virsh runs `reset` (its output ignored) to bring the daemon to the same
+/// starting point.
+pub fn compare_resetting(uri: &str, reset: &str, cases: &[Case]) {
+    compare_with(uri, cases, Some(reset));
+}
+
+fn compare_with(uri: &str, cases: &[Case], reset: Option<&str>) {
+    let reset_case = reset.map(c);
+    let reset_now = || {
+        if let Some(r) = &reset_case {
+            run("virsh", r, uri, "virsh");
+        }
+    };
     let mut failures = Vec::new();
     for case in cases {
+        reset_now();
         let want = run("virsh", case, uri, "virsh");
+        reset_now();
         let got = run(rvirsh(), case, uri, "rvirsh");
         if want != got {
             failures.push(format!(
@@ -142,6 +161,7 @@ pub fn compare(uri: &str, cases: &[Case]) {
             ));
         }
     }
+    reset_now();
     assert!(
         failures.is_empty(),
         "{} of {} cases differ:\n{}",
@@ -149,6 +169,11 @@ pub fn compare(uri: &str, cases: &[Case]) {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Runs `line` with virsh on `uri`, ignoring what it prints (setting up, cleaning up).
+pub fn virsh(uri: &str, line: &str) {
+    run("virsh", &c(line), uri, "virsh");
 }
 
 /// The lines of two texts side by side: ` ` both, `-` virsh only, `+` rvirsh only (a simple
