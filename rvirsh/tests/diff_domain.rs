@@ -99,6 +99,17 @@ fn life_cycle() {
             c("undefine vw-stopped; list --all"),
             c("undefine vw-running; list --all --transient"),
             c("undefine nope"),
+            c(
+                "destroy vw-running; undefine vw-running --remove-all-storage; dumpxml vw-stopped --inactive",
+            ),
+            c("destroy vw-running; undefine vw-running --storage vda; undefine vw-running"),
+            c("destroy vw-running; undefine vw-running --storage /vwpool/vw-running.img"),
+            c("destroy vw-running; undefine vw-running --storage vda --wipe-storage"),
+            c("destroy vw-running; undefine vw-running --storage vdb"),
+            c("undefine vw-running --storage vdb"),
+            c("undefine vw-stopped --remove-all-storage"),
+            c("undefine vw-running --storage vda --remove-all-storage"),
+            c("undefine vw-running --delete-storage-volume-snapshots"),
             c("undefine vw-stopped --managed-save --snapshots-metadata"),
             c("dumpxml vw-stopped > /dev/null; undefine vw-stopped"),
             args(&[

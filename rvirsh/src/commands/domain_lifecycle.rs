@@ -8,7 +8,7 @@ use virtwire::proto::c_flags::{
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::domain_info::DOMAIN;
-use crate::commands::util;
+use crate::commands::{undefine_storage, util};
 use crate::ctl::Ctl;
 
 const MODE_HELP: &str = "shutdown mode: acpi|agent|initctl|signal|paravirt";
@@ -379,11 +379,18 @@ fn start(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    if cmd.has("storage") || cmd.has("remove-all-storage") {
-        ctl.error("removing storage with undefine is not supported by rvirsh yet");
+    if cmd.has("delete-storage-volume-snapshots") && !cmd.has("remove-all-storage") {
+        ctl.error(
+            "Option --remove-all-storage is required by option --delete-storage-volume-snapshots",
+        );
         return Err(Fail::Reported);
     }
     let dom = util::domain(ctl, cmd, "domain")?;
+    let doomed = if undefine_storage::wanted(cmd) {
+        undefine_storage::choose(ctl, cmd, &dom)?
+    } else {
+        Vec::new()
+    };
     let name = given(cmd);
     let mut flags = 0;
     for (opt, f) in [
@@ -425,7 +432,11 @@ fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     match undefined {
         Ok(()) => {
             ctl.print_extra(&format!("Domain '{name}' has been undefined\n"));
-            Ok(())
+            if undefine_storage::remove(ctl, cmd, doomed) {
+                Ok(())
+            } else {
+                Err(Fail::Reported)
+            }
         }
         Err(e) => Err(ctl.fail(&format!("Failed to undefine domain '{name}'"), e)),
     }

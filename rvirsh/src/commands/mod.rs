@@ -13,6 +13,7 @@ mod host;
 mod network;
 mod pool;
 mod shell;
+mod undefine_storage;
 #[allow(dead_code)]
 pub mod util;
 
