@@ -16,6 +16,7 @@ mod shell;
 mod undefine_storage;
 #[allow(dead_code)]
 pub mod util;
+mod volume;
 
 use crate::cli::{CmdDef, Group};
 
@@ -56,6 +57,11 @@ pub static GROUPS: &[GroupDef] = &[
         name: "Storage Pool",
         keyword: "pool",
         parts: &[pool::CMDS],
+    },
+    GroupDef {
+        name: "Storage Volume",
+        keyword: "volume",
+        parts: &[volume::CMDS],
     },
     GroupDef {
         name: "Virsh itself",

@@ -53,7 +53,7 @@ pub static CMDS: &[CmdDef] = &[
     },
     CmdDef {
         name: "net-dhcp-leases",
-        opts: &[NETWORK, OptDef::string("mac", "MAC address").named()],
+        opts: &[NETWORK, OptDef::string("mac", "MAC address")],
         help: "print lease info for a given network",
         desc: "Print lease info for a given network",
         handler: dhcp_leases,
@@ -64,6 +64,8 @@ pub static CMDS: &[CmdDef] = &[
         opts: &[
             NETWORK,
             OptDef::flag("inactive", "show inactive defined XML"),
+            util::XPATH,
+            util::WRAP,
         ],
         help: "network information in XML",
         desc: "Output the network information as an XML dump to stdout.",
@@ -136,7 +138,7 @@ pub static CMDS: &[CmdDef] = &[
                 "xml",
                 "name of file containing xml (or, if it starts with '<', the complete xml element itself) to add/modify, or to be matched for search",
             ),
-            OptDef::int("parent-index", "which parent object to search through").named(),
+            OptDef::int("parent-index", "which parent object to search through"),
             OptDef::flag("config", "affect next network startup"),
             OptDef::flag("live", "affect running network"),
             OptDef::flag("current", "affect current state of network"),
@@ -277,6 +279,7 @@ fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let net = network(ctl, cmd)?;
+    util::no_xpath(ctl, cmd)?;
     let flags = if cmd.has("inactive") {
         NetworkXmlFlags::INACTIVE
     } else {

@@ -26,25 +26,25 @@ macro_rules! pool_x_as {
             OptDef::data("name", "name of the pool"),
             OptDef::data("type", "type of the pool"),
             OptDef::flag("print-xml", "print XML document, but don't define/create"),
-            OptDef::string("source-host", "source-host for underlying storage").named(),
-            OptDef::string("source-path", "source path for underlying storage").named(),
-            OptDef::string("source-dev", "source device for underlying storage").named(),
-            OptDef::string("source-name", "source name for underlying storage").named(),
-            OptDef::string("target", "target for underlying storage").named(),
-            OptDef::string("source-format", "format for underlying storage").named(),
-            OptDef::string("auth-type", "auth type to be used for underlying storage").named(),
-            OptDef::string("auth-username", "auth username to be used for underlying storage").named(),
-            OptDef::string("secret-usage", "auth secret usage to be used for underlying storage").named(),
-            OptDef::string("secret-uuid", "auth secret UUID to be used for underlying storage").named(),
-            OptDef::string("adapter-name", "adapter name to be used for underlying storage").named(),
-            OptDef::string("adapter-wwnn", "adapter wwnn to be used for underlying storage").named(),
-            OptDef::string("adapter-wwpn", "adapter wwpn to be used for underlying storage").named(),
-            OptDef::string("adapter-parent", "adapter parent scsi_hostN to be used for underlying vHBA storage").named(),
-            OptDef::string("adapter-parent-wwnn", "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage").named(),
-            OptDef::string("adapter-parent-wwpn", "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage").named(),
-            OptDef::string("adapter-parent-fabric-wwn", "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage").named(),
-            OptDef::string("source-protocol-ver", "nfsvers value for NFS pool mount option").named(),
-            OptDef::string("source-initiator", "initiator iqn for underlying storage").named(),
+            OptDef::string("source-host", "source-host for underlying storage"),
+            OptDef::string("source-path", "source path for underlying storage"),
+            OptDef::string("source-dev", "source device for underlying storage"),
+            OptDef::string("source-name", "source name for underlying storage"),
+            OptDef::string("target", "target for underlying storage"),
+            OptDef::string("source-format", "format for underlying storage"),
+            OptDef::string("auth-type", "auth type to be used for underlying storage"),
+            OptDef::string("auth-username", "auth username to be used for underlying storage"),
+            OptDef::string("secret-usage", "auth secret usage to be used for underlying storage"),
+            OptDef::string("secret-uuid", "auth secret UUID to be used for underlying storage"),
+            OptDef::string("adapter-name", "adapter name to be used for underlying storage"),
+            OptDef::string("adapter-wwnn", "adapter wwnn to be used for underlying storage"),
+            OptDef::string("adapter-wwpn", "adapter wwpn to be used for underlying storage"),
+            OptDef::string("adapter-parent", "adapter parent scsi_hostN to be used for underlying vHBA storage"),
+            OptDef::string("adapter-parent-wwnn", "adapter parent scsi_hostN wwnn to be used for underlying vHBA storage"),
+            OptDef::string("adapter-parent-wwpn", "adapter parent scsi_hostN wwpn to be used for underlying vHBA storage"),
+            OptDef::string("adapter-parent-fabric-wwn", "adapter parent scsi_hostN fabric_wwn to be used for underlying vHBA storage"),
+            OptDef::string("source-protocol-ver", "nfsvers value for NFS pool mount option"),
+            OptDef::string("source-initiator", "initiator iqn for underlying storage"),
             $($extra),*
         ]
     };
@@ -121,7 +121,12 @@ pub static CMDS: &[CmdDef] = &[
     },
     CmdDef {
         name: "pool-dumpxml",
-        opts: &[POOL, OptDef::flag("inactive", "show inactive defined XML")],
+        opts: &[
+            POOL,
+            OptDef::flag("inactive", "show inactive defined XML"),
+            util::XPATH,
+            util::WRAP,
+        ],
         help: "pool information in XML",
         desc: "Output the pool information as an XML dump to stdout.",
         handler: dumpxml,
@@ -144,7 +149,7 @@ pub static CMDS: &[CmdDef] = &[
             OptDef::flag("persistent", "list persistent pools"),
             OptDef::flag("autostart", "list pools with autostart enabled"),
             OptDef::flag("no-autostart", "list pools with autostart disabled"),
-            OptDef::string("type", "only list pool of specified type(s) (if supported)").named(),
+            OptDef::string("type", "only list pool of specified type(s) (if supported)"),
             OptDef::flag("details", "display extended details for pools"),
             OptDef::flag("uuid", "list UUID of active pools only"),
             OptDef::flag("name", "list name of active pools only"),
@@ -486,6 +491,7 @@ fn define_as(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pool = pool(ctl, cmd)?;
+    util::no_xpath(ctl, cmd)?;
     let flags = if cmd.has("inactive") {
         StorageXmlFlags::INACTIVE
     } else {

@@ -103,6 +103,24 @@ pub fn utc_time(secs: i64) -> String {
     )
 }
 
+/// The `--xpath` option of the dumpxml commands (only with its name).
+pub const XPATH: crate::cli::OptDef =
+    crate::cli::OptDef::string("xpath", "xpath expression to filter the XML document").named();
+
+/// The `--wrap` option of the dumpxml commands.
+pub const WRAP: crate::cli::OptDef =
+    crate::cli::OptDef::flag("wrap", "wrap xpath results in an common root element");
+
+/// Refuses `--xpath`/`--wrap`, which rvirsh does not evaluate (an XPath engine is more than
+/// a static CLI should carry); the whole document is what the other options print.
+pub fn no_xpath(ctl: &Ctl, cmd: &Cmd) -> Result<(), Fail> {
+    if cmd.has("xpath") || cmd.has("wrap") {
+        ctl.error("--xpath is not supported by rvirsh");
+        return Err(Fail::Reported);
+    }
+    Ok(())
+}
+
 /// A UUID in text form (hex digits, `-` between any of them), as libvirt's `virUUIDParse`.
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim_start_matches([' ', '\t']);
