@@ -9,6 +9,7 @@ mod domain_lifecycle;
 mod domain_list;
 mod domain_resources;
 mod domain_save;
+mod domain_stats;
 mod host;
 mod network;
 mod pool;
@@ -41,6 +42,7 @@ pub static GROUPS: &[GroupDef] = &[
             domain_list::CMDS,
             domain_info::MONITOR,
             domain_devices::CMDS,
+            domain_stats::CMDS,
         ],
     },
     GroupDef {
