@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/rvirsh-demo.sh [RVIRSH] — the seed's virsh workflow run with rvirsh against the
-# sandboxed libvirtd: define, start, list, suspend, resume, dumpxml, destroy, undefine.
+# sandboxed libvirtd: define, start, list, suspend, resume, dumpxml, destroy, undefine, then a
+# volume (created in a pool, listed, deleted) and a network (listed, stopped, started).
 # Needs the sandbox's environment (source "$(bash scripts/sandbox.sh env)"). RVIRSH defaults
 # to the static build, target/x86_64-unknown-linux-musl/dist/rvirsh, whose linkage and size
 # are shown first. Exits non-zero as soon as a step fails.
@@ -45,6 +46,13 @@ steps=(
   "destroy demo"
   "undefine demo"
   "list --all"
+  "vol-create-as vw-pool demo.qcow2 1M --format qcow2"
+  "vol-list vw-pool"
+  "vol-delete demo.qcow2 --pool vw-pool"
+  "net-list --all"
+  "net-destroy vw-net"
+  "net-start vw-net"
+  "net-info vw-net"
 )
 line=""
 for s in "${steps[@]}"; do
@@ -61,4 +69,9 @@ grep -q "Domain 'demo' resumed" <<<"$out"
 grep -q "<name>demo</name>" <<<"$out"
 grep -q "Domain 'demo' destroyed" <<<"$out"
 grep -q "Domain 'demo' has been undefined" <<<"$out"
+grep -q "Vol demo.qcow2 created" <<<"$out"
+grep -q "/vwpool/demo.qcow2" <<<"$out"
+grep -q "Vol demo.qcow2 deleted" <<<"$out"
+grep -q "Network vw-net destroyed" <<<"$out"
+grep -q "Network vw-net started" <<<"$out"
 echo "rvirsh-demo: the seed's workflow passed"
