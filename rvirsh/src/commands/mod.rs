@@ -11,8 +11,11 @@ mod domain_resources;
 mod domain_save;
 mod domain_stats;
 mod host;
+mod interface;
 mod network;
+mod nwfilter;
 mod pool;
+mod secret;
 mod shell;
 mod undefine_storage;
 #[allow(dead_code)]
@@ -51,9 +54,24 @@ pub static GROUPS: &[GroupDef] = &[
         parts: &[host::CMDS],
     },
     GroupDef {
+        name: "Interface",
+        keyword: "interface",
+        parts: &[interface::CMDS],
+    },
+    GroupDef {
+        name: "Network Filter",
+        keyword: "filter",
+        parts: &[nwfilter::CMDS],
+    },
+    GroupDef {
         name: "Networking",
         keyword: "network",
         parts: &[network::CMDS],
+    },
+    GroupDef {
+        name: "Secret",
+        keyword: "secret",
+        parts: &[secret::CMDS],
     },
     GroupDef {
         name: "Storage Pool",

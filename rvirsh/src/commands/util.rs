@@ -121,6 +121,54 @@ pub fn no_xpath(ctl: &Ctl, cmd: &Cmd) -> Result<(), Fail> {
     Ok(())
 }
 
+/// The base64 alphabet (RFC 4648).
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// `data` in base64 with padding, as GLib's `g_base64_encode` (secret values; a crate for
+/// these dozen lines would only grow the static binary).
+pub fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(B64[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Base64 text decoded as GLib's `g_base64_decode` does: characters outside the alphabet
+/// are skipped, and decoding stops at the padding.
+pub fn base64_decode(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text {
+        if c == b'=' {
+            break;
+        }
+        let Some(v) = B64.iter().position(|&x| x == c) else {
+            continue;
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
 /// A UUID in text form (hex digits, `-` between any of them), as libvirt's `virUUIDParse`.
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     let s = s.trim_start_matches([' ', '\t']);
@@ -325,6 +373,15 @@ mod tests {
         assert_eq!(parse_scaled("abc", 1024, u64::MAX), None);
         assert_eq!(parse_scaled("1X", 1024, u64::MAX), None);
         assert_eq!(parse_scaled("2", 1024, 1000), None);
+    }
+
+    #[test]
+    fn base64_both_ways() {
+        assert_eq!(base64_encode(b"hunter2"), "aHVudGVyMg==");
+        assert_eq!(base64_encode(b""), "");
+        assert_eq!(base64_encode(b"ab"), "YWI=");
+        assert_eq!(base64_decode(b"aHVudGVyMg=="), b"hunter2");
+        assert_eq!(base64_decode(b"YW\nI="), b"ab");
     }
 
     #[test]
