@@ -87,3 +87,43 @@ fn vol_create_delete_change() {
         ],
     );
 }
+
+#[test]
+fn vol_create_from_files_and_volumes() {
+    let dir = std::env::temp_dir().join(format!("rvirsh-diff-volcopy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vol = dir.join("vol.xml");
+    std::fs::write(
+        &vol,
+        "<volume><name>c1</name><capacity>1048576</capacity></volume>",
+    )
+    .unwrap();
+    let bad = dir.join("bad.xml");
+    std::fs::write(&bad, "<volume><name>").unwrap();
+    let (vol, bad) = (vol.to_str().unwrap(), bad.to_str().unwrap());
+    compare(
+        &test_uri("diff-vol-copy"),
+        &[
+            c(&format!(
+                "vol-create vw-pool {vol}; vol-list vw-pool --details"
+            )),
+            c("vol-create vw-pool /nonexistent.xml"),
+            c(&format!("vol-create nope {vol}")),
+            c(&format!("vol-create vw-pool {bad}")),
+            c(&format!("vol-create --validate vw-pool {vol}")),
+            c(&format!(
+                "vol-create-from vw-pool {vol} scratch.raw; vol-list vw-pool"
+            )),
+            c(&format!(
+                "vol-create-from vw-pool {vol} scratch.raw --inputpool vw-pool"
+            )),
+            c(&format!("vol-create-from vw-pool {vol} nope")),
+            c("vol-create-from vw-pool /nonexistent.xml scratch.raw --inputpool vw-pool"),
+            c("vol-clone scratch.raw c2 --pool vw-pool; vol-list vw-pool --details"),
+            c("vol-clone /vwpool/scratch.raw c2 --print-xml"),
+            c("vol-clone nope c2"),
+            c("vol-clone scratch.raw vw-running.img --pool vw-pool"),
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

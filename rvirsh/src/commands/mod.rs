@@ -21,6 +21,7 @@ mod undefine_storage;
 #[allow(dead_code)]
 pub mod util;
 mod volume;
+mod volume_copy;
 
 use crate::cli::{CmdDef, Group};
 

@@ -8,7 +8,7 @@ use virtwire::{StoragePool, StorageVol};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::pool::pool_by;
-use crate::commands::util;
+use crate::commands::{util, volume_copy};
 use crate::ctl::Ctl;
 use crate::output::Table;
 
@@ -21,6 +21,7 @@ const PREALLOC: OptDef = OptDef::flag(
 
 /// The commands of this module, in virsh's order.
 pub static CMDS: &[CmdDef] = &[
+    volume_copy::CLONE,
     CmdDef {
         name: "vol-create-as",
         opts: &[
@@ -48,6 +49,8 @@ pub static CMDS: &[CmdDef] = &[
         handler: create_as,
         flags: 0,
     },
+    volume_copy::CREATE,
+    volume_copy::CREATE_FROM,
     CmdDef {
         name: "vol-delete",
         opts: &[
@@ -176,7 +179,7 @@ pub static CMDS: &[CmdDef] = &[
 
 /// The volume named by option `vol` as virsh's `virshCommandOptVolBy` finds it: by name in
 /// the pool of option `pool` (which must be active), then (`by_key`) by key and by path.
-fn vol_by(
+pub fn vol_by(
     ctl: &mut Ctl,
     cmd: &Cmd,
     pool_opt: Option<&str>,
@@ -186,7 +189,7 @@ fn vol_by(
     let n = util::required(ctl, cmd, "vol")?;
     let mut pool = None;
     if let Some(p) = pool_opt.and_then(|o| cmd.get(o)) {
-        let found = pool_by(ctl, cmd, "pool", by_key, by_name)?;
+        let found = pool_by(ctl, cmd, pool_opt.unwrap_or("pool"), true, true)?;
         if !ctl.block_on(found.is_active()).is_ok_and(|a| a == 1) {
             ctl.error(&format!("pool '{p}' is not active"));
             return Err(Fail::Reported);
