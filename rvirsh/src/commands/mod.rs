@@ -13,6 +13,7 @@ mod domain_stats;
 mod host;
 mod interface;
 mod network;
+mod nodedev;
 mod nwfilter;
 mod pool;
 mod secret;
@@ -68,6 +69,11 @@ pub static GROUPS: &[GroupDef] = &[
         name: "Networking",
         keyword: "network",
         parts: &[network::CMDS],
+    },
+    GroupDef {
+        name: "Node Device",
+        keyword: "nodedev",
+        parts: &[nodedev::CMDS],
     },
     GroupDef {
         name: "Secret",
