@@ -86,3 +86,79 @@ fn dir_pool_and_qcow2_volumes() {
         ],
     );
 }
+
+/// A file of `len` bytes: data at its start and around its middle, a hole elsewhere.
+fn sparse_file(path: &std::path::Path, len: u64) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::File::create(path).unwrap();
+    f.write_all(&[0x5a; 5000]).unwrap();
+    f.seek(SeekFrom::Start(len / 2)).unwrap();
+    f.write_all(b"virtwire").unwrap();
+    f.set_len(len).unwrap();
+}
+
+#[test]
+fn volume_upload_and_download() {
+    let uri = format!(
+        "qemu+unix:///system?socket={}",
+        sandbox_var("VIRTWIRE_SOCKET")
+    );
+    const Q: &str = "vw-rvirsh-xfer";
+    let sandbox = std::path::PathBuf::from(sandbox_var("VIRTWIRE_SANDBOX"));
+    let t = sandbox.join(Q);
+    let t = t.to_str().unwrap();
+    let files = sandbox.join("rvirsh-xfer-files");
+    std::fs::create_dir_all(&files).unwrap();
+    let input = files.join("in.bin");
+    sparse_file(&input, 2 << 20);
+    let (i, out) = (input.to_str().unwrap(), files.join("out.bin"));
+    let o = out.to_str().unwrap();
+    let reset = format!(
+        "pool-start {Q}; vol-delete r.raw --pool {Q}; pool-destroy {Q}; pool-delete {Q}; \
+         pool-undefine {Q}"
+    );
+    let up = format!(
+        "pool-define-as {Q} dir --target {t}; pool-build {Q}; pool-start {Q}; \
+         vol-create-as {Q} r.raw 2M"
+    );
+    compare_resetting(
+        &uri,
+        &reset,
+        &[
+            c(&format!(
+                "{up}; vol-upload r.raw {i} --pool {Q}; vol-download r.raw {o} {Q}"
+            )),
+            c(&format!(
+                "{up}; vol-upload --sparse r.raw {i} {Q}; vol-download --sparse r.raw {o} {Q}"
+            )),
+            c(&format!(
+                "{up}; vol-upload r.raw {i} {Q} --offset 4096; vol-info --bytes r.raw {Q}"
+            )),
+            c(&format!(
+                "{up}; vol-download r.raw {o} {Q} --offset 4000 --length 5000"
+            )),
+            c(&format!(
+                "{up}; vol-upload r.raw {i} {Q} --offset 4096 --length 1000"
+            )),
+            c(&format!("{up}; vol-upload r.raw /nonexistent {Q}")),
+            c(&format!("{up}; vol-download r.raw /nonexistent/x {Q}")),
+            c(&format!("{up}; vol-upload nope {i} {Q}")),
+            c(&format!("{up}; vol-upload r.raw {i} {Q} --offset x")),
+            c(&format!("{up}; vol-upload r.raw {i} {Q} --offset 4000000")),
+        ],
+    );
+    // rvirsh's round trip gives the file back, holes and all
+    for sparse in ["", "--sparse"] {
+        common::virsh(&uri, &reset);
+        let line =
+            format!("{up}; vol-upload {sparse} r.raw {i} {Q}; vol-download {sparse} r.raw {o} {Q}");
+        let status = std::process::Command::new(common::rvirsh())
+            .args(["-q", "-c", &uri, &line])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{line}");
+        assert!(std::fs::read(&out).unwrap() == std::fs::read(&input).unwrap());
+    }
+    common::virsh(&uri, &reset);
+    std::fs::remove_dir_all(&files).unwrap();
+}

@@ -23,6 +23,7 @@ mod undefine_storage;
 pub mod util;
 mod volume;
 mod volume_copy;
+mod volume_stream;
 
 use crate::cli::{CmdDef, Group};
 

@@ -8,7 +8,7 @@ use virtwire::{StoragePool, StorageVol};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::pool::pool_by;
-use crate::commands::{util, volume_copy};
+use crate::commands::{util, volume_copy, volume_stream};
 use crate::ctl::Ctl;
 use crate::output::Table;
 
@@ -66,6 +66,7 @@ pub static CMDS: &[CmdDef] = &[
         handler: delete,
         flags: 0,
     },
+    volume_stream::DOWNLOAD,
     CmdDef {
         name: "vol-dumpxml",
         opts: &[VOL, POOL_OPT, util::XPATH, util::WRAP],
@@ -163,6 +164,7 @@ pub static CMDS: &[CmdDef] = &[
         handler: resize,
         flags: 0,
     },
+    volume_stream::UPLOAD,
     CmdDef {
         name: "vol-wipe",
         opts: &[
