@@ -85,6 +85,7 @@ fn dir_pool_and_qcow2_volumes() {
             c(&format!("{up}; vol-create-as {P} r.raw 1x")),
         ],
     );
+    volume_upload_and_download();
 }
 
 /// A file of `len` bytes: data at its start and around its middle, a hole elsewhere.
@@ -97,7 +98,8 @@ fn sparse_file(path: &std::path::Path, len: u64) {
     f.set_len(len).unwrap();
 }
 
-#[test]
+/// Uploads and downloads; run by the test above, after it, so that no other pool of this
+/// binary exists while a case lists the daemon's pools.
 fn volume_upload_and_download() {
     let uri = format!(
         "qemu+unix:///system?socket={}",

@@ -89,6 +89,47 @@ fn report(ctl: &Ctl, msg: &str, e: CopyError) -> Fail {
     }
 }
 
+/// A progress line on standard error, drawn only when standard error is a terminal (virsh
+/// draws none; a script that redirects standard error sees the same bytes as with virsh).
+struct Progress {
+    total: u64,
+    done: u64,
+    on: bool,
+}
+
+impl Progress {
+    fn new(total: u64) -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            total,
+            done: 0,
+            on: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Counts `n` more bytes and redraws the line.
+    fn add(&mut self, n: u64) {
+        self.done += n;
+        if self.on {
+            let pct = (self.done.min(self.total) * 100)
+                .checked_div(self.total)
+                .unwrap_or(100);
+            eprint!(
+                "\r[{:<50}] {pct:>3}% {} ",
+                "#".repeat(pct as usize / 2),
+                self.done
+            );
+        }
+    }
+
+    /// Ends the line.
+    fn end(&self) {
+        if self.on {
+            eprintln!();
+        }
+    }
+}
+
 /// The size of the buffer files are read in.
 const BUF: usize = 256 * 1024;
 
@@ -122,6 +163,7 @@ fn upload(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         Err(e) => return Err(ctl.fail(&format!("cannot upload to volume {name}"), e)),
     };
     // the whole file, whatever --length says, as virsh sends it (the daemon refuses more)
+    let mut progress = Progress::new(file.metadata().map_or(0, |m| m.len()));
     let sent = ctl.block_on(async {
         let mut buf = vec![0u8; BUF];
         loop {
@@ -134,8 +176,10 @@ fn upload(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                 }
             };
             stream.send(&buf[..n]).await?;
+            progress.add(n as u64);
         }
     });
+    progress.end();
     if let Err(e) = sent {
         return Err(report(
             ctl,
@@ -193,6 +237,15 @@ fn download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             return Err(ctl.fail(&format!("cannot download from volume {name}"), e));
         }
     };
+    // the size is asked for only when there is a terminal to draw on
+    let total = match length {
+        0 if !std::io::IsTerminal::is_terminal(&std::io::stderr()) => 0,
+        0 => ctl
+            .block_on(vol.info())
+            .map_or(0, |i| i.capacity.saturating_sub(offset)),
+        n => n,
+    };
+    let mut progress = Progress::new(total);
     let got = ctl.block_on(async {
         let mut pos = 0u64;
         while let Some(chunk) = stream.next_chunk().await? {
@@ -200,9 +253,11 @@ fn download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                 Chunk::Data(d) => {
                     file.write_all(&d)?;
                     pos += d.len() as u64;
+                    progress.add(d.len() as u64);
                 }
                 Chunk::Hole(n) => {
                     pos += n;
+                    progress.add(n);
                     file.seek(SeekFrom::Start(pos))?;
                 }
             }
@@ -211,6 +266,7 @@ fn download(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         file.set_len(pos)?;
         Ok::<(), CopyError>(())
     });
+    progress.end();
     if let Err(e) = got {
         let fail = report(ctl, &format!("cannot receive data from volume {name}"), e);
         if made {
