@@ -4,7 +4,7 @@ use std::future::Future;
 use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::sync::{Arc, Weak};
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 
 use bytes::{Bytes, BytesMut};
 use tokio::sync::oneshot;
@@ -399,19 +399,25 @@ impl RawClient {
         let route = &self.shared().route;
         let _reader = Reader { route, serial };
         std::future::poll_fn(|cx| {
-            if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
-                return Poll::Ready(r);
-            }
             // Without the driver the connection is over: `rx` is closed.
             let Some(io) = self.handle.io.upgrade() else {
                 return Pin::new(&mut *rx).poll(cx);
             };
-            let missed_wake = route.enter(serial, cx.waker());
-            if io.read_now() {
-                drop(io);
-                return Pin::new(&mut *rx).poll(cx);
+            // A first look with a waker that does nothing: the reply this caller routes itself
+            // below must not wake it (a task that wakes itself while it runs costs the
+            // current-thread runtime one more turn of its reactor, an `epoll_wait`, per
+            // call). No wake-up is lost: `rx` is polled with the real waker before `Pending`.
+            if let Poll::Ready(r) = Pin::new(&mut *rx).poll(&mut Context::from_waker(Waker::noop()))
+            {
+                return Poll::Ready(r);
             }
-            if missed_wake {
+            let missed_wake = route.enter(serial, cx.waker());
+            let read = io.read_now();
+            drop(io);
+            if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
+                return Poll::Ready(r);
+            }
+            if !read && missed_wake {
                 // someone else holds the state, maybe only to write: try again soon
                 cx.waker().wake_by_ref();
             }

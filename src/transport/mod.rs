@@ -24,6 +24,7 @@ mod ext;
 mod libssh2;
 // ---
 mod process;
+mod socket;
 mod ssh;
 mod tcp;
 mod tls;

@@ -4,13 +4,23 @@
 use tokio::net::TcpStream;
 
 use super::BoxStream;
+use super::socket::Socket;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
 pub(super) async fn connect(config: &Config) -> Result<BoxStream> {
     let uri = config.uri();
     let port = uri.port().unwrap_or(16509);
-    Ok(Box::new(connect_tcp(uri.host_or_localhost(), port).await?))
+    Ok(Box::new(
+        connect_socket(uri.host_or_localhost(), port).await?,
+    ))
+}
+
+/// [`connect_tcp`], as a [`Socket`] watched for read readiness only until a write blocks.
+pub(crate) async fn connect_socket(host: &str, port: u16) -> Result<Socket<std::net::TcpStream>> {
+    let stream = connect_tcp(host, port).await?;
+    let wrap = |s: TcpStream| Socket::new(s.into_std()?);
+    wrap(stream).map_err(|e| Error::io(format!("cannot watch {}", display_addr(host, port)), e))
 }
 
 /// A TCP connection to `host:port`, with Nagle off (small calls and replies).

@@ -42,7 +42,7 @@ pub(super) async fn connect(config: &Config) -> Result<BoxStream> {
         )
         .with_source(e)
     })?;
-    let tcp = tcp::connect_tcp(host, port).await?;
+    let tcp = tcp::connect_socket(host, port).await?;
     let peer = tcp::display_addr(host, port);
     let mut stream = TlsConnector::from(Arc::new(tls_config))
         .connect(server_name, tcp)
