@@ -49,7 +49,7 @@ trap cleanup EXIT
 . "$DIR/env"
 
 say "building"
-(cd "$ROOT" && cargo build --release --quiet -p virtwire-bench)
+(cd "$ROOT" && cargo build --release --quiet -p virtwire-bench -p rvirsh)
 RUST=$ROOT/target/release/virtwire-bench
 C=$DIR/libvirt-bench
 gcc -O2 -Wall -o "$C" "$ROOT/benches/baseline/bench.c" \
