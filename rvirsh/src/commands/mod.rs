@@ -18,6 +18,8 @@ mod nwfilter;
 mod pool;
 mod secret;
 mod shell;
+mod snapshot;
+mod snapshot_list;
 mod undefine_storage;
 #[allow(dead_code)]
 pub mod util;
@@ -80,6 +82,11 @@ pub static GROUPS: &[GroupDef] = &[
         name: "Secret",
         keyword: "secret",
         parts: &[secret::CMDS],
+    },
+    GroupDef {
+        name: "Snapshot",
+        keyword: "snapshot",
+        parts: &[snapshot::CMDS],
     },
     GroupDef {
         name: "Storage Pool",
