@@ -2,6 +2,7 @@
 //! &[CmdDef]` (one entry per command, options in virsh's order) and list that slice in its
 //! group in [`GROUPS`]; parsing, help and completion pick it up from there.
 
+mod device_xml;
 mod domain_devices;
 mod domain_edit;
 mod domain_info;
@@ -36,6 +37,7 @@ pub static GROUPS: &[GroupDef] = &[
         keyword: "domain",
         parts: &[
             domain_lifecycle::CMDS,
+            device_xml::CMDS,
             domain_info::MANAGEMENT,
             domain_resources::CMDS,
             domain_save::CMDS,
