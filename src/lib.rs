@@ -67,9 +67,13 @@ pub mod transport;
 
 pub use api::events;
 pub use api::{
-    Client, DeviceRemoval, Domain, DomainCheckpoint, DomainInfo, DomainSnapshot, DomainState,
-    Interface, Network, NetworkPort, NodeDevice, NodeInfo, NwFilter, NwFilterBinding, Screenshot,
-    Secret, StoragePool, StorageVol, StorageVolInfo, Stream,
+    BlockJobInfo, Client, DeviceRemoval, Domain, DomainBlockInfo, DomainBlockStats,
+    DomainCheckpoint, DomainControlInfo, DomainDiskError, DomainInfo, DomainInterface,
+    DomainInterfaceStats, DomainJobInfo, DomainJobStats, DomainMemoryStat, DomainSnapshot,
+    DomainState, DomainStatsBlock, DomainStatsNet, DomainStatsRecord, DomainTime, Interface,
+    MemoryStatTag, Network, NetworkDhcpLease, NetworkPort, NodeCpuMap, NodeDevice, NodeInfo,
+    NwFilter, NwFilterBinding, Screenshot, Secret, SecurityLabel, SecurityModel, StoragePool,
+    StoragePoolInfo, StorageVol, StorageVolInfo, Stream, TypedParams, TypedValue, VcpuInfo,
 };
 pub use error::{CloseReason, Error, ErrorKind, Result};
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};

@@ -64,7 +64,7 @@ async fn detach(dom: &Domain, alias: &str) {
 async fn a_qcow2_disk_and_a_nic_plug_into_the_live_guest_and_unplug() {
     let client = Client::connect(&Sandbox::get().qemu_uri()).await.unwrap();
     let (pool, vol) = qcow2_volume(&client, "vw-hotplug", CAPACITY).await;
-    let path = vol.get_path().await.unwrap();
+    let path = vol.path().await.unwrap();
     let dom = start_guest(&client, "vw-hotplug").await;
     let mut added = client
         .domain_events(&dom, DomainEventId::DeviceAdded)

@@ -28,11 +28,11 @@ async fn a_network_is_defined_started_stopped_and_undefined() {
         .define_network_xml(&net_xml("vw-api-tnet", "vwnet0"))
         .await
         .unwrap();
-    assert_eq!(net.is_persistent().await.unwrap(), 1);
-    assert_eq!(net.is_active().await.unwrap(), 0);
+    assert!(net.is_persistent().await.unwrap());
+    assert!(!net.is_active().await.unwrap());
     net.create().await.unwrap();
-    assert_eq!(net.is_active().await.unwrap(), 1);
-    assert_eq!(net.get_bridge_name().await.unwrap(), "vwnet0");
+    assert!(net.is_active().await.unwrap());
+    assert_eq!(net.bridge_name().await.unwrap(), "vwnet0");
     let active = client
         .list_all_networks(ConnectListAllNetworksFlags::ACTIVE)
         .await
@@ -43,10 +43,10 @@ async fn a_network_is_defined_started_stopped_and_undefined() {
     );
     let same = client.lookup_network_by_uuid(net.uuid()).await.unwrap();
     assert_eq!(same.name(), "vw-api-tnet");
-    net.set_autostart(1).await.unwrap();
-    assert_eq!(net.get_autostart().await.unwrap(), 1);
+    net.set_autostart(true).await.unwrap();
+    assert!(net.autostart().await.unwrap());
     net.destroy().await.unwrap();
-    assert_eq!(net.is_active().await.unwrap(), 0);
+    assert!(!net.is_active().await.unwrap());
     net.undefine().await.unwrap();
     let gone = client.lookup_network_by_name("vw-api-tnet").await;
     assert!(gone.unwrap_err().is_not_found());
@@ -79,7 +79,7 @@ async fn the_qemu_driver_keeps_a_defined_networks_autostart_and_leases() {
         .define_network_xml(&net_xml("vw-api-qnet", "vwapiq0"))
         .await
         .unwrap();
-    net.set_autostart(1).await.unwrap();
+    net.set_autostart(true).await.unwrap();
     let info = virsh_net_info("vw-api-qnet");
     assert_eq!(info_line(&info, "Autostart"), "yes");
     assert_eq!(info_line(&info, "Persistent"), "yes");
@@ -87,9 +87,9 @@ async fn the_qemu_driver_keeps_a_defined_networks_autostart_and_leases() {
     assert_eq!(info_line(&info, "Bridge"), "vwapiq0");
     assert_eq!(info_line(&info, "UUID"), net.uuid_string());
     assert!(net.dhcp_leases(None, 0).await.unwrap().is_empty());
-    let xml = net.get_xml_desc(Default::default()).await.unwrap();
+    let xml = net.xml_desc(Default::default()).await.unwrap();
     assert!(xml.contains("192.168.219.10"), "{xml}");
-    net.set_autostart(0).await.unwrap();
+    net.set_autostart(false).await.unwrap();
     assert_eq!(info_line(&virsh_net_info("vw-api-qnet"), "Autostart"), "no");
     net.undefine().await.unwrap();
     assert!(

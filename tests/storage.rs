@@ -7,6 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::Sandbox;
+use virtwire::proto::c_constants::{StoragePoolState, StorageVolType};
 use virtwire::proto::c_flags::{
     StoragePoolBuildFlags, StoragePoolCreateFlags, StoragePoolDefineFlags, StoragePoolDeleteFlags,
     StorageVolCreateFlags, StorageVolDeleteFlags, StorageVolResizeFlags,
@@ -68,31 +69,31 @@ async fn defined_pool(client: &Client, name: &str) -> (StoragePool, String) {
 async fn a_dir_pool_goes_through_its_lifecycle_as_virsh_sees_it() {
     let client = Client::connect(&Sandbox::get().qemu_uri()).await.unwrap();
     let (pool, dir) = defined_pool(&client, "vw-api-pool").await;
-    assert_eq!(pool.is_active().await.unwrap(), 0);
-    assert_eq!(pool.is_persistent().await.unwrap(), 1);
+    assert!(!pool.is_active().await.unwrap());
+    assert!(pool.is_persistent().await.unwrap());
     pool.build(StoragePoolBuildFlags::default()).await.unwrap();
     assert!(std::path::Path::new(&dir).is_dir(), "build made {dir}");
     pool.create(StoragePoolCreateFlags::default())
         .await
         .unwrap();
     pool.refresh(0).await.unwrap();
-    assert_eq!(pool.is_active().await.unwrap(), 1);
-    pool.set_autostart(1).await.unwrap();
-    assert_eq!(pool.get_autostart().await.unwrap(), 1);
+    assert!(pool.is_active().await.unwrap());
+    pool.set_autostart(true).await.unwrap();
+    assert!(pool.autostart().await.unwrap());
 
-    let info = pool.get_info().await.unwrap();
+    let info = pool.info().await.unwrap();
     let virsh = virsh_info(&["pool-info", "vw-api-pool"]);
     assert_eq!(field(&virsh, "State"), "running");
     assert_eq!(field(&virsh, "Autostart"), "yes");
-    assert_eq!(info.state, 2, "VIR_STORAGE_POOL_RUNNING");
+    assert_eq!(info.state, StoragePoolState::Running);
     assert_eq!(info.capacity, bytes(&virsh, "Capacity"));
     assert!(info.capacity > 0);
-    let xml = pool.get_xml_desc(Default::default()).await.unwrap();
+    let xml = pool.xml_desc(Default::default()).await.unwrap();
     assert!(xml.contains(&format!("<path>{dir}</path>")), "{xml}");
 
-    pool.set_autostart(0).await.unwrap();
+    pool.set_autostart(false).await.unwrap();
     pool.destroy().await.unwrap();
-    assert_eq!(pool.is_active().await.unwrap(), 0);
+    assert!(!pool.is_active().await.unwrap());
     assert_eq!(
         field(&virsh_info(&["pool-info", "vw-api-pool"]), "State"),
         "inactive"
@@ -117,11 +118,11 @@ fn qcow2_xml(name: &str, capacity: u64, allocation: u64) -> String {
 /// What `virsh vol-info` says of `vol`, checked against `vol.info()`.
 async fn assert_vol_info_agrees(vol: &StorageVol) -> (u64, u64) {
     let info = vol.info().await.unwrap();
-    let path = vol.get_path().await.unwrap();
+    let path = vol.path().await.unwrap();
     let virsh = virsh_info(&["vol-info", &path]);
     assert_eq!(field(&virsh, "Name"), vol.name());
     assert_eq!(field(&virsh, "Type"), "file");
-    assert_eq!(info.kind, 0, "VIR_STORAGE_VOL_FILE");
+    assert_eq!(info.kind, StorageVolType::File);
     assert_eq!(info.capacity, bytes(&virsh, "Capacity"));
     assert_eq!(info.allocation, bytes(&virsh, "Allocation"));
     (info.capacity, info.allocation)
@@ -141,7 +142,7 @@ async fn qcow2_volumes_are_created_cloned_resized_wiped_and_deleted() {
         .create_volume_xml(&qcow2_xml("disk.qcow2", 64 * MIB, 0), create)
         .await
         .unwrap();
-    assert_eq!(disk.get_path().await.unwrap(), format!("{dir}/disk.qcow2"));
+    assert_eq!(disk.path().await.unwrap(), format!("{dir}/disk.qcow2"));
     let (capacity, _) = assert_vol_info_agrees(&disk).await;
     assert_eq!(capacity, 64 * MIB);
     let image = std::fs::read(format!("{dir}/disk.qcow2")).unwrap();

@@ -58,7 +58,7 @@ pub async fn list_all(client: &Client, n: u64, expect: usize) -> Result<u64> {
 pub async fn all_domain_stats(client: &Client, n: u64, expect: usize) -> Result<u64> {
     for _ in 0..n {
         let got = client
-            .get_all_domain_stats(&[], Default::default(), Default::default())
+            .all_domain_stats(&[], Default::default(), Default::default())
             .await?
             .len();
         assert_eq!(got, expect, "the stats have the wrong number of records");

@@ -1,5 +1,9 @@
 //! A connection to a hypervisor driver through libvirtd.
 
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
 use crate::api::{Domain, NodeInfo};
 use crate::error::{CloseReason, Result};
 use crate::proto::xdr::{FixedOpaque, XdrString};
@@ -15,11 +19,42 @@ use crate::rpc::{self, KeepaliveConfig, RawClient};
 #[derive(Clone, Debug)]
 pub struct Client {
     raw: RawClient,
+    /// Whether the driver takes string typed parameters, asked once.
+    typed_param_string: Arc<OnceCell<bool>>,
 }
+
+/// `VIR_DRV_FEATURE_TYPED_PARAM_STRING`, libvirt's private feature number (CONNECT_SUPPORTS_FEATURE).
+const FEATURE_TYPED_PARAM_STRING: i32 = 9;
+
+/// `VIR_TYPED_PARAM_STRING_OKAY`: the caller accepts string parameters in the reply.
+const TYPED_PARAM_STRING_OKAY: u32 = 1 << 2;
 
 impl Client {
     pub(super) fn from_raw(raw: RawClient) -> Client {
-        Client { raw }
+        Client {
+            raw,
+            typed_param_string: Arc::default(),
+        }
+    }
+
+    /// `VIR_TYPED_PARAM_STRING_OKAY` if the driver supports string typed parameters, else 0:
+    /// the flag libvirt's client adds to get-parameter calls. Asked once per connection.
+    pub(crate) async fn typed_param_string_flag(&self) -> Result<u32> {
+        let supported = self
+            .typed_param_string
+            .get_or_try_init(|| async {
+                let args = remote::ConnectSupportsFeatureArgs {
+                    feature: FEATURE_TYPED_PARAM_STRING,
+                };
+                let ret = self.raw.connect_supports_feature(&args).await?;
+                Ok::<_, crate::Error>(ret.supported > 0)
+            })
+            .await?;
+        Ok(if *supported {
+            TYPED_PARAM_STRING_OKAY
+        } else {
+            0
+        })
     }
 
     /// Waits until the connection ends (daemon gone, keepalive timeout, transport error, or

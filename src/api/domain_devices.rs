@@ -47,7 +47,7 @@ impl Domain {
         flags: DomainDeviceModifyFlags,
     ) -> Result<DeviceRemoval> {
         let live = flags.contains(DomainDeviceModifyFlags::LIVE)
-            || (!flags.contains(DomainDeviceModifyFlags::CONFIG) && self.is_active().await? == 1);
+            || (!flags.contains(DomainDeviceModifyFlags::CONFIG) && self.is_active().await?);
         if !live {
             self.detach_device_alias(alias, flags).await?;
             return Ok(DeviceRemoval::Removed);

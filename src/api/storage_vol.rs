@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::api::{Client, Stream};
 use crate::error::Result;
+use crate::proto::c_constants::StorageVolType;
 use crate::proto::c_flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::XdrString;
@@ -19,12 +20,22 @@ pub struct StorageVol {
 /// A volume's type, size and allocation, as libvirt's `virStorageVolInfo`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StorageVolInfo {
-    /// `virStorageVolType`: 0 file, 1 block, 2 dir, 3 network, 4 netdir, 5 ploop.
-    pub kind: i32,
+    /// File, block, dir, network, netdir, ploop.
+    pub kind: StorageVolType,
     /// The size guests see, in bytes.
     pub capacity: u64,
     /// The bytes the volume takes on its storage.
     pub allocation: u64,
+}
+
+impl From<remote::StorageVolGetInfoFlagsRet> for StorageVolInfo {
+    fn from(r: remote::StorageVolGetInfoFlagsRet) -> Self {
+        StorageVolInfo {
+            kind: StorageVolType::from_i32(i32::from(r.r#type)),
+            capacity: r.capacity,
+            allocation: r.allocation,
+        }
+    }
 }
 
 impl StorageVol {
@@ -65,7 +76,7 @@ impl StorageVol {
         };
         let r = self.client.raw().storage_vol_get_info(&args).await?;
         Ok(StorageVolInfo {
-            kind: i32::from(r.r#type),
+            kind: StorageVolType::from_i32(i32::from(r.r#type)),
             capacity: r.capacity,
             allocation: r.allocation,
         })

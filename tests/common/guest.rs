@@ -77,7 +77,7 @@ pub async fn shell(dom: &Domain) -> Stream {
 }
 
 /// A transient directory pool `name` in the sandbox with one qcow2 volume `disk.qcow2` of
-/// `capacity` bytes, made through the typed API; the volume's path is `vol.get_path()`.
+/// `capacity` bytes, made through the typed API; the volume's path is `vol.path()`.
 pub async fn qcow2_volume(client: &Client, name: &str, capacity: u64) -> (StoragePool, StorageVol) {
     let dir = format!("{}/pools/{name}", Sandbox::get().dir());
     if let Ok(old) = client.lookup_storage_pool_by_name(name).await {

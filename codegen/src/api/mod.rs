@@ -9,9 +9,14 @@ pub mod table;
 use crate::emit::out::Out;
 use crate::emit::types::{Paths, rust_type};
 use crate::model::{Fds, Field, ItemKind, Module, ProcKind, Procedure, RType};
-use table::{HAND_WRITTEN, HANDLES, Handle, RENAMES};
+use table::{
+    ELEMENT_TYPES, FIXED_ARGS, HAND_WRITTEN, HANDLES, Handle, RENAMES, REPLY_TYPES, STRING_OKAY,
+};
 
 const XDR: &str = "crate::proto::xdr";
+
+/// Marks a reply expression that is already the method's `Result`.
+const RESULT: &str = "=> ";
 
 /// The output path of the typed methods.
 pub const PATH: &str = "src/api/generated/remote.rs";
@@ -100,7 +105,42 @@ fn method_name(p: &Procedure, recv: Option<&Handle>) -> String {
             None => swap_verb(name),
         },
     };
-    snake.to_ascii_lowercase()
+    without_get(&snake.to_ascii_lowercase())
+}
+
+/// Drops the `get` word (`get_xml_desc` → `xml_desc`, `node_get_free_memory` →
+/// `node_free_memory`), as Rust names getters and as the hand-written methods do.
+fn without_get(name: &str) -> String {
+    let words: Vec<&str> = name.split('_').collect();
+    if words.len() == 1 {
+        return name.to_owned();
+    }
+    let kept: Vec<&str> = words.iter().copied().filter(|w| *w != "get").collect();
+    if kept.is_empty() {
+        name.to_owned()
+    } else {
+        kept.join("_")
+    }
+}
+
+fn is_typed_params(ty: &RType) -> bool {
+    matches!(ty, RType::Vec(inner, _) if named(inner) == Some("remote_typed_param"))
+}
+
+/// Node CPU/memory statistics (`{field, value}` lists), returned as typed parameters.
+fn is_node_stats(ty: &RType) -> bool {
+    matches!(ty, RType::Vec(inner, _)
+        if matches!(named(inner), Some("remote_node_get_cpu_stats" | "remote_node_get_memory_stats")))
+}
+
+/// Whether the call is libvirt's two-step parameter query: asked with `nparams = 0` it
+/// answers how many there are, then asked again with that count.
+fn two_step(m: &Module, proc: &Procedure) -> bool {
+    let args = fields(m, proc.args.as_ref());
+    let ret = fields(m, proc.ret.as_ref());
+    proc.name != "DOMAIN_GET_CPU_STATS"
+        && args.iter().any(|f| f.idl_name == "nparams")
+        && ret.iter().any(|f| f.idl_name == "nparams")
 }
 
 fn swap_verb(name: &str) -> String {
@@ -135,6 +175,15 @@ fn param(f: &Field, p: Paths<'_>) -> (Option<String>, String) {
             format!("{n}.map(|h| h.to_remote())"),
         );
     }
+    if f.idl_name == "autostart" && f.ty == RType::I32 {
+        return (decl("bool".into()), format!("i32::from({n})"));
+    }
+    if is_typed_params(&f.ty) {
+        return (
+            decl("&crate::api::TypedParams".into()),
+            format!("{n}.to_wire()?"),
+        );
+    }
     match (named(&f.ty), &f.ty) {
         (Some("remote_nonnull_string"), _) => (
             decl("&str".into()),
@@ -163,10 +212,16 @@ fn param(f: &Field, p: Paths<'_>) -> (Option<String>, String) {
 }
 
 /// The reply's Rust type and the expression that turns `ret` into it.
-fn shape(m: &Module, proc: &Procedure, p: Paths<'_>, client: &str) -> (String, String) {
+fn shape(m: &Module, proc: &Procedure, name: &str, p: Paths<'_>, client: &str) -> (String, String) {
     let Some(ret_ref) = &proc.ret else {
         return ("()".into(), "()".into());
     };
+    if let Some((_, ty)) = REPLY_TYPES.iter().find(|(n, _)| *n == proc.name) {
+        return (
+            (*ty).to_owned(),
+            format!("{RESULT}crate::api::Lift::lift(ret, {client})"),
+        );
+    }
     let ret = fields(m, Some(ret_ref));
     let whole = (
         rust_type(&RType::Named(ret_ref.clone()), p),
@@ -175,10 +230,41 @@ fn shape(m: &Module, proc: &Procedure, p: Paths<'_>, client: &str) -> (String, S
     let list = ret.iter().position(|f| matches!(&f.ty, RType::Vec(..)));
     let field = match (ret, list) {
         ([f], _) => f,
-        ([a, b], Some(i)) if [a, b][1 - i].idl_name == "ret" => &ret[i],
+        ([a, b], Some(i)) if matches!([a, b][1 - i].idl_name.as_str(), "ret" | "nparams") => {
+            &ret[i]
+        }
         _ => return whole,
     };
     let x = format!("ret.{}", field.rust_name);
+    let yes_no =
+        name.starts_with("is_") || name.starts_with("has_") || field.idl_name == "autostart";
+    if yes_no && field.ty == RType::I32 {
+        return ("bool".into(), format!("{x} != 0"));
+    }
+    if is_typed_params(&field.ty) {
+        return (
+            "crate::api::TypedParams".into(),
+            format!("crate::api::TypedParams::from_wire({x})"),
+        );
+    }
+    if is_node_stats(&field.ty) {
+        return (
+            "crate::api::TypedParams".into(),
+            format!(
+                "{x}.into_iter().map(|s| (s.field.into_inner(), crate::api::TypedValue::ULLong(s.value))).collect()"
+            ),
+        );
+    }
+    if let RType::Vec(inner, _) = &field.ty
+        && let Some((_, ty)) = ELEMENT_TYPES.iter().find(|(n, _)| Some(*n) == named(inner))
+    {
+        return (
+            format!("Vec<{ty}>"),
+            format!(
+                "{RESULT}{x}.into_iter().map(|w| crate::api::Lift::lift(w, {client})).collect()"
+            ),
+        );
+    }
     if let Some(h) = handle_of(&field.ty) {
         return (
             format!("crate::api::{}", h.rust),
@@ -236,6 +322,8 @@ fn method(out: &mut Out, m: &Module, proc: &Procedure, coverage: &mut Vec<(Strin
     coverage.push((proc.name.clone(), format!("{owner}::{name}")));
     let mut decls = Vec::new();
     let mut inits = Vec::new();
+    let two = two_step(m, proc);
+    let okay = STRING_OKAY.contains(&proc.name.as_str());
     for (i, f) in args.iter().enumerate() {
         if recv.is_some_and(|(r, _)| r == i) {
             let own = match recv {
@@ -245,8 +333,28 @@ fn method(out: &mut Out, m: &Module, proc: &Procedure, coverage: &mut Vec<(Strin
             inits.push(format!("{}: {own}", f.rust_name));
             continue;
         }
-        let (decl, expr) = param(f, p);
+        if two && f.idl_name == "nparams" {
+            inits.push("nparams: 0".to_owned());
+            continue;
+        }
+        if let Some((_, _, e)) = FIXED_ARGS
+            .iter()
+            .find(|(n, a, _)| *n == proc.name && *a == f.idl_name)
+        {
+            inits.push(format!("{}: {e}", f.rust_name));
+            continue;
+        }
+        let (decl, mut expr) = param(f, p);
         decls.extend(decl);
+        if okay && f.idl_name == "flags" {
+            expr = match &f.ty {
+                RType::U32 => "flags | okay".to_owned(),
+                ty => format!(
+                    "{}::from_bits_retain(flags.bits() | okay)",
+                    rust_type(ty, p)
+                ),
+            };
+        }
         if expr == f.rust_name {
             inits.push(expr);
         } else {
@@ -258,21 +366,39 @@ fn method(out: &mut Out, m: &Module, proc: &Procedure, coverage: &mut Vec<(Strin
     } else {
         "self"
     };
-    let (ret_ty, ret_expr) = shape(m, proc, p, client);
-    out.doc(&[format!(
+    let (ret_ty, ret_expr) = shape(m, proc, &name, p, client);
+    let mut doc = vec![format!(
         "`{}{}` (procedure {}).",
         m.program.const_prefix,
         proc.member.trim_start_matches(&m.program.const_prefix),
         proc.number
-    )]);
+    )];
+    if two {
+        doc.push(String::new());
+        doc.push(
+            "Asks how many parameters there are, then for that many, as libvirt's clients do."
+                .into(),
+        );
+    }
+    if okay {
+        doc.push(String::new());
+        doc.push("Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.".into());
+    }
+    out.doc(&doc);
     let params: String = decls.iter().map(|d| format!(", {d}")).collect();
     out.line(format!(
         "pub async fn {name}(&self{params}) -> crate::Result<{ret_ty}> {{"
     ));
+    if okay {
+        out.line(format!(
+            "let okay = {client}.typed_param_string_flag().await?;"
+        ));
+    }
     let call = match &proc.args {
         Some(a) => {
             out.line(format!(
-                "let args = {} {{ {} }};",
+                "let {}args = {} {{ {} }};",
+                if two { "mut " } else { "" },
                 rust_type(&RType::Named(a.clone()), p),
                 inits.join(", ")
             ));
@@ -280,9 +406,16 @@ fn method(out: &mut Out, m: &Module, proc: &Procedure, coverage: &mut Vec<(Strin
         }
         None => format!("{client}.raw().{}()", proc.method),
     };
+    if two {
+        out.line("// How many there are, then that many.");
+        out.line(format!("args.nparams = {call}.await?.nparams;"));
+    }
     let bind = if proc.ret.is_some() { "let ret = " } else { "" };
     out.line(format!("{bind}{call}.await?;"));
-    out.line(format!("Ok({ret_expr})"));
+    match ret_expr.strip_prefix(RESULT) {
+        Some(result) => out.line(result),
+        None => out.line(format!("Ok({ret_expr})")),
+    }
     out.line("}");
 }
 

@@ -179,7 +179,75 @@ pub const HAND_WRITTEN: &[(&str, &str)] = &[
     ("DOMAIN_SCREENSHOT", "Domain::screenshot"),
     ("STORAGE_VOL_UPLOAD", "StorageVol::upload"),
     ("STORAGE_VOL_DOWNLOAD", "StorageVol::download"),
+    ("DOMAIN_GET_SCHEDULER_TYPE", "Domain::scheduler_type"),
+    (
+        "DOMAIN_GET_SCHEDULER_PARAMETERS",
+        "Domain::scheduler_parameters",
+    ),
+    (
+        "DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS",
+        "Domain::scheduler_parameters_flags",
+    ),
+    ("DOMAIN_GET_VCPUS", "Domain::vcpus"),
 ];
+
+/// Get-parameter calls to which libvirt's client adds `VIR_TYPED_PARAM_STRING_OKAY` when the
+/// driver supports string parameters; the typed methods do the same.
+pub const STRING_OKAY: &[&str] = &[
+    "DOMAIN_GET_MEMORY_PARAMETERS",
+    "DOMAIN_GET_NUMA_PARAMETERS",
+    "DOMAIN_GET_BLKIO_PARAMETERS",
+    "DOMAIN_BLOCK_STATS_FLAGS",
+    "DOMAIN_GET_INTERFACE_PARAMETERS",
+    "DOMAIN_GET_BLOCK_IO_TUNE",
+    "DOMAIN_GET_CPU_STATS",
+    "NODE_GET_MEMORY_PARAMETERS",
+];
+
+/// Calls whose whole reply becomes a type of `crate::api` (procedure, Rust type), through
+/// `crate::api::Lift`.
+pub const REPLY_TYPES: &[(&str, &str)] = &[
+    ("STORAGE_POOL_GET_INFO", "crate::api::StoragePoolInfo"),
+    ("STORAGE_VOL_GET_INFO_FLAGS", "crate::api::StorageVolInfo"),
+    ("DOMAIN_BLOCK_STATS", "crate::api::DomainBlockStats"),
+    ("DOMAIN_INTERFACE_STATS", "crate::api::DomainInterfaceStats"),
+    ("DOMAIN_GET_SECURITY_LABEL", "crate::api::SecurityLabel"),
+    ("DOMAIN_GET_JOB_INFO", "crate::api::DomainJobInfo"),
+    ("DOMAIN_GET_JOB_STATS", "crate::api::DomainJobStats"),
+    ("DOMAIN_GET_BLOCK_INFO", "crate::api::DomainBlockInfo"),
+    ("DOMAIN_GET_CONTROL_INFO", "crate::api::DomainControlInfo"),
+    (
+        "DOMAIN_GET_BLOCK_JOB_INFO",
+        "Option<crate::api::BlockJobInfo>",
+    ),
+    ("DOMAIN_GET_TIME", "crate::api::DomainTime"),
+    ("NODE_GET_SECURITY_MODEL", "crate::api::SecurityModel"),
+    ("NODE_GET_CPU_MAP", "crate::api::NodeCpuMap"),
+];
+
+/// List elements that become a type of `crate::api` (IDL struct, Rust type), through
+/// `crate::api::Lift`.
+pub const ELEMENT_TYPES: &[(&str, &str)] = &[
+    ("remote_domain_memory_stat", "crate::api::DomainMemoryStat"),
+    ("remote_network_dhcp_lease", "crate::api::NetworkDhcpLease"),
+    ("remote_domain_interface", "crate::api::DomainInterface"),
+    (
+        "remote_domain_stats_record",
+        "crate::api::DomainStatsRecord",
+    ),
+    (
+        "remote_domain_get_security_label_ret",
+        "crate::api::SecurityLabel",
+    ),
+    ("remote_domain_disk_error", "crate::api::DomainDiskError"),
+];
+
+/// Arguments the typed method fills in itself (procedure, argument, Rust expression).
+pub const FIXED_ARGS: &[(&str, &str, &str)] = &[(
+    "DOMAIN_MEMORY_STATS",
+    "maxStats",
+    "crate::proto::generated::remote::DOMAIN_MEMORY_STATS_MAX",
+)];
 
 /// Methods named otherwise than the mechanical rule gives (procedure name, method name),
 /// following libvirt's API and the `virt` crate.

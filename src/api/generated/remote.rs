@@ -3,7 +3,7 @@
 
 impl crate::api::Client {
     /// `REMOTE_PROC_CONNECT_GET_MAX_VCPUS` (procedure 5).
-    pub async fn get_max_vcpus(&self, r#type: Option<&str>) -> crate::Result<i32> {
+    pub async fn max_vcpus(&self, r#type: Option<&str>) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::ConnectGetMaxVcpusArgs {
             r#type: r#type
                 .map(crate::proto::xdr::XdrString::try_from)
@@ -208,7 +208,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY` (procedure 101).
-    pub async fn node_get_cells_free_memory(
+    pub async fn node_cells_free_memory(
         &self,
         start_cell: i32,
         maxcells: i32,
@@ -222,7 +222,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_GET_FREE_MEMORY` (procedure 102).
-    pub async fn node_get_free_memory(&self) -> crate::Result<u64> {
+    pub async fn node_free_memory(&self) -> crate::Result<u64> {
         let ret = self.raw().node_get_free_memory().await?;
         Ok(ret.free_mem)
     }
@@ -258,11 +258,9 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_GET_SECURITY_MODEL` (procedure 122).
-    pub async fn node_get_security_model(
-        &self,
-    ) -> crate::Result<crate::proto::generated::remote::NodeGetSecurityModelRet> {
+    pub async fn node_security_model(&self) -> crate::Result<crate::api::SecurityModel> {
         let ret = self.raw().node_get_security_model().await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self)
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_CREATE_XML` (procedure 123).
@@ -417,9 +415,9 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_IS_SECURE` (procedure 149).
-    pub async fn is_secure(&self) -> crate::Result<i32> {
+    pub async fn is_secure(&self) -> crate::Result<bool> {
         let ret = self.raw().connect_is_secure().await?;
-        Ok(ret.secure)
+        Ok(ret.secure != 0)
     }
 
     /// `REMOTE_PROC_CONNECT_COMPARE_CPU` (procedure 158).
@@ -494,7 +492,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_SYSINFO` (procedure 203).
-    pub async fn get_sysinfo(&self, flags: u32) -> crate::Result<String> {
+    pub async fn sysinfo(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectGetSysinfoArgs { flags };
         let ret = self.raw().connect_get_sysinfo(&args).await?;
         Ok(ret.sysinfo.into_inner())
@@ -522,35 +520,59 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_GET_CPU_STATS` (procedure 227).
-    pub async fn node_get_cpu_stats(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    pub async fn node_cpu_stats(
         &self,
         cpu_num: i32,
-        nparams: i32,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NodeGetCpuStatsRet> {
-        let args = crate::proto::generated::remote::NodeGetCpuStatsArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let mut args = crate::proto::generated::remote::NodeGetCpuStatsArgs {
             cpu_num,
-            nparams,
+            nparams: 0,
             flags,
         };
+        // How many there are, then that many.
+        args.nparams = self.raw().node_get_cpu_stats(&args).await?.nparams;
         let ret = self.raw().node_get_cpu_stats(&args).await?;
-        Ok(ret)
+        Ok(ret
+            .params
+            .into_iter()
+            .map(|s| {
+                (
+                    s.field.into_inner(),
+                    crate::api::TypedValue::ULLong(s.value),
+                )
+            })
+            .collect())
     }
 
     /// `REMOTE_PROC_NODE_GET_MEMORY_STATS` (procedure 228).
-    pub async fn node_get_memory_stats(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    pub async fn node_memory_stats(
         &self,
-        nparams: i32,
         cell_num: i32,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NodeGetMemoryStatsRet> {
-        let args = crate::proto::generated::remote::NodeGetMemoryStatsArgs {
-            nparams,
+    ) -> crate::Result<crate::api::TypedParams> {
+        let mut args = crate::proto::generated::remote::NodeGetMemoryStatsArgs {
+            nparams: 0,
             cell_num,
             flags,
         };
+        // How many there are, then that many.
+        args.nparams = self.raw().node_get_memory_stats(&args).await?.nparams;
         let ret = self.raw().node_get_memory_stats(&args).await?;
-        Ok(ret)
+        Ok(ret
+            .params
+            .into_iter()
+            .map(|s| {
+                (
+                    s.field.into_inner(),
+                    crate::api::TypedValue::ULLong(s.value),
+                )
+            })
+            .collect())
     }
 
     /// `REMOTE_PROC_DOMAIN_RESTORE_FLAGS` (procedure 233).
@@ -572,7 +594,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC` (procedure 235).
-    pub async fn save_domain_image_get_xml_desc(
+    pub async fn save_domain_image_xml_desc(
         &self,
         file: &str,
         flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
@@ -719,42 +741,51 @@ impl crate::api::Client {
     /// `REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS` (procedure 288).
     pub async fn node_set_memory_parameters(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::NODE_MEMORY_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: u32,
     ) -> crate::Result<()> {
-        let args = crate::proto::generated::remote::NodeSetMemoryParametersArgs { params, flags };
+        let args = crate::proto::generated::remote::NodeSetMemoryParametersArgs {
+            params: params.to_wire()?,
+            flags,
+        };
         self.raw().node_set_memory_parameters(&args).await?;
         Ok(())
     }
 
     /// `REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS` (procedure 289).
-    pub async fn node_get_memory_parameters(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn node_memory_parameters(
         &self,
-        nparams: i32,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NodeGetMemoryParametersRet> {
-        let args = crate::proto::generated::remote::NodeGetMemoryParametersArgs { nparams, flags };
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::NodeGetMemoryParametersArgs {
+            nparams: 0,
+            flags: flags | okay,
+        };
+        // How many there are, then that many.
+        args.nparams = self.raw().node_get_memory_parameters(&args).await?.nparams;
         let ret = self.raw().node_get_memory_parameters(&args).await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_NODE_GET_CPU_MAP` (procedure 293).
-    pub async fn node_get_cpu_map(
+    pub async fn node_cpu_map(
         &self,
         need_map: i32,
         need_online: i32,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NodeGetCpuMapRet> {
+    ) -> crate::Result<crate::api::NodeCpuMap> {
         let args = crate::proto::generated::remote::NodeGetCpuMapArgs {
             need_map,
             need_online,
             flags,
         };
         let ret = self.raw().node_get_cpu_map(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self)
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN` (procedure 297).
@@ -777,7 +808,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES` (procedure 312).
-    pub async fn get_cpu_model_names(&self, arch: &str, flags: u32) -> crate::Result<Vec<String>> {
+    pub async fn cpu_model_names(&self, arch: &str, flags: u32) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::ConnectGetCpuModelNamesArgs {
             arch: crate::proto::xdr::XdrString::try_from(arch)?,
             need_results: 1,
@@ -788,7 +819,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_GET_FREE_PAGES` (procedure 340).
-    pub async fn node_get_free_pages(
+    pub async fn node_free_pages(
         &self,
         pages: crate::proto::xdr::XdrVec<u32, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
         start_cell: i32,
@@ -806,7 +837,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES` (procedure 342).
-    pub async fn get_domain_capabilities(
+    pub async fn domain_capabilities(
         &self,
         emulatorbin: Option<&str>,
         arch: Option<&str>,
@@ -834,12 +865,12 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS` (procedure 344).
-    pub async fn get_all_domain_stats(
+    pub async fn all_domain_stats(
         &self,
         doms: &[crate::api::Domain],
         stats: crate::proto::generated::c_flags::DomainStatsTypes,
         flags: crate::proto::generated::c_flags::ConnectGetAllDomainStatsFlags,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainStatsRecord>> {
+    ) -> crate::Result<Vec<crate::api::DomainStatsRecord>> {
         let args = crate::proto::generated::remote::ConnectGetAllDomainStatsArgs {
             doms: crate::proto::xdr::XdrVec::try_from(
                 doms.iter().map(|h| h.to_remote()).collect::<Vec<_>>(),
@@ -848,7 +879,10 @@ impl crate::api::Client {
             flags,
         };
         let ret = self.raw().connect_get_all_domain_stats(&args).await?;
-        Ok(ret.ret_stats.into())
+        ret.ret_stats
+            .into_iter()
+            .map(|w| crate::api::Lift::lift(w, self))
+            .collect()
     }
 
     /// `REMOTE_PROC_NODE_ALLOC_PAGES` (procedure 347).
@@ -965,14 +999,14 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_GET_SEV_INFO` (procedure 395).
-    pub async fn node_get_sev_info(
-        &self,
-        nparams: i32,
-        flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NodeGetSevInfoRet> {
-        let args = crate::proto::generated::remote::NodeGetSevInfoArgs { nparams, flags };
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    pub async fn node_sev_info(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
+        let mut args = crate::proto::generated::remote::NodeGetSevInfoArgs { nparams: 0, flags };
+        // How many there are, then that many.
+        args.nparams = self.raw().node_get_sev_info(&args).await?.nparams;
         let ret = self.raw().node_get_sev_info(&args).await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV` (procedure 397).
@@ -1022,7 +1056,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES` (procedure 403).
-    pub async fn get_storage_pool_capabilities(&self, flags: u32) -> crate::Result<String> {
+    pub async fn storage_pool_capabilities(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectGetStoragePoolCapabilitiesArgs { flags };
         let ret = self
             .raw()
@@ -1034,13 +1068,13 @@ impl crate::api::Client {
     /// `REMOTE_PROC_CONNECT_SET_IDENTITY` (procedure 419).
     pub async fn set_identity(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::CONNECT_IDENTITY_PARAMS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: u32,
     ) -> crate::Result<()> {
-        let args = crate::proto::generated::remote::ConnectSetIdentityArgs { params, flags };
+        let args = crate::proto::generated::remote::ConnectSetIdentityArgs {
+            params: params.to_wire()?,
+            flags,
+        };
         self.raw().connect_set_identity(&args).await?;
         Ok(())
     }
@@ -1104,13 +1138,13 @@ impl crate::api::Client {
     /// `REMOTE_PROC_DOMAIN_RESTORE_PARAMS` (procedure 441).
     pub async fn restore_domain_params(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_SAVE_PARAMS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
-        let args = crate::proto::generated::remote::DomainRestoreParamsArgs { params, flags };
+        let args = crate::proto::generated::remote::DomainRestoreParamsArgs {
+            params: params.to_wire()?,
+            flags,
+        };
         self.raw().domain_restore_params(&args).await?;
         Ok(())
     }
@@ -1118,7 +1152,7 @@ impl crate::api::Client {
 
 impl crate::api::DomainSnapshot {
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC` (procedure 186).
-    pub async fn get_xml_desc(
+    pub async fn xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::DomainSnapshotXmlFlags,
     ) -> crate::Result<String> {
@@ -1161,7 +1195,7 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT` (procedure 244).
-    pub async fn get_parent(&self, flags: u32) -> crate::Result<crate::api::DomainSnapshot> {
+    pub async fn parent(&self, flags: u32) -> crate::Result<crate::api::DomainSnapshot> {
         let args = crate::proto::generated::remote::DomainSnapshotGetParentArgs {
             snap: self.to_remote(),
             flags,
@@ -1214,7 +1248,7 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT` (procedure 271).
-    pub async fn is_current(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn is_current(&self, flags: u32) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainSnapshotIsCurrentArgs {
             snap: self.to_remote(),
             flags,
@@ -1224,11 +1258,11 @@ impl crate::api::DomainSnapshot {
             .raw()
             .domain_snapshot_is_current(&args)
             .await?;
-        Ok(ret.current)
+        Ok(ret.current != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA` (procedure 272).
-    pub async fn has_metadata(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn has_metadata(&self, flags: u32) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainSnapshotHasMetadataArgs {
             snap: self.to_remote(),
             flags,
@@ -1238,7 +1272,7 @@ impl crate::api::DomainSnapshot {
             .raw()
             .domain_snapshot_has_metadata(&args)
             .await?;
-        Ok(ret.metadata)
+        Ok(ret.metadata != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN` (procedure 275).
@@ -1266,7 +1300,7 @@ impl crate::api::DomainSnapshot {
 
 impl crate::api::DomainCheckpoint {
     /// `REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC` (procedure 412).
-    pub async fn get_xml_desc(
+    pub async fn xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::DomainCheckpointXmlFlags,
     ) -> crate::Result<String> {
@@ -1305,7 +1339,7 @@ impl crate::api::DomainCheckpoint {
     }
 
     /// `REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT` (procedure 416).
-    pub async fn get_parent(&self, flags: u32) -> crate::Result<crate::api::DomainCheckpoint> {
+    pub async fn parent(&self, flags: u32) -> crate::Result<crate::api::DomainCheckpoint> {
         let args = crate::proto::generated::remote::DomainCheckpointGetParentArgs {
             checkpoint: self.to_remote(),
             flags,
@@ -1337,7 +1371,7 @@ impl crate::api::DomainCheckpoint {
 
 impl crate::api::NwFilterBinding {
     /// `REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC` (procedure 398).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NwfilterBindingGetXmlDescArgs {
             nwfilter: self.to_remote(),
             flags,
@@ -1362,36 +1396,38 @@ impl crate::api::NwFilterBinding {
 
 impl crate::api::NetworkPort {
     /// `REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS` (procedure 407).
-    pub async fn get_parameters(
-        &self,
-        nparams: i32,
-        flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::NetworkPortGetParametersRet> {
-        let args = crate::proto::generated::remote::NetworkPortGetParametersArgs {
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    pub async fn parameters(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
+        let mut args = crate::proto::generated::remote::NetworkPortGetParametersArgs {
             port: self.to_remote(),
-            nparams,
+            nparams: 0,
             flags,
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .network_port_get_parameters(&args)
+            .await?
+            .nparams;
         let ret = self
             .client()
             .raw()
             .network_port_get_parameters(&args)
             .await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS` (procedure 408).
     pub async fn set_parameters(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::NETWORK_PORT_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: u32,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NetworkPortSetParametersArgs {
             port: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -1402,7 +1438,7 @@ impl crate::api::NetworkPort {
     }
 
     /// `REMOTE_PROC_NETWORK_PORT_GET_XML_DESC` (procedure 409).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NetworkPortGetXmlDescArgs {
             port: self.to_remote(),
             flags,
@@ -1491,18 +1527,16 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_GET_INFO` (procedure 87).
-    pub async fn get_info(
-        &self,
-    ) -> crate::Result<crate::proto::generated::remote::StoragePoolGetInfoRet> {
+    pub async fn info(&self) -> crate::Result<crate::api::StoragePoolInfo> {
         let args = crate::proto::generated::remote::StoragePoolGetInfoArgs {
             pool: self.to_remote(),
         };
         let ret = self.client().raw().storage_pool_get_info(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_GET_XML_DESC` (procedure 88).
-    pub async fn get_xml_desc(
+    pub async fn xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::StorageXmlFlags,
     ) -> crate::Result<String> {
@@ -1515,7 +1549,7 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART` (procedure 89).
-    pub async fn get_autostart(&self) -> crate::Result<i32> {
+    pub async fn autostart(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::StoragePoolGetAutostartArgs {
             pool: self.to_remote(),
         };
@@ -1524,14 +1558,14 @@ impl crate::api::StoragePool {
             .raw()
             .storage_pool_get_autostart(&args)
             .await?;
-        Ok(ret.autostart)
+        Ok(ret.autostart != 0)
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART` (procedure 90).
-    pub async fn set_autostart(&self, autostart: i32) -> crate::Result<()> {
+    pub async fn set_autostart(&self, autostart: bool) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StoragePoolSetAutostartArgs {
             pool: self.to_remote(),
-            autostart,
+            autostart: i32::from(autostart),
         };
         self.client()
             .raw()
@@ -1623,16 +1657,16 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_IS_ACTIVE` (procedure 154).
-    pub async fn is_active(&self) -> crate::Result<i32> {
+    pub async fn is_active(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::StoragePoolIsActiveArgs {
             pool: self.to_remote(),
         };
         let ret = self.client().raw().storage_pool_is_active(&args).await?;
-        Ok(ret.active)
+        Ok(ret.active != 0)
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT` (procedure 155).
-    pub async fn is_persistent(&self) -> crate::Result<i32> {
+    pub async fn is_persistent(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::StoragePoolIsPersistentArgs {
             pool: self.to_remote(),
         };
@@ -1641,7 +1675,7 @@ impl crate::api::StoragePool {
             .raw()
             .storage_pool_is_persistent(&args)
             .await?;
-        Ok(ret.persistent)
+        Ok(ret.persistent != 0)
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES` (procedure 282).
@@ -1695,7 +1729,7 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_GET_XML_DESC` (procedure 99).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::StorageVolGetXmlDescArgs {
             vol: self.to_remote(),
             flags,
@@ -1705,7 +1739,7 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_GET_PATH` (procedure 100).
-    pub async fn get_path(&self) -> crate::Result<String> {
+    pub async fn path(&self) -> crate::Result<String> {
         let args = crate::proto::generated::remote::StorageVolGetPathArgs {
             vol: self.to_remote(),
         };
@@ -1750,10 +1784,10 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS` (procedure 378).
-    pub async fn get_info_flags(
+    pub async fn info_flags(
         &self,
         flags: crate::proto::generated::c_flags::StorageVolInfoFlags,
-    ) -> crate::Result<crate::proto::generated::remote::StorageVolGetInfoFlagsRet> {
+    ) -> crate::Result<crate::api::StorageVolInfo> {
         let args = crate::proto::generated::remote::StorageVolGetInfoFlagsArgs {
             vol: self.to_remote(),
             flags,
@@ -1763,13 +1797,13 @@ impl crate::api::StorageVol {
             .raw()
             .storage_vol_get_info_flags(&args)
             .await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 }
 
 impl crate::api::NodeDevice {
     /// `REMOTE_PROC_NODE_DEVICE_GET_XML_DESC` (procedure 114).
-    pub async fn get_xml_desc(
+    pub async fn xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::NodeDeviceXmlFlags,
     ) -> crate::Result<String> {
@@ -1782,7 +1816,7 @@ impl crate::api::NodeDevice {
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_GET_PARENT` (procedure 115).
-    pub async fn get_parent(&self) -> crate::Result<Option<String>> {
+    pub async fn parent(&self) -> crate::Result<Option<String>> {
         let args = crate::proto::generated::remote::NodeDeviceGetParentArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
         };
@@ -1879,40 +1913,40 @@ impl crate::api::NodeDevice {
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART` (procedure 433).
-    pub async fn get_autostart(&self) -> crate::Result<i32> {
+    pub async fn autostart(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::NodeDeviceGetAutostartArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
         };
         let ret = self.client().raw().node_device_get_autostart(&args).await?;
-        Ok(ret.autostart)
+        Ok(ret.autostart != 0)
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART` (procedure 434).
-    pub async fn set_autostart(&self, autostart: i32) -> crate::Result<()> {
+    pub async fn set_autostart(&self, autostart: bool) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeDeviceSetAutostartArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
-            autostart,
+            autostart: i32::from(autostart),
         };
         self.client().raw().node_device_set_autostart(&args).await?;
         Ok(())
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT` (procedure 435).
-    pub async fn is_persistent(&self) -> crate::Result<i32> {
+    pub async fn is_persistent(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::NodeDeviceIsPersistentArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
         };
         let ret = self.client().raw().node_device_is_persistent(&args).await?;
-        Ok(ret.persistent)
+        Ok(ret.persistent != 0)
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_IS_ACTIVE` (procedure 436).
-    pub async fn is_active(&self) -> crate::Result<i32> {
+    pub async fn is_active(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::NodeDeviceIsActiveArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
         };
         let ret = self.client().raw().node_device_is_active(&args).await?;
-        Ok(ret.active)
+        Ok(ret.active != 0)
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_UPDATE` (procedure 447).
@@ -1929,7 +1963,7 @@ impl crate::api::NodeDevice {
 
 impl crate::api::Interface {
     /// `REMOTE_PROC_INTERFACE_GET_XML_DESC` (procedure 130).
-    pub async fn get_xml_desc(
+    pub async fn xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::InterfaceXmlFlags,
     ) -> crate::Result<String> {
@@ -1971,12 +2005,12 @@ impl crate::api::Interface {
     }
 
     /// `REMOTE_PROC_INTERFACE_IS_ACTIVE` (procedure 156).
-    pub async fn is_active(&self) -> crate::Result<i32> {
+    pub async fn is_active(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::InterfaceIsActiveArgs {
             iface: self.to_remote(),
         };
         let ret = self.client().raw().interface_is_active(&args).await?;
-        Ok(ret.active)
+        Ok(ret.active != 0)
     }
 }
 
@@ -2000,7 +2034,7 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_GET_XML_DESC` (procedure 43).
-    pub async fn get_xml_desc(
+    pub async fn xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::NetworkXmlFlags,
     ) -> crate::Result<String> {
@@ -2013,16 +2047,16 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_GET_AUTOSTART` (procedure 44).
-    pub async fn get_autostart(&self) -> crate::Result<i32> {
+    pub async fn autostart(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::NetworkGetAutostartArgs {
             net: self.to_remote(),
         };
         let ret = self.client().raw().network_get_autostart(&args).await?;
-        Ok(ret.autostart)
+        Ok(ret.autostart != 0)
     }
 
     /// `REMOTE_PROC_NETWORK_GET_BRIDGE_NAME` (procedure 45).
-    pub async fn get_bridge_name(&self) -> crate::Result<String> {
+    pub async fn bridge_name(&self) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NetworkGetBridgeNameArgs {
             net: self.to_remote(),
         };
@@ -2031,10 +2065,10 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_SET_AUTOSTART` (procedure 48).
-    pub async fn set_autostart(&self, autostart: i32) -> crate::Result<()> {
+    pub async fn set_autostart(&self, autostart: bool) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NetworkSetAutostartArgs {
             net: self.to_remote(),
-            autostart,
+            autostart: i32::from(autostart),
         };
         self.client().raw().network_set_autostart(&args).await?;
         Ok(())
@@ -2050,21 +2084,21 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_IS_ACTIVE` (procedure 152).
-    pub async fn is_active(&self) -> crate::Result<i32> {
+    pub async fn is_active(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::NetworkIsActiveArgs {
             net: self.to_remote(),
         };
         let ret = self.client().raw().network_is_active(&args).await?;
-        Ok(ret.active)
+        Ok(ret.active != 0)
     }
 
     /// `REMOTE_PROC_NETWORK_IS_PERSISTENT` (procedure 153).
-    pub async fn is_persistent(&self) -> crate::Result<i32> {
+    pub async fn is_persistent(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::NetworkIsPersistentArgs {
             net: self.to_remote(),
         };
         let ret = self.client().raw().network_is_persistent(&args).await?;
-        Ok(ret.persistent)
+        Ok(ret.persistent != 0)
     }
 
     /// `REMOTE_PROC_NETWORK_UPDATE` (procedure 291).
@@ -2093,7 +2127,7 @@ impl crate::api::Network {
         &self,
         mac: Option<&str>,
         flags: u32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::NetworkDhcpLease>> {
+    ) -> crate::Result<Vec<crate::api::NetworkDhcpLease>> {
         let args = crate::proto::generated::remote::NetworkGetDhcpLeasesArgs {
             net: self.to_remote(),
             mac: mac
@@ -2103,7 +2137,10 @@ impl crate::api::Network {
             flags,
         };
         let ret = self.client().raw().network_get_dhcp_leases(&args).await?;
-        Ok(ret.leases.into())
+        ret.leases
+            .into_iter()
+            .map(|w| crate::api::Lift::lift(w, self.client()))
+            .collect()
     }
 
     /// `REMOTE_PROC_NETWORK_LIST_ALL_PORTS` (procedure 404).
@@ -2187,7 +2224,7 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_GET_METADATA` (procedure 445).
-    pub async fn get_metadata(
+    pub async fn metadata(
         &self,
         r#type: i32,
         uri: Option<&str>,
@@ -2208,7 +2245,7 @@ impl crate::api::Network {
 
 impl crate::api::NwFilter {
     /// `REMOTE_PROC_NWFILTER_GET_XML_DESC` (procedure 177).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NwfilterGetXmlDescArgs {
             nwfilter: self.to_remote(),
             flags,
@@ -2229,7 +2266,7 @@ impl crate::api::NwFilter {
 
 impl crate::api::Secret {
     /// `REMOTE_PROC_SECRET_GET_XML_DESC` (procedure 143).
-    pub async fn get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::SecretGetXmlDescArgs {
             secret: self.to_remote(),
             flags,
@@ -2250,7 +2287,7 @@ impl crate::api::Secret {
     }
 
     /// `REMOTE_PROC_SECRET_GET_VALUE` (procedure 145).
-    pub async fn get_value(&self, flags: u32) -> crate::Result<Vec<u8>> {
+    pub async fn value(&self, flags: u32) -> crate::Result<Vec<u8>> {
         let args = crate::proto::generated::remote::SecretGetValueArgs {
             secret: self.to_remote(),
             flags,
@@ -2291,16 +2328,16 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_AUTOSTART` (procedure 15).
-    pub async fn get_autostart(&self) -> crate::Result<i32> {
+    pub async fn autostart(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainGetAutostartArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_get_autostart(&args).await?;
-        Ok(ret.autostart)
+        Ok(ret.autostart != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_MAX_MEMORY` (procedure 17).
-    pub async fn get_max_memory(&self) -> crate::Result<u64> {
+    pub async fn max_memory(&self) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainGetMaxMemoryArgs {
             dom: self.to_remote(),
         };
@@ -2309,7 +2346,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_MAX_VCPUS` (procedure 18).
-    pub async fn get_max_vcpus(&self) -> crate::Result<i32> {
+    pub async fn max_vcpus(&self) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainGetMaxVcpusArgs {
             dom: self.to_remote(),
         };
@@ -2318,27 +2355,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_OS_TYPE` (procedure 19).
-    pub async fn get_os_type(&self) -> crate::Result<String> {
+    pub async fn os_type(&self) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainGetOsTypeArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_get_os_type(&args).await?;
         Ok(ret.r#type.into_inner())
-    }
-
-    /// `REMOTE_PROC_DOMAIN_GET_VCPUS` (procedure 20).
-    pub async fn get_vcpus(
-        &self,
-        maxinfo: i32,
-        maplen: i32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetVcpusRet> {
-        let args = crate::proto::generated::remote::DomainGetVcpusArgs {
-            dom: self.to_remote(),
-            maxinfo,
-            maplen,
-        };
-        let ret = self.client().raw().domain_get_vcpus(&args).await?;
-        Ok(ret)
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_VCPU` (procedure 26).
@@ -2353,10 +2375,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_AUTOSTART` (procedure 29).
-    pub async fn set_autostart(&self, autostart: i32) -> crate::Result<()> {
+    pub async fn set_autostart(&self, autostart: bool) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetAutostartArgs {
             dom: self.to_remote(),
-            autostart,
+            autostart: i32::from(autostart),
         };
         self.client().raw().domain_set_autostart(&args).await?;
         Ok(())
@@ -2417,45 +2439,14 @@ impl crate::api::Domain {
         Ok(())
     }
 
-    /// `REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE` (procedure 56).
-    pub async fn get_scheduler_type(
-        &self,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetSchedulerTypeRet> {
-        let args = crate::proto::generated::remote::DomainGetSchedulerTypeArgs {
-            dom: self.to_remote(),
-        };
-        let ret = self.client().raw().domain_get_scheduler_type(&args).await?;
-        Ok(ret)
-    }
-
-    /// `REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS` (procedure 57).
-    pub async fn get_scheduler_parameters(
-        &self,
-        nparams: i32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
-        let args = crate::proto::generated::remote::DomainGetSchedulerParametersArgs {
-            dom: self.to_remote(),
-            nparams,
-        };
-        let ret = self
-            .client()
-            .raw()
-            .domain_get_scheduler_parameters(&args)
-            .await?;
-        Ok(ret.params.into())
-    }
-
     /// `REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS` (procedure 58).
     pub async fn set_scheduler_parameters(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetSchedulerParametersArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
         };
         self.client()
             .raw()
@@ -2465,29 +2456,26 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_STATS` (procedure 64).
-    pub async fn block_stats(
-        &self,
-        path: &str,
-    ) -> crate::Result<crate::proto::generated::remote::DomainBlockStatsRet> {
+    pub async fn block_stats(&self, path: &str) -> crate::Result<crate::api::DomainBlockStats> {
         let args = crate::proto::generated::remote::DomainBlockStatsArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
         };
         let ret = self.client().raw().domain_block_stats(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_INTERFACE_STATS` (procedure 65).
     pub async fn interface_stats(
         &self,
         device: &str,
-    ) -> crate::Result<crate::proto::generated::remote::DomainInterfaceStatsRet> {
+    ) -> crate::Result<crate::api::DomainInterfaceStats> {
         let args = crate::proto::generated::remote::DomainInterfaceStatsArgs {
             dom: self.to_remote(),
             device: crate::proto::xdr::XdrString::try_from(device)?,
         };
         let ret = self.client().raw().domain_interface_stats(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_PEEK` (procedure 103).
@@ -2527,47 +2515,47 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL` (procedure 121).
-    pub async fn get_security_label(
-        &self,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetSecurityLabelRet> {
+    pub async fn security_label(&self) -> crate::Result<crate::api::SecurityLabel> {
         let args = crate::proto::generated::remote::DomainGetSecurityLabelArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_get_security_label(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_IS_ACTIVE` (procedure 150).
-    pub async fn is_active(&self) -> crate::Result<i32> {
+    pub async fn is_active(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainIsActiveArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_is_active(&args).await?;
-        Ok(ret.active)
+        Ok(ret.active != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_IS_PERSISTENT` (procedure 151).
-    pub async fn is_persistent(&self) -> crate::Result<i32> {
+    pub async fn is_persistent(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainIsPersistentArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_is_persistent(&args).await?;
-        Ok(ret.persistent)
+        Ok(ret.persistent != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_MEMORY_STATS` (procedure 159).
     pub async fn memory_stats(
         &self,
-        max_stats: u32,
         flags: u32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainMemoryStat>> {
+    ) -> crate::Result<Vec<crate::api::DomainMemoryStat>> {
         let args = crate::proto::generated::remote::DomainMemoryStatsArgs {
             dom: self.to_remote(),
-            max_stats,
+            max_stats: crate::proto::generated::remote::DOMAIN_MEMORY_STATS_MAX,
             flags,
         };
         let ret = self.client().raw().domain_memory_stats(&args).await?;
-        Ok(ret.stats.into())
+        ret.stats
+            .into_iter()
+            .map(|w| crate::api::Lift::lift(w, self.client()))
+            .collect()
     }
 
     /// `REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS` (procedure 160).
@@ -2607,14 +2595,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_JOB_INFO` (procedure 163).
-    pub async fn get_job_info(
-        &self,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetJobInfoRet> {
+    pub async fn job_info(&self) -> crate::Result<crate::api::DomainJobInfo> {
         let args = crate::proto::generated::remote::DomainGetJobInfoArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_get_job_info(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_ABORT_JOB` (procedure 164).
@@ -2672,7 +2658,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE` (procedure 183).
-    pub async fn has_managed_save_image(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn has_managed_save_image(&self, flags: u32) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainHasManagedSaveImageArgs {
             dom: self.to_remote(),
             flags,
@@ -2682,7 +2668,7 @@ impl crate::api::Domain {
             .raw()
             .domain_has_managed_save_image(&args)
             .await?;
-        Ok(ret.result)
+        Ok(ret.result != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE` (procedure 184).
@@ -2775,7 +2761,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT` (procedure 190).
-    pub async fn has_current_snapshot(&self, flags: u32) -> crate::Result<i32> {
+    pub async fn has_current_snapshot(&self, flags: u32) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainHasCurrentSnapshotArgs {
             dom: self.to_remote(),
             flags,
@@ -2785,7 +2771,7 @@ impl crate::api::Domain {
             .raw()
             .domain_has_current_snapshot(&args)
             .await?;
-        Ok(ret.result)
+        Ok(ret.result != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT` (procedure 191).
@@ -2802,32 +2788,29 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_BLOCK_INFO` (procedure 194).
-    pub async fn get_block_info(
+    pub async fn block_info(
         &self,
         path: &str,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetBlockInfoRet> {
+    ) -> crate::Result<crate::api::DomainBlockInfo> {
         let args = crate::proto::generated::remote::DomainGetBlockInfoArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
             flags,
         };
         let ret = self.client().raw().domain_get_block_info(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS` (procedure 197).
     pub async fn set_memory_parameters(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_MEMORY_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetMemoryParametersArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -2838,22 +2821,35 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS` (procedure 198).
-    pub async fn get_memory_parameters(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn memory_parameters(
         &self,
-        nparams: i32,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetMemoryParametersRet> {
-        let args = crate::proto::generated::remote::DomainGetMemoryParametersArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::DomainGetMemoryParametersArgs {
             dom: self.to_remote(),
-            nparams,
-            flags,
+            nparams: 0,
+            flags: crate::proto::generated::c_flags::DomainModificationImpact::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .domain_get_memory_parameters(&args)
+            .await?
+            .nparams;
         let ret = self
             .client()
             .raw()
             .domain_get_memory_parameters(&args)
             .await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS` (procedure 199).
@@ -2872,7 +2868,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS` (procedure 200).
-    pub async fn get_vcpus_flags(
+    pub async fn vcpus_flags(
         &self,
         flags: crate::proto::generated::c_flags::DomainVcpuFlags,
     ) -> crate::Result<i32> {
@@ -2885,12 +2881,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_IS_UPDATED` (procedure 202).
-    pub async fn is_updated(&self) -> crate::Result<i32> {
+    pub async fn is_updated(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainIsUpdatedArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_is_updated(&args).await?;
-        Ok(ret.updated)
+        Ok(ret.updated != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS` (procedure 204).
@@ -2911,15 +2907,12 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS` (procedure 205).
     pub async fn set_blkio_parameters(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_BLKIO_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetBlkioParametersArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -2930,22 +2923,35 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS` (procedure 206).
-    pub async fn get_blkio_parameters(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn blkio_parameters(
         &self,
-        nparams: i32,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetBlkioParametersRet> {
-        let args = crate::proto::generated::remote::DomainGetBlkioParametersArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::DomainGetBlkioParametersArgs {
             dom: self.to_remote(),
-            nparams,
-            flags,
+            nparams: 0,
+            flags: crate::proto::generated::c_flags::DomainModificationImpact::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .domain_get_blkio_parameters(&args)
+            .await?
+            .nparams;
         let ret = self
             .client()
             .raw()
             .domain_get_blkio_parameters(&args)
             .await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED` (procedure 207).
@@ -2979,15 +2985,12 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS` (procedure 219).
     pub async fn set_scheduler_parameters_flags(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_SCHEDULER_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetSchedulerParametersFlagsArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -2995,25 +2998,6 @@ impl crate::api::Domain {
             .domain_set_scheduler_parameters_flags(&args)
             .await?;
         Ok(())
-    }
-
-    /// `REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS` (procedure 223).
-    pub async fn get_scheduler_parameters_flags(
-        &self,
-        nparams: i32,
-        flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
-        let args = crate::proto::generated::remote::DomainGetSchedulerParametersFlagsArgs {
-            dom: self.to_remote(),
-            nparams,
-            flags,
-        };
-        let ret = self
-            .client()
-            .raw()
-            .domain_get_scheduler_parameters_flags(&args)
-            .await?;
-        Ok(ret.params.into())
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS` (procedure 225).
@@ -3056,20 +3040,17 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_CONTROL_INFO` (procedure 229).
-    pub async fn get_control_info(
-        &self,
-        flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetControlInfoRet> {
+    pub async fn control_info(&self, flags: u32) -> crate::Result<crate::api::DomainControlInfo> {
         let args = crate::proto::generated::remote::DomainGetControlInfoArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_control_info(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO` (procedure 230).
-    pub async fn get_vcpu_pin_info(
+    pub async fn vcpu_pin_info(
         &self,
         ncpumaps: i32,
         maplen: i32,
@@ -3120,18 +3101,18 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO` (procedure 238).
-    pub async fn get_block_job_info(
+    pub async fn block_job_info(
         &self,
         path: &str,
         flags: crate::proto::generated::c_flags::DomainBlockJobInfoFlags,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetBlockJobInfoRet> {
+    ) -> crate::Result<Option<crate::api::BlockJobInfo>> {
         let args = crate::proto::generated::remote::DomainGetBlockJobInfoArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
             flags,
         };
         let ret = self.client().raw().domain_get_block_job_info(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED` (procedure 239).
@@ -3172,7 +3153,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED` (procedure 242).
-    pub async fn migrate_get_max_speed(
+    pub async fn migrate_max_speed(
         &self,
         flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
     ) -> crate::Result<u64> {
@@ -3189,20 +3170,31 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS` (procedure 243).
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
     pub async fn block_stats_flags(
         &self,
         path: &str,
-        nparams: i32,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainBlockStatsFlagsRet> {
-        let args = crate::proto::generated::remote::DomainBlockStatsFlagsArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::DomainBlockStatsFlagsArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
-            nparams,
-            flags,
+            nparams: 0,
+            flags: flags | okay,
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .domain_block_stats_flags(&args)
+            .await?
+            .nparams;
         let ret = self.client().raw().domain_block_stats_flags(&args).await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_RESET` (procedure 245).
@@ -3236,16 +3228,13 @@ impl crate::api::Domain {
     pub async fn set_block_io_tune(
         &self,
         disk: &str,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetBlockIoTuneArgs {
             dom: self.to_remote(),
             disk: crate::proto::xdr::XdrString::try_from(disk)?,
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client().raw().domain_set_block_io_tune(&args).await?;
@@ -3253,36 +3242,46 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE` (procedure 253).
-    pub async fn get_block_io_tune(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn block_io_tune(
         &self,
         disk: Option<&str>,
-        nparams: i32,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetBlockIoTuneRet> {
-        let args = crate::proto::generated::remote::DomainGetBlockIoTuneArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::DomainGetBlockIoTuneArgs {
             dom: self.to_remote(),
             disk: disk
                 .map(crate::proto::xdr::XdrString::try_from)
                 .transpose()?,
-            nparams,
-            flags,
+            nparams: 0,
+            flags: crate::proto::generated::c_flags::DomainModificationImpact::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .domain_get_block_io_tune(&args)
+            .await?
+            .nparams;
         let ret = self.client().raw().domain_get_block_io_tune(&args).await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS` (procedure 254).
     pub async fn set_numa_parameters(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_NUMA_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetNumaParametersArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -3293,38 +3292,48 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS` (procedure 255).
-    pub async fn get_numa_parameters(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn numa_parameters(
         &self,
-        nparams: i32,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetNumaParametersRet> {
-        let args = crate::proto::generated::remote::DomainGetNumaParametersArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::DomainGetNumaParametersArgs {
             dom: self.to_remote(),
-            nparams,
-            flags,
+            nparams: 0,
+            flags: crate::proto::generated::c_flags::DomainModificationImpact::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .domain_get_numa_parameters(&args)
+            .await?
+            .nparams;
         let ret = self
             .client()
             .raw()
             .domain_get_numa_parameters(&args)
             .await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS` (procedure 256).
     pub async fn set_interface_parameters(
         &self,
         device: &str,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_INTERFACE_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetInterfaceParametersArgs {
             dom: self.to_remote(),
             device: crate::proto::xdr::XdrString::try_from(device)?,
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -3335,24 +3344,37 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS` (procedure 257).
-    pub async fn get_interface_parameters(
+    ///
+    /// Asks how many parameters there are, then for that many, as libvirt's clients do.
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn interface_parameters(
         &self,
         device: &str,
-        nparams: i32,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetInterfaceParametersRet> {
-        let args = crate::proto::generated::remote::DomainGetInterfaceParametersArgs {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
+        let mut args = crate::proto::generated::remote::DomainGetInterfaceParametersArgs {
             dom: self.to_remote(),
             device: crate::proto::xdr::XdrString::try_from(device)?,
-            nparams,
-            flags,
+            nparams: 0,
+            flags: crate::proto::generated::c_flags::DomainModificationImpact::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
+        // How many there are, then that many.
+        args.nparams = self
+            .client()
+            .raw()
+            .domain_get_interface_parameters(&args)
+            .await?
+            .nparams;
         let ret = self
             .client()
             .raw()
             .domain_get_interface_parameters(&args)
             .await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION` (procedure 261).
@@ -3376,26 +3398,29 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_CPU_STATS` (procedure 262).
-    pub async fn get_cpu_stats(
+    ///
+    /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
+    pub async fn cpu_stats(
         &self,
         nparams: u32,
         start_cpu: i32,
         ncpus: u32,
         flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetCpuStatsRet> {
+    ) -> crate::Result<crate::api::TypedParams> {
+        let okay = self.client().typed_param_string_flag().await?;
         let args = crate::proto::generated::remote::DomainGetCpuStatsArgs {
             dom: self.to_remote(),
             nparams,
             start_cpu,
             ncpus,
-            flags,
+            flags: flags | okay,
         };
         let ret = self.client().raw().domain_get_cpu_stats(&args).await?;
-        Ok(ret)
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_DISK_ERRORS` (procedure 263).
-    pub async fn get_disk_errors(
+    pub async fn disk_errors(
         &self,
         maxerrors: u32,
         flags: u32,
@@ -3437,7 +3462,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_METADATA` (procedure 265).
-    pub async fn get_metadata(
+    pub async fn metadata(
         &self,
         r#type: i32,
         uri: Option<&str>,
@@ -3505,7 +3530,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_HOSTNAME` (procedure 277).
-    pub async fn get_hostname(
+    pub async fn hostname(
         &self,
         flags: crate::proto::generated::c_flags::DomainGetHostnameFlags,
     ) -> crate::Result<String> {
@@ -3518,9 +3543,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST` (procedure 278).
-    pub async fn get_security_label_list(
-        &self,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainGetSecurityLabelRet>> {
+    pub async fn security_label_list(&self) -> crate::Result<Vec<crate::api::SecurityLabel>> {
         let args = crate::proto::generated::remote::DomainGetSecurityLabelListArgs {
             dom: self.to_remote(),
         };
@@ -3529,7 +3552,10 @@ impl crate::api::Domain {
             .raw()
             .domain_get_security_label_list(&args)
             .await?;
-        Ok(ret.labels.into())
+        ret.labels
+            .into_iter()
+            .map(|w| crate::api::Lift::lift(w, self.client()))
+            .collect()
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_EMULATOR` (procedure 279).
@@ -3548,7 +3574,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO` (procedure 280).
-    pub async fn get_emulator_pin_info(
+    pub async fn emulator_pin_info(
         &self,
         maplen: i32,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
@@ -3631,20 +3657,20 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_JOB_STATS` (procedure 298).
-    pub async fn get_job_stats(
+    pub async fn job_stats(
         &self,
         flags: crate::proto::generated::c_flags::DomainGetJobStatsFlags,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetJobStatsRet> {
+    ) -> crate::Result<crate::api::DomainJobStats> {
         let args = crate::proto::generated::remote::DomainGetJobStatsArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_job_stats(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE` (procedure 299).
-    pub async fn migrate_get_compression_cache(&self, flags: u32) -> crate::Result<u64> {
+    pub async fn migrate_compression_cache(&self, flags: u32) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainMigrateGetCompressionCacheArgs {
             dom: self.to_remote(),
             flags,
@@ -3750,16 +3776,13 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_TIME` (procedure 337).
-    pub async fn get_time(
-        &self,
-        flags: u32,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetTimeRet> {
+    pub async fn time(&self, flags: u32) -> crate::Result<crate::api::DomainTime> {
         let args = crate::proto::generated::remote::DomainGetTimeArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_time(&args).await?;
-        Ok(ret)
+        crate::api::Lift::lift(ret, self.client())
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_TIME` (procedure 338).
@@ -3784,17 +3807,14 @@ impl crate::api::Domain {
         &self,
         path: &str,
         destxml: &str,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_BLOCK_COPY_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainBlockCopyFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBlockCopyArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
             destxml: crate::proto::xdr::XdrString::try_from(destxml)?,
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client().raw().domain_block_copy(&args).await?;
@@ -3802,7 +3822,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_FSINFO` (procedure 349).
-    pub async fn get_fsinfo(
+    pub async fn fsinfo(
         &self,
         flags: u32,
     ) -> crate::Result<Vec<crate::proto::generated::remote::DomainFsinfo>> {
@@ -3815,7 +3835,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO` (procedure 351).
-    pub async fn get_iothread_info(
+    pub async fn iothread_info(
         &self,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<Vec<crate::proto::generated::remote::DomainIothreadInfo>> {
@@ -3849,7 +3869,7 @@ impl crate::api::Domain {
         &self,
         source: u32,
         flags: u32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainInterface>> {
+    ) -> crate::Result<Vec<crate::api::DomainInterface>> {
         let args = crate::proto::generated::remote::DomainInterfaceAddressesArgs {
             dom: self.to_remote(),
             source,
@@ -3860,7 +3880,10 @@ impl crate::api::Domain {
             .raw()
             .domain_interface_addresses(&args)
             .await?;
-        Ok(ret.ifaces.into())
+        ret.ifaces
+            .into_iter()
+            .map(|w| crate::api::Lift::lift(w, self.client()))
+            .collect()
     }
 
     /// `REMOTE_PROC_DOMAIN_ADD_IOTHREAD` (procedure 355).
@@ -3941,30 +3964,27 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_PERF_EVENTS` (procedure 365).
-    pub async fn get_perf_events(
+    pub async fn perf_events(
         &self,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
+    ) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetPerfEventsArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_perf_events(&args).await?;
-        Ok(ret.params.into())
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_PERF_EVENTS` (procedure 366).
     pub async fn set_perf_events(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_PERF_EVENTS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetPerfEventsArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client().raw().domain_set_perf_events(&args).await?;
@@ -3972,16 +3992,13 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS` (procedure 371).
-    pub async fn get_guest_vcpus(
-        &self,
-        flags: u32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
+    pub async fn guest_vcpus(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetGuestVcpusArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_guest_vcpus(&args).await?;
-        Ok(ret.params.into())
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS` (procedure 372).
@@ -4034,7 +4051,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME` (procedure 387).
-    pub async fn migrate_get_max_downtime(&self, flags: u32) -> crate::Result<u64> {
+    pub async fn migrate_max_downtime(&self, flags: u32) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainMigrateGetMaxDowntimeArgs {
             dom: self.to_remote(),
             flags,
@@ -4048,7 +4065,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC` (procedure 388).
-    pub async fn managed_save_get_xml_desc(
+    pub async fn managed_save_xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
     ) -> crate::Result<String> {
@@ -4123,10 +4140,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO` (procedure 396).
-    pub async fn get_launch_security_info(
-        &self,
-        flags: u32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
+    pub async fn launch_security_info(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetLaunchSecurityInfoArgs {
             dom: self.to_remote(),
             flags,
@@ -4136,23 +4150,20 @@ impl crate::api::Domain {
             .raw()
             .domain_get_launch_security_info(&args)
             .await?;
-        Ok(ret.params.into())
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS` (procedure 402).
     pub async fn set_iothread_params(
         &self,
         iothread_id: u32,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_IOTHREAD_PARAMS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetIothreadParamsArgs {
             dom: self.to_remote(),
             iothread_id,
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -4229,18 +4240,18 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_GUEST_INFO` (procedure 418).
-    pub async fn get_guest_info(
+    pub async fn guest_info(
         &self,
         types: crate::proto::generated::c_flags::DomainGuestInfoTypes,
         flags: u32,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::TypedParam>> {
+    ) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetGuestInfoArgs {
             dom: self.to_remote(),
             types,
             flags,
         };
         let ret = self.client().raw().domain_get_guest_info(&args).await?;
-        Ok(ret.params.into())
+        Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
     /// `REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT` (procedure 420).
@@ -4278,7 +4289,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC` (procedure 422).
-    pub async fn backup_get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn backup_xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainBackupGetXmlDescArgs {
             dom: self.to_remote(),
             flags,
@@ -4292,11 +4303,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET` (procedure 424).
-    pub async fn authorized_ssh_keys_get(
-        &self,
-        user: &str,
-        flags: u32,
-    ) -> crate::Result<Vec<String>> {
+    pub async fn authorized_ssh_keys(&self, user: &str, flags: u32) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::DomainAuthorizedSshKeysGetArgs {
             dom: self.to_remote(),
             user: crate::proto::xdr::XdrString::try_from(user)?,
@@ -4334,7 +4341,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_MESSAGES` (procedure 426).
-    pub async fn get_messages(
+    pub async fn messages(
         &self,
         flags: crate::proto::generated::c_flags::DomainMessageType,
     ) -> crate::Result<Vec<String>> {
@@ -4367,15 +4374,12 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE` (procedure 439).
     pub async fn set_launch_security_state(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: u32,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetLaunchSecurityStateArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client()
@@ -4388,15 +4392,12 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_SAVE_PARAMS` (procedure 440).
     pub async fn save_params(
         &self,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_SAVE_PARAMS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainSaveRestoreFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSaveParamsArgs {
             dom: self.to_remote(),
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client().raw().domain_save_params(&args).await?;
@@ -4428,19 +4429,19 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE` (procedure 449).
-    pub async fn get_autostart_once(&self) -> crate::Result<i32> {
+    pub async fn autostart_once(&self) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainGetAutostartOnceArgs {
             dom: self.to_remote(),
         };
         let ret = self.client().raw().domain_get_autostart_once(&args).await?;
-        Ok(ret.autostart)
+        Ok(ret.autostart != 0)
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE` (procedure 450).
-    pub async fn set_autostart_once(&self, autostart: i32) -> crate::Result<()> {
+    pub async fn set_autostart_once(&self, autostart: bool) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetAutostartOnceArgs {
             dom: self.to_remote(),
-            autostart,
+            autostart: i32::from(autostart),
         };
         self.client().raw().domain_set_autostart_once(&args).await?;
         Ok(())
@@ -4450,16 +4451,13 @@ impl crate::api::Domain {
     pub async fn set_throttle_group(
         &self,
         group: &str,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_BLOCK_IO_TUNE_PARAMETERS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: crate::proto::generated::c_flags::DomainModificationImpact,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetThrottleGroupArgs {
             dom: self.to_remote(),
             group: crate::proto::xdr::XdrString::try_from(group)?,
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client().raw().domain_set_throttle_group(&args).await?;
@@ -4487,10 +4485,7 @@ impl crate::api::Domain {
     pub async fn announce_interface(
         &self,
         device: Option<&str>,
-        params: crate::proto::xdr::XdrVec<
-            crate::proto::generated::remote::TypedParam,
-            { crate::proto::generated::remote::DOMAIN_ANNOUNCE_INTERFACE_PARAMS_MAX },
-        >,
+        params: &crate::api::TypedParams,
         flags: u32,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainAnnounceInterfaceArgs {
@@ -4498,7 +4493,7 @@ impl crate::api::Domain {
             device: device
                 .map(crate::proto::xdr::XdrString::try_from)
                 .transpose()?,
-            params,
+            params: params.to_wire()?,
             flags,
         };
         self.client().raw().domain_announce_interface(&args).await?;
@@ -4532,24 +4527,21 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
         "CONNECT_FIND_STORAGE_POOL_SOURCES",
         "Client::find_storage_pool_sources",
     ),
-    (
-        "CONNECT_GET_ALL_DOMAIN_STATS",
-        "Client::get_all_domain_stats",
-    ),
+    ("CONNECT_GET_ALL_DOMAIN_STATS", "Client::all_domain_stats"),
     ("CONNECT_GET_CAPABILITIES", "Client::capabilities"),
-    ("CONNECT_GET_CPU_MODEL_NAMES", "Client::get_cpu_model_names"),
+    ("CONNECT_GET_CPU_MODEL_NAMES", "Client::cpu_model_names"),
     (
         "CONNECT_GET_DOMAIN_CAPABILITIES",
-        "Client::get_domain_capabilities",
+        "Client::domain_capabilities",
     ),
     ("CONNECT_GET_HOSTNAME", "Client::hostname"),
     ("CONNECT_GET_LIB_VERSION", "Client::lib_version"),
-    ("CONNECT_GET_MAX_VCPUS", "Client::get_max_vcpus"),
+    ("CONNECT_GET_MAX_VCPUS", "Client::max_vcpus"),
     (
         "CONNECT_GET_STORAGE_POOL_CAPABILITIES",
-        "Client::get_storage_pool_capabilities",
+        "Client::storage_pool_capabilities",
     ),
-    ("CONNECT_GET_SYSINFO", "Client::get_sysinfo"),
+    ("CONNECT_GET_SYSINFO", "Client::sysinfo"),
     ("CONNECT_GET_TYPE", "Client::driver_type"),
     ("CONNECT_GET_URI", "Client::uri"),
     ("CONNECT_GET_VERSION", "Client::hypervisor_version"),
@@ -4640,14 +4632,14 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_ATTACH_DEVICE_FLAGS", "Domain::attach_device_flags"),
     (
         "DOMAIN_AUTHORIZED_SSH_KEYS_GET",
-        "Domain::authorized_ssh_keys_get",
+        "Domain::authorized_ssh_keys",
     ),
     (
         "DOMAIN_AUTHORIZED_SSH_KEYS_SET",
         "Domain::authorized_ssh_keys_set",
     ),
     ("DOMAIN_BACKUP_BEGIN", "Domain::backup_begin"),
-    ("DOMAIN_BACKUP_GET_XML_DESC", "Domain::backup_get_xml_desc"),
+    ("DOMAIN_BACKUP_GET_XML_DESC", "Domain::backup_xml_desc"),
     ("DOMAIN_BLOCK_COMMIT", "Domain::block_commit"),
     ("DOMAIN_BLOCK_COPY", "Domain::block_copy"),
     ("DOMAIN_BLOCK_JOB_ABORT", "Domain::block_job_abort"),
@@ -4663,13 +4655,10 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
         "Domain::checkpoint_create_xml",
     ),
     ("DOMAIN_CHECKPOINT_DELETE", "DomainCheckpoint::delete"),
-    (
-        "DOMAIN_CHECKPOINT_GET_PARENT",
-        "DomainCheckpoint::get_parent",
-    ),
+    ("DOMAIN_CHECKPOINT_GET_PARENT", "DomainCheckpoint::parent"),
     (
         "DOMAIN_CHECKPOINT_GET_XML_DESC",
-        "DomainCheckpoint::get_xml_desc",
+        "DomainCheckpoint::xml_desc",
     ),
     (
         "DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN",
@@ -4705,68 +4694,59 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_FSFREEZE", "Domain::fsfreeze"),
     ("DOMAIN_FSTHAW", "Domain::fsthaw"),
     ("DOMAIN_FSTRIM", "Domain::fstrim"),
-    ("DOMAIN_GET_AUTOSTART", "Domain::get_autostart"),
-    ("DOMAIN_GET_AUTOSTART_ONCE", "Domain::get_autostart_once"),
-    (
-        "DOMAIN_GET_BLKIO_PARAMETERS",
-        "Domain::get_blkio_parameters",
-    ),
-    ("DOMAIN_GET_BLOCK_INFO", "Domain::get_block_info"),
-    ("DOMAIN_GET_BLOCK_IO_TUNE", "Domain::get_block_io_tune"),
-    ("DOMAIN_GET_BLOCK_JOB_INFO", "Domain::get_block_job_info"),
-    ("DOMAIN_GET_CONTROL_INFO", "Domain::get_control_info"),
-    ("DOMAIN_GET_CPU_STATS", "Domain::get_cpu_stats"),
-    ("DOMAIN_GET_DISK_ERRORS", "Domain::get_disk_errors"),
-    (
-        "DOMAIN_GET_EMULATOR_PIN_INFO",
-        "Domain::get_emulator_pin_info",
-    ),
-    ("DOMAIN_GET_FSINFO", "Domain::get_fsinfo"),
-    ("DOMAIN_GET_GUEST_INFO", "Domain::get_guest_info"),
-    ("DOMAIN_GET_GUEST_VCPUS", "Domain::get_guest_vcpus"),
-    ("DOMAIN_GET_HOSTNAME", "Domain::get_hostname"),
+    ("DOMAIN_GET_AUTOSTART", "Domain::autostart"),
+    ("DOMAIN_GET_AUTOSTART_ONCE", "Domain::autostart_once"),
+    ("DOMAIN_GET_BLKIO_PARAMETERS", "Domain::blkio_parameters"),
+    ("DOMAIN_GET_BLOCK_INFO", "Domain::block_info"),
+    ("DOMAIN_GET_BLOCK_IO_TUNE", "Domain::block_io_tune"),
+    ("DOMAIN_GET_BLOCK_JOB_INFO", "Domain::block_job_info"),
+    ("DOMAIN_GET_CONTROL_INFO", "Domain::control_info"),
+    ("DOMAIN_GET_CPU_STATS", "Domain::cpu_stats"),
+    ("DOMAIN_GET_DISK_ERRORS", "Domain::disk_errors"),
+    ("DOMAIN_GET_EMULATOR_PIN_INFO", "Domain::emulator_pin_info"),
+    ("DOMAIN_GET_FSINFO", "Domain::fsinfo"),
+    ("DOMAIN_GET_GUEST_INFO", "Domain::guest_info"),
+    ("DOMAIN_GET_GUEST_VCPUS", "Domain::guest_vcpus"),
+    ("DOMAIN_GET_HOSTNAME", "Domain::hostname"),
     ("DOMAIN_GET_INFO", "Domain::info"),
     (
         "DOMAIN_GET_INTERFACE_PARAMETERS",
-        "Domain::get_interface_parameters",
+        "Domain::interface_parameters",
     ),
-    ("DOMAIN_GET_IOTHREAD_INFO", "Domain::get_iothread_info"),
-    ("DOMAIN_GET_JOB_INFO", "Domain::get_job_info"),
-    ("DOMAIN_GET_JOB_STATS", "Domain::get_job_stats"),
+    ("DOMAIN_GET_IOTHREAD_INFO", "Domain::iothread_info"),
+    ("DOMAIN_GET_JOB_INFO", "Domain::job_info"),
+    ("DOMAIN_GET_JOB_STATS", "Domain::job_stats"),
     (
         "DOMAIN_GET_LAUNCH_SECURITY_INFO",
-        "Domain::get_launch_security_info",
+        "Domain::launch_security_info",
     ),
-    ("DOMAIN_GET_MAX_MEMORY", "Domain::get_max_memory"),
-    ("DOMAIN_GET_MAX_VCPUS", "Domain::get_max_vcpus"),
-    (
-        "DOMAIN_GET_MEMORY_PARAMETERS",
-        "Domain::get_memory_parameters",
-    ),
-    ("DOMAIN_GET_MESSAGES", "Domain::get_messages"),
-    ("DOMAIN_GET_METADATA", "Domain::get_metadata"),
-    ("DOMAIN_GET_NUMA_PARAMETERS", "Domain::get_numa_parameters"),
-    ("DOMAIN_GET_OS_TYPE", "Domain::get_os_type"),
-    ("DOMAIN_GET_PERF_EVENTS", "Domain::get_perf_events"),
+    ("DOMAIN_GET_MAX_MEMORY", "Domain::max_memory"),
+    ("DOMAIN_GET_MAX_VCPUS", "Domain::max_vcpus"),
+    ("DOMAIN_GET_MEMORY_PARAMETERS", "Domain::memory_parameters"),
+    ("DOMAIN_GET_MESSAGES", "Domain::messages"),
+    ("DOMAIN_GET_METADATA", "Domain::metadata"),
+    ("DOMAIN_GET_NUMA_PARAMETERS", "Domain::numa_parameters"),
+    ("DOMAIN_GET_OS_TYPE", "Domain::os_type"),
+    ("DOMAIN_GET_PERF_EVENTS", "Domain::perf_events"),
     (
         "DOMAIN_GET_SCHEDULER_PARAMETERS",
-        "Domain::get_scheduler_parameters",
+        "Domain::scheduler_parameters",
     ),
     (
         "DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS",
-        "Domain::get_scheduler_parameters_flags",
+        "Domain::scheduler_parameters_flags",
     ),
-    ("DOMAIN_GET_SCHEDULER_TYPE", "Domain::get_scheduler_type"),
-    ("DOMAIN_GET_SECURITY_LABEL", "Domain::get_security_label"),
+    ("DOMAIN_GET_SCHEDULER_TYPE", "Domain::scheduler_type"),
+    ("DOMAIN_GET_SECURITY_LABEL", "Domain::security_label"),
     (
         "DOMAIN_GET_SECURITY_LABEL_LIST",
-        "Domain::get_security_label_list",
+        "Domain::security_label_list",
     ),
     ("DOMAIN_GET_STATE", "Domain::state"),
-    ("DOMAIN_GET_TIME", "Domain::get_time"),
-    ("DOMAIN_GET_VCPUS", "Domain::get_vcpus"),
-    ("DOMAIN_GET_VCPUS_FLAGS", "Domain::get_vcpus_flags"),
-    ("DOMAIN_GET_VCPU_PIN_INFO", "Domain::get_vcpu_pin_info"),
+    ("DOMAIN_GET_TIME", "Domain::time"),
+    ("DOMAIN_GET_VCPUS", "Domain::vcpus"),
+    ("DOMAIN_GET_VCPUS_FLAGS", "Domain::vcpus_flags"),
+    ("DOMAIN_GET_VCPU_PIN_INFO", "Domain::vcpu_pin_info"),
     ("DOMAIN_GET_XML_DESC", "Domain::xml_desc"),
     ("DOMAIN_GRAPHICS_RELOAD", "Domain::graphics_reload"),
     (
@@ -4798,23 +4778,20 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ),
     (
         "DOMAIN_MANAGED_SAVE_GET_XML_DESC",
-        "Domain::managed_save_get_xml_desc",
+        "Domain::managed_save_xml_desc",
     ),
     ("DOMAIN_MANAGED_SAVE_REMOVE", "Domain::managed_save_remove"),
     ("DOMAIN_MEMORY_PEEK", "Domain::memory_peek"),
     ("DOMAIN_MEMORY_STATS", "Domain::memory_stats"),
     (
         "DOMAIN_MIGRATE_GET_COMPRESSION_CACHE",
-        "Domain::migrate_get_compression_cache",
+        "Domain::migrate_compression_cache",
     ),
     (
         "DOMAIN_MIGRATE_GET_MAX_DOWNTIME",
-        "Domain::migrate_get_max_downtime",
+        "Domain::migrate_max_downtime",
     ),
-    (
-        "DOMAIN_MIGRATE_GET_MAX_SPEED",
-        "Domain::migrate_get_max_speed",
-    ),
+    ("DOMAIN_MIGRATE_GET_MAX_SPEED", "Domain::migrate_max_speed"),
     (
         "DOMAIN_MIGRATE_SET_COMPRESSION_CACHE",
         "Domain::migrate_set_compression_cache",
@@ -4860,7 +4837,7 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ),
     (
         "DOMAIN_SAVE_IMAGE_GET_XML_DESC",
-        "Client::save_domain_image_get_xml_desc",
+        "Client::save_domain_image_xml_desc",
     ),
     ("DOMAIN_SAVE_PARAMS", "Domain::save_params"),
     ("DOMAIN_SCREENSHOT", "Domain::screenshot"),
@@ -4921,11 +4898,8 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_SNAPSHOT_CREATE_XML", "Domain::snapshot_create_xml"),
     ("DOMAIN_SNAPSHOT_CURRENT", "Domain::snapshot_current"),
     ("DOMAIN_SNAPSHOT_DELETE", "DomainSnapshot::delete"),
-    ("DOMAIN_SNAPSHOT_GET_PARENT", "DomainSnapshot::get_parent"),
-    (
-        "DOMAIN_SNAPSHOT_GET_XML_DESC",
-        "DomainSnapshot::get_xml_desc",
-    ),
+    ("DOMAIN_SNAPSHOT_GET_PARENT", "DomainSnapshot::parent"),
+    ("DOMAIN_SNAPSHOT_GET_XML_DESC", "DomainSnapshot::xml_desc"),
     (
         "DOMAIN_SNAPSHOT_HAS_METADATA",
         "DomainSnapshot::has_metadata",
@@ -4966,7 +4940,7 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("INTERFACE_CREATE", "Interface::create"),
     ("INTERFACE_DEFINE_XML", "Client::define_interface_xml"),
     ("INTERFACE_DESTROY", "Interface::destroy"),
-    ("INTERFACE_GET_XML_DESC", "Interface::get_xml_desc"),
+    ("INTERFACE_GET_XML_DESC", "Interface::xml_desc"),
     ("INTERFACE_IS_ACTIVE", "Interface::is_active"),
     (
         "INTERFACE_LOOKUP_BY_MAC_STRING",
@@ -4989,11 +4963,11 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
         "Client::define_network_xml_flags",
     ),
     ("NETWORK_DESTROY", "Network::destroy"),
-    ("NETWORK_GET_AUTOSTART", "Network::get_autostart"),
-    ("NETWORK_GET_BRIDGE_NAME", "Network::get_bridge_name"),
+    ("NETWORK_GET_AUTOSTART", "Network::autostart"),
+    ("NETWORK_GET_BRIDGE_NAME", "Network::bridge_name"),
     ("NETWORK_GET_DHCP_LEASES", "Network::dhcp_leases"),
-    ("NETWORK_GET_METADATA", "Network::get_metadata"),
-    ("NETWORK_GET_XML_DESC", "Network::get_xml_desc"),
+    ("NETWORK_GET_METADATA", "Network::metadata"),
+    ("NETWORK_GET_XML_DESC", "Network::xml_desc"),
     ("NETWORK_IS_ACTIVE", "Network::is_active"),
     ("NETWORK_IS_PERSISTENT", "Network::is_persistent"),
     ("NETWORK_LIST_ALL_PORTS", "Network::list_all_ports"),
@@ -5001,8 +4975,8 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("NETWORK_LOOKUP_BY_UUID", "Client::lookup_network_by_uuid"),
     ("NETWORK_PORT_CREATE_XML", "Network::create_port_xml"),
     ("NETWORK_PORT_DELETE", "NetworkPort::delete"),
-    ("NETWORK_PORT_GET_PARAMETERS", "NetworkPort::get_parameters"),
-    ("NETWORK_PORT_GET_XML_DESC", "NetworkPort::get_xml_desc"),
+    ("NETWORK_PORT_GET_PARAMETERS", "NetworkPort::parameters"),
+    ("NETWORK_PORT_GET_XML_DESC", "NetworkPort::xml_desc"),
     (
         "NETWORK_PORT_LOOKUP_BY_UUID",
         "Network::lookup_port_by_uuid",
@@ -5019,9 +4993,9 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("NODE_DEVICE_DESTROY", "NodeDevice::destroy"),
     ("NODE_DEVICE_DETACH_FLAGS", "NodeDevice::detach_flags"),
     ("NODE_DEVICE_DETTACH", "NodeDevice::dettach"),
-    ("NODE_DEVICE_GET_AUTOSTART", "NodeDevice::get_autostart"),
-    ("NODE_DEVICE_GET_PARENT", "NodeDevice::get_parent"),
-    ("NODE_DEVICE_GET_XML_DESC", "NodeDevice::get_xml_desc"),
+    ("NODE_DEVICE_GET_AUTOSTART", "NodeDevice::autostart"),
+    ("NODE_DEVICE_GET_PARENT", "NodeDevice::parent"),
+    ("NODE_DEVICE_GET_XML_DESC", "NodeDevice::xml_desc"),
     ("NODE_DEVICE_IS_ACTIVE", "NodeDevice::is_active"),
     ("NODE_DEVICE_IS_PERSISTENT", "NodeDevice::is_persistent"),
     ("NODE_DEVICE_LIST_CAPS", "NodeDevice::list_caps"),
@@ -5041,20 +5015,20 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("NODE_DEVICE_UPDATE", "NodeDevice::update"),
     (
         "NODE_GET_CELLS_FREE_MEMORY",
-        "Client::node_get_cells_free_memory",
+        "Client::node_cells_free_memory",
     ),
-    ("NODE_GET_CPU_MAP", "Client::node_get_cpu_map"),
-    ("NODE_GET_CPU_STATS", "Client::node_get_cpu_stats"),
-    ("NODE_GET_FREE_MEMORY", "Client::node_get_free_memory"),
-    ("NODE_GET_FREE_PAGES", "Client::node_get_free_pages"),
+    ("NODE_GET_CPU_MAP", "Client::node_cpu_map"),
+    ("NODE_GET_CPU_STATS", "Client::node_cpu_stats"),
+    ("NODE_GET_FREE_MEMORY", "Client::node_free_memory"),
+    ("NODE_GET_FREE_PAGES", "Client::node_free_pages"),
     ("NODE_GET_INFO", "Client::node_info"),
     (
         "NODE_GET_MEMORY_PARAMETERS",
-        "Client::node_get_memory_parameters",
+        "Client::node_memory_parameters",
     ),
-    ("NODE_GET_MEMORY_STATS", "Client::node_get_memory_stats"),
-    ("NODE_GET_SECURITY_MODEL", "Client::node_get_security_model"),
-    ("NODE_GET_SEV_INFO", "Client::node_get_sev_info"),
+    ("NODE_GET_MEMORY_STATS", "Client::node_memory_stats"),
+    ("NODE_GET_SECURITY_MODEL", "Client::node_security_model"),
+    ("NODE_GET_SEV_INFO", "Client::node_sev_info"),
     ("NODE_LIST_DEVICES", "Client::node_list_devices"),
     ("NODE_NUM_OF_DEVICES", "Client::node_num_of_devices"),
     (
@@ -5070,10 +5044,7 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
         "Client::create_nwfilter_binding_xml",
     ),
     ("NWFILTER_BINDING_DELETE", "NwFilterBinding::delete"),
-    (
-        "NWFILTER_BINDING_GET_XML_DESC",
-        "NwFilterBinding::get_xml_desc",
-    ),
+    ("NWFILTER_BINDING_GET_XML_DESC", "NwFilterBinding::xml_desc"),
     (
         "NWFILTER_BINDING_LOOKUP_BY_PORT_DEV",
         "Client::lookup_nwfilter_binding_by_port_dev",
@@ -5083,13 +5054,13 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
         "NWFILTER_DEFINE_XML_FLAGS",
         "Client::define_nwfilter_xml_flags",
     ),
-    ("NWFILTER_GET_XML_DESC", "NwFilter::get_xml_desc"),
+    ("NWFILTER_GET_XML_DESC", "NwFilter::xml_desc"),
     ("NWFILTER_LOOKUP_BY_NAME", "Client::lookup_nwfilter_by_name"),
     ("NWFILTER_LOOKUP_BY_UUID", "Client::lookup_nwfilter_by_uuid"),
     ("NWFILTER_UNDEFINE", "NwFilter::undefine"),
     ("SECRET_DEFINE_XML", "Client::define_secret_xml"),
-    ("SECRET_GET_VALUE", "Secret::get_value"),
-    ("SECRET_GET_XML_DESC", "Secret::get_xml_desc"),
+    ("SECRET_GET_VALUE", "Secret::value"),
+    ("SECRET_GET_XML_DESC", "Secret::xml_desc"),
     ("SECRET_LOOKUP_BY_USAGE", "Client::lookup_secret_by_usage"),
     ("SECRET_LOOKUP_BY_UUID", "Client::lookup_secret_by_uuid"),
     ("SECRET_SET_VALUE", "Secret::set_value"),
@@ -5100,9 +5071,9 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("STORAGE_POOL_DEFINE_XML", "Client::define_storage_pool_xml"),
     ("STORAGE_POOL_DELETE", "StoragePool::delete"),
     ("STORAGE_POOL_DESTROY", "StoragePool::destroy"),
-    ("STORAGE_POOL_GET_AUTOSTART", "StoragePool::get_autostart"),
-    ("STORAGE_POOL_GET_INFO", "StoragePool::get_info"),
-    ("STORAGE_POOL_GET_XML_DESC", "StoragePool::get_xml_desc"),
+    ("STORAGE_POOL_GET_AUTOSTART", "StoragePool::autostart"),
+    ("STORAGE_POOL_GET_INFO", "StoragePool::info"),
+    ("STORAGE_POOL_GET_XML_DESC", "StoragePool::xml_desc"),
     ("STORAGE_POOL_IS_ACTIVE", "StoragePool::is_active"),
     ("STORAGE_POOL_IS_PERSISTENT", "StoragePool::is_persistent"),
     (
@@ -5135,9 +5106,9 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("STORAGE_VOL_DELETE", "StorageVol::delete"),
     ("STORAGE_VOL_DOWNLOAD", "StorageVol::download"),
     ("STORAGE_VOL_GET_INFO", "StorageVol::info"),
-    ("STORAGE_VOL_GET_INFO_FLAGS", "StorageVol::get_info_flags"),
-    ("STORAGE_VOL_GET_PATH", "StorageVol::get_path"),
-    ("STORAGE_VOL_GET_XML_DESC", "StorageVol::get_xml_desc"),
+    ("STORAGE_VOL_GET_INFO_FLAGS", "StorageVol::info_flags"),
+    ("STORAGE_VOL_GET_PATH", "StorageVol::path"),
+    ("STORAGE_VOL_GET_XML_DESC", "StorageVol::xml_desc"),
     (
         "STORAGE_VOL_LOOKUP_BY_KEY",
         "Client::lookup_storage_vol_by_key",

@@ -2052,6 +2052,664 @@ impl<'a> ::arbitrary::Arbitrary<'a> for DomainPmSuspendedDiskReason {
     }
 }
 
+/// What a memory statistic measures (virDomainMemoryStatTags).
+///
+/// ```text
+/// enum vir_domain_memory_stat_tags {
+///     VIR_DOMAIN_MEMORY_STAT_SWAP_IN = 0,
+///     VIR_DOMAIN_MEMORY_STAT_SWAP_OUT = 1,
+///     VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT = 2,
+///     VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT = 3,
+///     VIR_DOMAIN_MEMORY_STAT_UNUSED = 4,
+///     VIR_DOMAIN_MEMORY_STAT_AVAILABLE = 5,
+///     VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6,
+///     VIR_DOMAIN_MEMORY_STAT_RSS = 7,
+///     VIR_DOMAIN_MEMORY_STAT_USABLE = 8,
+///     VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE = 9,
+///     VIR_DOMAIN_MEMORY_STAT_DISK_CACHES = 10,
+///     VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC = 11,
+///     VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL = 12
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DomainMemoryStatTags {
+    /// `VIR_DOMAIN_MEMORY_STAT_SWAP_IN = 0`
+    #[default]
+    SwapIn,
+    /// `VIR_DOMAIN_MEMORY_STAT_SWAP_OUT = 1`
+    SwapOut,
+    /// `VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT = 2`
+    MajorFault,
+    /// `VIR_DOMAIN_MEMORY_STAT_MINOR_FAULT = 3`
+    MinorFault,
+    /// `VIR_DOMAIN_MEMORY_STAT_UNUSED = 4`
+    Unused,
+    /// `VIR_DOMAIN_MEMORY_STAT_AVAILABLE = 5`
+    Available,
+    /// `VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON = 6`
+    ActualBalloon,
+    /// `VIR_DOMAIN_MEMORY_STAT_RSS = 7`
+    Rss,
+    /// `VIR_DOMAIN_MEMORY_STAT_USABLE = 8`
+    Usable,
+    /// `VIR_DOMAIN_MEMORY_STAT_LAST_UPDATE = 9`
+    LastUpdate,
+    /// `VIR_DOMAIN_MEMORY_STAT_DISK_CACHES = 10`
+    DiskCaches,
+    /// `VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGALLOC = 11`
+    HugetlbPgalloc,
+    /// `VIR_DOMAIN_MEMORY_STAT_HUGETLB_PGFAIL = 12`
+    HugetlbPgfail,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainMemoryStatTags>),
+}
+
+impl DomainMemoryStatTags {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::SwapIn,
+            1 => Self::SwapOut,
+            2 => Self::MajorFault,
+            3 => Self::MinorFault,
+            4 => Self::Unused,
+            5 => Self::Available,
+            6 => Self::ActualBalloon,
+            7 => Self::Rss,
+            8 => Self::Usable,
+            9 => Self::LastUpdate,
+            10 => Self::DiskCaches,
+            11 => Self::HugetlbPgalloc,
+            12 => Self::HugetlbPgfail,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::SwapIn => 0,
+            Self::SwapOut => 1,
+            Self::MajorFault => 2,
+            Self::MinorFault => 3,
+            Self::Unused => 4,
+            Self::Available => 5,
+            Self::ActualBalloon => 6,
+            Self::Rss => 7,
+            Self::Usable => 8,
+            Self::LastUpdate => 9,
+            Self::DiskCaches => 10,
+            Self::HugetlbPgalloc => 11,
+            Self::HugetlbPgfail => 12,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for DomainMemoryStatTags {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for DomainMemoryStatTags {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainMemoryStatTags {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The kind of a domain's background job (virDomainJobType).
+///
+/// ```text
+/// enum vir_domain_job_type {
+///     VIR_DOMAIN_JOB_NONE = 0,
+///     VIR_DOMAIN_JOB_BOUNDED = 1,
+///     VIR_DOMAIN_JOB_UNBOUNDED = 2,
+///     VIR_DOMAIN_JOB_COMPLETED = 3,
+///     VIR_DOMAIN_JOB_FAILED = 4,
+///     VIR_DOMAIN_JOB_CANCELLED = 5
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DomainJobType {
+    /// `VIR_DOMAIN_JOB_NONE = 0`
+    #[default]
+    None,
+    /// `VIR_DOMAIN_JOB_BOUNDED = 1`
+    Bounded,
+    /// `VIR_DOMAIN_JOB_UNBOUNDED = 2`
+    Unbounded,
+    /// `VIR_DOMAIN_JOB_COMPLETED = 3`
+    Completed,
+    /// `VIR_DOMAIN_JOB_FAILED = 4`
+    Failed,
+    /// `VIR_DOMAIN_JOB_CANCELLED = 5`
+    Cancelled,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainJobType>),
+}
+
+impl DomainJobType {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::None,
+            1 => Self::Bounded,
+            2 => Self::Unbounded,
+            3 => Self::Completed,
+            4 => Self::Failed,
+            5 => Self::Cancelled,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::None => 0,
+            Self::Bounded => 1,
+            Self::Unbounded => 2,
+            Self::Completed => 3,
+            Self::Failed => 4,
+            Self::Cancelled => 5,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for DomainJobType {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for DomainJobType {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainJobType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The state of a domain's control interface (virDomainControlState).
+///
+/// ```text
+/// enum vir_domain_control_state {
+///     VIR_DOMAIN_CONTROL_OK = 0,
+///     VIR_DOMAIN_CONTROL_JOB = 1,
+///     VIR_DOMAIN_CONTROL_OCCUPIED = 2,
+///     VIR_DOMAIN_CONTROL_ERROR = 3
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DomainControlState {
+    /// `VIR_DOMAIN_CONTROL_OK = 0`
+    #[default]
+    Ok,
+    /// `VIR_DOMAIN_CONTROL_JOB = 1`
+    Job,
+    /// `VIR_DOMAIN_CONTROL_OCCUPIED = 2`
+    Occupied,
+    /// `VIR_DOMAIN_CONTROL_ERROR = 3`
+    Error,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainControlState>),
+}
+
+impl DomainControlState {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::Ok,
+            1 => Self::Job,
+            2 => Self::Occupied,
+            3 => Self::Error,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::Ok => 0,
+            Self::Job => 1,
+            Self::Occupied => 2,
+            Self::Error => 3,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for DomainControlState {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for DomainControlState {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainControlState {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The state of a virtual CPU (virVcpuState).
+///
+/// ```text
+/// enum vir_vcpu_state {
+///     VIR_VCPU_OFFLINE = 0,
+///     VIR_VCPU_RUNNING = 1,
+///     VIR_VCPU_BLOCKED = 2
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum VcpuState {
+    /// `VIR_VCPU_OFFLINE = 0`
+    #[default]
+    Offline,
+    /// `VIR_VCPU_RUNNING = 1`
+    Running,
+    /// `VIR_VCPU_BLOCKED = 2`
+    Blocked,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<VcpuState>),
+}
+
+impl VcpuState {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::Offline,
+            1 => Self::Running,
+            2 => Self::Blocked,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::Offline => 0,
+            Self::Running => 1,
+            Self::Blocked => 2,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for VcpuState {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for VcpuState {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for VcpuState {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The error a disk has met (virDomainDiskErrorCode).
+///
+/// ```text
+/// enum vir_domain_disk_error_code {
+///     VIR_DOMAIN_DISK_ERROR_NONE = 0,
+///     VIR_DOMAIN_DISK_ERROR_UNSPEC = 1,
+///     VIR_DOMAIN_DISK_ERROR_NO_SPACE = 2
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DomainDiskErrorCode {
+    /// `VIR_DOMAIN_DISK_ERROR_NONE = 0`
+    #[default]
+    None,
+    /// `VIR_DOMAIN_DISK_ERROR_UNSPEC = 1`
+    Unspec,
+    /// `VIR_DOMAIN_DISK_ERROR_NO_SPACE = 2`
+    NoSpace,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<DomainDiskErrorCode>),
+}
+
+impl DomainDiskErrorCode {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::None,
+            1 => Self::Unspec,
+            2 => Self::NoSpace,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::None => 0,
+            Self::Unspec => 1,
+            Self::NoSpace => 2,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for DomainDiskErrorCode {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for DomainDiskErrorCode {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for DomainDiskErrorCode {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The state of a storage pool (virStoragePoolState).
+///
+/// ```text
+/// enum vir_storage_pool_state {
+///     VIR_STORAGE_POOL_INACTIVE = 0,
+///     VIR_STORAGE_POOL_BUILDING = 1,
+///     VIR_STORAGE_POOL_RUNNING = 2,
+///     VIR_STORAGE_POOL_DEGRADED = 3,
+///     VIR_STORAGE_POOL_INACCESSIBLE = 4
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StoragePoolState {
+    /// `VIR_STORAGE_POOL_INACTIVE = 0`
+    #[default]
+    Inactive,
+    /// `VIR_STORAGE_POOL_BUILDING = 1`
+    Building,
+    /// `VIR_STORAGE_POOL_RUNNING = 2`
+    Running,
+    /// `VIR_STORAGE_POOL_DEGRADED = 3`
+    Degraded,
+    /// `VIR_STORAGE_POOL_INACCESSIBLE = 4`
+    Inaccessible,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<StoragePoolState>),
+}
+
+impl StoragePoolState {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::Inactive,
+            1 => Self::Building,
+            2 => Self::Running,
+            3 => Self::Degraded,
+            4 => Self::Inaccessible,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::Inactive => 0,
+            Self::Building => 1,
+            Self::Running => 2,
+            Self::Degraded => 3,
+            Self::Inaccessible => 4,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for StoragePoolState {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for StoragePoolState {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StoragePoolState {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The kind of a storage volume (virStorageVolType).
+///
+/// ```text
+/// enum vir_storage_vol_type {
+///     VIR_STORAGE_VOL_FILE = 0,
+///     VIR_STORAGE_VOL_BLOCK = 1,
+///     VIR_STORAGE_VOL_DIR = 2,
+///     VIR_STORAGE_VOL_NETWORK = 3,
+///     VIR_STORAGE_VOL_NETDIR = 4,
+///     VIR_STORAGE_VOL_PLOOP = 5
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StorageVolType {
+    /// `VIR_STORAGE_VOL_FILE = 0`
+    #[default]
+    File,
+    /// `VIR_STORAGE_VOL_BLOCK = 1`
+    Block,
+    /// `VIR_STORAGE_VOL_DIR = 2`
+    Dir,
+    /// `VIR_STORAGE_VOL_NETWORK = 3`
+    Network,
+    /// `VIR_STORAGE_VOL_NETDIR = 4`
+    Netdir,
+    /// `VIR_STORAGE_VOL_PLOOP = 5`
+    Ploop,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<StorageVolType>),
+}
+
+impl StorageVolType {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::File,
+            1 => Self::Block,
+            2 => Self::Dir,
+            3 => Self::Network,
+            4 => Self::Netdir,
+            5 => Self::Ploop,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::File => 0,
+            Self::Block => 1,
+            Self::Dir => 2,
+            Self::Network => 3,
+            Self::Netdir => 4,
+            Self::Ploop => 5,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for StorageVolType {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for StorageVolType {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for StorageVolType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1, 2, 3, 4, 5])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
+/// The family of an IP address in a lease or an interface's addresses (virIPAddrType).
+///
+/// ```text
+/// enum vir_ip_addr_type {
+///     VIR_IP_ADDR_TYPE_IPV4 = 0,
+///     VIR_IP_ADDR_TYPE_IPV6 = 1
+/// };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IpAddrType {
+    /// `VIR_IP_ADDR_TYPE_IPV4 = 0`
+    #[default]
+    Ipv4,
+    /// `VIR_IP_ADDR_TYPE_IPV6 = 1`
+    Ipv6,
+    /// A value the IDL does not define, kept as it is (never a member's value).
+    Unknown(crate::proto::xdr::UnknownValue<IpAddrType>),
+}
+
+impl IpAddrType {
+    /// The member with wire value `v`; a value the IDL does not define gives [`Self::Unknown`].
+    pub const fn from_i32(v: i32) -> Self {
+        match v {
+            0 => Self::Ipv4,
+            1 => Self::Ipv6,
+            other => Self::Unknown(crate::proto::xdr::UnknownValue::new(other)),
+        }
+    }
+    /// The wire value.
+    pub const fn to_i32(self) -> i32 {
+        match self {
+            Self::Ipv4 => 0,
+            Self::Ipv6 => 1,
+            Self::Unknown(v) => v.get(),
+        }
+    }
+}
+
+impl crate::proto::xdr::Encode for IpAddrType {
+    fn encode(&self, out: &mut ::bytes::BytesMut) {
+        crate::proto::xdr::Encode::encode(&self.to_i32(), out);
+    }
+    fn encoded_len(&self) -> usize {
+        4
+    }
+}
+
+impl crate::proto::xdr::Decode for IpAddrType {
+    fn decode(src: &mut &[u8]) -> ::core::result::Result<Self, crate::proto::xdr::DecodeError> {
+        <i32 as crate::proto::xdr::Decode>::decode(src).map(Self::from_i32)
+    }
+}
+
+#[cfg(feature = "arbitrary")]
+impl<'a> ::arbitrary::Arbitrary<'a> for IpAddrType {
+    fn arbitrary(u: &mut ::arbitrary::Unstructured<'a>) -> ::arbitrary::Result<Self> {
+        // Mostly a member, sometimes any value: from_i32 keeps both canonical.
+        let v: i32 = if u.ratio(3u8, 4u8)? {
+            *u.choose(&[0, 1])?
+        } else {
+            ::arbitrary::Arbitrary::arbitrary(u)?
+        };
+        ::core::result::Result::Ok(Self::from_i32(v))
+    }
+}
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]
@@ -2107,6 +2765,38 @@ pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)]
     (
         "DomainPmSuspendedDiskReason",
         crate::proto::xdr::check_round_trip::<DomainPmSuspendedDiskReason>,
+    ),
+    (
+        "DomainMemoryStatTags",
+        crate::proto::xdr::check_round_trip::<DomainMemoryStatTags>,
+    ),
+    (
+        "DomainJobType",
+        crate::proto::xdr::check_round_trip::<DomainJobType>,
+    ),
+    (
+        "DomainControlState",
+        crate::proto::xdr::check_round_trip::<DomainControlState>,
+    ),
+    (
+        "VcpuState",
+        crate::proto::xdr::check_round_trip::<VcpuState>,
+    ),
+    (
+        "DomainDiskErrorCode",
+        crate::proto::xdr::check_round_trip::<DomainDiskErrorCode>,
+    ),
+    (
+        "StoragePoolState",
+        crate::proto::xdr::check_round_trip::<StoragePoolState>,
+    ),
+    (
+        "StorageVolType",
+        crate::proto::xdr::check_round_trip::<StorageVolType>,
+    ),
+    (
+        "IpAddrType",
+        crate::proto::xdr::check_round_trip::<IpAddrType>,
     ),
 ];
 
