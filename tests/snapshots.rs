@@ -56,7 +56,7 @@ async fn snapshots_of_a_running_qcow2_guest_revert_its_memory_and_delete() {
     let sb = Sandbox::get();
     let client = Client::connect(&sb.qemu_uri()).await.unwrap();
     let (pool, vol) = qcow2_volume(&client, "vw-snapshots", 16 << 20).await;
-    let path = vol.get_path().await.unwrap();
+    let path = vol.path().await.unwrap();
     let disk = format!(
         "<devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
          <source file='{path}'/><target dev='vda' bus='virtio'/></disk>"
@@ -75,7 +75,7 @@ async fn snapshots_of_a_running_qcow2_guest_revert_its_memory_and_delete() {
     let first = take(&dom, "vw-first", "state <one> & 'more'").await;
     assert_eq!(first.name(), "vw-first");
     let desc = first
-        .get_xml_desc(DomainSnapshotXmlFlags::default())
+        .xml_desc(DomainSnapshotXmlFlags::default())
         .await
         .unwrap();
     assert!(
@@ -88,10 +88,10 @@ async fn snapshots_of_a_running_qcow2_guest_revert_its_memory_and_delete() {
     let second = take(&dom, "vw-second", "state two").await;
     assert_eq!(names(&dom).await, ["vw-first", "vw-second"]);
     assert_eq!(current(&dom).await, "vw-second");
-    assert_eq!(second.get_parent(0).await.unwrap().name(), "vw-first");
-    assert_eq!(second.is_current(0).await.unwrap(), 1);
+    assert_eq!(second.parent(0).await.unwrap().name(), "vw-first");
+    assert!(second.is_current(0).await.unwrap());
     let looked_up = dom.snapshot_lookup_by_name("vw-first", 0).await.unwrap();
-    assert_eq!(looked_up.is_current(0).await.unwrap(), 0);
+    assert!(!looked_up.is_current(0).await.unwrap());
     assert_eq!(looked_up.domain().name(), "vw-snapshots");
 
     set_state(&dom, "three").await;

@@ -123,12 +123,6 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     Ok(())
 }
 
-/// The text of a C `char[]` field: up to its first NUL.
-fn c_text(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
-}
-
 fn dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let dom = util::domain(ctl, cmd, "domain")?;
     let mut out = String::new();
@@ -139,7 +133,7 @@ fn dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     line("Name:", dom.name());
     line("UUID:", &dom.uuid_string());
-    if let Ok(os) = ctl.block_on(dom.get_os_type()) {
+    if let Ok(os) = ctl.block_on(dom.os_type()) {
         line("OS Type:", &os);
     }
     let mut ok = true;
@@ -164,20 +158,20 @@ fn dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let yes_no = |v: bool| if v { "yes" } else { "no" };
     match ctl.block_on(dom.is_persistent()) {
-        Ok(p) => line("Persistent:", yes_no(p != 0)),
+        Ok(p) => line("Persistent:", yes_no(p)),
         Err(_) => line("Persistent:", "unknown"),
     }
-    if let Ok(a) = ctl.block_on(dom.get_autostart()) {
-        line("Autostart:", if a != 0 { "enable" } else { "disable" });
+    if let Ok(a) = ctl.block_on(dom.autostart()) {
+        line("Autostart:", if a { "enable" } else { "disable" });
     }
     match ctl.block_on(dom.has_managed_save_image(0)) {
-        Ok(m) => line("Managed save:", yes_no(m != 0)),
+        Ok(m) => line("Managed save:", yes_no(m)),
         Err(_) => line("Managed save:", "unknown"),
     }
     let security = security_lines(ctl, &dom);
     ctl.print(&out);
     ctl.print(&security?);
-    if let Ok(msgs) = ctl.block_on(dom.get_messages(DomainMessageType::default())) {
+    if let Ok(msgs) = ctl.block_on(dom.messages(DomainMessageType::default())) {
         let mut out = String::new();
         for (i, m) in msgs.iter().enumerate() {
             let k = if i == 0 { "Messages:" } else { "" };
@@ -191,26 +185,23 @@ fn dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 /// dominfo's security model, DOI and label lines (none when the host has no model).
 fn security_lines(ctl: &mut Ctl, dom: &Domain) -> Result<String, Fail> {
     let client = dom.client().clone();
-    let model = match ctl.block_on(client.node_get_security_model()) {
+    let model = match ctl.block_on(client.node_security_model()) {
         Ok(m) => m,
         Err(e) if e.code() == Some(ErrorCode::NoSupport) => return Ok(String::new()),
         Err(e) => return Err(Fail::Lib(e)),
     };
-    let name = c_text(model.model.as_slice());
+    let name = model.model;
     if name.is_empty() {
         return Ok(String::new());
     }
     let mut out = format!(
         "{:<15} {}\n{:<15} {}\n",
-        "Security model:",
-        name,
-        "Security DOI:",
-        c_text(model.doi.as_slice())
+        "Security model:", name, "Security DOI:", model.doi
     );
-    let label = ctl.block_on(dom.get_security_label())?;
-    let text = c_text(label.label.as_slice());
+    let label = ctl.block_on(dom.security_label())?;
+    let text = label.label;
     if !text.is_empty() {
-        let mode = if label.enforcing != 0 {
+        let mode = if label.enforcing {
             "enforcing"
         } else {
             "permissive"

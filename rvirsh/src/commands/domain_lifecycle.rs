@@ -271,7 +271,7 @@ fn autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let dom = util::domain(ctl, cmd, "domain")?;
     let name = given(cmd);
     let enable = !cmd.has("disable");
-    match ctl.block_on(dom.set_autostart(i32::from(enable))) {
+    match ctl.block_on(dom.set_autostart(enable)) {
         Ok(()) if enable => {
             ctl.print_extra(&format!("Domain '{name}' marked as autostarted\n"));
             Ok(())

@@ -142,7 +142,7 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             && state == virtwire::DomainState::Shutoff
             && ctl
                 .block_on(dom.has_managed_save_image(0))
-                .is_ok_and(|n| n > 0)
+                .is_ok_and(|saved| saved)
         {
             state_text = "saved";
         }
@@ -166,7 +166,7 @@ fn id_text(dom: &Domain) -> String {
 /// The domain's title (its first line), empty when it has none.
 fn domain_title(ctl: &mut Ctl, dom: &Domain) -> Result<String, crate::cli::Fail> {
     const TITLE: i32 = 1;
-    match ctl.block_on(dom.get_metadata(TITLE, None, DomainModificationImpact::default())) {
+    match ctl.block_on(dom.metadata(TITLE, None, DomainModificationImpact::default())) {
         Ok(t) => Ok(t.lines().next().unwrap_or("").to_string()),
         Err(e) if e.code() == Some(ErrorCode::NoDomainMetadata) => Ok(String::new()),
         Err(e) => Err(ctl.fail("Failed to get domain description", e)),

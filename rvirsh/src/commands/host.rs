@@ -104,7 +104,7 @@ fn uri(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
 
 fn sysinfo(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
     print_string(ctl, "failed to get sysinfo", "", async |c| {
-        c.get_sysinfo(0).await
+        c.sysinfo(0).await
     })
 }
 
@@ -186,14 +186,14 @@ fn freecell(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     match cell {
         Some(cell) => {
-            let free = ctl.block_on(client.node_get_cells_free_memory(cell, 1))?;
+            let free = ctl.block_on(client.node_cells_free_memory(cell, 1))?;
             let Some(&mem) = free.first() else {
                 return Err(Fail::Unknown);
             };
             ctl.print(&format!("{cell}: {} KiB\n", mem / 1024));
         }
         None => {
-            let mem = ctl.block_on(client.node_get_free_memory())?;
+            let mem = ctl.block_on(client.node_free_memory())?;
             if mem == 0 {
                 return Err(Fail::Unknown);
             }
@@ -212,7 +212,7 @@ fn freecell_all(ctl: &mut Ctl, client: &virtwire::Client) -> CmdResult {
     let mut total = 0u64;
     let mut out = String::new();
     for id in cell_ids(&caps) {
-        let free = match ctl.block_on(client.node_get_cells_free_memory(id as i32, 1)) {
+        let free = match ctl.block_on(client.node_cells_free_memory(id as i32, 1)) {
             Ok(f) if f.len() == 1 => f[0],
             Ok(_) => {
                 ctl.error(&format!(
