@@ -95,7 +95,7 @@ async fn make_pool(client: &Client, dir: &str) -> Result<(StoragePool, StorageVo
         vol.name(),
         info.capacity / MIB,
         info.allocation / 1024,
-        vol.get_path().await?
+        vol.path().await?
     );
     Ok((pool, vol))
 }
@@ -142,7 +142,7 @@ async fn hot_plug(dom: &Domain, pool: &StoragePool) -> Result<StorageVol> {
     let disk = format!(
         "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>\
          <source file='{}'/><target dev='vdb' bus='virtio'/></disk>",
-        data.get_path().await?
+        data.path().await?
     );
     let nic = "<interface type='user'><mac address='52:54:00:5e:ed:01'/>\
                <model type='virtio'/></interface>";
@@ -186,7 +186,7 @@ async fn main() -> Result<()> {
     );
 
     let dom = client
-        .define_domain_xml(&domain_xml(&vol.get_path().await?))
+        .define_domain_xml(&domain_xml(&vol.path().await?))
         .await?;
     show("define", &dom).await?;
     dom.create().await?;

@@ -393,7 +393,10 @@ impl From<remote::DomainGetTimeRet> for DomainTime {
 /// The host's CPUs and which are online (`virNodeGetCPUMap`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeCpuMap {
-    /// One entry per CPU the host has: whether it is online.
+    /// How many CPUs the host has.
+    pub cpus: u32,
+    /// One entry per CPU the host has (empty when the map was not asked for): whether it is
+    /// online.
     pub online_map: Vec<bool>,
     /// How many are online.
     pub online: u32,
@@ -403,6 +406,7 @@ impl From<remote::NodeGetCpuMapRet> for NodeCpuMap {
     fn from(r: remote::NodeGetCpuMapRet) -> Self {
         let cpus = usize::try_from(r.ret).unwrap_or(0);
         NodeCpuMap {
+            cpus: u32::try_from(r.ret).unwrap_or(0),
             online_map: cpu_map(&r.cpumap, cpus),
             online: r.online,
         }

@@ -108,19 +108,17 @@ fn method_name(p: &Procedure, recv: Option<&Handle>) -> String {
     without_get(&snake.to_ascii_lowercase())
 }
 
-/// Drops the `get` word (`get_xml_desc` → `xml_desc`, `node_get_free_memory` →
-/// `node_free_memory`), as Rust names getters and as the hand-written methods do.
+/// Drops the leading `get` (`get_xml_desc` → `xml_desc`, `node_get_free_memory` →
+/// `node_free_memory`), as Rust names getters and as the hand-written methods do; a `get` paired
+/// with a `set` inside the name stays (`migrate_get_max_speed`, `managed_save_get_xml_desc`).
 fn without_get(name: &str) -> String {
-    let words: Vec<&str> = name.split('_').collect();
-    if words.len() == 1 {
-        return name.to_owned();
+    if let Some(rest) = name.strip_prefix("get_") {
+        return rest.to_owned();
     }
-    let kept: Vec<&str> = words.iter().copied().filter(|w| *w != "get").collect();
-    if kept.is_empty() {
-        name.to_owned()
-    } else {
-        kept.join("_")
+    if let Some(rest) = name.strip_prefix("node_get_") {
+        return format!("node_{rest}");
     }
+    name.to_owned()
 }
 
 fn is_typed_params(ty: &RType) -> bool {

@@ -173,7 +173,7 @@ fn pretty(val: u64) -> String {
 }
 
 /// Capacity, allocation, physical as domblkinfo prints them.
-fn sizes(info: &virtwire::proto::remote::DomainGetBlockInfoRet, human: bool) -> [String; 3] {
+fn sizes(info: &virtwire::DomainBlockInfo, human: bool) -> [String; 3] {
     let v = [info.capacity, info.allocation, info.physical];
     if v == [0, 0, 0] {
         return ["-".into(), "-".into(), "-".into()];
@@ -190,7 +190,7 @@ fn domblkinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.error("command 'domblkinfo' requires <device> option");
             return Err(Fail::Reported);
         };
-        let info = ctl.block_on(dom.get_block_info(device, 0))?;
+        let info = ctl.block_on(dom.block_info(device, 0))?;
         let [cap, alloc, phys] = sizes(&info, human);
         ctl.print(&format!(
             "{:<15} {cap}\n{:<15} {alloc}\n{:<15} {phys}\n",
@@ -204,7 +204,7 @@ fn domblkinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     for disk in devices(&doc, "disk") {
         let target = first_attr(child(disk, "target"), &["dev"]).unwrap_or("");
         let cells = if child(disk, "source").is_some() {
-            let info = ctl.block_on(dom.get_block_info(target, 0))?;
+            let info = ctl.block_on(dom.block_info(target, 0))?;
             sizes(&info, human)
         } else {
             ["-".into(), "-".into(), "-".into()]

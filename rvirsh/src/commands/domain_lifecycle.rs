@@ -415,7 +415,7 @@ fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     // virsh leaves out the flags for what the domain does not have, and refuses by itself
     // to drop a managed save image it was not told to remove
     let managed_save = match ctl.block_on(dom.has_managed_save_image(0)) {
-        Ok(n) => n > 0,
+        Ok(saved) => saved,
         Err(e) if e.is_unsupported() => false,
         Err(e) => return Err(e.into()),
     };

@@ -196,9 +196,9 @@ fn vcpu_count(
 ) -> Result<Option<i32>, Fail> {
     const LIVE: u32 = DomainVcpuFlags::LIVE.0;
     const CONFIG: u32 = DomainVcpuFlags::CONFIG.0;
-    let active = ctl.block_on(dom.is_active())? == 1;
+    let active = ctl.block_on(dom.is_active())?;
     if check {
-        let persistent = ctl.block_on(dom.is_persistent())? == 1;
+        let persistent = ctl.block_on(dom.is_persistent())?;
         if (flags & LIVE != 0 && !active) || (flags & CONFIG != 0 && !persistent) {
             return Ok(None);
         }
@@ -206,9 +206,7 @@ fn vcpu_count(
     if flags & (LIVE | CONFIG) == 0 && active {
         flags |= LIVE;
     }
-    Ok(Some(
-        ctl.block_on(dom.get_vcpus_flags(DomainVcpuFlags(flags)))?,
-    ))
+    Ok(Some(ctl.block_on(dom.vcpus_flags(DomainVcpuFlags(flags)))?))
 }
 
 fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
@@ -256,8 +254,8 @@ fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// The host's CPU count as virsh takes it (the length of the node's CPU map).
 fn host_cpus(ctl: &mut Ctl, client: &virtwire::Client) -> Result<usize, Fail> {
-    match ctl.block_on(client.node_get_cpu_map(0, 0, 0)) {
-        Ok(m) if m.ret > 0 => Ok(m.ret as usize),
+    match ctl.block_on(client.node_cpu_map(0, 0, 0)) {
+        Ok(m) if m.cpus > 0 => Ok(m.cpus as usize),
         _ => Ok(ctl.block_on(client.node_info())?.cpus as usize),
     }
 }
@@ -312,7 +310,13 @@ fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pretty = cmd.has("pretty");
     let mut out = String::new();
     let line = |k: &str, v: String| format!("{k:<15} {v}\n");
-    match ctl.block_on(dom.get_vcpus(nvcpus as i32, maplen as i32)) {
+    // virsh sizes the maps from the node's CPU map: the raw call keeps its sizes
+    let args = virtwire::proto::remote::DomainGetVcpusArgs {
+        dom: dom.to_remote(),
+        maxinfo: nvcpus as i32,
+        maplen: maplen as i32,
+    };
+    match ctl.block_on(client.raw().domain_get_vcpus(&args)) {
         Ok(ret) => {
             let maps = ret.cpumaps.as_slice();
             for (n, v) in ret.info.iter().enumerate() {
@@ -338,9 +342,9 @@ fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                 out.push_str(&affinity(map, ncpus, pretty));
             }
         }
-        Err(_) if ctl.block_on(dom.is_active()).is_ok_and(|a| a == 0) => {
+        Err(_) if ctl.block_on(dom.is_active()).is_ok_and(|a| !a) => {
             // an inactive domain has no vCPU state, only its configured pinning
-            let pins = ctl.block_on(dom.get_vcpu_pin_info(
+            let pins = ctl.block_on(dom.vcpu_pin_info(
                 nvcpus as i32,
                 maplen as i32,
                 DomainModificationImpact(2),

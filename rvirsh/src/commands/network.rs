@@ -212,7 +212,7 @@ fn autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let name = given(cmd);
     let on = !cmd.has("disable");
     let un = if on { "" } else { "un" };
-    match ctl.block_on(net.set_autostart(i32::from(on))) {
+    match ctl.block_on(net.set_autostart(on)) {
         Ok(()) => {
             ctl.print_extra(&format!("Network {name} {un}marked as autostarted\n"));
             Ok(())
@@ -285,7 +285,7 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         NetworkXmlFlags::default()
     };
-    let xml = ctl.block_on(net.get_xml_desc(flags))?;
+    let xml = ctl.block_on(net.xml_desc(flags))?;
     ctl.print(&xml);
     Ok(())
 }
@@ -299,19 +299,19 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut out = format!("{:<15} {}\n", "Name:", net.name());
     out.push_str(&format!("{:<15} {}\n", "UUID:", net.uuid_string()));
     if let Ok(a) = ctl.block_on(net.is_active()) {
-        out.push_str(&format!("{:<15} {}\n", "Active:", yes_no(a != 0)));
+        out.push_str(&format!("{:<15} {}\n", "Active:", yes_no(a)));
     }
     let persistent = match ctl.block_on(net.is_persistent()) {
-        Ok(p) => yes_no(p != 0),
+        Ok(p) => yes_no(p),
         Err(_) => "unknown",
     };
     out.push_str(&format!("{:<15} {}\n", "Persistent:", persistent));
-    let autostart = match ctl.block_on(net.get_autostart()) {
-        Ok(a) => yes_no(a != 0),
+    let autostart = match ctl.block_on(net.autostart()) {
+        Ok(a) => yes_no(a),
         Err(_) => "no autostart",
     };
     out.push_str(&format!("{:<15} {}\n", "Autostart:", autostart));
-    if let Ok(bridge) = ctl.block_on(net.get_bridge_name()) {
+    if let Ok(bridge) = ctl.block_on(net.bridge_name()) {
         out.push_str(&format!("{:<15} {}\n", "Bridge:", bridge));
     }
     ctl.print(&out);
@@ -375,13 +375,13 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let mut t = Table::new(&["Name", "State", "Autostart", "Persistent"]);
     for n in &nets {
-        let autostart = match ctl.block_on(n.get_autostart()) {
-            Ok(a) => yes_no(a != 0),
+        let autostart = match ctl.block_on(n.autostart()) {
+            Ok(a) => yes_no(a),
             Err(_) => "no autostart",
         };
         // virsh takes any answer but 0 (an error too) as yes
-        let active = ctl.block_on(n.is_active()).map_or(true, |a| a != 0);
-        let persistent = ctl.block_on(n.is_persistent()).map_or(true, |p| p != 0);
+        let active = ctl.block_on(n.is_active()).map_or(true, |a| a);
+        let persistent = ctl.block_on(n.is_persistent()).map_or(true, |p| p);
         let state = if active { "active" } else { "inactive" };
         t.row(vec![
             n.name().to_string(),
@@ -475,7 +475,7 @@ fn update(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         (true, false) => "persistent config",
         (false, true) => "live state",
         (false, false) => {
-            if ctl.block_on(net.is_active()).map_or(true, |a| a != 0) {
+            if ctl.block_on(net.is_active()).map_or(true, |a| a) {
                 "live state"
             } else {
                 "persistent config"
@@ -494,9 +494,7 @@ fn dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         Ok(l) => l,
         Err(e) => return Err(ctl.fail(&format!("Failed to get leases info for {name}"), e)),
     };
-    let mac_of = |l: &virtwire::proto::remote::NetworkDhcpLease| {
-        l.mac.as_ref().map(|m| m.as_str().to_string())
-    };
+    let mac_of = |l: &virtwire::NetworkDhcpLease| l.mac.clone();
     leases.sort_by(|a, b| match (mac_of(a), mac_of(b)) {
         (Some(x), Some(y)) => util::strcasecmp(&x, &y),
         (x, y) => x.is_some().cmp(&y.is_some()).reverse(),
@@ -511,14 +509,14 @@ fn dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ]);
     let or_dash = |s: Option<String>| s.unwrap_or_else(|| "-".to_string());
     for l in &leases {
-        let protocol = if l.r#type == 0 { "ipv4" } else { "ipv6" };
+        let protocol = if l.ip_addr.is_ipv4() { "ipv4" } else { "ipv6" };
         t.row(vec![
-            util::utc_time(l.expirytime),
+            util::utc_time(l.expiry_time),
             mac_of(l).unwrap_or_default(),
             protocol.to_string(),
-            format!("{}/{}", l.ipaddr.as_str(), l.prefix),
-            or_dash(l.hostname.as_ref().map(|h| h.as_str().to_string())),
-            or_dash(l.clientid.as_ref().map(|c| c.as_str().to_string())),
+            format!("{}/{}", l.ip_addr, l.prefix),
+            or_dash(l.hostname.clone()),
+            or_dash(l.client_id.clone()),
         ]);
     }
     ctl.print(&t.render(ctl.quiet));

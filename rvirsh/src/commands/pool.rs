@@ -280,7 +280,7 @@ fn autostart(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let name = given(cmd, "pool");
     let on = !cmd.has("disable");
     let un = if on { "" } else { "un" };
-    match ctl.block_on(pool.set_autostart(i32::from(on))) {
+    match ctl.block_on(pool.set_autostart(on)) {
         Ok(()) => {
             ctl.print_extra(&format!("Pool {name} {un}marked as autostarted\n"));
             Ok(())
@@ -497,14 +497,14 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         StorageXmlFlags::default()
     };
-    let xml = ctl.block_on(pool.get_xml_desc(flags))?;
+    let xml = ctl.block_on(pool.xml_desc(flags))?;
     ctl.print(&xml);
     Ok(())
 }
 
 /// A pool state as virsh names it.
-fn state_text(state: u8) -> &'static str {
-    match state {
+fn state_text(state: virtwire::proto::c_constants::StoragePoolState) -> &'static str {
+    match state.to_i32() {
         0 => "inactive",
         1 => "building",
         2 => "running",
@@ -515,8 +515,8 @@ fn state_text(state: u8) -> &'static str {
 }
 
 /// Whether a pool in `state` has sizes to show (running or degraded).
-fn has_sizes(state: u8) -> bool {
-    matches!(state, 2 | 3)
+fn has_sizes(state: virtwire::proto::c_constants::StoragePoolState) -> bool {
+    matches!(state.to_i32(), 2 | 3)
 }
 
 fn yes_no(v: bool) -> &'static str {
@@ -527,7 +527,7 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pool = pool(ctl, cmd)?;
     let mut out = format!("{:<15} {}\n", "Name:", pool.name());
     out.push_str(&format!("{:<15} {}\n", "UUID:", pool.uuid_string()));
-    let info = match ctl.block_on(pool.get_info()) {
+    let info = match ctl.block_on(pool.info()) {
         Ok(i) => i,
         Err(e) => {
             ctl.print(&out);
@@ -536,12 +536,12 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     };
     out.push_str(&format!("{:<15} {}\n", "State:", state_text(info.state)));
     let persistent = match ctl.block_on(pool.is_persistent()) {
-        Ok(p) => yes_no(p != 0),
+        Ok(p) => yes_no(p),
         Err(_) => "unknown",
     };
     out.push_str(&format!("{:<15} {}\n", "Persistent:", persistent));
-    let autostart = match ctl.block_on(pool.get_autostart()) {
-        Ok(a) => yes_no(a != 0),
+    let autostart = match ctl.block_on(pool.autostart()) {
+        Ok(a) => yes_no(a),
         Err(_) => "no autostart",
     };
     out.push_str(&format!("{:<15} {}\n", "Autostart:", autostart));
@@ -640,20 +640,20 @@ struct Row {
 }
 
 fn row(ctl: &mut Ctl, pool: &StoragePool, details: bool) -> Row {
-    let autostart = match ctl.block_on(pool.get_autostart()) {
-        Ok(a) => yes_no(a != 0),
+    let autostart = match ctl.block_on(pool.autostart()) {
+        Ok(a) => yes_no(a),
         Err(_) => "no autostart",
     };
     let persistent = if details {
         match ctl.block_on(pool.is_persistent()) {
-            Ok(p) => yes_no(p != 0),
+            Ok(p) => yes_no(p),
             Err(_) => "unknown",
         }
     } else {
         ""
     };
     let unknown = || ["unknown".to_string(), "unknown".into(), "unknown".into()];
-    let (state, sizes) = match ctl.block_on(pool.get_info()) {
+    let (state, sizes) = match ctl.block_on(pool.info()) {
         Err(_) => {
             ctl.error("Could not retrieve pool information");
             ("unknown".to_string(), unknown())
@@ -667,7 +667,7 @@ fn row(ctl: &mut Ctl, pool: &StoragePool, details: bool) -> Row {
             (state_text(i.state).to_string(), sizes)
         }
         Ok(_) => {
-            let active = ctl.block_on(pool.is_active()).is_ok_and(|a| a != 0);
+            let active = ctl.block_on(pool.is_active()).is_ok_and(|a| a);
             let s = if active { "active" } else { "inactive" };
             (s.to_string(), unknown())
         }

@@ -594,7 +594,7 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC` (procedure 235).
-    pub async fn save_domain_image_xml_desc(
+    pub async fn save_domain_image_get_xml_desc(
         &self,
         file: &str,
         flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
@@ -3153,7 +3153,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED` (procedure 242).
-    pub async fn migrate_max_speed(
+    pub async fn migrate_get_max_speed(
         &self,
         flags: crate::proto::generated::c_flags::DomainMigrateMaxSpeedFlags,
     ) -> crate::Result<u64> {
@@ -3670,7 +3670,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE` (procedure 299).
-    pub async fn migrate_compression_cache(&self, flags: u32) -> crate::Result<u64> {
+    pub async fn migrate_get_compression_cache(&self, flags: u32) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainMigrateGetCompressionCacheArgs {
             dom: self.to_remote(),
             flags,
@@ -4051,7 +4051,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME` (procedure 387).
-    pub async fn migrate_max_downtime(&self, flags: u32) -> crate::Result<u64> {
+    pub async fn migrate_get_max_downtime(&self, flags: u32) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainMigrateGetMaxDowntimeArgs {
             dom: self.to_remote(),
             flags,
@@ -4065,7 +4065,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC` (procedure 388).
-    pub async fn managed_save_xml_desc(
+    pub async fn managed_save_get_xml_desc(
         &self,
         flags: crate::proto::generated::c_flags::DomainSaveImageXmlFlags,
     ) -> crate::Result<String> {
@@ -4289,7 +4289,7 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC` (procedure 422).
-    pub async fn backup_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn backup_get_xml_desc(&self, flags: u32) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainBackupGetXmlDescArgs {
             dom: self.to_remote(),
             flags,
@@ -4303,7 +4303,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET` (procedure 424).
-    pub async fn authorized_ssh_keys(&self, user: &str, flags: u32) -> crate::Result<Vec<String>> {
+    pub async fn authorized_ssh_keys_get(
+        &self,
+        user: &str,
+        flags: u32,
+    ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::DomainAuthorizedSshKeysGetArgs {
             dom: self.to_remote(),
             user: crate::proto::xdr::XdrString::try_from(user)?,
@@ -4632,14 +4636,14 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_ATTACH_DEVICE_FLAGS", "Domain::attach_device_flags"),
     (
         "DOMAIN_AUTHORIZED_SSH_KEYS_GET",
-        "Domain::authorized_ssh_keys",
+        "Domain::authorized_ssh_keys_get",
     ),
     (
         "DOMAIN_AUTHORIZED_SSH_KEYS_SET",
         "Domain::authorized_ssh_keys_set",
     ),
     ("DOMAIN_BACKUP_BEGIN", "Domain::backup_begin"),
-    ("DOMAIN_BACKUP_GET_XML_DESC", "Domain::backup_xml_desc"),
+    ("DOMAIN_BACKUP_GET_XML_DESC", "Domain::backup_get_xml_desc"),
     ("DOMAIN_BLOCK_COMMIT", "Domain::block_commit"),
     ("DOMAIN_BLOCK_COPY", "Domain::block_copy"),
     ("DOMAIN_BLOCK_JOB_ABORT", "Domain::block_job_abort"),
@@ -4778,20 +4782,23 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ),
     (
         "DOMAIN_MANAGED_SAVE_GET_XML_DESC",
-        "Domain::managed_save_xml_desc",
+        "Domain::managed_save_get_xml_desc",
     ),
     ("DOMAIN_MANAGED_SAVE_REMOVE", "Domain::managed_save_remove"),
     ("DOMAIN_MEMORY_PEEK", "Domain::memory_peek"),
     ("DOMAIN_MEMORY_STATS", "Domain::memory_stats"),
     (
         "DOMAIN_MIGRATE_GET_COMPRESSION_CACHE",
-        "Domain::migrate_compression_cache",
+        "Domain::migrate_get_compression_cache",
     ),
     (
         "DOMAIN_MIGRATE_GET_MAX_DOWNTIME",
-        "Domain::migrate_max_downtime",
+        "Domain::migrate_get_max_downtime",
     ),
-    ("DOMAIN_MIGRATE_GET_MAX_SPEED", "Domain::migrate_max_speed"),
+    (
+        "DOMAIN_MIGRATE_GET_MAX_SPEED",
+        "Domain::migrate_get_max_speed",
+    ),
     (
         "DOMAIN_MIGRATE_SET_COMPRESSION_CACHE",
         "Domain::migrate_set_compression_cache",
@@ -4837,7 +4844,7 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ),
     (
         "DOMAIN_SAVE_IMAGE_GET_XML_DESC",
-        "Client::save_domain_image_xml_desc",
+        "Client::save_domain_image_get_xml_desc",
     ),
     ("DOMAIN_SAVE_PARAMS", "Domain::save_params"),
     ("DOMAIN_SCREENSHOT", "Domain::screenshot"),
