@@ -1,7 +1,6 @@
 //! `domstats`: the statistics records of every (or the named) domains.
 
 use virtwire::proto::c_flags::{ConnectGetAllDomainStatsFlags as L, DomainStatsTypes as T};
-use virtwire::proto::remote::TypedParamValue;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::util;
@@ -70,21 +69,6 @@ const FILTERS: &[(&str, L)] = &[
     ("enforce", L::ENFORCE_STATS),
 ];
 
-/// A typed parameter's value as virsh prints it.
-pub fn param_text(v: &TypedParamValue) -> String {
-    match v {
-        TypedParamValue::Int(i) => i.to_string(),
-        TypedParamValue::Uint(u) => u.to_string(),
-        TypedParamValue::Llong(l) => l.to_string(),
-        TypedParamValue::Ullong(u) => u.to_string(),
-        TypedParamValue::Double(d) => format!("{d:.6}"),
-        TypedParamValue::Boolean(b) => (if *b != 0 { "yes" } else { "no" }).to_string(),
-        TypedParamValue::String(s) => s.as_str().to_string(),
-        #[allow(unreachable_patterns)]
-        _ => String::new(),
-    }
-}
-
 fn domstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let stats = STATS
         .iter()
@@ -108,9 +92,9 @@ fn domstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         doms.push(util::domain(ctl, &one, "domain")?);
     }
     let records = if names.is_empty() {
-        ctl.block_on(client.get_all_domain_stats(&[], T(stats), L(flags)))
+        ctl.block_on(client.all_domain_stats(&[], T(stats), L(flags)))
     } else {
-        ctl.block_on(client.get_all_domain_stats(&doms, T(stats), L(flags)))
+        ctl.block_on(client.all_domain_stats(&doms, T(stats), L(flags)))
     };
     let records = records.map_err(Fail::Lib)?;
     let mut out = String::new();
@@ -118,13 +102,9 @@ fn domstats(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&format!("Domain: '{}'\n", r.dom.name.as_str()));
-        for p in r.params.iter() {
-            out.push_str(&format!(
-                "  {}={}\n",
-                p.field.as_str(),
-                param_text(&p.value)
-            ));
+        out.push_str(&format!("Domain: '{}'\n", r.domain.name()));
+        for (name, value) in r.params.iter() {
+            out.push_str(&format!("  {name}={value}\n"));
         }
     }
     ctl.print(&out);

@@ -36,7 +36,7 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     ifaces.sort_by(|a, b| util::strcasecmp(a.name(), b.name()));
     let mut t = Table::new(&["Name", "State", "MAC Address"]);
     for i in &ifaces {
-        let active = ctl.block_on(i.is_active()).is_ok_and(|a| a != 0);
+        let active = ctl.block_on(i.is_active()).is_ok_and(|a| a);
         let state = if active { "active" } else { "inactive" };
         t.row(vec![
             i.name().to_string(),

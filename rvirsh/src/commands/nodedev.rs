@@ -105,7 +105,7 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         let names: Vec<&str> = devs.iter().map(NodeDevice::name).collect();
         let parents: Vec<Option<String>> = devs
             .iter()
-            .map(|d| ctl.block_on(d.get_parent()).ok().flatten())
+            .map(|d| ctl.block_on(d.parent()).ok().flatten())
             .collect();
         let tree = Tree {
             names: &names,
@@ -224,7 +224,7 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         Err(e) => return Err(ctl.fail(&format!("Could not find matching device '{n}'"), e)),
     };
     util::no_xpath(ctl, cmd)?;
-    let xml = ctl.block_on(dev.get_xml_desc(NodeDeviceXmlFlags::default()))?;
+    let xml = ctl.block_on(dev.xml_desc(NodeDeviceXmlFlags::default()))?;
     ctl.print(&xml);
     Ok(())
 }

@@ -25,7 +25,7 @@ pub fn wanted(cmd: &Cmd) -> bool {
 /// Checks the options and picks the volumes before anything changes; `Err` when virsh would
 /// refuse.
 pub fn choose(ctl: &mut Ctl, cmd: &Cmd, dom: &Domain) -> Result<Vec<Doomed>, Fail> {
-    if ctl.block_on(dom.is_active())? == 1 {
+    if ctl.block_on(dom.is_active())? {
         ctl.error("Storage volume deletion is supported only on stopped domains");
         return Err(Fail::Reported);
     }

@@ -192,7 +192,7 @@ pub fn vol_by(
     let mut pool = None;
     if let Some(p) = pool_opt.and_then(|o| cmd.get(o)) {
         let found = pool_by(ctl, cmd, pool_opt.unwrap_or("pool"), true, true)?;
-        if !ctl.block_on(found.is_active()).is_ok_and(|a| a == 1) {
+        if !ctl.block_on(found.is_active()).is_ok_and(|a| a) {
             ctl.error(&format!("pool '{p}' is not active"));
             return Err(Fail::Reported);
         }
@@ -308,7 +308,7 @@ fn backing_path(ctl: &mut Ctl, pool: &StoragePool, b: &str) -> Result<String, Fa
         },
     };
     match found {
-        Ok(v) => Ok(ctl.block_on(v.get_path())?),
+        Ok(v) => Ok(ctl.block_on(v.path())?),
         Err(e) => Err(ctl.fail(&format!("failed to get vol '{b}'"), e)),
     }
 }
@@ -333,7 +333,7 @@ fn delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let v = vol(ctl, cmd)?;
     util::no_xpath(ctl, cmd)?;
-    let xml = ctl.block_on(v.get_xml_desc(0))?;
+    let xml = ctl.block_on(v.xml_desc(0))?;
     ctl.print(&xml);
     Ok(())
 }
@@ -357,11 +357,11 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let mut out = format!("{:<15} {}\n", "Name:", v.name());
     // without --physical, libvirt's call without flags, as virsh makes it
     let got = if physical {
-        ctl.block_on(v.get_info_flags(StorageVolInfoFlags::GET_PHYSICAL))
-            .map(|r| (i32::from(r.r#type), r.capacity, r.allocation))
+        ctl.block_on(v.info_flags(StorageVolInfoFlags::GET_PHYSICAL))
+            .map(|r| (r.kind.to_i32(), r.capacity, r.allocation))
     } else {
         ctl.block_on(v.info())
-            .map(|i| (i.kind, i.capacity, i.allocation))
+            .map(|i| (i.kind.to_i32(), i.capacity, i.allocation))
     };
     let (kind, capacity, allocation) = match got {
         Ok(g) => g,
@@ -398,7 +398,7 @@ fn name(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn path(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let v = vol(ctl, cmd)?;
-    let p = ctl.block_on(v.get_path())?;
+    let p = ctl.block_on(v.path())?;
     ctl.print(&format!("{p}\n"));
     Ok(())
 }
@@ -513,13 +513,13 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     };
     for v in &vols {
         let path = ctl
-            .block_on(v.get_path())
+            .block_on(v.path())
             .unwrap_or_else(|_| "unknown".to_string());
         let mut row = vec![v.name().to_string(), path];
         if details {
             match ctl.block_on(v.info()) {
                 Ok(i) => row.extend([
-                    type_text(i.kind).to_string(),
+                    type_text(i.kind.to_i32()).to_string(),
                     util::pretty_capacity(i.capacity),
                     util::pretty_capacity(i.allocation),
                 ]),
