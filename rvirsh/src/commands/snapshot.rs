@@ -348,7 +348,7 @@ fn current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let secure = if cmd.has("security-info") { 1 } else { 0 };
     if let Some(name) = cmd.get("snapshotname") {
         let snap = ctl.block_on(dom.snapshot_lookup_by_name(name, 0))?;
-        let xml = ctl.block_on(snap.get_xml_desc(XF::SECURE))?;
+        let xml = ctl.block_on(snap.xml_desc(XF::SECURE))?;
         let mut flags = CF::REDEFINE.0 | CF::CURRENT.0;
         if xml.contains("<state>disk-snapshot</state>") {
             flags |= CF::DISK_ONLY.0;
@@ -357,7 +357,7 @@ fn current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ctl.print_extra(&format!("Snapshot {name} set as current"));
         return Ok(());
     }
-    if ctl.block_on(dom.has_current_snapshot(0))? == 0 {
+    if !ctl.block_on(dom.has_current_snapshot(0))? {
         ctl.error(&format!(
             "domain '{}' has no current snapshot",
             cmd.get("domain").unwrap_or("")
@@ -368,7 +368,7 @@ fn current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if cmd.has("name") {
         ctl.print(snap.name());
     } else {
-        ctl.print(&ctl.block_on(snap.get_xml_desc(XF(secure)))?);
+        ctl.print(&ctl.block_on(snap.xml_desc(XF(secure)))?);
     }
     Ok(())
 }
@@ -406,7 +406,7 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let dom = util::domain(ctl, cmd, "domain")?;
     let snap = ctl.block_on(dom.snapshot_lookup_by_name(&name, 0))?;
     let flags = if cmd.has("security-info") { 1 } else { 0 };
-    ctl.print(&ctl.block_on(snap.get_xml_desc(XF(flags)))?);
+    ctl.print(&ctl.block_on(snap.xml_desc(XF(flags)))?);
     Ok(())
 }
 
@@ -427,7 +427,7 @@ fn parent(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// The name of a snapshot's parent; `None` for a root.
 pub fn parent_name(ctl: &Ctl, snap: &DomainSnapshot) -> Result<Option<String>, Fail> {
-    match ctl.block_on(snap.get_parent(0)) {
+    match ctl.block_on(snap.parent(0)) {
         Ok(p) => Ok(Some(p.name().to_string())),
         Err(e) if e.remote().map(|r| r.code) == Some(ErrorNumber::NoDomainSnapshot) => Ok(None),
         Err(e) => {
@@ -472,9 +472,9 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let line = |k: &str, v: &str| ctl.print(&format!("{:<15} {v}\n", k));
     line("Name:", snap.name());
     line("Domain:", dom.name());
-    let current = ctl.block_on(snap.is_current(0)).unwrap_or(0);
-    line("Current:", if current > 0 { "yes" } else { "no" });
-    let xml = ctl.block_on(snap.get_xml_desc(XF(0)))?;
+    let current = ctl.block_on(snap.is_current(0)).unwrap_or(false);
+    line("Current:", if current { "yes" } else { "no" });
+    let xml = ctl.block_on(snap.xml_desc(XF(0)))?;
     let Some(facts) = Facts::of(&xml) else {
         ctl.error("unexpected problem reading snapshot xml");
         return Err(Fail::Reported);
@@ -494,7 +494,7 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let descendants = ctl.block_on(snap.num_children(LF::DESCENDANTS))?;
     line("Descendants:", &descendants.to_string());
     if let Ok(m) = ctl.block_on(snap.has_metadata(0)) {
-        line("Metadata:", if m != 0 { "yes" } else { "no" });
+        line("Metadata:", if m { "yes" } else { "no" });
     }
     Ok(())
 }
