@@ -80,7 +80,7 @@ enum Op {
 fn run(ctl: &mut Ctl, cmd: &Cmd, op: Op) -> CmdResult {
     modify_flags(ctl, cmd, false)?;
     let dom = util::domain(ctl, cmd, "domain")?;
-    let live = cmd.has("persistent") && ctl.block_on(dom.is_active())? == 1;
+    let live = cmd.has("persistent") && ctl.block_on(dom.is_active())?;
     let flags = modify_flags(ctl, cmd, live)?;
     let xml = util::read_file(ctl, cmd, "file")?;
     let file = cmd.get("file").unwrap_or("");
