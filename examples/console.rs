@@ -6,7 +6,7 @@
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use virtwire::Client;
-use virtwire::proto::c_flags::DomainConsoleFlags;
+use virtwire::flags::DomainConsoleFlags;
 
 /// The byte `^]` sends.
 const ESCAPE: u8 = 0x1d;

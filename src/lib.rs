@@ -76,6 +76,10 @@ pub use api::{
     StoragePoolInfo, StorageVol, StorageVolInfo, Stream, TypedParams, TypedValue, VcpuInfo,
 };
 pub use error::{CloseReason, Error, ErrorKind, Result};
+/// The flag sets libvirt's calls take (`virConnectListAllDomainsFlags` →
+/// [`flags::ConnectListAllDomainsFlags`]): one type per set, combined with `|`;
+/// `Default::default()` is no flag; bits without a name are kept as they are.
+pub use proto::generated::c_flags as flags;
 pub use proto::remote_error::{ErrorCode, ErrorDomain, ErrorLevel, RemoteError};
 pub use rpc::KeepaliveConfig;
 

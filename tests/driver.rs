@@ -403,7 +403,7 @@ async fn open_stream(
             id: 1,
         },
         screen: 0,
-        flags: 0,
+        flags: Default::default(),
     };
     let opening = tokio::spawn({
         let c = client.clone();

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::Sandbox;
 use virtwire::events::{DomainEventKind, Event, EventItem, EventStream};
+use virtwire::flags::DomainConsoleFlags;
 use virtwire::proto::c_events::DomainEventId;
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
@@ -57,7 +58,7 @@ async fn hot_plug_reset_and_monitor_events_of_a_tcg_guest() {
         .await
         .unwrap();
     let mut monitor = client
-        .qemu_monitor_events(Some(&dom), Some("RESET"), 0)
+        .qemu_monitor_events(Some(&dom), Some("RESET"), Default::default())
         .await
         .unwrap();
 

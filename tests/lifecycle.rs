@@ -5,7 +5,7 @@ mod common;
 
 use common::Sandbox;
 use virtwire::config::Config;
-use virtwire::proto::c_flags::ConnectListAllDomainsFlags;
+use virtwire::flags::ConnectListAllDomainsFlags;
 use virtwire::{Client, DomainState, ErrorCode, ErrorKind};
 
 fn domain_xml(name: &str) -> String {

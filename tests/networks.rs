@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::Sandbox;
 use virtwire::Client;
-use virtwire::proto::c_flags::ConnectListAllNetworksFlags;
+use virtwire::flags::ConnectListAllNetworksFlags;
 
 fn net_xml(name: &str, bridge: &str) -> String {
     format!(

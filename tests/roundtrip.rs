@@ -1,6 +1,6 @@
 //! Round-trip property tests of every generated type (issue 3, item 6; feature `arbitrary`).
 //!
-//! For every type of every generated module (`virtwire::proto::generated::CHECKS`), random
+//! For every type of every generated module (`virtwire::proto::CHECKS`), random
 //! values encode to exactly `encoded_len` bytes and decode back to themselves; every bounded
 //! wire type (`string<N>`, `opaque<N>`, `char x<N>`, `T x<N>`) refuses one item past its bound.
 //! The random values come from the generated `Arbitrary` impls, which stay within the IDL
@@ -13,7 +13,7 @@
 //! counts.
 
 use arbitrary::Unstructured;
-use virtwire::proto::generated::CHECKS;
+use virtwire::proto::CHECKS;
 
 /// Random inputs per type (`VIRTWIRE_ROUNDTRIP_ROUNDS` overrides it, for a longer run).
 const ROUNDS: u64 = 128;
@@ -274,7 +274,7 @@ mod the_checks_can_fail {
     /// member's.
     #[test]
     fn generated_enums_draw_canonical_values() {
-        use virtwire::proto::generated::virnet::MessageStatus;
+        use virtwire::proto::virnet::MessageStatus;
         let (mut members, mut unknown) = (0, 0);
         let bytes: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)

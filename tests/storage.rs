@@ -8,7 +8,7 @@ use std::process::Command;
 
 use common::Sandbox;
 use virtwire::proto::c_constants::{StoragePoolState, StorageVolType};
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     StoragePoolBuildFlags, StoragePoolCreateFlags, StoragePoolDefineFlags, StoragePoolDeleteFlags,
     StorageVolCreateFlags, StorageVolDeleteFlags, StorageVolResizeFlags,
 };
@@ -154,7 +154,7 @@ async fn qcow2_volumes_are_created_cloned_resized_wiped_and_deleted() {
         .unwrap();
     assert_eq!(assert_vol_info_agrees(&clone).await.0, 64 * MIB);
     let mut names: Vec<String> = pool
-        .list_all_volumes(0)
+        .list_all_volumes(Default::default())
         .await
         .unwrap()
         .iter()
@@ -170,7 +170,7 @@ async fn qcow2_volumes_are_created_cloned_resized_wiped_and_deleted() {
         .await
         .unwrap();
     assert_eq!(assert_vol_info_agrees(&disk).await.0, 128 * MIB);
-    clone.wipe(0).await.unwrap();
+    clone.wipe(Default::default()).await.unwrap();
     assert_vol_info_agrees(&clone).await;
 
     clone
@@ -179,7 +179,12 @@ async fn qcow2_volumes_are_created_cloned_resized_wiped_and_deleted() {
         .unwrap();
     assert!(!std::path::Path::new(&format!("{dir}/clone.qcow2")).exists());
     disk.delete(StorageVolDeleteFlags::default()).await.unwrap();
-    assert!(pool.list_all_volumes(0).await.unwrap().is_empty());
+    assert!(
+        pool.list_all_volumes(Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     pool.destroy().await.unwrap();
     pool.undefine().await.unwrap();
 }

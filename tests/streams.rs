@@ -9,9 +9,7 @@ mod guest;
 use common::Sandbox;
 use guest::{console_exchange, start_guest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use virtwire::proto::c_flags::{
-    DomainConsoleFlags, StorageVolDownloadFlags, StorageVolUploadFlags,
-};
+use virtwire::flags::{DomainConsoleFlags, StorageVolDownloadFlags, StorageVolUploadFlags};
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
 use virtwire::rpc::{Chunk, DATA_CHUNK_MAX, RECV_QUEUE_MAX};

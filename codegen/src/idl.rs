@@ -67,7 +67,12 @@ pub fn definition(def: &Definition) -> String {
             } else {
                 ""
             };
-            format!("{doc}enum {name} {{\n{}\n}};", body.join(",\n"))
+            let body = if body.is_empty() {
+                String::new()
+            } else {
+                format!("{}\n", body.join(",\n"))
+            };
+            format!("{doc}enum {name} {{\n{body}}};")
         }
         DefinitionKind::Struct(fields) => {
             let body: String = fields

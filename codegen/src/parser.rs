@@ -200,6 +200,13 @@ impl Parser<'_> {
                 let pos = def.doc.as_ref().map_or(def.pos, |d| d.pos);
                 return Err(self.error(pos, "`@flags` marks an enum, not this definition"));
             }
+            if matches!(&def.kind, DefinitionKind::Enum(m) if m.is_empty()) && !def.has_tag("flags")
+            {
+                return Err(self.error(
+                    def.pos,
+                    "an enum needs a member (only a `@flags` set may be empty)",
+                ));
+            }
             defs.push(def);
         }
     }
@@ -264,7 +271,8 @@ impl Parser<'_> {
         let mut members = Vec::new();
         loop {
             let doc = self.take_doc();
-            if self.is_punct('}') && !members.is_empty() {
+            // An empty body is refused in `definitions` unless the enum is a `@flags` set.
+            if self.is_punct('}') {
                 break;
             }
             members.push(self.enum_member(doc)?);

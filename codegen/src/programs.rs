@@ -79,8 +79,8 @@ fn c_facts(module: &str, scope: &[&str], variant_prefixes: &[(&str, &str)]) -> P
 
 /// virtwire's programs, each after the ones it depends on.
 ///
-/// Every file sees `c_constants`; REMOTE also sees `c_flags`; QEMU and LXC also see REMOTE's
-/// types; the others stand alone.
+/// Every file sees `c_constants`; REMOTE, QEMU, LXC and ADMIN also see `c_flags` (their
+/// `flags` members name their type); QEMU and LXC also see REMOTE's types.
 ///
 /// The facts libvirt defines in C rather than in its `.x` files (error codes, domain states
 /// and reasons, event IDs and details, flags, typed-parameter names) live in data files,
@@ -152,7 +152,11 @@ pub fn table() -> Vec<Program> {
         ..Program::with_prefix("remote", "protocol/remote_protocol.x", "remote", "")
     };
     let with_remote = |p: Program| Program {
-        scope: vec!["c_constants".to_owned(), "remote".to_owned()],
+        scope: vec![
+            "c_constants".to_owned(),
+            "c_flags".to_owned(),
+            "remote".to_owned(),
+        ],
         ..p
     };
     let qemu = with_remote(Program::with_prefix(
@@ -167,7 +171,10 @@ pub fn table() -> Vec<Program> {
         "lxc",
         "lxc_",
     ));
-    let admin = Program::with_prefix("admin", "protocol/admin_protocol.x", "admin", "admin_");
+    let admin = Program {
+        scope: vec!["c_constants".to_owned(), "c_flags".to_owned()],
+        ..Program::with_prefix("admin", "protocol/admin_protocol.x", "admin", "admin_")
+    };
     vec![
         c_constants,
         c_events,

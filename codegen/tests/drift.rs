@@ -1,5 +1,6 @@
 //! Fails when the committed files in `src/proto/generated/` and `src/rpc/generated/` differ
-//! from what `protocol/` generates (run `cargo run -p virtwire-codegen` to update them).
+//! from what `protocol/` generates (run `cargo run -p virtwire-codegen` to update them), and
+//! when a program's `.x` file is missing.
 
 use std::path::Path;
 
@@ -8,15 +9,8 @@ use virtwire_codegen::{Missing, generate, programs, stale_files};
 #[test]
 fn generated_code_is_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    // Temporary leniency: while protocol/remote_protocol.x is absent (it is merged from
-    // protocol/parts/), programs whose .x file is missing are skipped. Once it exists, every
-    // program of the table must be present. The lead will make this strict.
-    let missing = if root.join("protocol/remote_protocol.x").exists() {
-        Missing::Error
-    } else {
-        Missing::Skip
-    };
-    let generation = generate(&root, &programs::table(), missing).unwrap_or_else(|e| panic!("{e}"));
+    let generation =
+        generate(&root, &programs::table(), Missing::Error).unwrap_or_else(|e| panic!("{e}"));
     let stale = stale_files(&root, &generation.files);
     let report: Vec<String> = stale.iter().map(ToString::to_string).collect();
     assert!(

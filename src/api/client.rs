@@ -6,8 +6,9 @@ use tokio::sync::OnceCell;
 
 use crate::api::{Domain, NodeInfo};
 use crate::error::{CloseReason, Result};
+use crate::flags as c_flags;
+use crate::proto::remote;
 use crate::proto::xdr::{FixedOpaque, XdrString};
-use crate::proto::{c_flags, remote};
 use crate::rpc::{self, KeepaliveConfig, RawClient};
 
 /// A connection to libvirtd, opened on a hypervisor driver (`qemu:///system`,

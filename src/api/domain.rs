@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::api::Client;
 use crate::error::Result;
-use crate::proto::{c_constants, c_flags, remote};
+use crate::flags as c_flags;
+use crate::proto::{c_constants, remote};
 
 /// The state of a domain (`virDomainState`); values unknown to this build are kept.
 pub type DomainState = c_constants::DomainState;
@@ -116,7 +117,7 @@ impl Domain {
     pub async fn state(&self) -> Result<(DomainState, i32)> {
         let args = remote::DomainGetStateArgs {
             dom: self.to_remote(),
-            flags: 0,
+            flags: Default::default(),
         };
         let ret = self.client.raw().domain_get_state(&args).await?;
         Ok((DomainState::from_i32(ret.state), ret.reason))

@@ -2,7 +2,7 @@
 
 use crate::api::{Domain, Stream};
 use crate::error::{Error, Result};
-use crate::proto::c_flags::{DomainChannelFlags, DomainConsoleFlags};
+use crate::flags::{DomainChannelFlags, DomainConsoleFlags};
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::XdrString;
 use crate::rpc::WhenFull;
@@ -64,7 +64,7 @@ impl Domain {
         let args = remote::DomainScreenshotArgs {
             dom: self.to_remote(),
             screen,
-            flags: 0,
+            flags: Default::default(),
         };
         let (ret, raw) = self
             .client()

@@ -32,7 +32,7 @@ use crate::rpc::{Chunk, RawStream, WhenFull};
 ///
 /// ```no_run
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-/// use virtwire::proto::c_flags::DomainConsoleFlags;
+/// use virtwire::flags::DomainConsoleFlags;
 ///
 /// # async fn demo(client: virtwire::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// let dom = client.lookup_domain_by_name("guest").await?;

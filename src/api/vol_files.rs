@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use crate::api::{StorageVol, Stream};
 use crate::error::{Error, Result};
-use crate::proto::c_flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
+use crate::flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
 use crate::rpc::{Chunk, DATA_CHUNK_MAX};
 
 /// Where the data after `pos` starts and ends in `file` (`SEEK_DATA`/`SEEK_HOLE`): `None` when

@@ -429,7 +429,7 @@ async fn echo(stream: &mut BoxStream, len: usize) {
         .call::<procs::ConnectFindStoragePoolSources>(&remote::ConnectFindStoragePoolSourcesArgs {
             r#type: XdrString::try_from("dir").unwrap(),
             src_spec: Some(XdrString::try_from(text.as_str()).unwrap()),
-            flags: 0,
+            flags: Default::default(),
         })
         .await
         .unwrap();

@@ -3,13 +3,14 @@
 //! be fuzzed, benchmarked and reused with any transport.
 
 pub mod frame;
-pub mod generated;
+pub(crate) mod generated;
 pub mod packet;
 mod procedure;
 pub mod remote_error;
 pub mod xdr;
 
-pub use generated::{
-    admin, c_constants, c_events, c_flags, c_params, keepalive, lxc, qemu, remote, virnet,
-};
+/// The round-trip and bound checks of every generated module (feature `arbitrary`).
+#[cfg(feature = "arbitrary")]
+pub use generated::{BoundCheck, CHECKS, ModuleChecks, RoundTripCheck};
+pub use generated::{admin, c_constants, c_events, c_params, keepalive, lxc, qemu, remote, virnet};
 pub use procedure::{FdPassing, Procedure, ProcedureInfo, ProcedureKind};

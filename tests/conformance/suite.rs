@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use virtwire::flags::NoFlags;
 use virtwire::proto::xdr::{Encode, PreEncoded, XdrString, encode_to_vec};
 use virtwire::proto::{ProcedureInfo, admin, lxc, qemu, remote};
 use virtwire::rpc::RawClient;
@@ -866,7 +867,7 @@ fn admin_refused_call(info: &'static ProcedureInfo) -> Call {
             info,
             "ConnectSetLoggingOutputsArgs",
             &admin::ConnectSetLoggingOutputsArgs {
-                flags: BOGUS_FLAG,
+                flags: NoFlags::from_bits_retain(BOGUS_FLAG),
                 ..Default::default()
             },
             "flags=bogus",
@@ -875,7 +876,7 @@ fn admin_refused_call(info: &'static ProcedureInfo) -> Call {
             info,
             "ConnectSetLoggingFiltersArgs",
             &admin::ConnectSetLoggingFiltersArgs {
-                flags: BOGUS_FLAG,
+                flags: NoFlags::from_bits_retain(BOGUS_FLAG),
                 ..Default::default()
             },
             "flags=bogus",
@@ -884,7 +885,7 @@ fn admin_refused_call(info: &'static ProcedureInfo) -> Call {
             info,
             "ConnectSetDaemonTimeoutArgs",
             &admin::ConnectSetDaemonTimeoutArgs {
-                flags: BOGUS_FLAG,
+                flags: NoFlags::from_bits_retain(BOGUS_FLAG),
                 ..Default::default()
             },
             "flags=bogus",
@@ -902,7 +903,9 @@ pub async fn admin_connection(socket: &str) -> RawClient {
         .unwrap_or_else(|e| panic!("cannot connect to the admin socket {socket}: {e}"));
     let (raw, conn) = virtwire::rpc::connect_raw(stream);
     tokio::spawn(conn);
-    let open = admin::ConnectOpenArgs { flags: 0 };
+    let open = admin::ConnectOpenArgs {
+        flags: Default::default(),
+    };
     tokio::time::timeout(
         CALL_TIMEOUT,
         raw.call_bytes(admin::PROGRAM, admin::PROTOCOL_VERSION, 1, &open),

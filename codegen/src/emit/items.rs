@@ -195,6 +195,21 @@ pub fn flags(out: &mut Out, item: &Item, f: &Flags) {
     out.line("#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]");
     out.line(format!("pub struct {name}(pub u32);"));
     out.blank();
+    if !f.flags.is_empty() {
+        flag_consts(out, name, f);
+        out.blank();
+    }
+    let zero = f.zero().map_or("empty", |z| z.rust_name.as_str());
+    let known: Vec<&str> = f.flags.iter().map(|fl| fl.rust_name.as_str()).collect();
+    out.line(format!(
+        "{XDR}::impl_flags!({name}, zero = \"{zero}\", all = {}, known = [{}]);",
+        flag_literal(f.known_bits()),
+        known.join(", ")
+    ));
+}
+
+/// The named bits of a flags type, as associated constants.
+fn flag_consts(out: &mut Out, name: &str, f: &Flags) {
     out.line(format!("impl {name} {{"));
     for fl in &f.flags {
         let literal = flag_literal(fl.value);
@@ -213,12 +228,4 @@ pub fn flags(out: &mut Out, item: &Item, f: &Flags) {
         ));
     }
     out.line("}");
-    out.blank();
-    let zero = f.zero().map_or("empty", |z| z.rust_name.as_str());
-    let known: Vec<&str> = f.flags.iter().map(|fl| fl.rust_name.as_str()).collect();
-    out.line(format!(
-        "{XDR}::impl_flags!({name}, zero = \"{zero}\", all = {}, known = [{}]);",
-        flag_literal(f.known_bits()),
-        known.join(", ")
-    ));
 }

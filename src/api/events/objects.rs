@@ -4,6 +4,7 @@
 use super::{EventStream, Watch, decode_msg, sealed::DecodeEvent};
 use crate::api::{Client, Domain, Network, NodeDevice, Secret, StoragePool};
 use crate::error::{Error, Result};
+use crate::flags::ConnectDomainQemuMonitorEventRegisterFlags;
 use crate::proto::c_events::{
     ConnectCloseReason, NetworkEventId, NetworkEventLifecycleType, NodeDeviceEventId,
     NodeDeviceEventLifecycleType, SecretEventId, SecretEventLifecycleType, StoragePoolEventId,
@@ -179,12 +180,11 @@ pub struct QemuMonitorEvent {
 
 impl QemuMonitorEvent {
     /// QMP events of `dom` (or of every domain), all of them or those named `event`;
-    /// `flags` are `VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_*` (1: `event` is a regular
-    /// expression, 2: match without case).
+    /// `flags` say how `event` matches (`REGEX`: a regular expression, `NOCASE`: without case).
     pub fn watch(
         dom: Option<&Domain>,
         event: Option<&str>,
-        flags: u32,
+        flags: ConnectDomainQemuMonitorEventRegisterFlags,
     ) -> Result<Watch<QemuMonitorEvent>> {
         let dom = dom.map(|d| remote::NonnullDomain {
             id: -1,
@@ -251,7 +251,7 @@ impl Client {
         &self,
         dom: Option<&Domain>,
         event: Option<&str>,
-        flags: u32,
+        flags: ConnectDomainQemuMonitorEventRegisterFlags,
     ) -> Result<EventStream<QemuMonitorEvent>> {
         self.watch(QemuMonitorEvent::watch(dom, event, flags)?)
             .await

@@ -291,6 +291,7 @@ crate::proto::xdr::xdr_struct!(NonnullClient {
 ///
 /// ```text
 /// struct admin_connect_open_args {
+///     /** @flags: vir_connect_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -298,7 +299,7 @@ crate::proto::xdr::xdr_struct!(NonnullClient {
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectOpenArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectOpenArgs { flags });
 
@@ -322,6 +323,7 @@ crate::proto::xdr::xdr_struct!(ConnectGetLibVersionRet { lib_ver });
 /// ```text
 /// struct admin_connect_list_servers_args {
 ///     unsigned int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -331,7 +333,7 @@ pub struct ConnectListServersArgs {
     /// `unsigned int need_results`
     pub need_results: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectListServersArgs {
     need_results,
@@ -364,6 +366,7 @@ crate::proto::xdr::xdr_struct!(ConnectListServersRet { servers, ret });
 /// ```text
 /// struct admin_connect_lookup_server_args {
 ///     admin_nonnull_string name;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -373,7 +376,7 @@ pub struct ConnectLookupServerArgs {
     /// `admin_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectLookupServerArgs { name, flags });
 
@@ -397,6 +400,7 @@ crate::proto::xdr::xdr_struct!(ConnectLookupServerRet { srv });
 /// ```text
 /// struct admin_server_get_threadpool_parameters_args {
 ///     admin_nonnull_server srv;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -406,7 +410,7 @@ pub struct ServerGetThreadpoolParametersArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerGetThreadpoolParametersArgs { srv, flags });
 
@@ -434,6 +438,7 @@ crate::proto::xdr::xdr_struct!(ServerGetThreadpoolParametersRet { params });
 /// struct admin_server_set_threadpool_parameters_args {
 ///     admin_nonnull_server srv;
 ///     admin_typed_param params<ADMIN_SERVER_THREADPOOL_PARAMETERS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -448,7 +453,7 @@ pub struct ServerSetThreadpoolParametersArgs {
         { crate::proto::generated::admin::SERVER_THREADPOOL_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerSetThreadpoolParametersArgs { srv, params, flags });
 
@@ -458,6 +463,7 @@ crate::proto::xdr::xdr_struct!(ServerSetThreadpoolParametersArgs { srv, params, 
 /// struct admin_server_list_clients_args {
 ///     admin_nonnull_server srv;
 ///     unsigned int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -469,7 +475,7 @@ pub struct ServerListClientsArgs {
     /// `unsigned int need_results`
     pub need_results: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerListClientsArgs {
     srv,
@@ -504,6 +510,7 @@ crate::proto::xdr::xdr_struct!(ServerListClientsRet { clients, ret });
 /// struct admin_server_lookup_client_args {
 ///     admin_nonnull_server srv;
 ///     unsigned hyper id;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -515,7 +522,7 @@ pub struct ServerLookupClientArgs {
     /// `unsigned hyper id`
     pub id: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerLookupClientArgs { srv, id, flags });
 
@@ -539,6 +546,7 @@ crate::proto::xdr::xdr_struct!(ServerLookupClientRet { clnt });
 /// ```text
 /// struct admin_client_get_info_args {
 ///     admin_nonnull_client clnt;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -548,7 +556,7 @@ pub struct ClientGetInfoArgs {
     /// `admin_nonnull_client clnt`
     pub clnt: NonnullClient,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ClientGetInfoArgs { clnt, flags });
 
@@ -575,6 +583,7 @@ crate::proto::xdr::xdr_struct!(ClientGetInfoRet { params });
 /// ```text
 /// struct admin_client_close_args {
 ///     admin_nonnull_client clnt;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -584,7 +593,7 @@ pub struct ClientCloseArgs {
     /// `admin_nonnull_client clnt`
     pub clnt: NonnullClient,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ClientCloseArgs { clnt, flags });
 
@@ -593,6 +602,7 @@ crate::proto::xdr::xdr_struct!(ClientCloseArgs { clnt, flags });
 /// ```text
 /// struct admin_server_get_client_limits_args {
 ///     admin_nonnull_server srv;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -602,7 +612,7 @@ pub struct ServerGetClientLimitsArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerGetClientLimitsArgs { srv, flags });
 
@@ -630,6 +640,7 @@ crate::proto::xdr::xdr_struct!(ServerGetClientLimitsRet { params });
 /// struct admin_server_set_client_limits_args {
 ///     admin_nonnull_server srv;
 ///     admin_typed_param params<ADMIN_SERVER_CLIENT_LIMITS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -644,7 +655,7 @@ pub struct ServerSetClientLimitsArgs {
         { crate::proto::generated::admin::SERVER_CLIENT_LIMITS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerSetClientLimitsArgs { srv, params, flags });
 
@@ -653,6 +664,7 @@ crate::proto::xdr::xdr_struct!(ServerSetClientLimitsArgs { srv, params, flags })
 /// ```text
 /// struct admin_server_update_tls_files_args {
 ///     admin_nonnull_server srv;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -662,7 +674,7 @@ pub struct ServerUpdateTlsFilesArgs {
     /// `admin_nonnull_server srv`
     pub srv: NonnullServer,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ServerUpdateTlsFilesArgs { srv, flags });
 
@@ -670,6 +682,7 @@ crate::proto::xdr::xdr_struct!(ServerUpdateTlsFilesArgs { srv, flags });
 ///
 /// ```text
 /// struct admin_connect_get_logging_outputs_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -677,7 +690,7 @@ crate::proto::xdr::xdr_struct!(ServerUpdateTlsFilesArgs { srv, flags });
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLoggingOutputsArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectGetLoggingOutputsArgs { flags });
 
@@ -703,6 +716,7 @@ crate::proto::xdr::xdr_struct!(ConnectGetLoggingOutputsRet { outputs, noutputs }
 ///
 /// ```text
 /// struct admin_connect_get_logging_filters_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -710,7 +724,7 @@ crate::proto::xdr::xdr_struct!(ConnectGetLoggingOutputsRet { outputs, noutputs }
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetLoggingFiltersArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectGetLoggingFiltersArgs { flags });
 
@@ -737,6 +751,7 @@ crate::proto::xdr::xdr_struct!(ConnectGetLoggingFiltersRet { filters, nfilters }
 /// ```text
 /// struct admin_connect_set_logging_outputs_args {
 ///     admin_string outputs;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -746,7 +761,7 @@ pub struct ConnectSetLoggingOutputsArgs {
     /// `admin_string outputs`
     pub outputs: AdminString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectSetLoggingOutputsArgs { outputs, flags });
 
@@ -755,6 +770,7 @@ crate::proto::xdr::xdr_struct!(ConnectSetLoggingOutputsArgs { outputs, flags });
 /// ```text
 /// struct admin_connect_set_logging_filters_args {
 ///     admin_string filters;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -764,7 +780,7 @@ pub struct ConnectSetLoggingFiltersArgs {
     /// `admin_string filters`
     pub filters: AdminString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectSetLoggingFiltersArgs { filters, flags });
 
@@ -773,6 +789,7 @@ crate::proto::xdr::xdr_struct!(ConnectSetLoggingFiltersArgs { filters, flags });
 /// ```text
 /// struct admin_connect_set_daemon_timeout_args {
 ///     unsigned int timeout;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -782,7 +799,7 @@ pub struct ConnectSetDaemonTimeoutArgs {
     /// `unsigned int timeout`
     pub timeout: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectSetDaemonTimeoutArgs { timeout, flags });
 

@@ -3137,6 +3137,224 @@ crate::proto::xdr::impl_flags!(
     known = [PAGE_SAMPLING, DIRTY_BITMAP, DIRTY_RING]
 );
 
+/// How virDomainBlockStatsFlags and virDomainGetCPUStats return strings (virTypedParameterFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_typed_parameter_flags {
+///     VIR_TYPED_PARAM_STRING_OKAY = 0x4
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TypedParameterFlags(pub u32);
+
+impl TypedParameterFlags {
+    /// `VIR_TYPED_PARAM_STRING_OKAY = 0x4`
+    pub const OKAY: Self = Self(0x4);
+}
+
+crate::proto::xdr::impl_flags!(
+    TypedParameterFlags,
+    zero = "empty",
+    all = 0x4,
+    known = [OKAY]
+);
+
+/// How virNodeAllocPages changes the pool (virNodeAllocPagesFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_node_alloc_pages_flags {
+///     VIR_NODE_ALLOC_PAGES_ADD = 0x0,
+///     VIR_NODE_ALLOC_PAGES_SET = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NodeAllocPagesFlags(pub u32);
+
+impl NodeAllocPagesFlags {
+    /// `VIR_NODE_ALLOC_PAGES_ADD = 0x0`
+    pub const ADD: Self = Self(0);
+    /// `VIR_NODE_ALLOC_PAGES_SET = 0x1`
+    pub const SET: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    NodeAllocPagesFlags,
+    zero = "ADD",
+    all = 0x1,
+    known = [ADD, SET]
+);
+
+/// How a backup job starts (virDomainBackupBeginFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_backup_begin_flags {
+///     VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainBackupBeginFlags(pub u32);
+
+impl DomainBackupBeginFlags {
+    /// `VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL = 0x1`
+    pub const EXTERNAL: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainBackupBeginFlags,
+    zero = "empty",
+    all = 0x1,
+    known = [EXTERNAL]
+);
+
+/// How virDomainFDAssociate labels the files (virDomainFDAssociateFlags).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_fd_associate_flags {
+///     VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 0x1,
+///     VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainFdAssociateFlags(pub u32);
+
+impl DomainFdAssociateFlags {
+    /// `VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 0x1`
+    pub const RESTORE: Self = Self(0x1);
+    /// `VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 0x2`
+    pub const WRITABLE: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainFdAssociateFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [RESTORE, WRITABLE]
+);
+
+/// Which definition virNodeDeviceUpdate changes (virNodeDeviceUpdateFlags; added in libvirt 10.1).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_node_device_update_flags {
+///     VIR_NODE_DEVICE_UPDATE_AFFECT_CURRENT = 0x0,
+///     VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE = 0x1,
+///     VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NodeDeviceUpdateFlags(pub u32);
+
+impl NodeDeviceUpdateFlags {
+    /// `VIR_NODE_DEVICE_UPDATE_AFFECT_CURRENT = 0x0`
+    pub const CURRENT: Self = Self(0);
+    /// `VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE = 0x1`
+    pub const LIVE: Self = Self(0x1);
+    /// `VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG = 0x2`
+    pub const CONFIG: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    NodeDeviceUpdateFlags,
+    zero = "CURRENT",
+    all = 0x3,
+    known = [CURRENT, LIVE, CONFIG]
+);
+
+/// How a QEMU monitor command is written (virDomainQemuMonitorCommandFlags, libvirt-qemu.h).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_domain_qemu_monitor_command_flags {
+///     VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT = 0x0,
+///     VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 0x1
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DomainQemuMonitorCommandFlags(pub u32);
+
+impl DomainQemuMonitorCommandFlags {
+    /// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT = 0x0`
+    pub const DEFAULT: Self = Self(0);
+    /// `VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP = 0x1`
+    pub const HMP: Self = Self(0x1);
+}
+
+crate::proto::xdr::impl_flags!(
+    DomainQemuMonitorCommandFlags,
+    zero = "DEFAULT",
+    all = 0x1,
+    known = [DEFAULT, HMP]
+);
+
+/// How a QEMU monitor event registration matches event names
+/// (virConnectDomainQemuMonitorEventRegisterFlags, libvirt-qemu.h).
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_connect_domain_qemu_monitor_event_register_flags {
+///     VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX = 0x1,
+///     VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE = 0x2
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ConnectDomainQemuMonitorEventRegisterFlags(pub u32);
+
+impl ConnectDomainQemuMonitorEventRegisterFlags {
+    /// `VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX = 0x1`
+    pub const REGEX: Self = Self(0x1);
+    /// `VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE = 0x2`
+    pub const NOCASE: Self = Self(0x2);
+}
+
+crate::proto::xdr::impl_flags!(
+    ConnectDomainQemuMonitorEventRegisterFlags,
+    zero = "empty",
+    all = 0x3,
+    known = [REGEX, NOCASE]
+);
+
+/// Not a libvirt type: the flags argument of the calls libvirt documents as "extra flags; not
+/// used yet, so callers should always pass 0". An empty set, so that such a call's signature
+/// says so; a bit a later libvirt defines can still be passed with \`from_bits_retain\`.
+///
+/// A set of flags: combine the constants with `|`. Bits this build has no name
+/// for are kept as they are.
+///
+/// ```text
+/// /** @flags */
+/// enum vir_no_flags {
+/// };
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NoFlags(pub u32);
+
+crate::proto::xdr::impl_flags!(NoFlags, zero = "empty", all = 0, known = []);
+
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.
 #[cfg(feature = "arbitrary")]
@@ -3473,6 +3691,35 @@ pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)]
         "DomainDirtyRateCalcFlags",
         crate::proto::xdr::check_round_trip::<DomainDirtyRateCalcFlags>,
     ),
+    (
+        "TypedParameterFlags",
+        crate::proto::xdr::check_round_trip::<TypedParameterFlags>,
+    ),
+    (
+        "NodeAllocPagesFlags",
+        crate::proto::xdr::check_round_trip::<NodeAllocPagesFlags>,
+    ),
+    (
+        "DomainBackupBeginFlags",
+        crate::proto::xdr::check_round_trip::<DomainBackupBeginFlags>,
+    ),
+    (
+        "DomainFdAssociateFlags",
+        crate::proto::xdr::check_round_trip::<DomainFdAssociateFlags>,
+    ),
+    (
+        "NodeDeviceUpdateFlags",
+        crate::proto::xdr::check_round_trip::<NodeDeviceUpdateFlags>,
+    ),
+    (
+        "DomainQemuMonitorCommandFlags",
+        crate::proto::xdr::check_round_trip::<DomainQemuMonitorCommandFlags>,
+    ),
+    (
+        "ConnectDomainQemuMonitorEventRegisterFlags",
+        crate::proto::xdr::check_round_trip::<ConnectDomainQemuMonitorEventRegisterFlags>,
+    ),
+    ("NoFlags", crate::proto::xdr::check_round_trip::<NoFlags>),
 ];
 
 /// Bound checks of every bounded type used in this module (feature `arbitrary`): one item

@@ -22,6 +22,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// ```text
 /// struct lxc_domain_open_namespace_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -31,7 +32,7 @@ pub struct DomainOpenNamespaceArgs {
     /// `remote_nonnull_domain dom`
     pub dom: crate::proto::generated::remote::NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainOpenNamespaceArgs { dom, flags });
 

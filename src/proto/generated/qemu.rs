@@ -23,6 +23,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// struct qemu_domain_monitor_command_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string cmd;
+///     /** @flags: vir_domain_qemu_monitor_command_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -34,7 +35,7 @@ pub struct DomainMonitorCommandArgs {
     /// `remote_nonnull_string cmd`
     pub cmd: crate::proto::generated::remote::NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainQemuMonitorCommandFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMonitorCommandArgs { dom, cmd, flags });
 
@@ -58,6 +59,7 @@ crate::proto::xdr::xdr_struct!(DomainMonitorCommandRet { result });
 /// ```text
 /// struct qemu_domain_attach_args {
 ///     unsigned int pid_value;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -67,7 +69,7 @@ pub struct DomainAttachArgs {
     /// `unsigned int pid_value`
     pub pid_value: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainAttachArgs { pid_value, flags });
 
@@ -93,6 +95,7 @@ crate::proto::xdr::xdr_struct!(DomainAttachRet { dom });
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string cmd;
 ///     int timeout;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -106,7 +109,7 @@ pub struct DomainAgentCommandArgs {
     /// `int timeout`
     pub timeout: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainAgentCommandArgs {
     dom,
@@ -136,6 +139,7 @@ crate::proto::xdr::xdr_struct!(DomainAgentCommandRet { result });
 /// struct qemu_connect_domain_monitor_event_register_args {
 ///     remote_domain dom;
 ///     remote_string event;
+///     /** @flags: vir_connect_domain_qemu_monitor_event_register_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -147,7 +151,7 @@ pub struct ConnectDomainMonitorEventRegisterArgs {
     /// `remote_string event`
     pub event: crate::proto::generated::remote::RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::ConnectDomainQemuMonitorEventRegisterFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectDomainMonitorEventRegisterArgs { dom, event, flags });
 
@@ -224,6 +228,7 @@ crate::proto::xdr::xdr_struct!(DomainMonitorEventMsg {
 /// struct qemu_domain_monitor_command_with_files_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string cmd;
+///     /** @flags: vir_domain_qemu_monitor_command_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -235,7 +240,7 @@ pub struct DomainMonitorCommandWithFilesArgs {
     /// `remote_nonnull_string cmd`
     pub cmd: crate::proto::generated::remote::NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainQemuMonitorCommandFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMonitorCommandWithFilesArgs { dom, cmd, flags });
 

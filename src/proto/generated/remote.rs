@@ -3129,6 +3129,7 @@ crate::proto::xdr::xdr_struct!(ConnectListDefinedStoragePoolsRet { names });
 /// struct remote_connect_find_storage_pool_sources_args {
 ///     remote_nonnull_string type;
 ///     remote_string srcSpec;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -3140,7 +3141,7 @@ pub struct ConnectFindStoragePoolSourcesArgs {
     /// `remote_string srcSpec`
     pub src_spec: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectFindStoragePoolSourcesArgs {
     r#type,
@@ -3323,6 +3324,7 @@ crate::proto::xdr::xdr_struct!(StoragePoolUndefineArgs { pool });
 /// ```text
 /// struct remote_storage_pool_refresh_args {
 ///     remote_nonnull_storage_pool pool;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -3332,7 +3334,7 @@ pub struct StoragePoolRefreshArgs {
     /// `remote_nonnull_storage_pool pool`
     pub pool: NonnullStoragePool,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(StoragePoolRefreshArgs { pool, flags });
 
@@ -3812,6 +3814,7 @@ crate::proto::xdr::xdr_struct!(StorageVolGetInfoRet {
 /// ```text
 /// struct remote_storage_vol_get_xml_desc_args {
 ///     remote_nonnull_storage_vol vol;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -3821,7 +3824,7 @@ pub struct StorageVolGetXmlDescArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(StorageVolGetXmlDescArgs { vol, flags });
 
@@ -3929,6 +3932,7 @@ crate::proto::xdr::xdr_struct!(NodeGetFreeMemoryRet { free_mem });
 ///     remote_nonnull_string path;
 ///     unsigned hyper offset;
 ///     unsigned int size;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -3944,7 +3948,7 @@ pub struct DomainBlockPeekArgs {
     /// `unsigned int size`
     pub size: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainBlockPeekArgs {
     dom,
@@ -4188,6 +4192,7 @@ crate::proto::xdr::xdr_struct!(ConnectGetUriRet { uri });
 /// ```text
 /// struct remote_node_num_of_devices_args {
 ///     remote_string cap;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4197,7 +4202,7 @@ pub struct NodeNumOfDevicesArgs {
     /// `remote_string cap`
     pub cap: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeNumOfDevicesArgs { cap, flags });
 
@@ -4222,6 +4227,7 @@ crate::proto::xdr::xdr_struct!(NodeNumOfDevicesRet { num });
 /// struct remote_node_list_devices_args {
 ///     remote_string cap;
 ///     int maxnames;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4233,7 +4239,7 @@ pub struct NodeListDevicesArgs {
     /// `int maxnames`
     pub maxnames: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeListDevicesArgs {
     cap,
@@ -4805,6 +4811,7 @@ crate::proto::xdr::xdr_struct!(InterfaceUndefineArgs { iface });
 /// ```text
 /// struct remote_interface_create_args {
 ///     remote_nonnull_interface iface;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4814,7 +4821,7 @@ pub struct InterfaceCreateArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(InterfaceCreateArgs { iface, flags });
 
@@ -4823,6 +4830,7 @@ crate::proto::xdr::xdr_struct!(InterfaceCreateArgs { iface, flags });
 /// ```text
 /// struct remote_interface_destroy_args {
 ///     remote_nonnull_interface iface;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4832,7 +4840,7 @@ pub struct InterfaceDestroyArgs {
     /// `remote_nonnull_interface iface`
     pub iface: NonnullInterface,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(InterfaceDestroyArgs { iface, flags });
 
@@ -4842,6 +4850,7 @@ crate::proto::xdr::xdr_struct!(InterfaceDestroyArgs { iface, flags });
 /// struct remote_connect_domain_xml_from_native_args {
 ///     remote_nonnull_string nativeFormat;
 ///     remote_nonnull_string nativeConfig;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4853,7 +4862,7 @@ pub struct ConnectDomainXmlFromNativeArgs {
     /// `remote_nonnull_string nativeConfig`
     pub native_config: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectDomainXmlFromNativeArgs {
     native_format,
@@ -4882,6 +4891,7 @@ crate::proto::xdr::xdr_struct!(ConnectDomainXmlFromNativeRet { domain_xml });
 /// struct remote_connect_domain_xml_to_native_args {
 ///     remote_nonnull_string nativeFormat;
 ///     remote_nonnull_string domainXml;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -4893,7 +4903,7 @@ pub struct ConnectDomainXmlToNativeArgs {
     /// `remote_nonnull_string domainXml`
     pub domain_xml: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectDomainXmlToNativeArgs {
     native_format,
@@ -5081,6 +5091,7 @@ crate::proto::xdr::xdr_struct!(SecretDefineXmlRet { secret });
 /// ```text
 /// struct remote_secret_get_xml_desc_args {
 ///     remote_nonnull_secret secret;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5090,7 +5101,7 @@ pub struct SecretGetXmlDescArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(SecretGetXmlDescArgs { secret, flags });
 
@@ -5115,6 +5126,7 @@ crate::proto::xdr::xdr_struct!(SecretGetXmlDescRet { xml });
 /// struct remote_secret_set_value_args {
 ///     remote_nonnull_secret secret;
 ///     opaque value<REMOTE_SECRET_VALUE_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5126,7 +5138,7 @@ pub struct SecretSetValueArgs {
     /// `opaque value<REMOTE_SECRET_VALUE_MAX>`
     pub value: crate::proto::xdr::Opaque<{ crate::proto::generated::remote::SECRET_VALUE_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(SecretSetValueArgs {
     secret,
@@ -5139,6 +5151,7 @@ crate::proto::xdr::xdr_struct!(SecretSetValueArgs {
 /// ```text
 /// struct remote_secret_get_value_args {
 ///     remote_nonnull_secret secret;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5148,7 +5161,7 @@ pub struct SecretGetValueArgs {
     /// `remote_nonnull_secret secret`
     pub secret: NonnullSecret,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(SecretGetValueArgs { secret, flags });
 
@@ -5527,6 +5540,7 @@ crate::proto::xdr::xdr_struct!(ConnectCompareCpuRet { result });
 /// struct remote_domain_memory_stats_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int maxStats;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5538,7 +5552,7 @@ pub struct DomainMemoryStatsArgs {
     /// `unsigned int maxStats`
     pub max_stats: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMemoryStatsArgs {
     dom,
@@ -5759,6 +5773,7 @@ crate::proto::xdr::xdr_struct!(DomainAbortJobArgs { dom });
 /// ```text
 /// struct remote_storage_vol_wipe_args {
 ///     remote_nonnull_storage_vol vol;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5768,7 +5783,7 @@ pub struct StorageVolWipeArgs {
     /// `remote_nonnull_storage_vol vol`
     pub vol: NonnullStorageVol,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(StorageVolWipeArgs { vol, flags });
 
@@ -5778,6 +5793,7 @@ crate::proto::xdr::xdr_struct!(StorageVolWipeArgs { vol, flags });
 /// struct remote_domain_migrate_set_max_downtime_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned hyper downtime;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -5789,7 +5805,7 @@ pub struct DomainMigrateSetMaxDowntimeArgs {
     /// `unsigned hyper downtime`
     pub downtime: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigrateSetMaxDowntimeArgs {
     dom,
@@ -6077,6 +6093,7 @@ crate::proto::xdr::xdr_struct!(NwfilterLookupByUuidRet { nwfilter });
 /// ```text
 /// struct remote_nwfilter_get_xml_desc_args {
 ///     remote_nonnull_nwfilter nwfilter;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6086,7 +6103,7 @@ pub struct NwfilterGetXmlDescArgs {
     /// `remote_nonnull_nwfilter nwfilter`
     pub nwfilter: NonnullNwfilter,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NwfilterGetXmlDescArgs { nwfilter, flags });
 
@@ -6222,6 +6239,7 @@ crate::proto::xdr::xdr_struct!(DomainManagedSaveArgs { dom, flags });
 /// ```text
 /// struct remote_domain_has_managed_save_image_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6231,7 +6249,7 @@ pub struct DomainHasManagedSaveImageArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainHasManagedSaveImageArgs { dom, flags });
 
@@ -6255,6 +6273,7 @@ crate::proto::xdr::xdr_struct!(DomainHasManagedSaveImageRet { result });
 /// ```text
 /// struct remote_domain_managed_save_remove_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6264,7 +6283,7 @@ pub struct DomainManagedSaveRemoveArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainManagedSaveRemoveArgs { dom, flags });
 
@@ -6427,6 +6446,7 @@ crate::proto::xdr::xdr_struct!(DomainSnapshotListNamesRet { names });
 /// struct remote_domain_snapshot_lookup_by_name_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string name;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6438,7 +6458,7 @@ pub struct DomainSnapshotLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSnapshotLookupByNameArgs { dom, name, flags });
 
@@ -6462,6 +6482,7 @@ crate::proto::xdr::xdr_struct!(DomainSnapshotLookupByNameRet { snap });
 /// ```text
 /// struct remote_domain_has_current_snapshot_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6471,7 +6492,7 @@ pub struct DomainHasCurrentSnapshotArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainHasCurrentSnapshotArgs { dom, flags });
 
@@ -6495,6 +6516,7 @@ crate::proto::xdr::xdr_struct!(DomainHasCurrentSnapshotRet { result });
 /// ```text
 /// struct remote_domain_snapshot_current_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6504,7 +6526,7 @@ pub struct DomainSnapshotCurrentArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSnapshotCurrentArgs { dom, flags });
 
@@ -6567,6 +6589,7 @@ crate::proto::xdr::xdr_struct!(DomainSnapshotDeleteArgs { snap, flags });
 /// struct remote_domain_get_block_info_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string path;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6578,7 +6601,7 @@ pub struct DomainGetBlockInfoArgs {
     /// `remote_nonnull_string path`
     pub path: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetBlockInfoArgs { dom, path, flags });
 
@@ -6862,6 +6885,7 @@ crate::proto::xdr::xdr_struct!(DomainIsUpdatedRet { updated });
 ///
 /// ```text
 /// struct remote_connect_get_sysinfo_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -6869,7 +6893,7 @@ crate::proto::xdr::xdr_struct!(DomainIsUpdatedRet { updated });
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetSysinfoArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectGetSysinfoArgs { flags });
 
@@ -7073,6 +7097,7 @@ crate::proto::xdr::xdr_struct!(StorageVolDownloadArgs {
 /// ```text
 /// struct remote_domain_inject_nmi_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7082,7 +7107,7 @@ pub struct DomainInjectNmiArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainInjectNmiArgs { dom, flags });
 
@@ -7092,6 +7117,7 @@ crate::proto::xdr::xdr_struct!(DomainInjectNmiArgs { dom, flags });
 /// struct remote_domain_screenshot_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int screen;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7103,7 +7129,7 @@ pub struct DomainScreenshotArgs {
     /// `unsigned int screen`
     pub screen: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainScreenshotArgs { dom, screen, flags });
 
@@ -7127,6 +7153,7 @@ crate::proto::xdr::xdr_struct!(DomainScreenshotRet { mime });
 /// ```text
 /// struct remote_domain_get_state_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7136,7 +7163,7 @@ pub struct DomainGetStateArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetStateArgs { dom, flags });
 
@@ -7498,6 +7525,7 @@ crate::proto::xdr::xdr_struct!(DomainSetSchedulerParametersFlagsArgs { dom, para
 ///
 /// ```text
 /// struct remote_interface_change_begin_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7505,7 +7533,7 @@ crate::proto::xdr::xdr_struct!(DomainSetSchedulerParametersFlagsArgs { dom, para
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceChangeBeginArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(InterfaceChangeBeginArgs { flags });
 
@@ -7513,6 +7541,7 @@ crate::proto::xdr::xdr_struct!(InterfaceChangeBeginArgs { flags });
 ///
 /// ```text
 /// struct remote_interface_change_commit_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7520,7 +7549,7 @@ crate::proto::xdr::xdr_struct!(InterfaceChangeBeginArgs { flags });
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceChangeCommitArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(InterfaceChangeCommitArgs { flags });
 
@@ -7528,6 +7557,7 @@ crate::proto::xdr::xdr_struct!(InterfaceChangeCommitArgs { flags });
 ///
 /// ```text
 /// struct remote_interface_change_rollback_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7535,7 +7565,7 @@ crate::proto::xdr::xdr_struct!(InterfaceChangeCommitArgs { flags });
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct InterfaceChangeRollbackArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(InterfaceChangeRollbackArgs { flags });
 
@@ -7636,6 +7666,7 @@ crate::proto::xdr::xdr_struct!(DomainPinVcpuFlagsArgs {
 ///     unsigned int codeset;
 ///     unsigned int holdtime;
 ///     unsigned int keycodes<REMOTE_DOMAIN_SEND_KEY_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7652,7 +7683,7 @@ pub struct DomainSendKeyArgs {
     pub keycodes:
         crate::proto::xdr::XdrVec<u32, { crate::proto::generated::remote::DOMAIN_SEND_KEY_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSendKeyArgs {
     dom,
@@ -7668,6 +7699,7 @@ crate::proto::xdr::xdr_struct!(DomainSendKeyArgs {
 /// struct remote_node_get_cpu_stats_args {
 ///     int cpuNum;
 ///     int nparams;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7679,7 +7711,7 @@ pub struct NodeGetCpuStatsArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeGetCpuStatsArgs {
     cpu_num,
@@ -7714,6 +7746,7 @@ crate::proto::xdr::xdr_struct!(NodeGetCpuStatsRet { params, nparams });
 /// struct remote_node_get_memory_stats_args {
 ///     int nparams;
 ///     int cellNum;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7725,7 +7758,7 @@ pub struct NodeGetMemoryStatsArgs {
     /// `int cellNum`
     pub cell_num: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeGetMemoryStatsArgs {
     nparams,
@@ -7759,6 +7792,7 @@ crate::proto::xdr::xdr_struct!(NodeGetMemoryStatsRet { params, nparams });
 /// ```text
 /// struct remote_domain_get_control_info_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -7768,7 +7802,7 @@ pub struct DomainGetControlInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetControlInfoArgs { dom, flags });
 
@@ -8198,6 +8232,7 @@ crate::proto::xdr::xdr_struct!(DomainMigrateGetMaxSpeedRet { bandwidth });
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string path;
 ///     int nparams;
+///     /** @flags: vir_typed_parameter_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8211,7 +8246,7 @@ pub struct DomainBlockStatsFlagsArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::TypedParameterFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainBlockStatsFlagsArgs {
     dom,
@@ -8246,6 +8281,7 @@ crate::proto::xdr::xdr_struct!(DomainBlockStatsFlagsRet { params, nparams });
 /// ```text
 /// struct remote_domain_snapshot_get_parent_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8255,7 +8291,7 @@ pub struct DomainSnapshotGetParentArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSnapshotGetParentArgs { snap, flags });
 
@@ -8279,6 +8315,7 @@ crate::proto::xdr::xdr_struct!(DomainSnapshotGetParentRet { snap });
 /// ```text
 /// struct remote_domain_reset_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8288,7 +8325,7 @@ pub struct DomainResetArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainResetArgs { dom, flags });
 
@@ -8431,6 +8468,7 @@ crate::proto::xdr::xdr_struct!(DomainOpenGraphicsArgs { dom, idx, flags });
 /// struct remote_node_suspend_for_duration_args {
 ///     unsigned int target;
 ///     unsigned hyper duration;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8442,7 +8480,7 @@ pub struct NodeSuspendForDurationArgs {
     /// `unsigned hyper duration`
     pub duration: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeSuspendForDurationArgs {
     target,
@@ -8745,6 +8783,7 @@ crate::proto::xdr::xdr_struct!(DomainShutdownFlagsArgs { dom, flags });
 /// struct remote_storage_vol_wipe_pattern_args {
 ///     remote_nonnull_storage_vol vol;
 ///     unsigned int algorithm;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8756,7 +8795,7 @@ pub struct StorageVolWipePatternArgs {
     /// `unsigned int algorithm`
     pub algorithm: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(StorageVolWipePatternArgs {
     vol,
@@ -8797,6 +8836,7 @@ crate::proto::xdr::xdr_struct!(StorageVolResizeArgs {
 ///     remote_nonnull_domain dom;
 ///     unsigned int target;
 ///     unsigned hyper duration;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8810,7 +8850,7 @@ pub struct DomainPmSuspendForDurationArgs {
     /// `unsigned hyper duration`
     pub duration: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainPmSuspendForDurationArgs {
     dom,
@@ -8827,6 +8867,7 @@ crate::proto::xdr::xdr_struct!(DomainPmSuspendForDurationArgs {
 ///     unsigned int nparams;
 ///     int start_cpu;
 ///     unsigned int ncpus;
+///     /** @flags: vir_typed_parameter_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8842,7 +8883,7 @@ pub struct DomainGetCpuStatsArgs {
     /// `unsigned int ncpus`
     pub ncpus: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::TypedParameterFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetCpuStatsArgs {
     dom,
@@ -8879,6 +8920,7 @@ crate::proto::xdr::xdr_struct!(DomainGetCpuStatsRet { params, nparams });
 /// struct remote_domain_get_disk_errors_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int maxerrors;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -8890,7 +8932,7 @@ pub struct DomainGetDiskErrorsArgs {
     /// `unsigned int maxerrors`
     pub maxerrors: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetDiskErrorsArgs {
     dom,
@@ -9041,6 +9083,7 @@ crate::proto::xdr::xdr_struct!(DomainBlockRebaseArgs {
 /// ```text
 /// struct remote_domain_pm_wakeup_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9050,7 +9093,7 @@ pub struct DomainPmWakeupArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainPmWakeupArgs { dom, flags });
 
@@ -9114,6 +9157,7 @@ crate::proto::xdr::xdr_struct!(DomainEventPmsuspendMsg { dom });
 /// ```text
 /// struct remote_domain_snapshot_is_current_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9123,7 +9167,7 @@ pub struct DomainSnapshotIsCurrentArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSnapshotIsCurrentArgs { snap, flags });
 
@@ -9147,6 +9191,7 @@ crate::proto::xdr::xdr_struct!(DomainSnapshotIsCurrentRet { current });
 /// ```text
 /// struct remote_domain_snapshot_has_metadata_args {
 ///     remote_nonnull_domain_snapshot snap;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9156,7 +9201,7 @@ pub struct DomainSnapshotHasMetadataArgs {
     /// `remote_nonnull_domain_snapshot snap`
     pub snap: NonnullDomainSnapshot,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSnapshotHasMetadataArgs { snap, flags });
 
@@ -9512,6 +9557,7 @@ crate::proto::xdr::xdr_struct!(ConnectListAllStoragePoolsRet { pools, ret });
 /// struct remote_storage_pool_list_all_volumes_args {
 ///     remote_nonnull_storage_pool pool;
 ///     int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9523,7 +9569,7 @@ pub struct StoragePoolListAllVolumesArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(StoragePoolListAllVolumesArgs {
     pool,
@@ -9686,6 +9732,7 @@ crate::proto::xdr::xdr_struct!(ConnectListAllNodeDevicesRet { devices, ret });
 /// ```text
 /// struct remote_connect_list_all_nwfilters_args {
 ///     int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9695,7 +9742,7 @@ pub struct ConnectListAllNwfiltersArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectListAllNwfiltersArgs {
     need_results,
@@ -9771,6 +9818,7 @@ crate::proto::xdr::xdr_struct!(ConnectListAllSecretsRet { secrets, ret });
 /// ```text
 /// struct remote_node_set_memory_parameters_args {
 ///     remote_typed_param params<REMOTE_NODE_MEMORY_PARAMETERS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9783,7 +9831,7 @@ pub struct NodeSetMemoryParametersArgs {
         { crate::proto::generated::remote::NODE_MEMORY_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeSetMemoryParametersArgs { params, flags });
 
@@ -9792,6 +9840,7 @@ crate::proto::xdr::xdr_struct!(NodeSetMemoryParametersArgs { params, flags });
 /// ```text
 /// struct remote_node_get_memory_parameters_args {
 ///     int nparams;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9801,7 +9850,7 @@ pub struct NodeGetMemoryParametersArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeGetMemoryParametersArgs { nparams, flags });
 
@@ -9923,6 +9972,7 @@ crate::proto::xdr::xdr_struct!(DomainEventPmsuspendDiskMsg { dom });
 /// struct remote_node_get_cpu_map_args {
 ///     int need_map;
 ///     int need_online;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9934,7 +9984,7 @@ pub struct NodeGetCpuMapArgs {
     /// `int need_online`
     pub need_online: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeGetCpuMapArgs {
     need_map,
@@ -9974,6 +10024,7 @@ crate::proto::xdr::xdr_struct!(NodeGetCpuMapRet {
 ///     remote_nonnull_domain dom;
 ///     remote_string mountPoint;
 ///     unsigned hyper minimum;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -9987,7 +10038,7 @@ pub struct DomainFstrimArgs {
     /// `unsigned hyper minimum`
     pub minimum: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainFstrimArgs {
     dom,
@@ -10003,6 +10054,7 @@ crate::proto::xdr::xdr_struct!(DomainFstrimArgs {
 ///     remote_nonnull_domain dom;
 ///     hyper pid_value;
 ///     unsigned int signum;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10016,7 +10068,7 @@ pub struct DomainSendProcessSignalArgs {
     /// `unsigned int signum`
     pub signum: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSendProcessSignalArgs {
     dom,
@@ -10053,6 +10105,7 @@ crate::proto::xdr::xdr_struct!(DomainOpenChannelArgs { dom, name, flags });
 /// struct remote_node_device_lookup_scsi_host_by_wwn_args {
 ///     remote_nonnull_string wwnn;
 ///     remote_nonnull_string wwpn;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10064,7 +10117,7 @@ pub struct NodeDeviceLookupScsiHostByWwnArgs {
     /// `remote_nonnull_string wwpn`
     pub wwpn: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeDeviceLookupScsiHostByWwnArgs { wwnn, wwpn, flags });
 
@@ -10128,6 +10181,7 @@ crate::proto::xdr::xdr_struct!(DomainGetJobStatsRet { r#type, params });
 /// ```text
 /// struct remote_domain_migrate_get_compression_cache_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10137,7 +10191,7 @@ pub struct DomainMigrateGetCompressionCacheArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigrateGetCompressionCacheArgs { dom, flags });
 
@@ -10162,6 +10216,7 @@ crate::proto::xdr::xdr_struct!(DomainMigrateGetCompressionCacheRet { cache_size 
 /// struct remote_domain_migrate_set_compression_cache_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned hyper cacheSize;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10173,7 +10228,7 @@ pub struct DomainMigrateSetCompressionCacheArgs {
     /// `unsigned hyper cacheSize`
     pub cache_size: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigrateSetCompressionCacheArgs {
     dom,
@@ -10189,6 +10244,7 @@ crate::proto::xdr::xdr_struct!(DomainMigrateSetCompressionCacheArgs {
 ///     remote_string arch;
 ///     remote_string machine;
 ///     remote_string virttype;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10204,7 +10260,7 @@ pub struct ConnectGetDomainCapabilitiesArgs {
     /// `remote_string virttype`
     pub virttype: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectGetDomainCapabilitiesArgs {
     emulatorbin,
@@ -10964,6 +11020,7 @@ crate::proto::xdr::xdr_struct!(StorageVolGetInfoFlagsRet {
 /// struct remote_node_device_detach_flags_args {
 ///     remote_nonnull_string name;
 ///     remote_string driverName;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -10975,7 +11032,7 @@ pub struct NodeDeviceDetachFlagsArgs {
     /// `remote_string driverName`
     pub driver_name: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeDeviceDetachFlagsArgs {
     name,
@@ -11022,6 +11079,7 @@ crate::proto::xdr::xdr_struct!(NodeDeviceDefineXmlRet { dev });
 /// ```text
 /// struct remote_node_device_undefine_args {
 ///     remote_nonnull_string name;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11031,7 +11089,7 @@ pub struct NodeDeviceUndefineArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeDeviceUndefineArgs { name, flags });
 
@@ -11040,6 +11098,7 @@ crate::proto::xdr::xdr_struct!(NodeDeviceUndefineArgs { name, flags });
 /// ```text
 /// struct remote_node_device_create_args {
 ///     remote_nonnull_string name;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11049,7 +11108,7 @@ pub struct NodeDeviceCreateArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeDeviceCreateArgs { name, flags });
 
@@ -11167,6 +11226,7 @@ crate::proto::xdr::xdr_struct!(NodeDeviceIsActiveRet { active });
 /// struct remote_node_device_update_args {
 ///     remote_nonnull_string name;
 ///     remote_nonnull_string xml_desc;
+///     /** @flags: vir_node_device_update_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11178,7 +11238,7 @@ pub struct NodeDeviceUpdateArgs {
     /// `remote_nonnull_string xml_desc`
     pub xml_desc: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NodeDeviceUpdateFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeDeviceUpdateArgs {
     name,
@@ -11228,6 +11288,7 @@ crate::proto::xdr::xdr_struct!(DomainAbortJobFlagsArgs { dom, flags });
 /// ```text
 /// struct remote_domain_migrate_get_max_downtime_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11237,7 +11298,7 @@ pub struct DomainMigrateGetMaxDowntimeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigrateGetMaxDowntimeArgs { dom, flags });
 
@@ -11660,6 +11721,7 @@ crate::proto::xdr::xdr_struct!(DomainOpenGraphicsFdArgs { dom, idx, flags });
 /// ```text
 /// struct remote_domain_get_time_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11669,7 +11731,7 @@ pub struct DomainGetTimeArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetTimeArgs { dom, flags });
 
@@ -11727,6 +11789,7 @@ crate::proto::xdr::xdr_struct!(DomainSetTimeArgs {
 /// struct remote_domain_migrate_begin3_params_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>;
+///     /** @flags: vir_domain_migrate_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11741,7 +11804,7 @@ pub struct DomainMigrateBegin3ParamsArgs {
         { crate::proto::generated::remote::DOMAIN_MIGRATE_PARAM_LIST_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigrateBegin3ParamsArgs { dom, params, flags });
 
@@ -11770,6 +11833,7 @@ crate::proto::xdr::xdr_struct!(DomainMigrateBegin3ParamsRet { cookie_out, xml })
 /// struct remote_domain_migrate_prepare3_params_args {
 ///     remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>;
 ///     opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>;
+///     /** @flags: vir_domain_migrate_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11785,7 +11849,7 @@ pub struct DomainMigratePrepare3ParamsArgs {
     pub cookie_in:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigratePrepare3ParamsArgs {
     params,
@@ -11821,6 +11885,7 @@ crate::proto::xdr::xdr_struct!(DomainMigratePrepare3ParamsRet {
 /// struct remote_domain_migrate_prepare_tunnel3_params_args {
 ///     remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>;
 ///     opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>;
+///     /** @flags: vir_domain_migrate_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11836,7 +11901,7 @@ pub struct DomainMigratePrepareTunnel3ParamsArgs {
     pub cookie_in:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnel3ParamsArgs {
     params,
@@ -11868,6 +11933,7 @@ crate::proto::xdr::xdr_struct!(DomainMigratePrepareTunnel3ParamsRet { cookie_out
 ///     remote_string dconnuri;
 ///     remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>;
 ///     opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>;
+///     /** @flags: vir_domain_migrate_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -11887,7 +11953,7 @@ pub struct DomainMigratePerform3ParamsArgs {
     pub cookie_in:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigratePerform3ParamsArgs {
     dom,
@@ -11919,6 +11985,7 @@ crate::proto::xdr::xdr_struct!(DomainMigratePerform3ParamsRet { cookie_out });
 /// struct remote_domain_migrate_finish3_params_args {
 ///     remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>;
 ///     opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>;
+///     /** @flags: vir_domain_migrate_flags */
 ///     unsigned int flags;
 ///     int cancelled;
 /// };
@@ -11935,7 +12002,7 @@ pub struct DomainMigrateFinish3ParamsArgs {
     pub cookie_in:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateFlags,
     /// `int cancelled`
     pub cancelled: i32,
 }
@@ -11972,6 +12039,7 @@ crate::proto::xdr::xdr_struct!(DomainMigrateFinish3ParamsRet { dom, cookie_out }
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX>;
 ///     opaque cookie_in<REMOTE_MIGRATE_COOKIE_MAX>;
+///     /** @flags: vir_domain_migrate_flags */
 ///     unsigned int flags;
 ///     int cancelled;
 /// };
@@ -11990,7 +12058,7 @@ pub struct DomainMigrateConfirm3ParamsArgs {
     pub cookie_in:
         crate::proto::xdr::Opaque<{ crate::proto::generated::remote::MIGRATE_COOKIE_MAX }>,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainMigrateFlags,
     /// `int cancelled`
     pub cancelled: i32,
 }
@@ -12182,6 +12250,7 @@ crate::proto::xdr::xdr_struct!(ConnectEventConnectionClosedMsg { reason });
 /// struct remote_connect_get_cpu_model_names_args {
 ///     remote_nonnull_string arch;
 ///     int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12193,7 +12262,7 @@ pub struct ConnectGetCpuModelNamesArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectGetCpuModelNamesArgs {
     arch,
@@ -12337,6 +12406,7 @@ crate::proto::xdr::xdr_struct!(NetworkEventCallbackMetadataChangeMsg {
 ///     remote_string metadata;
 ///     remote_string key;
 ///     remote_string uri;
+///     /** @flags: vir_network_update_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12354,7 +12424,7 @@ pub struct NetworkSetMetadataArgs {
     /// `remote_string uri`
     pub uri: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkSetMetadataArgs {
     network,
@@ -12372,6 +12442,7 @@ crate::proto::xdr::xdr_struct!(NetworkSetMetadataArgs {
 ///     remote_nonnull_network network;
 ///     int type;
 ///     remote_string uri;
+///     /** @flags: vir_network_update_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12385,7 +12456,7 @@ pub struct NetworkGetMetadataArgs {
     /// `remote_string uri`
     pub uri: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkGetMetadataArgs {
     network,
@@ -12605,6 +12676,7 @@ crate::proto::xdr::xdr_struct!(NodeDeviceEventUpdateMsg { callback_id, dev });
 /// struct remote_domain_fsfreeze_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string mountpoints<REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12619,7 +12691,7 @@ pub struct DomainFsfreezeArgs {
         { crate::proto::generated::remote::DOMAIN_FSFREEZE_MOUNTPOINTS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainFsfreezeArgs {
     dom,
@@ -12648,6 +12720,7 @@ crate::proto::xdr::xdr_struct!(DomainFsfreezeRet { filesystems });
 /// struct remote_domain_fsthaw_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string mountpoints<REMOTE_DOMAIN_FSFREEZE_MOUNTPOINTS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12662,7 +12735,7 @@ pub struct DomainFsthawArgs {
         { crate::proto::generated::remote::DOMAIN_FSFREEZE_MOUNTPOINTS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainFsthawArgs {
     dom,
@@ -12692,6 +12765,7 @@ crate::proto::xdr::xdr_struct!(DomainFsthawRet { filesystems });
 ///     unsigned int pages<REMOTE_NODE_MAX_CELLS>;
 ///     int startCell;
 ///     unsigned int cellCount;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12705,7 +12779,7 @@ pub struct NodeGetFreePagesArgs {
     /// `unsigned int cellCount`
     pub cell_count: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeGetFreePagesArgs {
     pages,
@@ -12737,6 +12811,7 @@ crate::proto::xdr::xdr_struct!(NodeGetFreePagesRet { counts });
 ///     unsigned hyper pageCounts<REMOTE_NODE_MAX_CELLS>;
 ///     int startCell;
 ///     unsigned int cellCount;
+///     /** @flags: vir_node_alloc_pages_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12754,7 +12829,7 @@ pub struct NodeAllocPagesArgs {
     /// `unsigned int cellCount`
     pub cell_count: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NodeAllocPagesFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeAllocPagesArgs {
     page_sizes,
@@ -12835,6 +12910,7 @@ crate::proto::xdr::xdr_struct!(NetworkDhcpLease {
 ///     remote_nonnull_network net;
 ///     remote_string mac;
 ///     int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -12848,7 +12924,7 @@ pub struct NetworkGetDhcpLeasesArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkGetDhcpLeasesArgs {
     net,
@@ -13009,6 +13085,7 @@ crate::proto::xdr::xdr_struct!(DomainFsinfo {
 /// ```text
 /// struct remote_domain_get_fsinfo_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13018,7 +13095,7 @@ pub struct DomainGetFsinfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetFsinfoArgs { dom, flags });
 
@@ -13102,6 +13179,7 @@ crate::proto::xdr::xdr_struct!(DomainInterface {
 /// struct remote_domain_interface_addresses_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int source;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13113,7 +13191,7 @@ pub struct DomainInterfaceAddressesArgs {
     /// `unsigned int source`
     pub source: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainInterfaceAddressesArgs { dom, source, flags });
 
@@ -13171,6 +13249,7 @@ crate::proto::xdr::xdr_struct!(DomainSetUserPasswordArgs {
 /// struct remote_domain_rename_args {
 ///     remote_nonnull_domain dom;
 ///     remote_string new_name;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13182,7 +13261,7 @@ pub struct DomainRenameArgs {
     /// `remote_string new_name`
     pub new_name: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainRenameArgs {
     dom,
@@ -13263,6 +13342,7 @@ crate::proto::xdr::xdr_struct!(DomainEventCallbackJobCompletedMsg {
 /// ```text
 /// struct remote_domain_migrate_start_post_copy_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13272,7 +13352,7 @@ pub struct DomainMigrateStartPostCopyArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainMigrateStartPostCopyArgs { dom, flags });
 
@@ -13306,6 +13386,7 @@ crate::proto::xdr::xdr_struct!(DomainEventCallbackDeviceRemovalFailedMsg {
 /// ```text
 /// struct remote_domain_get_guest_vcpus_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13315,7 +13396,7 @@ pub struct DomainGetGuestVcpusArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetGuestVcpusArgs { dom, flags });
 
@@ -13344,6 +13425,7 @@ crate::proto::xdr::xdr_struct!(DomainGetGuestVcpusRet { params });
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string cpumap;
 ///     int state;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13357,7 +13439,7 @@ pub struct DomainSetGuestVcpusArgs {
     /// `int state`
     pub state: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSetGuestVcpusArgs {
     dom,
@@ -13563,6 +13645,7 @@ crate::proto::xdr::xdr_struct!(SecretEventValueChangedMsg {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string dev;
 ///     unsigned hyper threshold;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13576,7 +13659,7 @@ pub struct DomainSetBlockThresholdArgs {
     /// `unsigned hyper threshold`
     pub threshold: u64,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSetBlockThresholdArgs {
     dom,
@@ -13729,6 +13812,7 @@ crate::proto::xdr::xdr_struct!(ConnectBaselineHypervisorCpuRet { cpu });
 /// ```text
 /// struct remote_node_get_sev_info_args {
 ///     int nparams;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13738,7 +13822,7 @@ pub struct NodeGetSevInfoArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NodeGetSevInfoArgs { nparams, flags });
 
@@ -13768,6 +13852,7 @@ crate::proto::xdr::xdr_struct!(NodeGetSevInfoRet { params, nparams });
 /// ```text
 /// struct remote_domain_get_launch_security_info_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13777,7 +13862,7 @@ pub struct DomainGetLaunchSecurityInfoArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetLaunchSecurityInfoArgs { dom, flags });
 
@@ -13805,6 +13890,7 @@ crate::proto::xdr::xdr_struct!(DomainGetLaunchSecurityInfoRet { params });
 /// struct remote_domain_set_launch_security_state_args {
 ///     remote_nonnull_domain dom;
 ///     remote_typed_param params<REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13819,7 +13905,7 @@ pub struct DomainSetLaunchSecurityStateArgs {
         { crate::proto::generated::remote::DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainSetLaunchSecurityStateArgs { dom, params, flags });
 
@@ -13907,6 +13993,7 @@ crate::proto::xdr::xdr_struct!(NwfilterBindingDeleteArgs { nwfilter });
 /// ```text
 /// struct remote_nwfilter_binding_get_xml_desc_args {
 ///     remote_nonnull_nwfilter_binding nwfilter;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13916,7 +14003,7 @@ pub struct NwfilterBindingGetXmlDescArgs {
     /// `remote_nonnull_nwfilter_binding nwfilter`
     pub nwfilter: NonnullNwfilterBinding,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NwfilterBindingGetXmlDescArgs { nwfilter, flags });
 
@@ -13940,6 +14027,7 @@ crate::proto::xdr::xdr_struct!(NwfilterBindingGetXmlDescRet { xml });
 /// ```text
 /// struct remote_connect_list_all_nwfilter_bindings_args {
 ///     int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13949,7 +14037,7 @@ pub struct ConnectListAllNwfilterBindingsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectListAllNwfilterBindingsArgs {
     need_results,
@@ -13981,6 +14069,7 @@ crate::proto::xdr::xdr_struct!(ConnectListAllNwfilterBindingsRet { bindings, ret
 ///
 /// ```text
 /// struct remote_connect_get_storage_pool_capabilities_args {
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -13988,7 +14077,7 @@ crate::proto::xdr::xdr_struct!(ConnectListAllNwfilterBindingsRet { bindings, ret
 #[cfg_attr(feature = "arbitrary", derive(::arbitrary::Arbitrary))]
 pub struct ConnectGetStoragePoolCapabilitiesArgs {
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectGetStoragePoolCapabilitiesArgs { flags });
 
@@ -14013,6 +14102,7 @@ crate::proto::xdr::xdr_struct!(ConnectGetStoragePoolCapabilitiesRet { capabiliti
 /// struct remote_network_list_all_ports_args {
 ///     remote_nonnull_network network;
 ///     int need_results;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14024,7 +14114,7 @@ pub struct NetworkListAllPortsArgs {
     /// `int need_results`
     pub need_results: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkListAllPortsArgs {
     network,
@@ -14133,6 +14223,7 @@ crate::proto::xdr::xdr_struct!(NetworkPortCreateXmlRet { port });
 /// struct remote_network_port_set_parameters_args {
 ///     remote_nonnull_network_port port;
 ///     remote_typed_param params<REMOTE_NETWORK_PORT_PARAMETERS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14147,7 +14238,7 @@ pub struct NetworkPortSetParametersArgs {
         { crate::proto::generated::remote::NETWORK_PORT_PARAMETERS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkPortSetParametersArgs {
     port,
@@ -14161,6 +14252,7 @@ crate::proto::xdr::xdr_struct!(NetworkPortSetParametersArgs {
 /// struct remote_network_port_get_parameters_args {
 ///     remote_nonnull_network_port port;
 ///     int nparams;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14172,7 +14264,7 @@ pub struct NetworkPortGetParametersArgs {
     /// `int nparams`
     pub nparams: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkPortGetParametersArgs {
     port,
@@ -14206,6 +14298,7 @@ crate::proto::xdr::xdr_struct!(NetworkPortGetParametersRet { params, nparams });
 /// ```text
 /// struct remote_network_port_get_xml_desc_args {
 ///     remote_nonnull_network_port port;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14215,7 +14308,7 @@ pub struct NetworkPortGetXmlDescArgs {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkPortGetXmlDescArgs { port, flags });
 
@@ -14239,6 +14332,7 @@ crate::proto::xdr::xdr_struct!(NetworkPortGetXmlDescRet { xml });
 /// ```text
 /// struct remote_network_port_delete_args {
 ///     remote_nonnull_network_port port;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14248,7 +14342,7 @@ pub struct NetworkPortDeleteArgs {
     /// `remote_nonnull_network_port port`
     pub port: NonnullNetworkPort,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(NetworkPortDeleteArgs { port, flags });
 
@@ -14427,6 +14521,7 @@ crate::proto::xdr::xdr_struct!(DomainCheckpointListAllChildrenRet { checkpoints,
 /// struct remote_domain_checkpoint_lookup_by_name_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string name;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14438,7 +14533,7 @@ pub struct DomainCheckpointLookupByNameArgs {
     /// `remote_nonnull_string name`
     pub name: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainCheckpointLookupByNameArgs { dom, name, flags });
 
@@ -14462,6 +14557,7 @@ crate::proto::xdr::xdr_struct!(DomainCheckpointLookupByNameRet { checkpoint });
 /// ```text
 /// struct remote_domain_checkpoint_get_parent_args {
 ///     remote_nonnull_domain_checkpoint checkpoint;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14471,7 +14567,7 @@ pub struct DomainCheckpointGetParentArgs {
     /// `remote_nonnull_domain_checkpoint checkpoint`
     pub checkpoint: NonnullDomainCheckpoint,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainCheckpointGetParentArgs { checkpoint, flags });
 
@@ -14516,6 +14612,7 @@ crate::proto::xdr::xdr_struct!(DomainCheckpointDeleteArgs { checkpoint, flags })
 ///     remote_nonnull_domain dom;
 ///     /** @flags: vir_domain_guest_info_types */
 ///     unsigned int types;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14527,7 +14624,7 @@ pub struct DomainGetGuestInfoArgs {
     /// `unsigned int types`
     pub types: crate::proto::generated::c_flags::DomainGuestInfoTypes,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGetGuestInfoArgs { dom, types, flags });
 
@@ -14554,6 +14651,7 @@ crate::proto::xdr::xdr_struct!(DomainGetGuestInfoRet { params });
 /// ```text
 /// struct remote_connect_set_identity_args {
 ///     remote_typed_param params<REMOTE_CONNECT_IDENTITY_PARAMS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14566,7 +14664,7 @@ pub struct ConnectSetIdentityArgs {
         { crate::proto::generated::remote::CONNECT_IDENTITY_PARAMS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(ConnectSetIdentityArgs { params, flags });
 
@@ -14576,6 +14674,7 @@ crate::proto::xdr::xdr_struct!(ConnectSetIdentityArgs { params, flags });
 /// struct remote_domain_agent_set_response_timeout_args {
 ///     remote_nonnull_domain dom;
 ///     int timeout;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14587,7 +14686,7 @@ pub struct DomainAgentSetResponseTimeoutArgs {
     /// `int timeout`
     pub timeout: i32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainAgentSetResponseTimeoutArgs {
     dom,
@@ -14617,6 +14716,7 @@ crate::proto::xdr::xdr_struct!(DomainAgentSetResponseTimeoutRet { result });
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string backup_xml;
 ///     remote_string checkpoint_xml;
+///     /** @flags: vir_domain_backup_begin_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14630,7 +14730,7 @@ pub struct DomainBackupBeginArgs {
     /// `remote_string checkpoint_xml`
     pub checkpoint_xml: RemoteString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::DomainBackupBeginFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainBackupBeginArgs {
     dom,
@@ -14644,6 +14744,7 @@ crate::proto::xdr::xdr_struct!(DomainBackupBeginArgs {
 /// ```text
 /// struct remote_domain_backup_get_xml_desc_args {
 ///     remote_nonnull_domain dom;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14653,7 +14754,7 @@ pub struct DomainBackupGetXmlDescArgs {
     /// `remote_nonnull_domain dom`
     pub dom: NonnullDomain,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainBackupGetXmlDescArgs { dom, flags });
 
@@ -14678,6 +14779,7 @@ crate::proto::xdr::xdr_struct!(DomainBackupGetXmlDescRet { xml });
 /// struct remote_domain_authorized_ssh_keys_get_args {
 ///     remote_nonnull_domain dom;
 ///     remote_nonnull_string user;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14689,7 +14791,7 @@ pub struct DomainAuthorizedSshKeysGetArgs {
     /// `remote_nonnull_string user`
     pub user: NonnullString,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainAuthorizedSshKeysGetArgs { dom, user, flags });
 
@@ -14813,6 +14915,7 @@ crate::proto::xdr::xdr_struct!(DomainStartDirtyRateCalcArgs {
 /// struct remote_domain_graphics_reload_args {
 ///     remote_nonnull_domain dom;
 ///     unsigned int type;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -14824,7 +14927,7 @@ pub struct DomainGraphicsReloadArgs {
     /// `unsigned int type`
     pub r#type: u32,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainGraphicsReloadArgs { dom, r#type, flags });
 
@@ -15025,6 +15128,7 @@ crate::proto::xdr::xdr_struct!(DomainEventCallbackChannelLifecycleMsg {
 ///     remote_nonnull_domain dom;
 ///     remote_string device;
 ///     remote_typed_param params<REMOTE_DOMAIN_ANNOUNCE_INTERFACE_PARAMS_MAX>;
+///     /** @flags: vir_no_flags */
 ///     unsigned int flags;
 /// };
 /// ```
@@ -15041,7 +15145,7 @@ pub struct DomainAnnounceInterfaceArgs {
         { crate::proto::generated::remote::DOMAIN_ANNOUNCE_INTERFACE_PARAMS_MAX },
     >,
     /// `unsigned int flags`
-    pub flags: u32,
+    pub flags: crate::proto::generated::c_flags::NoFlags,
 }
 crate::proto::xdr::xdr_struct!(DomainAnnounceInterfaceArgs {
     dom,
