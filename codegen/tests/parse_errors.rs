@@ -217,3 +217,12 @@ fn member_flags_without_a_name() {
         "t.x:2:5: `@flags` on a struct member names one flags enum: `/** @flags: NAME */`"
     );
 }
+
+#[test]
+fn only_a_flags_enum_may_be_empty() {
+    assert_eq!(
+        error("enum e {\n};"),
+        "t.x:1:6: an enum needs a member (only a `@flags` set may be empty)"
+    );
+    assert!(parse("t.x", "/** @flags */\nenum f {\n};").is_ok());
+}
