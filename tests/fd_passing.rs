@@ -11,9 +11,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use common::Sandbox;
-use virtwire::proto::c_flags::{
-    DomainCreateFlags, DomainFdAssociateFlags, DomainOpenGraphicsFlags,
-};
+use virtwire::flags::{DomainCreateFlags, DomainFdAssociateFlags, DomainOpenGraphicsFlags};
 use virtwire::{Client, Domain, DomainState, ErrorKind};
 
 /// What a VNC server says first (RFB protocol version 3.8).

@@ -9,8 +9,8 @@ mod guest;
 
 use guest::{console_exchange, drop_pool, qcow2_volume, shell, start_guest};
 use virtwire::events::{EventItem, EventStream};
+use virtwire::flags::{DomainDeviceModifyFlags, DomainXmlFlags};
 use virtwire::proto::c_events::DomainEventId;
-use virtwire::proto::c_flags::{DomainDeviceModifyFlags, DomainXmlFlags};
 use virtwire::{Client, DeviceRemoval, Domain, Stream};
 
 use common::Sandbox;

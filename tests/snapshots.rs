@@ -8,7 +8,7 @@ mod guest;
 
 use common::Sandbox;
 use guest::{console_exchange, drop_pool, qcow2_volume, shell};
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     DomainSnapshotDeleteFlags, DomainSnapshotListFlags, DomainSnapshotRevertFlags,
     DomainSnapshotXmlFlags,
 };
@@ -27,7 +27,11 @@ async fn names(dom: &Domain) -> Vec<String> {
 }
 
 async fn current(dom: &Domain) -> String {
-    dom.snapshot_current(0).await.unwrap().name().to_owned()
+    dom.snapshot_current(Default::default())
+        .await
+        .unwrap()
+        .name()
+        .to_owned()
 }
 
 /// Sets the guest's state: a file in its RAM-backed root.
@@ -113,7 +117,9 @@ async fn snapshots_of_a_running_qcow2_guest_revert_its_memory_and_delete() {
         .await
         .unwrap();
     assert!(names(&dom).await.is_empty());
-    let gone = dom.snapshot_lookup_by_name("vw-second", 0).await;
+    let gone = dom
+        .snapshot_lookup_by_name("vw-second", Default::default())
+        .await;
     assert!(gone.unwrap_err().is_not_found());
     assert_state(&dom, "two").await;
 

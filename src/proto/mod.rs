@@ -9,6 +9,9 @@ mod procedure;
 pub mod remote_error;
 pub mod xdr;
 
+/// Inside the crate also at `proto::c_flags`; the public path is [`crate::flags`].
+#[allow(unused_imports)]
+pub(crate) use generated::c_flags;
 /// The round-trip and bound checks of every generated module (feature `arbitrary`).
 #[cfg(feature = "arbitrary")]
 pub use generated::{BoundCheck, CHECKS, ModuleChecks, RoundTripCheck};

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use virtwire::proto::c_flags::{DomainConsoleFlags, StoragePoolCreateFlags, StorageVolCreateFlags};
+use virtwire::flags::{DomainConsoleFlags, StoragePoolCreateFlags, StorageVolCreateFlags};
 use virtwire::{Client, Domain, StoragePool, StorageVol, Stream};
 
 use crate::common::Sandbox;

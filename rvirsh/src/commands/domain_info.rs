@@ -1,6 +1,6 @@
 //! What a domain is: dominfo, domstate, domid, domname, domuuid, dumpxml.
 
-use virtwire::proto::c_flags::{DomainMessageType, DomainXmlFlags};
+use virtwire::flags::{DomainMessageType, DomainXmlFlags};
 use virtwire::{Domain, ErrorCode};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};

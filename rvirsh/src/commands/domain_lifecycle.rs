@@ -1,7 +1,7 @@
 //! A domain's life: define, create, start, suspend, resume, shutdown, reboot, reset,
 //! destroy, undefine, autostart.
 
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     DomainCreateFlags, DomainDefineFlags, DomainDestroyFlags, DomainRebootFlags,
     DomainShutdownFlags, DomainUndefineFlags,
 };
@@ -219,7 +219,9 @@ fn resume(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 }
 
 fn reset(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
-    simple(ctl, cmd, "was reset", "reset", async |d| d.reset(0).await)
+    simple(ctl, cmd, "was reset", "reset", async |d| {
+        d.reset(Default::default()).await
+    })
 }
 
 /// The flags of `--mode acpi,agent,…` (shared by shutdown and reboot).

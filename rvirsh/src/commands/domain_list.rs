@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use virtwire::proto::c_flags::{ConnectListAllDomainsFlags as F, DomainModificationImpact};
+use virtwire::flags::{ConnectListAllDomainsFlags as F, DomainModificationImpact};
 use virtwire::{Domain, ErrorCode};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, OptDef};

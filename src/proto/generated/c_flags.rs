@@ -3218,35 +3218,6 @@ crate::proto::xdr::impl_flags!(
     known = [EXTERNAL]
 );
 
-/// How virDomainFDAssociate labels the files (virDomainFDAssociateFlags).
-///
-/// A set of flags: combine the constants with `|`. Bits this build has no name
-/// for are kept as they are.
-///
-/// ```text
-/// /** @flags */
-/// enum vir_domain_fd_associate_flags {
-///     VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 0x1,
-///     VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 0x2
-/// };
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct DomainFdAssociateFlags(pub u32);
-
-impl DomainFdAssociateFlags {
-    /// `VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE = 0x1`
-    pub const RESTORE: Self = Self(0x1);
-    /// `VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE = 0x2`
-    pub const WRITABLE: Self = Self(0x2);
-}
-
-crate::proto::xdr::impl_flags!(
-    DomainFdAssociateFlags,
-    zero = "empty",
-    all = 0x3,
-    known = [RESTORE, WRITABLE]
-);
-
 /// Which definition virNodeDeviceUpdate changes (virNodeDeviceUpdateFlags; added in libvirt 10.1).
 ///
 /// A set of flags: combine the constants with `|`. Bits this build has no name
@@ -3702,10 +3673,6 @@ pub static ROUND_TRIP_CHECKS: &[(&str, crate::proto::generated::RoundTripCheck)]
     (
         "DomainBackupBeginFlags",
         crate::proto::xdr::check_round_trip::<DomainBackupBeginFlags>,
-    ),
-    (
-        "DomainFdAssociateFlags",
-        crate::proto::xdr::check_round_trip::<DomainFdAssociateFlags>,
     ),
     (
         "NodeDeviceUpdateFlags",
