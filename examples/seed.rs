@@ -12,7 +12,7 @@
 //! disk its firmware finds nothing to boot, which is all the workflow needs. The network is
 //! defined but not started: starting one adds a bridge and firewall rules to the host.
 
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     DomainDeviceModifyFlags, DomainXmlFlags, StoragePoolBuildFlags, StoragePoolCreateFlags,
     StoragePoolDeleteFlags, StorageVolCreateFlags, StorageVolDeleteFlags,
 };

@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::Sandbox;
 use guest::{GUEST_PATIENCE, shell};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use virtwire::proto::c_flags::{DomainChannelFlags, DomainCreateFlags};
+use virtwire::flags::{DomainChannelFlags, DomainCreateFlags};
 use virtwire::{Client, Stream};
 
 const CHANNEL: &str = "org.virtwire.test";

@@ -29,7 +29,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use bytes::BytesMut;
 use common::Sandbox;
 use suite::{BOGUS_FLAG, Call, Expect, Tally};
-use virtwire::proto::generated::ArbitraryArgs;
+use virtwire::flags::NoFlags;
+use virtwire::proto::ArbitraryArgs;
 use virtwire::proto::{ProcedureInfo, admin, qemu, remote};
 
 type Rounds = std::ops::Range<u64>;
@@ -204,19 +205,25 @@ fn admin_refused(info: &'static ProcedureInfo, round: u64) -> Option<Call> {
             info,
             "ConnectSetLoggingOutputsArgs",
             round,
-            |a: &mut admin::ConnectSetLoggingOutputsArgs| a.flags = BOGUS_FLAG,
+            |a: &mut admin::ConnectSetLoggingOutputsArgs| {
+                a.flags = NoFlags::from_bits_retain(BOGUS_FLAG)
+            },
         ),
         "CONNECT_SET_LOGGING_FILTERS" => typed(
             info,
             "ConnectSetLoggingFiltersArgs",
             round,
-            |a: &mut admin::ConnectSetLoggingFiltersArgs| a.flags = BOGUS_FLAG,
+            |a: &mut admin::ConnectSetLoggingFiltersArgs| {
+                a.flags = NoFlags::from_bits_retain(BOGUS_FLAG)
+            },
         ),
         "CONNECT_SET_DAEMON_TIMEOUT" => typed(
             info,
             "ConnectSetDaemonTimeoutArgs",
             round,
-            |a: &mut admin::ConnectSetDaemonTimeoutArgs| a.flags = BOGUS_FLAG,
+            |a: &mut admin::ConnectSetDaemonTimeoutArgs| {
+                a.flags = NoFlags::from_bits_retain(BOGUS_FLAG)
+            },
         ),
         _ => return None,
     })

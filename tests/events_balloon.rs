@@ -10,8 +10,8 @@ use common::Sandbox;
 use guest::{GUEST_PATIENCE, shell};
 use virtwire::Client;
 use virtwire::events::{DomainEventKind, EventItem};
+use virtwire::flags::DomainCreateFlags;
 use virtwire::proto::c_events::DomainEventId;
-use virtwire::proto::c_flags::DomainCreateFlags;
 
 #[tokio::test]
 async fn shrinking_the_memory_of_a_guest_with_a_balloon_gives_balloon_change_events() {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use common::Sandbox;
 use virtwire::Client;
 use virtwire::events::{DomainEvent, DomainEventKind, EventItem, EventStream};
+use virtwire::flags::{DomainBlockPullFlags, DomainCreateFlags};
 use virtwire::proto::c_events::{
     ConnectDomainEventBlockJobStatus, DomainBlockJobType, DomainEventId,
 };
-use virtwire::proto::c_flags::{DomainBlockPullFlags, DomainCreateFlags};
 
 async fn block_job(
     events: &mut EventStream<DomainEvent>,

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use common::Sandbox;
 use virtwire::events::{DomainEventKind, Event, EventItem, EventStream};
-use virtwire::flags::DomainConsoleFlags;
 use virtwire::proto::c_events::DomainEventId;
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;

@@ -9,8 +9,8 @@ use common::Sandbox;
 use guest::{GUEST_PATIENCE, console_exchange, shell};
 use virtwire::Client;
 use virtwire::events::{DomainEventKind, EventItem};
+use virtwire::flags::DomainCreateFlags;
 use virtwire::proto::c_events::DomainEventId;
-use virtwire::proto::c_flags::DomainCreateFlags;
 
 #[tokio::test]
 async fn the_guest_setting_its_hardware_clock_gives_an_rtc_change_event() {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use common::Sandbox;
 use virtwire::Client;
 use virtwire::events::{DomainEventKind, EventItem};
+use virtwire::flags::{DomainCreateFlags, DomainDeviceModifyFlags};
 use virtwire::proto::c_events::{DomainEventId, DomainEventTrayChangeReason};
-use virtwire::proto::c_flags::{DomainCreateFlags, DomainDeviceModifyFlags};
 
 #[tokio::test]
 async fn ejecting_a_cdrom_opens_its_tray() {

@@ -8,7 +8,7 @@ mod common;
 mod guest;
 
 use common::Sandbox;
-use virtwire::proto::c_flags::DomainMigrateMaxSpeedFlags;
+use virtwire::flags::DomainMigrateMaxSpeedFlags;
 use virtwire::{Client, ErrorCode};
 
 #[tokio::test]

@@ -16,12 +16,12 @@ use common::Sandbox;
 use tokio::io::AsyncReadExt;
 use virtwire::Client;
 use virtwire::events::{DomainEventKind, EventItem, EventStream, Lifecycle, NetworkEventKind};
+use virtwire::flags::DomainOpenGraphicsFlags;
 use virtwire::proto::c_events::{
     DomainEventDefinedDetailType as Defined, DomainEventId,
     DomainEventStartedDetailType as Started, DomainEventStoppedDetailType as Stopped,
     NetworkEventId, NetworkEventLifecycleType,
 };
-use virtwire::proto::c_flags::DomainOpenGraphicsFlags;
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
 

@@ -2,7 +2,7 @@
 
 use roxmltree::{Document, Node};
 use virtwire::Domain;
-use virtwire::proto::c_flags::DomainXmlFlags;
+use virtwire::flags::DomainXmlFlags;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::domain_info::DOMAIN;

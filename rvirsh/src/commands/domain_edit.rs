@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use virtwire::proto::c_flags::{DomainDefineFlags, DomainXmlFlags};
+use virtwire::flags::{DomainDefineFlags, DomainXmlFlags};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::domain_info::DOMAIN;

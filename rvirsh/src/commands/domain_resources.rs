@@ -1,7 +1,7 @@
 //! A domain's memory and vCPUs: setmem, setmaxmem, setvcpus, vcpucount, vcpuinfo.
 
 use virtwire::Domain;
-use virtwire::proto::c_flags::{DomainMemoryModFlags, DomainModificationImpact, DomainVcpuFlags};
+use virtwire::flags::{DomainMemoryModFlags, DomainModificationImpact, DomainVcpuFlags};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::domain_info::DOMAIN;

@@ -1,6 +1,6 @@
 //! Saving a running domain's memory: save, restore, managedsave.
 
-use virtwire::proto::c_flags::DomainSaveRestoreFlags as F;
+use virtwire::flags::DomainSaveRestoreFlags as F;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, OptDef};
 use crate::commands::domain_info::DOMAIN;

@@ -1,6 +1,6 @@
 //! `domstats`: the statistics records of every (or the named) domains.
 
-use virtwire::proto::c_flags::{ConnectGetAllDomainStatsFlags as L, DomainStatsTypes as T};
+use virtwire::flags::{ConnectGetAllDomainStatsFlags as L, DomainStatsTypes as T};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::util;

@@ -1,6 +1,6 @@
 //! Host interfaces: iface-list.
 
-use virtwire::proto::c_flags::ConnectListAllInterfacesFlags as L;
+use virtwire::flags::ConnectListAllInterfacesFlags as L;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, OptDef};
 use crate::commands::util;

@@ -3,7 +3,7 @@
 //! net-uuid.
 
 use virtwire::Network;
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     ConnectListAllNetworksFlags as L, NetworkCreateFlags, NetworkDefineFlags, NetworkUpdateFlags,
     NetworkXmlFlags,
 };
@@ -490,7 +490,7 @@ fn dhcp_leases(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let net = network(ctl, cmd)?;
     let name = given(cmd).to_string();
     let mac = cmd.get("mac");
-    let mut leases = match ctl.block_on(net.dhcp_leases(mac, 0)) {
+    let mut leases = match ctl.block_on(net.dhcp_leases(mac, Default::default())) {
         Ok(l) => l,
         Err(e) => return Err(ctl.fail(&format!("Failed to get leases info for {name}"), e)),
     };

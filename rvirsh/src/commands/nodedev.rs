@@ -1,7 +1,7 @@
 //! Host devices: nodedev-list (--cap, --tree, --inactive, --all), nodedev-dumpxml.
 
 use virtwire::NodeDevice;
-use virtwire::proto::c_flags::{ConnectListAllNodeDeviceFlags as L, NodeDeviceXmlFlags};
+use virtwire::flags::{ConnectListAllNodeDeviceFlags as L, NodeDeviceXmlFlags};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::util;
@@ -215,7 +215,7 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
                 ctl.error(&format!("internal error: Malformed wwn: {bad}"));
                 return Err(Fail::Reported);
             }
-            ctl.block_on(client.lookup_node_device_scsi_host_by_wwn(wwnn, wwpn, 0))
+            ctl.block_on(client.lookup_node_device_scsi_host_by_wwn(wwnn, wwpn, Default::default()))
         }
         _ => ctl.block_on(client.lookup_node_device_by_name(&n)),
     };

@@ -1,6 +1,6 @@
 //! Network filters: nwfilter-list, nwfilter-define, nwfilter-undefine, nwfilter-dumpxml.
 
-use virtwire::proto::c_flags::NwfilterDefineFlags;
+use virtwire::flags::NwfilterDefineFlags;
 use virtwire::{ErrorCode, NwFilter};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
@@ -111,7 +111,7 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn list(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
     let client = ctl.conn()?;
-    let mut filters = match ctl.block_on(client.list_all_nwfilters(0)) {
+    let mut filters = match ctl.block_on(client.list_all_nwfilters(Default::default())) {
         Ok(f) => f,
         // virsh falls back to the old calls, and names the first that fails
         Err(e) if e.code() == Some(ErrorCode::NoSupport) => {

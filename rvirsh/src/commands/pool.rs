@@ -3,7 +3,7 @@
 //! pool-autostart, pool-name, pool-uuid.
 
 use virtwire::StoragePool;
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     ConnectListAllStoragePoolsFlags as L, StoragePoolBuildFlags, StoragePoolCreateFlags,
     StoragePoolDefineFlags, StoragePoolDeleteFlags, StorageXmlFlags,
 };
@@ -329,7 +329,7 @@ fn delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 fn refresh(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     simple(ctl, cmd, "refreshed", "refresh", async |p| {
-        p.refresh(0).await
+        p.refresh(Default::default()).await
     })
 }
 

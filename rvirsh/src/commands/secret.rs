@@ -1,7 +1,7 @@
 //! Secrets: secret-list, secret-define, secret-dumpxml, secret-set-value, secret-get-value,
 //! secret-undefine.
 
-use virtwire::proto::c_flags::{ConnectListAllSecretsFlags as L, SecretDefineFlags};
+use virtwire::flags::{ConnectListAllSecretsFlags as L, SecretDefineFlags};
 use virtwire::{ErrorCode, Secret};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
@@ -159,7 +159,7 @@ fn set_value(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     } else {
         util::base64_decode(&raw)
     };
-    ctl.block_on(s.set_value(&value, 0))?;
+    ctl.block_on(s.set_value(&value, Default::default()))?;
     ctl.print_extra("Secret value set\n");
     Ok(())
 }

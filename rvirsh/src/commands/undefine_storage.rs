@@ -3,7 +3,7 @@
 
 use roxmltree::Document;
 use virtwire::Domain;
-use virtwire::proto::c_flags::{DomainXmlFlags, StorageVolDeleteFlags};
+use virtwire::flags::{DomainXmlFlags, StorageVolDeleteFlags};
 
 use crate::cli::{Cmd, Fail};
 use crate::commands::util;
@@ -101,7 +101,7 @@ pub fn remove(ctl: &mut Ctl, cmd: &Cmd, doomed: Vec<Doomed>) -> bool {
         let (t, s) = (&d.target, &d.source);
         if cmd.has("wipe-storage") {
             ctl.print(&format!("Wiping volume '{t}'({s}) ... "));
-            if let Err(e) = ctl.block_on(vol.wipe(0)) {
+            if let Err(e) = ctl.block_on(vol.wipe(Default::default())) {
                 ctl.error("Failed! Volume not removed.");
                 output::report(&Fail::Lib(e));
                 ok = false;

@@ -1,7 +1,7 @@
 //! Storage volumes: vol-list, vol-info, vol-create-as, vol-delete, vol-dumpxml, vol-resize,
 //! vol-wipe, vol-path, vol-name, vol-key, vol-pool.
 
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     StorageVolCreateFlags, StorageVolDeleteFlags, StorageVolInfoFlags, StorageVolResizeFlags,
 };
 use virtwire::{StoragePool, StorageVol};
@@ -486,8 +486,8 @@ fn wipe(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     };
     // zeroes (the default) by libvirt's plain wipe, as virsh calls it
     let done = match algorithm {
-        Some(a) if a > 0 => ctl.block_on(v.wipe_pattern(a, 0)),
-        _ => ctl.block_on(v.wipe(0)),
+        Some(a) if a > 0 => ctl.block_on(v.wipe_pattern(a, Default::default())),
+        _ => ctl.block_on(v.wipe(Default::default())),
     };
     match done {
         Ok(()) => {
@@ -501,7 +501,7 @@ fn wipe(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let pool = pool_by(ctl, cmd, "pool", true, true)?;
     let details = cmd.has("details");
-    let mut vols = match ctl.block_on(pool.list_all_volumes(0)) {
+    let mut vols = match ctl.block_on(pool.list_all_volumes(Default::default())) {
         Ok(v) => v,
         Err(e) => return Err(ctl.fail("Failed to list volumes", e)),
     };

@@ -1,6 +1,6 @@
 //! Volumes made from files or other volumes: vol-create, vol-create-from, vol-clone.
 
-use virtwire::proto::c_flags::StorageVolCreateFlags as F;
+use virtwire::flags::StorageVolCreateFlags as F;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::pool::pool_by;

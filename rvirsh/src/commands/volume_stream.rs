@@ -2,7 +2,7 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
-use virtwire::proto::c_flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
+use virtwire::flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
 use virtwire::rpc::Chunk;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};

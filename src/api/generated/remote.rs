@@ -2613,7 +2613,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME` (procedure 166).
-    pub async fn migrate_set_max_downtime(&self, downtime: u64, flags: u32) -> crate::Result<()> {
+    pub async fn migrate_set_max_downtime(
+        &self,
+        downtime: u64,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainMigrateSetMaxDowntimeArgs {
             dom: self.to_remote(),
             downtime,
@@ -3670,7 +3674,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE` (procedure 299).
-    pub async fn migrate_get_compression_cache(&self, flags: u32) -> crate::Result<u64> {
+    pub async fn migrate_get_compression_cache(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainMigrateGetCompressionCacheArgs {
             dom: self.to_remote(),
             flags,
@@ -3687,7 +3694,7 @@ impl crate::api::Domain {
     pub async fn migrate_set_compression_cache(
         &self,
         cache_size: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainMigrateSetCompressionCacheArgs {
             dom: self.to_remote(),
@@ -3951,7 +3958,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY` (procedure 364).
-    pub async fn migrate_start_post_copy(&self, flags: u32) -> crate::Result<()> {
+    pub async fn migrate_start_post_copy(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainMigrateStartPostCopyArgs {
             dom: self.to_remote(),
             flags,
@@ -4051,7 +4061,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME` (procedure 387).
-    pub async fn migrate_get_max_downtime(&self, flags: u32) -> crate::Result<u64> {
+    pub async fn migrate_get_max_downtime(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<u64> {
         let args = crate::proto::generated::remote::DomainMigrateGetMaxDowntimeArgs {
             dom: self.to_remote(),
             flags,
