@@ -1,6 +1,6 @@
 //! Devices from an XML file: attach-device, detach-device, update-device.
 
-use virtwire::proto::c_flags::DomainDeviceModifyFlags as F;
+use virtwire::flags::DomainDeviceModifyFlags as F;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::util;

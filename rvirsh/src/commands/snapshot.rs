@@ -2,7 +2,7 @@
 //! -parent, -revert (snapshot-list is in `snapshot_list`).
 
 use virtwire::proto::c_constants::ErrorNumber;
-use virtwire::proto::c_flags::{
+use virtwire::flags::{
     DomainSnapshotCreateFlags as CF, DomainSnapshotDeleteFlags as DF,
     DomainSnapshotListFlags as LF, DomainSnapshotRevertFlags as RF, DomainSnapshotXmlFlags as XF,
 };
@@ -333,8 +333,8 @@ pub fn lookup(ctl: &Ctl, cmd: &Cmd, opt: &str, dom: &Domain) -> Result<DomainSna
         return Err(Fail::Reported);
     }
     match name {
-        Some(n) => Ok(ctl.block_on(dom.snapshot_lookup_by_name(n, 0))?),
-        None if current => Ok(ctl.block_on(dom.snapshot_current(0))?),
+        Some(n) => Ok(ctl.block_on(dom.snapshot_lookup_by_name(n, Default::default()))?),
+        None if current => Ok(ctl.block_on(dom.snapshot_current(Default::default()))?),
         None => {
             ctl.error(&format!("--{opt} or --current is required"));
             Err(Fail::Reported)
@@ -364,7 +364,7 @@ fn current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ));
         return Err(Fail::Reported);
     }
-    let snap = ctl.block_on(dom.snapshot_current(0))?;
+    let snap = ctl.block_on(dom.snapshot_current(Default::default()))?;
     if cmd.has("name") {
         ctl.print(snap.name());
     } else {
@@ -404,7 +404,7 @@ fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     util::no_xpath(ctl, cmd)?;
     let name = util::required(ctl, cmd, "snapshotname")?;
     let dom = util::domain(ctl, cmd, "domain")?;
-    let snap = ctl.block_on(dom.snapshot_lookup_by_name(&name, 0))?;
+    let snap = ctl.block_on(dom.snapshot_lookup_by_name(&name, Default::default()))?;
     let flags = if cmd.has("security-info") { 1 } else { 0 };
     ctl.print(&ctl.block_on(snap.xml_desc(XF(flags)))?);
     Ok(())

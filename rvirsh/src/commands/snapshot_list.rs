@@ -1,7 +1,7 @@
 //! snapshot-list: the table, `--name`, `--parent` and `--tree` (virsh's `vshTreePrint`).
 
 use virtwire::DomainSnapshot;
-use virtwire::proto::c_flags::DomainSnapshotListFlags as LF;
+use virtwire::flags::DomainSnapshotListFlags as LF;
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
 use crate::commands::snapshot::{DOMAIN, Facts, lookup, parent_name};
@@ -139,7 +139,7 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let mut table = Table::new(&header);
     for s in &snaps {
-        let Ok(xml) = ctl.block_on(s.xml_desc(virtwire::proto::c_flags::DomainSnapshotXmlFlags(0)))
+        let Ok(xml) = ctl.block_on(s.xml_desc(virtwire::flags::DomainSnapshotXmlFlags(0)))
         else {
             continue;
         };
