@@ -63,7 +63,11 @@ async fn clean_up(client: &Client) {
     }
     if let Ok(pool) = client.lookup_storage_pool_by_name(POOL).await {
         let _ = pool.create(StoragePoolCreateFlags::default()).await;
-        for vol in pool.list_all_volumes(Default::default()).await.unwrap_or_default() {
+        for vol in pool
+            .list_all_volumes(Default::default())
+            .await
+            .unwrap_or_default()
+        {
             let _ = vol.delete(StorageVolDeleteFlags::default()).await;
         }
         let _ = pool.destroy().await;

@@ -16,8 +16,15 @@ async fn migration_tunables_of_a_running_guest_read_back_what_was_set() {
     let client = Client::connect(&Sandbox::get().qemu_uri()).await.unwrap();
     let dom = guest::start_guest(&client, "vw-migration-tunables").await;
 
-    dom.migrate_set_max_downtime(250, Default::default()).await.unwrap();
-    assert_eq!(dom.migrate_get_max_downtime(Default::default()).await.unwrap(), 250);
+    dom.migrate_set_max_downtime(250, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        dom.migrate_get_max_downtime(Default::default())
+            .await
+            .unwrap(),
+        250
+    );
 
     let speed = DomainMigrateMaxSpeedFlags::default();
     dom.migrate_set_max_speed(64, speed).await.unwrap();
@@ -26,10 +33,20 @@ async fn migration_tunables_of_a_running_guest_read_back_what_was_set() {
     assert_eq!(dom.migrate_get_max_speed(speed).await.unwrap(), 96);
 
     let cache = 32 << 20;
-    dom.migrate_set_compression_cache(cache, Default::default()).await.unwrap();
-    assert_eq!(dom.migrate_get_compression_cache(Default::default()).await.unwrap(), cache);
+    dom.migrate_set_compression_cache(cache, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        dom.migrate_get_compression_cache(Default::default())
+            .await
+            .unwrap(),
+        cache
+    );
 
-    let err = dom.migrate_start_post_copy(Default::default()).await.unwrap_err();
+    let err = dom
+        .migrate_start_post_copy(Default::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::OperationInvalid), "{err:?}");
 
     dom.destroy().await.unwrap();

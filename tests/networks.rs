@@ -86,7 +86,12 @@ async fn the_qemu_driver_keeps_a_defined_networks_autostart_and_leases() {
     assert_eq!(info_line(&info, "Active"), "no");
     assert_eq!(info_line(&info, "Bridge"), "vwapiq0");
     assert_eq!(info_line(&info, "UUID"), net.uuid_string());
-    assert!(net.dhcp_leases(None, 0).await.unwrap().is_empty());
+    assert!(
+        net.dhcp_leases(None, Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let xml = net.xml_desc(Default::default()).await.unwrap();
     assert!(xml.contains("192.168.219.10"), "{xml}");
     net.set_autostart(false).await.unwrap();

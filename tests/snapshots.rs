@@ -92,10 +92,16 @@ async fn snapshots_of_a_running_qcow2_guest_revert_its_memory_and_delete() {
     let second = take(&dom, "vw-second", "state two").await;
     assert_eq!(names(&dom).await, ["vw-first", "vw-second"]);
     assert_eq!(current(&dom).await, "vw-second");
-    assert_eq!(second.parent(0).await.unwrap().name(), "vw-first");
-    assert!(second.is_current(0).await.unwrap());
-    let looked_up = dom.snapshot_lookup_by_name("vw-first", 0).await.unwrap();
-    assert!(!looked_up.is_current(0).await.unwrap());
+    assert_eq!(
+        second.parent(Default::default()).await.unwrap().name(),
+        "vw-first"
+    );
+    assert!(second.is_current(Default::default()).await.unwrap());
+    let looked_up = dom
+        .snapshot_lookup_by_name("vw-first", Default::default())
+        .await
+        .unwrap();
+    assert!(!looked_up.is_current(Default::default()).await.unwrap());
     assert_eq!(looked_up.domain().name(), "vw-snapshots");
 
     set_state(&dom, "three").await;

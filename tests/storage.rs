@@ -7,11 +7,11 @@ mod common;
 use std::process::Command;
 
 use common::Sandbox;
-use virtwire::proto::c_constants::{StoragePoolState, StorageVolType};
 use virtwire::flags::{
     StoragePoolBuildFlags, StoragePoolCreateFlags, StoragePoolDefineFlags, StoragePoolDeleteFlags,
     StorageVolCreateFlags, StorageVolDeleteFlags, StorageVolResizeFlags,
 };
+use virtwire::proto::c_constants::{StoragePoolState, StorageVolType};
 use virtwire::{Client, StoragePool, StorageVol};
 
 const MIB: u64 = 1 << 20;
@@ -76,7 +76,7 @@ async fn a_dir_pool_goes_through_its_lifecycle_as_virsh_sees_it() {
     pool.create(StoragePoolCreateFlags::default())
         .await
         .unwrap();
-    pool.refresh(0).await.unwrap();
+    pool.refresh(Default::default()).await.unwrap();
     assert!(pool.is_active().await.unwrap());
     pool.set_autostart(true).await.unwrap();
     assert!(pool.autostart().await.unwrap());

@@ -4,8 +4,8 @@ use std::fmt;
 
 use crate::api::{Client, Stream};
 use crate::error::Result;
-use crate::proto::c_constants::StorageVolType;
 use crate::flags::{StorageVolDownloadFlags, StorageVolUploadFlags};
+use crate::proto::c_constants::StorageVolType;
 use crate::proto::remote::{self, procs};
 use crate::proto::xdr::XdrString;
 use crate::rpc::WhenFull;

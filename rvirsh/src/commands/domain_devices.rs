@@ -190,7 +190,7 @@ fn domblkinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
             ctl.error("command 'domblkinfo' requires <device> option");
             return Err(Fail::Reported);
         };
-        let info = ctl.block_on(dom.block_info(device, 0))?;
+        let info = ctl.block_on(dom.block_info(device, Default::default()))?;
         let [cap, alloc, phys] = sizes(&info, human);
         ctl.print(&format!(
             "{:<15} {cap}\n{:<15} {alloc}\n{:<15} {phys}\n",
@@ -204,7 +204,7 @@ fn domblkinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     for disk in devices(&doc, "disk") {
         let target = first_attr(child(disk, "target"), &["dev"]).unwrap_or("");
         let cells = if child(disk, "source").is_some() {
-            let info = ctl.block_on(dom.block_info(target, 0))?;
+            let info = ctl.block_on(dom.block_info(target, Default::default()))?;
             sizes(&info, human)
         } else {
             ["-".into(), "-".into(), "-".into()]

@@ -164,7 +164,7 @@ fn dominfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     if let Ok(a) = ctl.block_on(dom.autostart()) {
         line("Autostart:", if a { "enable" } else { "disable" });
     }
-    match ctl.block_on(dom.has_managed_save_image(0)) {
+    match ctl.block_on(dom.has_managed_save_image(Default::default())) {
         Ok(m) => line("Managed save:", yes_no(m)),
         Err(_) => line("Managed save:", "unknown"),
     }

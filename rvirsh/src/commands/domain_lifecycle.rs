@@ -416,7 +416,7 @@ fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     // virsh leaves out the flags for what the domain does not have, and refuses by itself
     // to drop a managed save image it was not told to remove
-    let managed_save = match ctl.block_on(dom.has_managed_save_image(0)) {
+    let managed_save = match ctl.block_on(dom.has_managed_save_image(Default::default())) {
         Ok(saved) => saved,
         Err(e) if e.is_unsupported() => false,
         Err(e) => return Err(e.into()),

@@ -141,7 +141,7 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         if cmd.has("managed-save")
             && state == virtwire::DomainState::Shutoff
             && ctl
-                .block_on(dom.has_managed_save_image(0))
+                .block_on(dom.has_managed_save_image(Default::default()))
                 .is_ok_and(|saved| saved)
         {
             state_text = "saved";

@@ -254,7 +254,7 @@ fn vcpucount(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// The host's CPU count as virsh takes it (the length of the node's CPU map).
 fn host_cpus(ctl: &mut Ctl, client: &virtwire::Client) -> Result<usize, Fail> {
-    match ctl.block_on(client.node_cpu_map(0, 0, 0)) {
+    match ctl.block_on(client.node_cpu_map(0, 0, Default::default())) {
         Ok(m) if m.cpus > 0 => Ok(m.cpus as usize),
         _ => Ok(ctl.block_on(client.node_info())?.cpus as usize),
     }

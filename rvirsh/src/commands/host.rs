@@ -104,7 +104,7 @@ fn uri(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
 
 fn sysinfo(ctl: &mut Ctl, _cmd: &Cmd) -> CmdResult {
     print_string(ctl, "failed to get sysinfo", "", async |c| {
-        c.sysinfo(0).await
+        c.sysinfo(Default::default()).await
     })
 }
 

@@ -104,7 +104,7 @@ fn undefine(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let f = nwfilter(ctl, cmd)?;
     util::no_xpath(ctl, cmd)?;
-    let xml = ctl.block_on(f.xml_desc(0))?;
+    let xml = ctl.block_on(f.xml_desc(Default::default()))?;
     ctl.print(&xml);
     Ok(())
 }

@@ -120,7 +120,7 @@ fn define(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let s = secret(ctl, cmd)?;
     util::no_xpath(ctl, cmd)?;
-    let xml = ctl.block_on(s.xml_desc(0))?;
+    let xml = ctl.block_on(s.xml_desc(Default::default()))?;
     ctl.print(&xml);
     Ok(())
 }
@@ -177,7 +177,7 @@ fn read_terminal(ctl: &Ctl) -> Result<Vec<u8>, Fail> {
 
 fn get_value(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let s = secret(ctl, cmd)?;
-    let value = ctl.block_on(s.value(0))?;
+    let value = ctl.block_on(s.value(Default::default()))?;
     if cmd.has("plain") {
         use std::io::Write;
         let mut out = std::io::stdout().lock();

@@ -1,11 +1,11 @@
 //! Domain snapshots: snapshot-create, -create-as, -current, -delete, -dumpxml, -info,
 //! -parent, -revert (snapshot-list is in `snapshot_list`).
 
-use virtwire::proto::c_constants::ErrorNumber;
 use virtwire::flags::{
     DomainSnapshotCreateFlags as CF, DomainSnapshotDeleteFlags as DF,
     DomainSnapshotListFlags as LF, DomainSnapshotRevertFlags as RF, DomainSnapshotXmlFlags as XF,
 };
+use virtwire::proto::c_constants::ErrorNumber;
 use virtwire::{Domain, DomainSnapshot};
 
 use crate::cli::{Cmd, CmdDef, CmdResult, Fail, OptDef};
@@ -347,7 +347,7 @@ fn current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let dom = util::domain(ctl, cmd, "domain")?;
     let secure = if cmd.has("security-info") { 1 } else { 0 };
     if let Some(name) = cmd.get("snapshotname") {
-        let snap = ctl.block_on(dom.snapshot_lookup_by_name(name, 0))?;
+        let snap = ctl.block_on(dom.snapshot_lookup_by_name(name, Default::default()))?;
         let xml = ctl.block_on(snap.xml_desc(XF::SECURE))?;
         let mut flags = CF::REDEFINE.0 | CF::CURRENT.0;
         if xml.contains("<state>disk-snapshot</state>") {
@@ -357,7 +357,7 @@ fn current(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         ctl.print_extra(&format!("Snapshot {name} set as current"));
         return Ok(());
     }
-    if !ctl.block_on(dom.has_current_snapshot(0))? {
+    if !ctl.block_on(dom.has_current_snapshot(Default::default()))? {
         ctl.error(&format!(
             "domain '{}' has no current snapshot",
             cmd.get("domain").unwrap_or("")
@@ -427,7 +427,7 @@ fn parent(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 
 /// The name of a snapshot's parent; `None` for a root.
 pub fn parent_name(ctl: &Ctl, snap: &DomainSnapshot) -> Result<Option<String>, Fail> {
-    match ctl.block_on(snap.parent(0)) {
+    match ctl.block_on(snap.parent(Default::default())) {
         Ok(p) => Ok(Some(p.name().to_string())),
         Err(e) if e.remote().map(|r| r.code) == Some(ErrorNumber::NoDomainSnapshot) => Ok(None),
         Err(e) => {
@@ -472,7 +472,9 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let line = |k: &str, v: &str| ctl.print(&format!("{:<15} {v}\n", k));
     line("Name:", snap.name());
     line("Domain:", dom.name());
-    let current = ctl.block_on(snap.is_current(0)).unwrap_or(false);
+    let current = ctl
+        .block_on(snap.is_current(Default::default()))
+        .unwrap_or(false);
     line("Current:", if current { "yes" } else { "no" });
     let xml = ctl.block_on(snap.xml_desc(XF(0)))?;
     let Some(facts) = Facts::of(&xml) else {
@@ -493,7 +495,7 @@ fn info(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     line("Children:", &children.to_string());
     let descendants = ctl.block_on(snap.num_children(LF::DESCENDANTS))?;
     line("Descendants:", &descendants.to_string());
-    if let Ok(m) = ctl.block_on(snap.has_metadata(0)) {
+    if let Ok(m) = ctl.block_on(snap.has_metadata(Default::default())) {
         line("Metadata:", if m { "yes" } else { "no" });
     }
     Ok(())

@@ -139,8 +139,7 @@ fn list(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     }
     let mut table = Table::new(&header);
     for s in &snaps {
-        let Ok(xml) = ctl.block_on(s.xml_desc(virtwire::flags::DomainSnapshotXmlFlags(0)))
-        else {
+        let Ok(xml) = ctl.block_on(s.xml_desc(virtwire::flags::DomainSnapshotXmlFlags(0))) else {
             continue;
         };
         let Some(facts) = Facts::of(&xml) else {

@@ -333,7 +333,7 @@ fn delete(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
 fn dumpxml(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
     let v = vol(ctl, cmd)?;
     util::no_xpath(ctl, cmd)?;
-    let xml = ctl.block_on(v.xml_desc(0))?;
+    let xml = ctl.block_on(v.xml_desc(Default::default()))?;
     ctl.print(&xml);
     Ok(())
 }

@@ -117,7 +117,7 @@ fn clone(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         Err(e) => return Err(ctl.fail("failed to get parent pool", e)),
     };
     let newname = util::required(ctl, cmd, "newname")?;
-    let origxml = ctl.block_on(orig.xml_desc(0))?;
+    let origxml = ctl.block_on(orig.xml_desc(Default::default()))?;
     let Some(xml) = clone_xml(&origxml, &newname) else {
         ctl.error("Failed to allocate XML buffer");
         return Err(Fail::Reported);

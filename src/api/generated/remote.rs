@@ -142,7 +142,7 @@ impl crate::api::Client {
         &self,
         r#type: &str,
         src_spec: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectFindStoragePoolSourcesArgs {
             r#type: crate::proto::xdr::XdrString::try_from(r#type)?,
@@ -228,7 +228,11 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_NODE_NUM_OF_DEVICES` (procedure 111).
-    pub async fn node_num_of_devices(&self, cap: Option<&str>, flags: u32) -> crate::Result<i32> {
+    pub async fn node_num_of_devices(
+        &self,
+        cap: Option<&str>,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::NodeNumOfDevicesArgs {
             cap: cap
                 .map(crate::proto::xdr::XdrString::try_from)
@@ -244,7 +248,7 @@ impl crate::api::Client {
         &self,
         cap: Option<&str>,
         maxnames: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::NodeListDevicesArgs {
             cap: cap
@@ -333,7 +337,7 @@ impl crate::api::Client {
         &self,
         native_format: &str,
         native_config: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectDomainXmlFromNativeArgs {
             native_format: crate::proto::xdr::XdrString::try_from(native_format)?,
@@ -349,7 +353,7 @@ impl crate::api::Client {
         &self,
         native_format: &str,
         domain_xml: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectDomainXmlToNativeArgs {
             native_format: crate::proto::xdr::XdrString::try_from(native_format)?,
@@ -492,28 +496,40 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_SYSINFO` (procedure 203).
-    pub async fn sysinfo(&self, flags: u32) -> crate::Result<String> {
+    pub async fn sysinfo(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectGetSysinfoArgs { flags };
         let ret = self.raw().connect_get_sysinfo(&args).await?;
         Ok(ret.sysinfo.into_inner())
     }
 
     /// `REMOTE_PROC_INTERFACE_CHANGE_BEGIN` (procedure 220).
-    pub async fn change_interface_begin(&self, flags: u32) -> crate::Result<()> {
+    pub async fn change_interface_begin(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::InterfaceChangeBeginArgs { flags };
         self.raw().interface_change_begin(&args).await?;
         Ok(())
     }
 
     /// `REMOTE_PROC_INTERFACE_CHANGE_COMMIT` (procedure 221).
-    pub async fn change_interface_commit(&self, flags: u32) -> crate::Result<()> {
+    pub async fn change_interface_commit(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::InterfaceChangeCommitArgs { flags };
         self.raw().interface_change_commit(&args).await?;
         Ok(())
     }
 
     /// `REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK` (procedure 222).
-    pub async fn change_interface_rollback(&self, flags: u32) -> crate::Result<()> {
+    pub async fn change_interface_rollback(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::InterfaceChangeRollbackArgs { flags };
         self.raw().interface_change_rollback(&args).await?;
         Ok(())
@@ -525,7 +541,7 @@ impl crate::api::Client {
     pub async fn node_cpu_stats(
         &self,
         cpu_num: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::TypedParams> {
         let mut args = crate::proto::generated::remote::NodeGetCpuStatsArgs {
             cpu_num,
@@ -553,7 +569,7 @@ impl crate::api::Client {
     pub async fn node_memory_stats(
         &self,
         cell_num: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::TypedParams> {
         let mut args = crate::proto::generated::remote::NodeGetMemoryStatsArgs {
             nparams: 0,
@@ -628,7 +644,7 @@ impl crate::api::Client {
         &self,
         target: u32,
         duration: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeSuspendForDurationArgs {
             target,
@@ -708,7 +724,10 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS` (procedure 286).
-    pub async fn list_all_nwfilters(&self, flags: u32) -> crate::Result<Vec<crate::api::NwFilter>> {
+    pub async fn list_all_nwfilters(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<Vec<crate::api::NwFilter>> {
         let args = crate::proto::generated::remote::ConnectListAllNwfiltersArgs {
             need_results: 1,
             flags,
@@ -742,7 +761,7 @@ impl crate::api::Client {
     pub async fn node_set_memory_parameters(
         &self,
         params: &crate::api::TypedParams,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeSetMemoryParametersArgs {
             params: params.to_wire()?,
@@ -759,12 +778,12 @@ impl crate::api::Client {
     /// Adds `VIR_TYPED_PARAM_STRING_OKAY` to `flags` when the driver supports string parameters, as libvirt's client does.
     pub async fn node_memory_parameters(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::TypedParams> {
         let okay = self.typed_param_string_flag().await?;
         let mut args = crate::proto::generated::remote::NodeGetMemoryParametersArgs {
             nparams: 0,
-            flags: flags | okay,
+            flags: crate::proto::generated::c_flags::NoFlags::from_bits_retain(flags.bits() | okay),
         };
         // How many there are, then that many.
         args.nparams = self.raw().node_get_memory_parameters(&args).await?.nparams;
@@ -777,7 +796,7 @@ impl crate::api::Client {
         &self,
         need_map: i32,
         need_online: i32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::NodeCpuMap> {
         let args = crate::proto::generated::remote::NodeGetCpuMapArgs {
             need_map,
@@ -793,7 +812,7 @@ impl crate::api::Client {
         &self,
         wwnn: &str,
         wwpn: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::NodeDevice> {
         let args = crate::proto::generated::remote::NodeDeviceLookupScsiHostByWwnArgs {
             wwnn: crate::proto::xdr::XdrString::try_from(wwnn)?,
@@ -808,7 +827,11 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES` (procedure 312).
-    pub async fn cpu_model_names(&self, arch: &str, flags: u32) -> crate::Result<Vec<String>> {
+    pub async fn cpu_model_names(
+        &self,
+        arch: &str,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::ConnectGetCpuModelNamesArgs {
             arch: crate::proto::xdr::XdrString::try_from(arch)?,
             need_results: 1,
@@ -824,7 +847,7 @@ impl crate::api::Client {
         pages: crate::proto::xdr::XdrVec<u32, { crate::proto::generated::remote::NODE_MAX_CELLS }>,
         start_cell: i32,
         cell_count: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<u64>> {
         let args = crate::proto::generated::remote::NodeGetFreePagesArgs {
             pages,
@@ -843,7 +866,7 @@ impl crate::api::Client {
         arch: Option<&str>,
         machine: Option<&str>,
         virttype: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectGetDomainCapabilitiesArgs {
             emulatorbin: emulatorbin
@@ -898,7 +921,7 @@ impl crate::api::Client {
         >,
         start_cell: i32,
         cell_count: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NodeAllocPagesFlags,
     ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::NodeAllocPagesArgs {
             page_sizes,
@@ -1001,7 +1024,10 @@ impl crate::api::Client {
     /// `REMOTE_PROC_NODE_GET_SEV_INFO` (procedure 395).
     ///
     /// Asks how many parameters there are, then for that many, as libvirt's clients do.
-    pub async fn node_sev_info(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
+    pub async fn node_sev_info(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::TypedParams> {
         let mut args = crate::proto::generated::remote::NodeGetSevInfoArgs { nparams: 0, flags };
         // How many there are, then that many.
         args.nparams = self.raw().node_get_sev_info(&args).await?.nparams;
@@ -1041,7 +1067,7 @@ impl crate::api::Client {
     /// `REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS` (procedure 401).
     pub async fn list_all_nwfilter_bindings(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<crate::api::NwFilterBinding>> {
         let args = crate::proto::generated::remote::ConnectListAllNwfilterBindingsArgs {
             need_results: 1,
@@ -1056,7 +1082,10 @@ impl crate::api::Client {
     }
 
     /// `REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES` (procedure 403).
-    pub async fn storage_pool_capabilities(&self, flags: u32) -> crate::Result<String> {
+    pub async fn storage_pool_capabilities(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::ConnectGetStoragePoolCapabilitiesArgs { flags };
         let ret = self
             .raw()
@@ -1069,7 +1098,7 @@ impl crate::api::Client {
     pub async fn set_identity(
         &self,
         params: &crate::api::TypedParams,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::ConnectSetIdentityArgs {
             params: params.to_wire()?,
@@ -1195,7 +1224,10 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT` (procedure 244).
-    pub async fn parent(&self, flags: u32) -> crate::Result<crate::api::DomainSnapshot> {
+    pub async fn parent(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::DomainSnapshot> {
         let args = crate::proto::generated::remote::DomainSnapshotGetParentArgs {
             snap: self.to_remote(),
             flags,
@@ -1248,7 +1280,10 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT` (procedure 271).
-    pub async fn is_current(&self, flags: u32) -> crate::Result<bool> {
+    pub async fn is_current(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainSnapshotIsCurrentArgs {
             snap: self.to_remote(),
             flags,
@@ -1262,7 +1297,10 @@ impl crate::api::DomainSnapshot {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA` (procedure 272).
-    pub async fn has_metadata(&self, flags: u32) -> crate::Result<bool> {
+    pub async fn has_metadata(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainSnapshotHasMetadataArgs {
             snap: self.to_remote(),
             flags,
@@ -1339,7 +1377,10 @@ impl crate::api::DomainCheckpoint {
     }
 
     /// `REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT` (procedure 416).
-    pub async fn parent(&self, flags: u32) -> crate::Result<crate::api::DomainCheckpoint> {
+    pub async fn parent(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::DomainCheckpoint> {
         let args = crate::proto::generated::remote::DomainCheckpointGetParentArgs {
             checkpoint: self.to_remote(),
             flags,
@@ -1371,7 +1412,10 @@ impl crate::api::DomainCheckpoint {
 
 impl crate::api::NwFilterBinding {
     /// `REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC` (procedure 398).
-    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NwfilterBindingGetXmlDescArgs {
             nwfilter: self.to_remote(),
             flags,
@@ -1398,7 +1442,10 @@ impl crate::api::NetworkPort {
     /// `REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS` (procedure 407).
     ///
     /// Asks how many parameters there are, then for that many, as libvirt's clients do.
-    pub async fn parameters(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
+    pub async fn parameters(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::TypedParams> {
         let mut args = crate::proto::generated::remote::NetworkPortGetParametersArgs {
             port: self.to_remote(),
             nparams: 0,
@@ -1423,7 +1470,7 @@ impl crate::api::NetworkPort {
     pub async fn set_parameters(
         &self,
         params: &crate::api::TypedParams,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NetworkPortSetParametersArgs {
             port: self.to_remote(),
@@ -1438,7 +1485,10 @@ impl crate::api::NetworkPort {
     }
 
     /// `REMOTE_PROC_NETWORK_PORT_GET_XML_DESC` (procedure 409).
-    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NetworkPortGetXmlDescArgs {
             port: self.to_remote(),
             flags,
@@ -1448,7 +1498,10 @@ impl crate::api::NetworkPort {
     }
 
     /// `REMOTE_PROC_NETWORK_PORT_DELETE` (procedure 410).
-    pub async fn delete(&self, flags: u32) -> crate::Result<()> {
+    pub async fn delete(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NetworkPortDeleteArgs {
             port: self.to_remote(),
             flags,
@@ -1517,7 +1570,10 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_REFRESH` (procedure 83).
-    pub async fn refresh(&self, flags: u32) -> crate::Result<()> {
+    pub async fn refresh(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StoragePoolRefreshArgs {
             pool: self.to_remote(),
             flags,
@@ -1679,7 +1735,10 @@ impl crate::api::StoragePool {
     }
 
     /// `REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES` (procedure 282).
-    pub async fn list_all_volumes(&self, flags: u32) -> crate::Result<Vec<crate::api::StorageVol>> {
+    pub async fn list_all_volumes(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<Vec<crate::api::StorageVol>> {
         let args = crate::proto::generated::remote::StoragePoolListAllVolumesArgs {
             pool: self.to_remote(),
             need_results: 1,
@@ -1729,7 +1788,10 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_GET_XML_DESC` (procedure 99).
-    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::StorageVolGetXmlDescArgs {
             vol: self.to_remote(),
             flags,
@@ -1748,7 +1810,10 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_WIPE` (procedure 165).
-    pub async fn wipe(&self, flags: u32) -> crate::Result<()> {
+    pub async fn wipe(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StorageVolWipeArgs {
             vol: self.to_remote(),
             flags,
@@ -1758,7 +1823,11 @@ impl crate::api::StorageVol {
     }
 
     /// `REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN` (procedure 259).
-    pub async fn wipe_pattern(&self, algorithm: u32, flags: u32) -> crate::Result<()> {
+    pub async fn wipe_pattern(
+        &self,
+        algorithm: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::StorageVolWipePatternArgs {
             vol: self.to_remote(),
             algorithm,
@@ -1880,7 +1949,11 @@ impl crate::api::NodeDevice {
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS` (procedure 301).
-    pub async fn detach_flags(&self, driver_name: Option<&str>, flags: u32) -> crate::Result<()> {
+    pub async fn detach_flags(
+        &self,
+        driver_name: Option<&str>,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeDeviceDetachFlagsArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
             driver_name: driver_name
@@ -1893,7 +1966,10 @@ impl crate::api::NodeDevice {
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_UNDEFINE` (procedure 429).
-    pub async fn undefine(&self, flags: u32) -> crate::Result<()> {
+    pub async fn undefine(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeDeviceUndefineArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
             flags,
@@ -1903,7 +1979,10 @@ impl crate::api::NodeDevice {
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_CREATE` (procedure 430).
-    pub async fn create(&self, flags: u32) -> crate::Result<()> {
+    pub async fn create(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeDeviceCreateArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
             flags,
@@ -1950,7 +2029,11 @@ impl crate::api::NodeDevice {
     }
 
     /// `REMOTE_PROC_NODE_DEVICE_UPDATE` (procedure 447).
-    pub async fn update(&self, xml_desc: &str, flags: u32) -> crate::Result<()> {
+    pub async fn update(
+        &self,
+        xml_desc: &str,
+        flags: crate::proto::generated::c_flags::NodeDeviceUpdateFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NodeDeviceUpdateArgs {
             name: crate::proto::xdr::XdrString::try_from(self.name())?,
             xml_desc: crate::proto::xdr::XdrString::try_from(xml_desc)?,
@@ -1985,7 +2068,10 @@ impl crate::api::Interface {
     }
 
     /// `REMOTE_PROC_INTERFACE_CREATE` (procedure 133).
-    pub async fn create(&self, flags: u32) -> crate::Result<()> {
+    pub async fn create(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::InterfaceCreateArgs {
             iface: self.to_remote(),
             flags,
@@ -1995,7 +2081,10 @@ impl crate::api::Interface {
     }
 
     /// `REMOTE_PROC_INTERFACE_DESTROY` (procedure 134).
-    pub async fn destroy(&self, flags: u32) -> crate::Result<()> {
+    pub async fn destroy(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::InterfaceDestroyArgs {
             iface: self.to_remote(),
             flags,
@@ -2126,7 +2215,7 @@ impl crate::api::Network {
     pub async fn dhcp_leases(
         &self,
         mac: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<crate::api::NetworkDhcpLease>> {
         let args = crate::proto::generated::remote::NetworkGetDhcpLeasesArgs {
             net: self.to_remote(),
@@ -2144,7 +2233,10 @@ impl crate::api::Network {
     }
 
     /// `REMOTE_PROC_NETWORK_LIST_ALL_PORTS` (procedure 404).
-    pub async fn list_all_ports(&self, flags: u32) -> crate::Result<Vec<crate::api::NetworkPort>> {
+    pub async fn list_all_ports(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<Vec<crate::api::NetworkPort>> {
         let args = crate::proto::generated::remote::NetworkListAllPortsArgs {
             network: self.to_remote(),
             need_results: 1,
@@ -2203,7 +2295,7 @@ impl crate::api::Network {
         metadata: Option<&str>,
         key: Option<&str>,
         uri: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::NetworkSetMetadataArgs {
             network: self.to_remote(),
@@ -2228,7 +2320,7 @@ impl crate::api::Network {
         &self,
         r#type: i32,
         uri: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NetworkUpdateFlags,
     ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NetworkGetMetadataArgs {
             network: self.to_remote(),
@@ -2245,7 +2337,10 @@ impl crate::api::Network {
 
 impl crate::api::NwFilter {
     /// `REMOTE_PROC_NWFILTER_GET_XML_DESC` (procedure 177).
-    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::NwfilterGetXmlDescArgs {
             nwfilter: self.to_remote(),
             flags,
@@ -2266,7 +2361,10 @@ impl crate::api::NwFilter {
 
 impl crate::api::Secret {
     /// `REMOTE_PROC_SECRET_GET_XML_DESC` (procedure 143).
-    pub async fn xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::SecretGetXmlDescArgs {
             secret: self.to_remote(),
             flags,
@@ -2276,7 +2374,11 @@ impl crate::api::Secret {
     }
 
     /// `REMOTE_PROC_SECRET_SET_VALUE` (procedure 144).
-    pub async fn set_value(&self, value: &[u8], flags: u32) -> crate::Result<()> {
+    pub async fn set_value(
+        &self,
+        value: &[u8],
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::SecretSetValueArgs {
             secret: self.to_remote(),
             value: crate::proto::xdr::Opaque::try_from(value)?,
@@ -2287,7 +2389,10 @@ impl crate::api::Secret {
     }
 
     /// `REMOTE_PROC_SECRET_GET_VALUE` (procedure 145).
-    pub async fn value(&self, flags: u32) -> crate::Result<Vec<u8>> {
+    pub async fn value(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<Vec<u8>> {
         let args = crate::proto::generated::remote::SecretGetValueArgs {
             secret: self.to_remote(),
             flags,
@@ -2484,7 +2589,7 @@ impl crate::api::Domain {
         path: &str,
         offset: u64,
         size: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<u8>> {
         let args = crate::proto::generated::remote::DomainBlockPeekArgs {
             dom: self.to_remote(),
@@ -2544,7 +2649,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_MEMORY_STATS` (procedure 159).
     pub async fn memory_stats(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<crate::api::DomainMemoryStat>> {
         let args = crate::proto::generated::remote::DomainMemoryStatsArgs {
             dom: self.to_remote(),
@@ -2662,7 +2767,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE` (procedure 183).
-    pub async fn has_managed_save_image(&self, flags: u32) -> crate::Result<bool> {
+    pub async fn has_managed_save_image(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainHasManagedSaveImageArgs {
             dom: self.to_remote(),
             flags,
@@ -2676,7 +2784,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE` (procedure 184).
-    pub async fn managed_save_remove(&self, flags: u32) -> crate::Result<()> {
+    pub async fn managed_save_remove(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainManagedSaveRemoveArgs {
             dom: self.to_remote(),
             flags,
@@ -2746,7 +2857,7 @@ impl crate::api::Domain {
     pub async fn snapshot_lookup_by_name(
         &self,
         name: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::DomainSnapshot> {
         let args = crate::proto::generated::remote::DomainSnapshotLookupByNameArgs {
             dom: self.to_remote(),
@@ -2765,7 +2876,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT` (procedure 190).
-    pub async fn has_current_snapshot(&self, flags: u32) -> crate::Result<bool> {
+    pub async fn has_current_snapshot(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<bool> {
         let args = crate::proto::generated::remote::DomainHasCurrentSnapshotArgs {
             dom: self.to_remote(),
             flags,
@@ -2779,7 +2893,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT` (procedure 191).
-    pub async fn snapshot_current(&self, flags: u32) -> crate::Result<crate::api::DomainSnapshot> {
+    pub async fn snapshot_current(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::DomainSnapshot> {
         let args = crate::proto::generated::remote::DomainSnapshotCurrentArgs {
             dom: self.to_remote(),
             flags,
@@ -2795,7 +2912,7 @@ impl crate::api::Domain {
     pub async fn block_info(
         &self,
         path: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::DomainBlockInfo> {
         let args = crate::proto::generated::remote::DomainGetBlockInfoArgs {
             dom: self.to_remote(),
@@ -2977,7 +3094,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_INJECT_NMI` (procedure 210).
-    pub async fn inject_nmi(&self, flags: u32) -> crate::Result<()> {
+    pub async fn inject_nmi(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainInjectNmiArgs {
             dom: self.to_remote(),
             flags,
@@ -3030,7 +3150,7 @@ impl crate::api::Domain {
             u32,
             { crate::proto::generated::remote::DOMAIN_SEND_KEY_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSendKeyArgs {
             dom: self.to_remote(),
@@ -3044,7 +3164,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_CONTROL_INFO` (procedure 229).
-    pub async fn control_info(&self, flags: u32) -> crate::Result<crate::api::DomainControlInfo> {
+    pub async fn control_info(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::DomainControlInfo> {
         let args = crate::proto::generated::remote::DomainGetControlInfoArgs {
             dom: self.to_remote(),
             flags,
@@ -3181,14 +3304,16 @@ impl crate::api::Domain {
     pub async fn block_stats_flags(
         &self,
         path: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::TypedParameterFlags,
     ) -> crate::Result<crate::api::TypedParams> {
         let okay = self.client().typed_param_string_flag().await?;
         let mut args = crate::proto::generated::remote::DomainBlockStatsFlagsArgs {
             dom: self.to_remote(),
             path: crate::proto::xdr::XdrString::try_from(path)?,
             nparams: 0,
-            flags: flags | okay,
+            flags: crate::proto::generated::c_flags::TypedParameterFlags::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
         // How many there are, then that many.
         args.nparams = self
@@ -3202,7 +3327,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_RESET` (procedure 245).
-    pub async fn reset(&self, flags: u32) -> crate::Result<()> {
+    pub async fn reset(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainResetArgs {
             dom: self.to_remote(),
             flags,
@@ -3386,7 +3514,7 @@ impl crate::api::Domain {
         &self,
         target: u32,
         duration: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainPmSuspendForDurationArgs {
             dom: self.to_remote(),
@@ -3409,7 +3537,7 @@ impl crate::api::Domain {
         nparams: u32,
         start_cpu: i32,
         ncpus: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::TypedParameterFlags,
     ) -> crate::Result<crate::api::TypedParams> {
         let okay = self.client().typed_param_string_flag().await?;
         let args = crate::proto::generated::remote::DomainGetCpuStatsArgs {
@@ -3417,7 +3545,9 @@ impl crate::api::Domain {
             nparams,
             start_cpu,
             ncpus,
-            flags: flags | okay,
+            flags: crate::proto::generated::c_flags::TypedParameterFlags::from_bits_retain(
+                flags.bits() | okay,
+            ),
         };
         let ret = self.client().raw().domain_get_cpu_stats(&args).await?;
         Ok(crate::api::TypedParams::from_wire(ret.params))
@@ -3427,7 +3557,7 @@ impl crate::api::Domain {
     pub async fn disk_errors(
         &self,
         maxerrors: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::proto::generated::remote::DomainGetDiskErrorsRet> {
         let args = crate::proto::generated::remote::DomainGetDiskErrorsArgs {
             dom: self.to_remote(),
@@ -3506,7 +3636,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_PM_WAKEUP` (procedure 267).
-    pub async fn pm_wakeup(&self, flags: u32) -> crate::Result<()> {
+    pub async fn pm_wakeup(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainPmWakeupArgs {
             dom: self.to_remote(),
             flags,
@@ -3626,7 +3759,7 @@ impl crate::api::Domain {
         &self,
         mount_point: Option<&str>,
         minimum: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainFstrimArgs {
             dom: self.to_remote(),
@@ -3645,7 +3778,7 @@ impl crate::api::Domain {
         &self,
         pid_value: i64,
         signum: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSendProcessSignalArgs {
             dom: self.to_remote(),
@@ -3753,7 +3886,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::NonnullString,
             { crate::proto::generated::remote::DOMAIN_FSFREEZE_MOUNTPOINTS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainFsfreezeArgs {
             dom: self.to_remote(),
@@ -3771,7 +3904,7 @@ impl crate::api::Domain {
             crate::proto::generated::remote::NonnullString,
             { crate::proto::generated::remote::DOMAIN_FSFREEZE_MOUNTPOINTS_MAX },
         >,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainFsthawArgs {
             dom: self.to_remote(),
@@ -3783,7 +3916,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_TIME` (procedure 337).
-    pub async fn time(&self, flags: u32) -> crate::Result<crate::api::DomainTime> {
+    pub async fn time(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::DomainTime> {
         let args = crate::proto::generated::remote::DomainGetTimeArgs {
             dom: self.to_remote(),
             flags,
@@ -3831,7 +3967,7 @@ impl crate::api::Domain {
     /// `REMOTE_PROC_DOMAIN_GET_FSINFO` (procedure 349).
     pub async fn fsinfo(
         &self,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<crate::proto::generated::remote::DomainFsinfo>> {
         let args = crate::proto::generated::remote::DomainGetFsinfoArgs {
             dom: self.to_remote(),
@@ -3875,7 +4011,7 @@ impl crate::api::Domain {
     pub async fn interface_addresses(
         &self,
         source: u32,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<crate::api::DomainInterface>> {
         let args = crate::proto::generated::remote::DomainInterfaceAddressesArgs {
             dom: self.to_remote(),
@@ -3945,7 +4081,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_RENAME` (procedure 358).
-    pub async fn rename(&self, new_name: Option<&str>, flags: u32) -> crate::Result<i32> {
+    pub async fn rename(
+        &self,
+        new_name: Option<&str>,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainRenameArgs {
             dom: self.to_remote(),
             new_name: new_name
@@ -4002,7 +4142,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS` (procedure 371).
-    pub async fn guest_vcpus(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
+    pub async fn guest_vcpus(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetGuestVcpusArgs {
             dom: self.to_remote(),
             flags,
@@ -4012,7 +4155,12 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS` (procedure 372).
-    pub async fn set_guest_vcpus(&self, cpumap: &str, state: i32, flags: u32) -> crate::Result<()> {
+    pub async fn set_guest_vcpus(
+        &self,
+        cpumap: &str,
+        state: i32,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetGuestVcpusArgs {
             dom: self.to_remote(),
             cpumap: crate::proto::xdr::XdrString::try_from(cpumap)?,
@@ -4045,7 +4193,7 @@ impl crate::api::Domain {
         &self,
         dev: &str,
         threshold: u64,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetBlockThresholdArgs {
             dom: self.to_remote(),
@@ -4153,7 +4301,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO` (procedure 396).
-    pub async fn launch_security_info(&self, flags: u32) -> crate::Result<crate::api::TypedParams> {
+    pub async fn launch_security_info(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetLaunchSecurityInfoArgs {
             dom: self.to_remote(),
             flags,
@@ -4234,7 +4385,7 @@ impl crate::api::Domain {
     pub async fn checkpoint_lookup_by_name(
         &self,
         name: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::DomainCheckpoint> {
         let args = crate::proto::generated::remote::DomainCheckpointLookupByNameArgs {
             dom: self.to_remote(),
@@ -4256,7 +4407,7 @@ impl crate::api::Domain {
     pub async fn guest_info(
         &self,
         types: crate::proto::generated::c_flags::DomainGuestInfoTypes,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<crate::api::TypedParams> {
         let args = crate::proto::generated::remote::DomainGetGuestInfoArgs {
             dom: self.to_remote(),
@@ -4268,7 +4419,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT` (procedure 420).
-    pub async fn agent_set_response_timeout(&self, timeout: i32, flags: u32) -> crate::Result<i32> {
+    pub async fn agent_set_response_timeout(
+        &self,
+        timeout: i32,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<i32> {
         let args = crate::proto::generated::remote::DomainAgentSetResponseTimeoutArgs {
             dom: self.to_remote(),
             timeout,
@@ -4287,7 +4442,7 @@ impl crate::api::Domain {
         &self,
         backup_xml: &str,
         checkpoint_xml: Option<&str>,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::DomainBackupBeginFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainBackupBeginArgs {
             dom: self.to_remote(),
@@ -4302,7 +4457,10 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC` (procedure 422).
-    pub async fn backup_get_xml_desc(&self, flags: u32) -> crate::Result<String> {
+    pub async fn backup_get_xml_desc(
+        &self,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<String> {
         let args = crate::proto::generated::remote::DomainBackupGetXmlDescArgs {
             dom: self.to_remote(),
             flags,
@@ -4319,7 +4477,7 @@ impl crate::api::Domain {
     pub async fn authorized_ssh_keys_get(
         &self,
         user: &str,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<Vec<String>> {
         let args = crate::proto::generated::remote::DomainAuthorizedSshKeysGetArgs {
             dom: self.to_remote(),
@@ -4392,7 +4550,7 @@ impl crate::api::Domain {
     pub async fn set_launch_security_state(
         &self,
         params: &crate::api::TypedParams,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainSetLaunchSecurityStateArgs {
             dom: self.to_remote(),
@@ -4435,7 +4593,11 @@ impl crate::api::Domain {
     }
 
     /// `REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD` (procedure 448).
-    pub async fn graphics_reload(&self, r#type: u32, flags: u32) -> crate::Result<()> {
+    pub async fn graphics_reload(
+        &self,
+        r#type: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
+    ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainGraphicsReloadArgs {
             dom: self.to_remote(),
             r#type,
@@ -4503,7 +4665,7 @@ impl crate::api::Domain {
         &self,
         device: Option<&str>,
         params: &crate::api::TypedParams,
-        flags: u32,
+        flags: crate::proto::generated::c_flags::NoFlags,
     ) -> crate::Result<()> {
         let args = crate::proto::generated::remote::DomainAnnounceInterfaceArgs {
             dom: self.to_remote(),
