@@ -313,3 +313,59 @@ async fn a_sparse_file_uploaded_and_downloaded_keeps_its_bytes_and_its_holes() {
     assert!(std::fs::read(&dst).unwrap() == a);
     destroy_pool(&vol).await;
 }
+
+/// A 256 MiB upload shares its connection with calls: while it runs, calls on the same
+/// connection keep being answered. Their latencies are printed, not asserted (no wall-clock
+/// limit in a test); what is asserted is that many calls were answered before the upload
+/// finished, which fails if the driver queued calls behind the stream's data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_are_answered_while_a_256_mib_upload_runs_on_the_same_connection() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::time::{Duration, Instant};
+
+    const LEN: usize = 256 << 20;
+    let client = Client::connect(&Sandbox::get().qemu_uri()).await.unwrap();
+    let vol = pool_with_volume(&client, "vw-stream-big", LEN as u64).await;
+    let chunk = pattern(1 << 20, 11);
+    let done = Arc::new(AtomicBool::new(false));
+    let upload = tokio::spawn({
+        let (vol, done) = (vol.clone(), done.clone());
+        async move {
+            let started = Instant::now();
+            let mut up = vol
+                .upload(0, LEN as u64, StorageVolUploadFlags::default())
+                .await
+                .unwrap();
+            for _ in 0..LEN / chunk.len() {
+                up.send(&chunk).await.unwrap();
+            }
+            up.finish().await.unwrap();
+            done.store(true, SeqCst);
+            started.elapsed()
+        }
+    });
+    let mut during: Vec<Duration> = Vec::new();
+    while !done.load(SeqCst) {
+        let asked = Instant::now();
+        client.lib_version().await.unwrap();
+        if !done.load(SeqCst) {
+            during.push(asked.elapsed());
+        }
+    }
+    let took = upload.await.unwrap();
+    during.sort();
+    println!(
+        "256 MiB upload in {took:?}; {} calls answered meanwhile, median {:?}, max {:?}",
+        during.len(),
+        during.get(during.len() / 2),
+        during.last()
+    );
+    assert!(
+        during.len() >= 10,
+        "only {} calls were answered during the upload",
+        during.len()
+    );
+    assert_eq!(vol.info().await.unwrap().capacity, LEN as u64);
+    destroy_pool(&vol).await;
+}
