@@ -1,80 +1,24 @@
 //! The connection driver against an in-process fake peer, for what a real daemon will not do on
 //! demand: replies out of order, replies nobody asked for, pings, garbage, dying mid-call.
 
+#[path = "common/peer.rs"]
+mod peer;
+
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use peer::{PROC_ECHO, PROG, Peer, answer_header, echo, remote_error_payload, setup, spawn_echo};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use virtwire::ErrorKind;
-use virtwire::proto::frame::{self, Packet};
+use virtwire::proto::frame::Packet;
 use virtwire::proto::keepalive;
 use virtwire::proto::packet::{Header, Status, Type};
 use virtwire::proto::xdr::decode_exact;
 use virtwire::rpc::{self, RawClient};
 
-const PROG: u32 = 0x2000_8086;
-const PROC_ECHO: i32 = 1000;
-
-/// The server end: reads and writes whole packets.
-struct Peer {
-    io: DuplexStream,
-    buf: BytesMut,
-}
-
-impl Peer {
-    async fn read_packet(&mut self) -> Option<Packet> {
-        loop {
-            if let Some(body) = frame::next_frame(&mut self.buf).unwrap() {
-                return Some(Packet::parse(body).unwrap());
-            }
-            if self.io.read_buf(&mut self.buf).await.unwrap() == 0 {
-                return None;
-            }
-        }
-    }
-
-    async fn send(&mut self, header: &Header, payload: &[u8]) {
-        let mut out = BytesMut::new();
-        frame::encode_raw_packet(&mut out, header, payload).unwrap();
-        self.io.write_all(&out).await.unwrap();
-    }
-
-    /// Replies OK to `call` with `payload`.
-    async fn reply(&mut self, call: &Header, payload: &[u8]) {
-        let mut h = call.clone();
-        h.r#type = Type::Reply;
-        h.status = Status::Ok;
-        self.send(&h, payload).await;
-    }
-}
-
-fn setup() -> (RawClient, Peer) {
-    let (client_io, server_io) = tokio::io::duplex(1 << 16);
-    let (client, conn) = rpc::connect_raw(client_io);
-    tokio::spawn(conn);
-    (
-        client,
-        Peer {
-            io: server_io,
-            buf: BytesMut::new(),
-        },
-    )
-}
-
-async fn echo(client: &RawClient, value: u32) -> virtwire::Result<u32> {
-    let payload: Bytes = client.call_bytes(PROG, 1, PROC_ECHO, &value).await?;
-    Ok(decode_exact::<u32>(&payload).unwrap())
-}
-
 #[tokio::test]
 async fn replies_out_of_order_reach_their_callers() {
     let (client, mut peer) = setup();
-    let calls: Vec<_> = (0..3u32)
-        .map(|i| {
-            let c = client.clone();
-            tokio::spawn(async move { echo(&c, 100 + i).await })
-        })
-        .collect();
+    let calls: Vec<_> = (0..3u32).map(|i| spawn_echo(&client, 100 + i)).collect();
     let mut received = Vec::new();
     for _ in 0..3 {
         received.push(peer.read_packet().await.unwrap());
@@ -93,10 +37,7 @@ async fn replies_out_of_order_reach_their_callers() {
 #[tokio::test]
 async fn a_reply_for_an_unknown_serial_is_discarded() {
     let (client, mut peer) = setup();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 7).await }
-    });
+    let call = spawn_echo(&client, 7);
     let p = peer.read_packet().await.unwrap();
     let mut bogus = p.header.clone();
     bogus.serial = p.header.serial + 1000;
@@ -107,8 +48,7 @@ async fn a_reply_for_an_unknown_serial_is_discarded() {
 }
 
 async fn echo_roundtrip(client: &RawClient, peer: &mut Peer, v: u32) -> u32 {
-    let c = client.clone();
-    let call = tokio::spawn(async move { echo(&c, v).await });
+    let call = spawn_echo(client, v);
     let p = peer.read_packet().await.unwrap();
     peer.reply(&p.header, &p.payload).await;
     call.await.unwrap().unwrap()
@@ -136,10 +76,7 @@ async fn ping_is_answered_with_pong() {
 #[tokio::test]
 async fn pending_calls_fail_when_the_peer_dies_and_later_calls_fail_cleanly() {
     let (client, mut peer) = setup();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 1).await }
-    });
+    let call = spawn_echo(&client, 1);
     peer.read_packet().await.unwrap();
     drop(peer);
     let err = call.await.unwrap().unwrap_err();
@@ -156,8 +93,7 @@ async fn a_dropped_call_does_not_desynchronise_the_connection() {
     let abandoned = tokio::time::timeout(Duration::from_millis(20), echo(&client, 1)).await;
     assert!(abandoned.is_err());
     let first = peer.read_packet().await.unwrap();
-    let c = client.clone();
-    let next = tokio::spawn(async move { echo(&c, 2).await });
+    let next = spawn_echo(&client, 2);
     let second = peer.read_packet().await.unwrap();
     peer.reply(&first.header, &first.payload).await;
     peer.reply(&second.header, &second.payload).await;
@@ -167,24 +103,12 @@ async fn a_dropped_call_does_not_desynchronise_the_connection() {
 #[tokio::test]
 async fn an_error_reply_becomes_a_structured_remote_error() {
     let (client, mut peer) = setup();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 1).await }
-    });
+    let call = spawn_echo(&client, 1);
     let p = peer.read_packet().await.unwrap();
-    // remote_error: code 42 (no domain), domain 10, message "gone", level 2, the rest empty.
-    let mut err = Vec::new();
-    err.extend_from_slice(&42i32.to_be_bytes());
-    err.extend_from_slice(&10i32.to_be_bytes());
-    err.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 4, b'g', b'o', b'n', b'e']);
-    err.extend_from_slice(&2i32.to_be_bytes());
-    err.extend_from_slice(&[0; 4 * 4]); // dom, str1, str2, str3 absent
-    err.extend_from_slice(&[0; 8]); // int1, int2
-    err.extend_from_slice(&[0; 4]); // net absent
-    let mut h = p.header.clone();
-    h.r#type = Type::Reply;
-    h.status = Status::Error;
-    peer.send(&h, &err).await;
+    // code 42 (no domain), domain 10, message "gone"
+    let err = remote_error_payload(42, 10, Some("gone"));
+    peer.send(&answer_header(&p.header, Type::Reply, Status::Error), &err)
+        .await;
     let e = call.await.unwrap().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Remote);
     let r = e.remote().unwrap();
@@ -197,10 +121,7 @@ async fn an_error_reply_becomes_a_structured_remote_error() {
 #[tokio::test]
 async fn an_oversized_frame_ends_the_connection_without_allocating_it() {
     let (client, mut peer) = setup();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 1).await }
-    });
+    let call = spawn_echo(&client, 1);
     peer.read_packet().await.unwrap();
     peer.io.write_all(&[0xff, 0xff, 0xff, 0xff]).await.unwrap();
     let err = call.await.unwrap().unwrap_err();
@@ -275,10 +196,7 @@ async fn a_silent_peer_is_caught_by_keepalive() {
         count: 2,
     }));
     let started = tokio::time::Instant::now();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 1).await }
-    });
+    let call = spawn_echo(&client, 1);
     // The peer reads everything but never answers.
     let reader = tokio::spawn(async move {
         let mut pings = 0;
@@ -421,18 +339,11 @@ async fn open_stream(
     (stream, call)
 }
 
-fn on_stream(call: &Header, r#type: Type, status: Status) -> Header {
-    let mut h = call.clone();
-    h.r#type = r#type;
-    h.status = status;
-    h
-}
-
 #[tokio::test]
 async fn stream_data_reaches_the_reader_in_order_then_its_end() {
     let (client, mut peer) = setup();
     let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
-    let data = on_stream(&call, Type::Stream, Status::Continue);
+    let data = answer_header(&call, Type::Stream, Status::Continue);
     peer.send(&data, b"abc").await;
     peer.send(&data, b"def").await;
     // an empty data packet ends the daemon's side
@@ -501,13 +412,10 @@ async fn sent_data_is_cut_into_packets_of_at_most_262120_bytes_and_holes_are_sen
 async fn a_console_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_an_abort() {
     let (client, mut peer) = setup();
     let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
-    let echoing = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 5).await }
-    });
+    let echoing = spawn_echo(&client, 5);
     let echo_call = peer.read_packet().await.unwrap();
     // more than the queue holds, while nobody reads the stream
-    let data = on_stream(&call, Type::Stream, Status::Continue);
+    let data = answer_header(&call, Type::Stream, Status::Continue);
     let chunk = vec![1u8; DATA_CHUNK_MAX];
     for _ in 0..RECV_QUEUE_MAX / DATA_CHUNK_MAX + 2 {
         peer.send(&data, &chunk).await;
@@ -527,7 +435,7 @@ async fn a_console_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_a
         "{err}"
     );
     // and the connection goes on
-    let again = tokio::spawn(async move { echo(&client, 6).await });
+    let again = spawn_echo(&client, 6);
     let p = peer.read_packet().await.unwrap();
     peer.reply(&p.header, &6u32.to_be_bytes()).await;
     assert_eq!(again.await.unwrap().unwrap(), 6);
@@ -537,13 +445,9 @@ async fn a_console_reader_that_falls_behind_loses_its_stream_and_the_peer_gets_a
 async fn a_stream_fails_with_the_daemons_error_and_with_the_connection() {
     let (client, mut peer) = setup();
     let (mut first, call) = open_stream(&client, &mut peer, WhenFull::Abort).await;
-    // remote_error: code 1, domain 0, no message, level 2, the rest empty
-    let mut err = Vec::new();
-    err.extend_from_slice(&1i32.to_be_bytes());
-    err.extend_from_slice(&[0; 8]);
-    err.extend_from_slice(&2i32.to_be_bytes());
-    err.extend_from_slice(&[0; 4 * 4 + 8 + 4]);
-    peer.send(&on_stream(&call, Type::Reply, Status::Error), &err)
+    // code 1 (internal error), domain 0, no message
+    let err = remote_error_payload(1, 0, None);
+    peer.send(&answer_header(&call, Type::Reply, Status::Error), &err)
         .await;
     let e = first.next_chunk().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Remote, "{e}");
@@ -562,10 +466,7 @@ async fn a_stream_fails_with_the_daemons_error_and_with_the_connection() {
 async fn a_reply_naming_another_procedure_is_refused() {
     let (client, mut peer) = setup();
     for (i, wrong) in [(0, 1, 1), (1, 0, 0), (0, 0, 1)].into_iter().enumerate() {
-        let call = tokio::spawn({
-            let c = client.clone();
-            async move { echo(&c, 7).await }
-        });
+        let call = spawn_echo(&client, 7);
         let p = peer.read_packet().await.unwrap();
         let mut h = p.header.clone();
         h.prog += wrong.0;
@@ -576,10 +477,7 @@ async fn a_reply_naming_another_procedure_is_refused() {
         assert_eq!(err.kind(), ErrorKind::Protocol, "case {i}: {err:?}");
         assert!(err.to_string().contains("names program"), "case {i}: {err}");
     }
-    let ok = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 9).await }
-    });
+    let ok = spawn_echo(&client, 9);
     let p = peer.read_packet().await.unwrap();
     peer.reply(&p.header, &p.payload).await;
     assert_eq!(ok.await.unwrap().unwrap(), 9);
@@ -589,15 +487,12 @@ async fn a_reply_naming_another_procedure_is_refused() {
 async fn a_download_reader_that_falls_behind_pauses_the_connection_and_loses_nothing() {
     let (client, mut peer) = setup();
     let (mut stream, call) = open_stream(&client, &mut peer, WhenFull::Pause).await;
-    let echoing = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 5).await }
-    });
+    let echoing = spawn_echo(&client, 5);
     let echo_call = peer.read_packet().await.unwrap();
     // twice what the queue holds, then the reply to the call, then the end of the data
     const PACKETS: usize = 2 * RECV_QUEUE_MAX / DATA_CHUNK_MAX + 2;
     let feeding = tokio::spawn(async move {
-        let data = on_stream(&call, Type::Stream, Status::Continue);
+        let data = answer_header(&call, Type::Stream, Status::Continue);
         for i in 0..PACKETS {
             peer.send(&data, &vec![i as u8; DATA_CHUNK_MAX]).await;
         }

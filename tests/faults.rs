@@ -29,6 +29,8 @@
 //! file uses that daemon (cargo runs test binaries one at a time).
 
 mod common;
+#[path = "common/peer.rs"]
+mod peer;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,10 +38,13 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use common::{Sandbox, node};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-use virtwire::proto::frame::{self, Packet};
+use peer::{
+    PROC_ECHO, PROG, Peer, answer_header, echo, encoded, remote_error_payload, reply_header,
+    spawn_echo,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use virtwire::proto::packet::{Header, Status, Type};
 use virtwire::proto::remote::{self, procs};
 use virtwire::proto::xdr::decode_exact;
@@ -107,78 +112,15 @@ async fn await_log_line(parts: &[&str]) {
 
 // ------------------------------------------------------------------ the in-process peer
 
-const PROG: u32 = 0x2000_8086;
-const PROC_ECHO: i32 = 1000;
-
-/// The daemon's end of an in-process connection: reads and writes whole packets.
-struct Peer {
-    io: DuplexStream,
-    buf: BytesMut,
-}
-
-impl Peer {
-    async fn read_packet(&mut self) -> Option<Packet> {
-        loop {
-            if let Some(body) = frame::next_frame(&mut self.buf).unwrap() {
-                return Some(Packet::parse(body).unwrap());
-            }
-            if self.io.read_buf(&mut self.buf).await.unwrap() == 0 {
-                return None;
-            }
-        }
-    }
-
-    async fn send(&mut self, header: &Header, payload: &[u8]) {
-        self.io.write_all(&encoded(header, payload)).await.unwrap();
-    }
-
-    async fn reply(&mut self, call: &Header, payload: &[u8]) {
-        self.send(&reply_header(call), payload).await;
-    }
-
-    /// Answers the next call with its own arguments.
-    async fn echo_one(&mut self) {
-        let p = self.read_packet().await.unwrap();
-        self.reply(&p.header, &p.payload).await;
-    }
-}
-
-fn encoded(header: &Header, payload: &[u8]) -> BytesMut {
-    let mut out = BytesMut::new();
-    frame::encode_raw_packet(&mut out, header, payload).unwrap();
-    out
-}
-
-fn reply_header(call: &Header) -> Header {
-    let mut h = call.clone();
-    h.r#type = Type::Reply;
-    h.status = Status::Ok;
-    h
-}
-
+/// A client and the fake daemon at its other end, with this binary's logs captured.
 fn setup() -> (RawClient, Peer) {
     logs();
-    let (client_io, server_io) = tokio::io::duplex(1 << 16);
-    let (client, conn) = rpc::connect_raw(client_io);
-    tokio::spawn(conn);
-    let peer = Peer {
-        io: server_io,
-        buf: BytesMut::new(),
-    };
-    (client, peer)
-}
-
-async fn echo(client: &RawClient, value: u32) -> virtwire::Result<u32> {
-    let payload: Bytes = client.call_bytes(PROG, 1, PROC_ECHO, &value).await?;
-    Ok(decode_exact::<u32>(&payload).unwrap())
+    peer::setup()
 }
 
 /// A call of `value` answered by the peer: proof the connection is in step.
 async fn assert_in_step(client: &RawClient, peer: &mut Peer, value: u32) {
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, value).await }
-    });
+    let call = spawn_echo(client, value);
     peer.echo_one().await;
     let got = tokio::time::timeout(PATIENCE, call).await.expect("hang");
     assert_eq!(got.unwrap().unwrap(), value);
@@ -198,10 +140,7 @@ fn protocol_cause(err: &Error) -> &Error {
 /// with a protocol error whose message holds `expect`.
 async fn assert_bytes_end_the_connection(bytes: &[u8], expect: &str) {
     let (client, mut peer) = setup();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 1).await }
-    });
+    let call = spawn_echo(&client, 1);
     peer.read_packet().await.unwrap();
     peer.io.write_all(bytes).await.unwrap();
     let err = tokio::time::timeout(PATIENCE, call)
@@ -233,10 +172,7 @@ async fn a_length_word_below_a_header_ends_the_connection() {
 #[tokio::test]
 async fn unknown_packet_types_are_dropped_and_unknown_reply_statuses_fail_the_call() {
     let (client, mut peer) = setup();
-    let call = tokio::spawn({
-        let c = client.clone();
-        async move { echo(&c, 1).await }
-    });
+    let call = spawn_echo(&client, 1);
     let p = peer.read_packet().await.unwrap();
     // header: program, version, procedure, type, serial, status
     let mut odd_type = encoded(&reply_header(&p.header), &p.payload).to_vec();
@@ -380,20 +316,6 @@ async fn open_download(client: &RawClient, peer: &mut Peer) -> (rpc::RawStream, 
     (stream, call)
 }
 
-/// remote_error: code 38 (VIR_ERR_SYSTEM_ERROR), domain 18 (storage), a message, level 2.
-fn remote_error_payload(message: &str) -> Vec<u8> {
-    let mut err = Vec::new();
-    err.extend_from_slice(&38i32.to_be_bytes());
-    err.extend_from_slice(&18i32.to_be_bytes());
-    err.extend_from_slice(&1u32.to_be_bytes());
-    err.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    err.extend_from_slice(message.as_bytes());
-    err.resize(err.len().next_multiple_of(4), 0);
-    err.extend_from_slice(&2i32.to_be_bytes());
-    err.extend_from_slice(&[0; 4 * 4 + 8 + 4]);
-    err
-}
-
 /// What libvirtd sends when a stream fails on its side halfway (a read error of the volume):
 /// STREAM packets of data, then a STREAM packet with status ERROR and the error. The reader
 /// gets the daemon's error (after none, some or all of the data, in order; like libvirt's
@@ -403,16 +325,14 @@ fn remote_error_payload(message: &str) -> Vec<u8> {
 async fn a_stream_the_daemon_aborts_mid_transfer_fails_with_its_error() {
     let (client, mut peer) = setup();
     let (mut stream, call) = open_download(&client, &mut peer).await;
-    let mut data = call.clone();
-    data.r#type = Type::Stream;
-    data.status = Status::Continue;
+    let data = answer_header(&call, Type::Stream, Status::Continue);
     for i in 0..3u8 {
         peer.send(&data, &[i; 4096]).await;
     }
-    let mut failed = data.clone();
-    failed.status = Status::Error;
-    peer.send(&failed, &remote_error_payload("unable to read volume"))
-        .await;
+    // code 38 (system error), domain 18 (storage)
+    let failed = answer_header(&call, Type::Stream, Status::Error);
+    let err = remote_error_payload(38, 18, Some("unable to read volume"));
+    peer.send(&failed, &err).await;
     let mut next = 0u8;
     let err = loop {
         match stream.next_chunk().await {
@@ -448,10 +368,7 @@ async fn a_stream_the_daemon_aborts_mid_transfer_fails_with_its_error() {
 #[tokio::test]
 async fn a_call_cancelled_halfway_through_its_reply_leaves_the_connection_in_step() {
     let (client, mut peer) = setup();
-    let first = {
-        let c = client.clone();
-        tokio::spawn(async move { echo(&c, 10).await })
-    };
+    let first = spawn_echo(&client, 10);
     let p = peer.read_packet().await.unwrap();
     let reply = encoded(&reply_header(&p.header), &p.payload);
     let (head, tail) = reply.split_at(reply.len() / 2);
@@ -463,10 +380,7 @@ async fn a_call_cancelled_halfway_through_its_reply_leaves_the_connection_in_ste
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
     // the second half, then a whole exchange: both frames are read as frames
-    let second = {
-        let c = client.clone();
-        tokio::spawn(async move { echo(&c, 11).await })
-    };
+    let second = spawn_echo(&client, 11);
     let q = peer.read_packet().await.unwrap();
     peer.io.write_all(tail).await.unwrap();
     peer.reply(&q.header, &q.payload).await;
@@ -494,10 +408,7 @@ async fn a_call_cancelled_halfway_through_its_write_still_sends_a_whole_frame() 
     big.abort();
     assert!(big.await.unwrap_err().is_cancelled());
     peer.buf.extend_from_slice(&part);
-    let next = {
-        let c = client.clone();
-        tokio::spawn(async move { echo(&c, 12).await })
-    };
+    let next = spawn_echo(&client, 12);
     let cancelled = peer.read_packet().await.unwrap();
     assert_eq!(cancelled.payload.len(), 4 + (1 << 20));
     let p = peer.read_packet().await.unwrap();

@@ -4,16 +4,19 @@
 //! (checked through pipes: a pipe's reader sees the end only once every writer is closed).
 //! The well-formed exchanges are also checked byte for byte as libvirt's daemon reads them.
 
+#[path = "common/peer.rs"]
+mod peer;
+
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use bytes::BytesMut;
-use virtwire::proto::frame::{Packet, encode_packet};
+use peer::{answer_header, encoded, read_frame};
+use virtwire::proto::frame::Packet;
 use virtwire::proto::packet::{Header, Status, Type};
 use virtwire::proto::remote::{self, procs};
-use virtwire::proto::xdr::{PreEncoded, XdrString, encode_to_vec};
+use virtwire::proto::xdr::{XdrString, encode_to_vec};
 use virtwire::rpc::{RawClient, connect_raw_unix};
 
 /// A client on one end of a socket pair; the other end is the fake daemon's.
@@ -28,22 +31,9 @@ fn client() -> (RawClient, UnixStream) {
     (raw, theirs)
 }
 
-/// Reads one frame, as libvirt's daemon does: the length word, then exactly the rest.
-fn read_frame(sock: &mut UnixStream) -> Packet {
-    let mut len = [0u8; 4];
-    sock.read_exact(&mut len).unwrap();
-    let mut body = vec![0u8; u32::from_be_bytes(len) as usize - 4];
-    sock.read_exact(&mut body).unwrap();
-    Packet::parse(body.into()).unwrap()
-}
-
+/// The frame of an OK answer of `kind` (a reply, with or without descriptors) to `call`.
 fn reply(call: &Header, kind: Type, payload: &[u8]) -> Vec<u8> {
-    let mut h = call.clone();
-    h.r#type = kind;
-    h.status = Status::Ok;
-    let mut out = BytesMut::new();
-    encode_packet(&mut out, &h, &PreEncoded(payload)).unwrap();
-    out.to_vec()
+    encoded(&answer_header(call, kind, Status::Ok), payload).to_vec()
 }
 
 /// One byte with `fd` (or none) in its SCM_RIGHTS data, as libvirt's `virSocketSendFD`.
@@ -122,33 +112,61 @@ async fn read_pipe(mut r: std::fs::File) -> Vec<u8> {
     .unwrap()
 }
 
-fn graphics_args() -> remote::DomainOpenGraphicsFdArgs {
-    remote::DomainOpenGraphicsFdArgs::default()
+/// The fake daemon on a thread of its own: reads one call and hands it to `answer`; gives its
+/// end back when done, so that the connection stays open until the test drops it.
+fn fake_daemon(
+    mut daemon: UnixStream,
+    answer: impl FnOnce(&mut UnixStream, Packet) + Send + 'static,
+) -> std::thread::JoinHandle<UnixStream> {
+    std::thread::spawn(move || {
+        let call = read_frame(&mut daemon);
+        answer(&mut daemon, call);
+        daemon
+    })
+}
+
+/// The reply of a call that returns `count` descriptors (they follow, one per message).
+fn reply_with_fds(daemon: &mut UnixStream, call: &Header, count: u32) {
+    daemon
+        .write_all(&reply(call, Type::ReplyWithFds, &count.to_be_bytes()))
+        .unwrap();
+}
+
+/// A call that returns descriptors and sends none.
+async fn open_graphics_fd(raw: &RawClient) -> virtwire::Result<((), Vec<OwnedFd>)> {
+    raw.call_with_fds::<procs::DomainOpenGraphicsFd>(&Default::default(), Vec::new())
+        .await
+}
+
+/// The fake daemon answers a call with `fault`, which sends a pipe's writer at some point and
+/// drops its own copy: the call fails with the connection closed, and the pipe's reader sees
+/// its end, so every writer is closed, the one the client received included.
+async fn assert_fault_ends_the_connection_and_closes_what_came(
+    fault: impl FnOnce(&mut UnixStream, &Header, OwnedFd) + Send + 'static,
+) {
+    let (raw, daemon) = client();
+    let (reader, writer) = pipe();
+    let fake = fake_daemon(daemon, move |daemon, call| {
+        fault(daemon, &call.header, writer)
+    });
+    let err = open_graphics_fd(&raw).await.unwrap_err();
+    assert!(err.is_closed(), "{err}");
+    let _daemon = fake.join().unwrap();
+    assert_eq!(read_pipe(reader).await, b"");
 }
 
 #[tokio::test]
 async fn two_descriptors_with_one_reply_reach_the_call() {
-    let (raw, mut daemon) = client();
+    let (raw, daemon) = client();
     let (r1, w1) = pipe();
     let (r2, w2) = pipe();
-    let fake = std::thread::spawn(move || {
-        let call = read_frame(&mut daemon);
+    let fake = fake_daemon(daemon, move |daemon, call| {
         assert_eq!(call.header.r#type, Type::Call);
-        daemon
-            .write_all(&reply(
-                &call.header,
-                Type::ReplyWithFds,
-                &2u32.to_be_bytes(),
-            ))
-            .unwrap();
-        send_byte(&daemon, Some(w1.as_raw_fd()));
-        send_byte(&daemon, Some(w2.as_raw_fd()));
-        daemon
+        reply_with_fds(daemon, &call.header, 2);
+        send_byte(daemon, Some(w1.as_raw_fd()));
+        send_byte(daemon, Some(w2.as_raw_fd()));
     });
-    let ((), fds) = raw
-        .call_with_fds::<procs::DomainOpenGraphicsFd>(&graphics_args(), Vec::new())
-        .await
-        .unwrap();
+    let ((), fds) = open_graphics_fd(&raw).await.unwrap();
     let _daemon = fake.join().unwrap(); // its copies of the writers are closed now
     assert_eq!(fds.len(), 2);
     for (fd, word) in fds.into_iter().zip([&b"one"[..], b"two"]) {
@@ -160,17 +178,16 @@ async fn two_descriptors_with_one_reply_reach_the_call() {
 
 #[tokio::test]
 async fn descriptors_of_a_call_follow_its_frame_one_per_message() {
-    let (raw, mut daemon) = client();
+    let (raw, daemon) = client();
     let (reader, writer) = pipe();
-    let fake = std::thread::spawn(move || {
-        let call = read_frame(&mut daemon);
+    let fake = fake_daemon(daemon, |daemon, call| {
         assert_eq!(call.header.r#type, Type::CallWithFds);
         assert_eq!(
             call.payload[..4],
             1u32.to_be_bytes(),
             "the descriptor count"
         );
-        let fd = recv_fd(&daemon);
+        let fd = recv_fd(daemon);
         std::fs::File::from(fd).write_all(b"passed").unwrap();
         let ret = remote::DomainCreateWithFilesRet {
             dom: remote::NonnullDomain {
@@ -181,7 +198,6 @@ async fn descriptors_of_a_call_follow_its_frame_one_per_message() {
         daemon
             .write_all(&reply(&call.header, Type::Reply, &encode_to_vec(&ret)))
             .unwrap();
-        daemon
     });
     let (ret, back) = raw
         .call_with_fds::<procs::DomainCreateWithFiles>(&Default::default(), vec![writer])
@@ -196,48 +212,20 @@ async fn descriptors_of_a_call_follow_its_frame_one_per_message() {
 
 #[tokio::test]
 async fn a_descriptor_outside_a_reply_with_fds_ends_the_connection_and_is_closed() {
-    let (raw, mut daemon) = client();
-    let (reader, writer) = pipe();
-    let fake = std::thread::spawn(move || {
-        let call = read_frame(&mut daemon);
-        send_byte(&daemon, Some(writer.as_raw_fd()));
-        drop(writer);
-        (call, daemon)
-    });
-    let err = raw
-        .call_with_fds::<procs::DomainOpenGraphicsFd>(&graphics_args(), Vec::new())
-        .await
-        .unwrap_err();
-    assert!(err.is_closed(), "{err}");
-    let _daemon = fake.join().unwrap();
-    // every writer is closed, the one we received included
-    assert_eq!(read_pipe(reader).await, b"");
+    assert_fault_ends_the_connection_and_closes_what_came(|daemon, _call, writer| {
+        send_byte(daemon, Some(writer.as_raw_fd()));
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_descriptors_byte_without_its_descriptor_ends_the_connection() {
-    let (raw, mut daemon) = client();
-    let (reader, writer) = pipe();
-    let fake = std::thread::spawn(move || {
-        let call = read_frame(&mut daemon);
-        daemon
-            .write_all(&reply(
-                &call.header,
-                Type::ReplyWithFds,
-                &2u32.to_be_bytes(),
-            ))
-            .unwrap();
-        send_byte(&daemon, Some(writer.as_raw_fd()));
-        drop(writer);
-        send_byte(&daemon, None);
-        daemon
-    });
-    let err = raw
-        .call_with_fds::<procs::DomainOpenGraphicsFd>(&graphics_args(), Vec::new())
-        .await
-        .unwrap_err();
-    assert!(err.is_closed(), "{err}");
-    let _daemon = fake.join().unwrap();
     // the first descriptor, received before the fault, is closed with the connection
-    assert_eq!(read_pipe(reader).await, b"");
+    assert_fault_ends_the_connection_and_closes_what_came(|daemon, call, writer| {
+        reply_with_fds(daemon, call, 2);
+        send_byte(daemon, Some(writer.as_raw_fd()));
+        drop(writer);
+        send_byte(daemon, None);
+    })
+    .await;
 }
