@@ -12,6 +12,10 @@
 #            libvirtd "sasl"  auth sasl   unix  DIR/sasl/run/libvirt-sock
 #                                         tcp   127.0.0.1:$VIRTWIRE_SASL_TCP_PORT (16919)
 #                                         tls   127.0.0.1:$VIRTWIRE_SASL_TLS_PORT (16924)
+#            libvirtd "dest"  auth none   unix  DIR/dest/run/libvirt-sock (+ -ro, -admin-sock)
+#                             no tcp/tls listener; a host UUID of its own (DIR/dest/host-uuid):
+#                             the other end of migration tests (VIRTWIRE_SANDBOX_DEST=0
+#                             leaves it out)
 #            sshd  keys only              127.0.0.1:$VIRTWIRE_SSH_PORT   (2922)
 #            sshd  root's password only   127.0.0.1:$VIRTWIRE_SSH_PASSWORD_PORT (2923)
 #          and builds (once) a tiny TCG guest for the qemu driver in DIR/guest
@@ -32,6 +36,18 @@
 # /etc/shadow (a bind mount of DIR/ssh/shadow) in which root's password is the
 # one in DIR/ssh/root-password (random, made once): the machine's real
 # /etc/shadow is never read or changed.
+#
+# Migration between "main" and "dest": both namespaces see DIR at the same
+# path (shared storage: the guest's kernel and initrd), and share the network.
+# QEMU's migration stream goes to 127.0.0.1 only if the migration asks so
+# (qemu.conf refuses a local address for migration_host/migration_address):
+# the tests pass migrate_uri tcp://127.0.0.1 and listen_address 127.0.0.1, and
+# the destination picks the port from its range. libvirt refuses to migrate
+# to the host it runs on by comparing the host UUIDs in the migration cookie,
+# hence dest's host_uuid.
+# Peer-to-peer migration needs no listener: the source daemon reaches dest at
+# qemu+unix:///system?socket=DIR/dest/run/libvirt-sock (the other way round at
+# DIR/run/libvirt-sock), a URI its remote driver accepts inside the daemon.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 
@@ -299,7 +315,8 @@ EOF
   mv "$s/ssh-wrapper.new" "$s/ssh-wrapper"
 }
 
-# write_libvirtd_conf INSTDIR AUTH TCP TLS > file
+# write_libvirtd_conf INSTDIR AUTH TCP TLS [HOSTUUID] > file
+# TCP and TLS "none": no network listener; HOSTUUID: the daemon's host_uuid
 write_libvirtd_conf() {
   local inst=$1 auth=$2 rw_perms=0770
   # the sasl instance authenticates on the socket itself, so anyone may connect
@@ -312,6 +329,12 @@ unix_sock_rw_perms = "$rw_perms"
 unix_sock_admin_perms = "0700"
 auth_unix_ro = "none"
 auth_unix_rw = "$auth"
+EOF
+  [ -z "${5:-}" ] || echo "host_uuid = \"$5\""
+  if [ "$3" = none ]; then
+    printf 'listen_tcp = 0\nlisten_tls = 0\n'
+  else
+    cat <<EOF
 listen_tcp = 1
 listen_tls = 1
 listen_addr = "127.0.0.1"
@@ -322,6 +345,9 @@ auth_tls = "$auth"
 key_file = "$DIR/pki/serverkey.pem"
 cert_file = "$DIR/pki/servercert.pem"
 ca_file = "$DIR/pki/cacert.pem"
+EOF
+  fi
+  cat <<EOF
 # parallel tests: more concurrent handshakes and admin clients than defaults
 max_anonymous_clients = 200
 admin_max_clients = 64
@@ -389,7 +415,8 @@ EOF
     echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >>"$inst/etc/passwd"
 }
 
-port_check() { # port_check PORT VARNAME SERVICE
+port_check() { # port_check PORT VARNAME SERVICE ("none": no port)
+  [ "$1" != none ] || return 0
   if ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; then
     fail "$3" "port $1 is already in use by another process (choose another with $2=...)"
   fi
@@ -414,13 +441,14 @@ preflight_ports() {
 }
 
 # start_libvirtd NAME INSTDIR AUTH TCP TCPVAR TLS TLSVAR [ENV=VALUE...]
+# (TCP and TLS "none": no listener; $HOST_UUID, if set: the daemon's host_uuid)
 start_libvirtd() {
   local name=$1 inst=$2 auth=$3 tcp=$4 tcpvar=$5 tls=$6 tlsvar=$7
   shift 7
   local service="libvirtd ($name)" conf=$inst/libvirtd.conf holder tag i
   tag=$(holder_tag "$inst")
   mkdir -p "$inst/run" "$inst/log"
-  write_libvirtd_conf "$inst" "$auth" "$tcp" "$tls" >"$conf.new"
+  write_libvirtd_conf "$inst" "$auth" "$tcp" "$tls" "${HOST_UUID:-}" >"$conf.new"
 
   if pid_of "$inst/run/libvirtd.pid" "$conf" >/dev/null; then
     if ! cmp -s "$conf.new" "$conf"; then
@@ -461,6 +489,24 @@ start_libvirtd() {
     tini -s -- /usr/sbin/libvirtd --listen -f "$conf" -p "$inst/run/libvirtd.pid" \
     </dev/null >>"$inst/log/libvirtd.out" 2>&1 9>&- &
   echo $! >"$inst/run/launcher.pid"
+}
+
+# whether to run the "dest" libvirtd (VIRTWIRE_SANDBOX_DEST, default 1)
+dest_wanted() { [ "${VIRTWIRE_SANDBOX_DEST:-1}" != 0 ]; }
+
+# The "dest" libvirtd: the qemu driver again, in a namespace of its own, with a
+# host UUID of its own (made once, kept in DIR/dest/host-uuid) and no network
+# listener.
+start_dest() {
+  local d=$DIR/dest uuid
+  mkdir -p "$d"
+  if [ ! -s "$d/host-uuid" ]; then
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    echo "$uuid" >"$d/host-uuid.new"
+    mv "$d/host-uuid.new" "$d/host-uuid"
+  fi
+  uuid=$(cat "$d/host-uuid")
+  HOST_UUID=$uuid start_libvirtd dest "$d" none none VIRTWIRE_TCP_PORT none VIRTWIRE_TLS_PORT
 }
 
 start_sasl_files() {
@@ -610,6 +656,9 @@ write_env() {
     put VIRTWIRE_SSH_PASSWORD_PORT "$SSH_PASSWORD_PORT"
     put VIRTWIRE_SSH_PASSWORD "$(cat "$DIR/ssh/root-password")"
     put VIRTWIRE_GUEST_XML "$DIR/guest/guest.xml"
+    if dest_wanted; then
+      put VIRTWIRE_DEST_SOCKET "$DIR/dest/run/libvirt-sock"
+    fi
   } >"$f.tmp"
   mv "$f.tmp" "$f"
 }
@@ -637,6 +686,9 @@ cmd_start() {
   start_sasl_files
   start_libvirtd sasl "$DIR/sasl" sasl "$SASL_TCP_PORT" VIRTWIRE_SASL_TCP_PORT \
     "$SASL_TLS_PORT" VIRTWIRE_SASL_TLS_PORT SASL_CONF_PATH="$DIR/sasl/sasl2"
+  if dest_wanted; then
+    start_dest
+  fi
   start_sshd
 
   main="$DIR/log/libvirtd.log $DIR/log/libvirtd.out"
@@ -654,6 +706,11 @@ cmd_start() {
   await "libvirtd (sasl), unix socket" "$sl" "$sasl" env "$auth" virsh -c "test+unix:///default?socket=$srun" uri
   await "libvirtd (sasl), tcp 127.0.0.1:$SASL_TCP_PORT" "$sl" "$sasl" env "$auth" virsh -c "test+tcp://127.0.0.1:$SASL_TCP_PORT/default" uri
   await "libvirtd (sasl), tls 127.0.0.1:$SASL_TLS_PORT" "$sl" "$sasl" env "$auth" virsh -c "test+tls://localhost:$SASL_TLS_PORT/default?pkipath=$DIR/pki" uri
+  if dest_wanted; then
+    await "libvirtd (dest), qemu driver" "$DIR/dest/run/launcher.pid" \
+      "$DIR/dest/log/libvirtd.log $DIR/dest/log/libvirtd.out" \
+      virsh -c "qemu+unix:///system?socket=$DIR/dest/run/libvirt-sock" uri
+  fi
   await "sshd 127.0.0.1:$SSH_PORT" "$DIR/run/sshd-launcher.pid" "$DIR/log/sshd.log $DIR/log/sshd.out" \
     "$DIR/ssh/ssh-wrapper" -p "$SSH_PORT" root@127.0.0.1 true
   # root's password, through ssh's askpass program, and nothing else
@@ -665,7 +722,11 @@ cmd_start() {
 
   write_env
   us=$((${EPOCHREALTIME//[^0-9]/} - t0))
-  say "ready in $((us / 1000000)).$(printf '%02d' $((us % 1000000 / 10000)))s: libvirtd pid $(cat "$DIR/run/libvirtd.pid"), sasl libvirtd pid $(cat "$DIR/sasl/run/libvirtd.pid"), sshd pids $(cat "$DIR/run/sshd.pid") $(cat "$DIR/run/sshd-password.pid")"
+  local dest=""
+  if dest_wanted; then
+    dest=", dest libvirtd pid $(cat "$DIR/dest/run/libvirtd.pid")"
+  fi
+  say "ready in $((us / 1000000)).$(printf '%02d' $((us % 1000000 / 10000)))s: libvirtd pid $(cat "$DIR/run/libvirtd.pid"), sasl libvirtd pid $(cat "$DIR/sasl/run/libvirtd.pid")$dest, sshd pids $(cat "$DIR/run/sshd.pid") $(cat "$DIR/run/sshd-password.pid")"
   say "environment: $DIR/env"
 }
 
@@ -713,8 +774,10 @@ cmd_stop() {
   NSLIST=""
   for f in "$DIR/run/nsholder.pid:$(holder_tag "$DIR")" \
     "$DIR/sasl/run/nsholder.pid:$(holder_tag "$DIR/sasl")" \
+    "$DIR/dest/run/nsholder.pid:$(holder_tag "$DIR/dest")" \
     "$DIR/run/libvirtd.pid:$DIR/libvirtd.conf" \
     "$DIR/sasl/run/libvirtd.pid:$DIR/sasl/libvirtd.conf" \
+    "$DIR/dest/run/libvirtd.pid:$DIR/dest/libvirtd.conf" \
     "$DIR/run/sshd.pid:$DIR/ssh/sshd_config" \
     "$DIR/run/sshd-launcher.pid:$DIR/ssh/sshd_config" \
     "$DIR/run/sshd-password.pid:$DIR/ssh/sshd_password_config" \
@@ -724,7 +787,7 @@ cmd_stop() {
   done
 
   # QEMU guests outlive libvirtd by design: destroy them while it still runs
-  for inst in "$DIR" "$DIR/sasl"; do
+  for inst in "$DIR" "$DIR/sasl" "$DIR/dest"; do
     pid_of "$inst/run/libvirtd.pid" "$inst/libvirtd.conf" >/dev/null || continue
     uri="qemu+unix:///system?socket=$inst/run/libvirt-sock"
     for guest in $(LIBVIRT_AUTH_FILE=$DIR/sasl/auth.conf timeout 20 virsh -c "$uri" list --name </dev/null 2>/dev/null); do
@@ -741,8 +804,10 @@ cmd_stop() {
   stop_pidfile "$DIR/run/sshd-password.pid" "$DIR/ssh/sshd_password_config" "sshd (password)"
   stop_pidfile "$DIR/run/sshd-password-launcher.pid" "$DIR/ssh/sshd_password_config" \
     "sshd (password) launcher"
-  for inst in "$DIR/sasl" "$DIR"; do
-    [ "$inst" = "$DIR" ] && name=main || name=sasl
+  for inst in "$DIR/dest" "$DIR/sasl" "$DIR"; do
+    name=${inst#"$DIR"}
+    name=${name#/}
+    name=${name:-main}
     stop_pidfile "$inst/run/libvirtd.pid" "$inst/libvirtd.conf" "libvirtd ($name)"
     # tini normally exits with libvirtd; it is also the one to stop when
     # libvirtd never got as far as writing its pid file
@@ -753,7 +818,7 @@ cmd_stop() {
     sweep_namespaces
   fi
   rm -rf "$DIR/nodes"
-  rm -f "$DIR"/run/libvirt-*sock* "$DIR"/sasl/run/libvirt-*sock*
+  rm -f "$DIR"/run/libvirt-*sock* "$DIR"/sasl/run/libvirt-*sock* "$DIR"/dest/run/libvirt-*sock*
   say "stopped ($DIR)"
 }
 
