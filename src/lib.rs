@@ -66,6 +66,7 @@ pub mod rpc;
 pub mod transport;
 
 pub use api::events;
+pub use api::migration;
 pub use api::{
     BlockJobInfo, Client, DeviceRemoval, Domain, DomainBlockInfo, DomainBlockStats,
     DomainCheckpoint, DomainControlInfo, DomainDiskError, DomainInfo, DomainInterface,

@@ -11,6 +11,7 @@ mod domain_streams;
 pub mod events;
 mod generated;
 mod info;
+pub mod migration;
 mod node;
 mod objects;
 mod snapshots;

@@ -189,6 +189,13 @@ pub const HAND_WRITTEN: &[(&str, &str)] = &[
         "Domain::scheduler_parameters_flags",
     ),
     ("DOMAIN_GET_VCPUS", "Domain::vcpus"),
+    // migration, protocol version 3 with parameters (src/api/migration.rs): the steps of
+    // client-managed migration, and peer-to-peer's one call
+    ("DOMAIN_MIGRATE_BEGIN3_PARAMS", "Domain::migrate"),
+    ("DOMAIN_MIGRATE_PREPARE3_PARAMS", "Domain::migrate"),
+    ("DOMAIN_MIGRATE_PERFORM3_PARAMS", "Domain::migrate_to_uri"),
+    ("DOMAIN_MIGRATE_FINISH3_PARAMS", "Domain::migrate"),
+    ("DOMAIN_MIGRATE_CONFIRM3_PARAMS", "Domain::migrate"),
 ];
 
 /// Get-parameter calls to which libvirt's client adds `VIR_TYPED_PARAM_STRING_OKAY` when the

@@ -4962,6 +4962,9 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
     ("DOMAIN_MANAGED_SAVE_REMOVE", "Domain::managed_save_remove"),
     ("DOMAIN_MEMORY_PEEK", "Domain::memory_peek"),
     ("DOMAIN_MEMORY_STATS", "Domain::memory_stats"),
+    ("DOMAIN_MIGRATE_BEGIN3_PARAMS", "Domain::migrate"),
+    ("DOMAIN_MIGRATE_CONFIRM3_PARAMS", "Domain::migrate"),
+    ("DOMAIN_MIGRATE_FINISH3_PARAMS", "Domain::migrate"),
     (
         "DOMAIN_MIGRATE_GET_COMPRESSION_CACHE",
         "Domain::migrate_get_compression_cache",
@@ -4974,6 +4977,8 @@ pub(crate) const COVERAGE: &[(&str, &str)] = &[
         "DOMAIN_MIGRATE_GET_MAX_SPEED",
         "Domain::migrate_get_max_speed",
     ),
+    ("DOMAIN_MIGRATE_PERFORM3_PARAMS", "Domain::migrate_to_uri"),
+    ("DOMAIN_MIGRATE_PREPARE3_PARAMS", "Domain::migrate"),
     (
         "DOMAIN_MIGRATE_SET_COMPRESSION_CACHE",
         "Domain::migrate_set_compression_cache",

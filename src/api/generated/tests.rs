@@ -30,12 +30,20 @@ fn family_reason(name: &str) -> Option<&'static str> {
     let steps = ["BEGIN", "PREPARE", "PERFORM", "FINISH", "CONFIRM"];
     let rest = name.strip_prefix("DOMAIN_MIGRATE_").unwrap_or_default();
     if steps.iter().any(|s| rest.starts_with(s)) {
-        // libvirt's client runs these in sequence across the source's and the destination's
-        // connections, handing each step's cookie to the next; one typed
-        // `migrate(&dest, params, flags)` that drives that sequence (and peer-to-peer
-        // PERFORM3_PARAMS) is not written yet, and the sandbox has a single qemu libvirtd to
-        // migrate between. The tunables (DOMAIN_MIGRATE_SET_MAX_SPEED, …) are typed methods.
-        return Some("client-managed migration steps: a typed migrate() is not written yet");
+        if rest == "PREPARE_TUNNEL3_PARAMS" {
+            // Tunnelled migration is peer-to-peer only (libvirt's client refuses TUNNELLED
+            // without PEER2PEER): the source daemon calls this on the destination itself,
+            // with the data as a stream; a client asks for it through
+            // `Domain::migrate_to_uri` with `TUNNELLED`.
+            return Some("tunnelled migration: called by the source daemon, not by clients");
+        }
+        if !rest.ends_with("3_PARAMS") {
+            // Migration protocol versions 1, 2 and 3 without parameters, which libvirt's
+            // client uses only when a daemon lacks the version with parameters (libvirt older
+            // than 1.1.0); `Domain::migrate` and `Domain::migrate_to_uri` speak version 3
+            // with parameters.
+            return Some("older migration protocol versions, superseded by the 3_PARAMS steps");
+        }
     }
     None
 }
