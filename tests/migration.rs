@@ -3,7 +3,8 @@
 //! (`Domain::migrate_to_uri`) and client-managed (`Domain::migrate`: Begin, Prepare, Perform,
 //! Finish, Confirm across two connections), each live to dest and back, the guest's shell
 //! answering on its serial console on the side it runs on; progress from job statistics and
-//! events; a failed Prepare and an aborted Perform leave the guest running where it was.
+//! events; a failed Prepare and an aborted Perform leave the guest running where it was;
+//! flags client-managed migration cannot honour are refused before anything is sent.
 //! Also the migration tunables on the running guest (maximum downtime, bandwidth, compression
 //! cache set and read back; post-copy refused while no migration runs).
 
@@ -18,7 +19,7 @@ use virtwire::events::{DomainEventKind, EventItem};
 use virtwire::flags::{DomainMigrateFlags, DomainMigrateMaxSpeedFlags};
 use virtwire::migration::{MigrationProgress, param};
 use virtwire::proto::c_events::DomainEventId;
-use virtwire::{Client, Domain, DomainState, ErrorCode, TypedParams};
+use virtwire::{Client, Domain, DomainState, ErrorCode, ErrorKind, TypedParams};
 
 /// The dest libvirtd's socket (`VIRTWIRE_DEST_SOCKET`, written by `scripts/sandbox.sh start`
 /// unless `VIRTWIRE_SANDBOX_DEST=0`).
@@ -257,6 +258,34 @@ async fn client_managed_migration_aborted_in_perform_leaves_the_guest_running_he
     // Finish was told of the cancel: nothing is left on dest; the guest runs on here.
     runs_only_on(&main, &dest, name).await;
     dom.destroy().await.unwrap();
+}
+
+#[tokio::test]
+async fn client_managed_migration_refuses_flags_it_cannot_honour_before_sending_anything() {
+    let sb = Sandbox::get();
+    let src = Client::connect(&sb.test_uri("migration-flags-src"))
+        .await
+        .unwrap();
+    let dst = Client::connect(&sb.test_uri("migration-flags-dst"))
+        .await
+        .unwrap();
+    let dom = src
+        .lookup_domain_by_name(common::node::RUNNING_DOMAIN)
+        .await
+        .unwrap();
+    for flags in [
+        DomainMigrateFlags::LIVE | DomainMigrateFlags::PEER2PEER,
+        DomainMigrateFlags::LIVE | DomainMigrateFlags::TUNNELLED,
+        DomainMigrateFlags::NON_SHARED_DISK | DomainMigrateFlags::NON_SHARED_INC,
+    ] {
+        let err = dom
+            .migrate(&dst, &TypedParams::new(), flags)
+            .await
+            .unwrap_err();
+        // Refused here (a daemon's refusal would be ErrorKind::Remote).
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{flags:?}: {err:?}");
+    }
+    assert_eq!(dom.state().await.unwrap().0, DomainState::Running);
 }
 
 #[tokio::test]
