@@ -26,6 +26,11 @@ PACKAGES=(
   # compiles its bundled libssh2 (with gcc) against the system's OpenSSL
   libssl-dev
   pkg-config
+  # tests/independent_encoder.rs compiles a small C program that loads libvirt's client
+  # library (libvirt0) with dlopen: no libvirt headers needed
+  gcc
+  libc6-dev
+  libvirt0
   # the static rvirsh (cargo build --target x86_64-unknown-linux-musl): musl-gcc for the C parts
   musl-tools
   # the TCG guest (scripts/guest.sh): QEMU itself and what builds the initramfs; the guest's

@@ -15,7 +15,8 @@
 #   start  idempotent; downloads and unpacks once (DIR/root), then starts
 #          libvirtd and waits for its sockets: DIR/run/libvirt-sock (+ -ro,
 #          -admin-sock); writes DIR/env (VIRTWIRE_NEWER_SOCKET,
-#          VIRTWIRE_NEWER_ADMIN_SOCKET; source it) and prints how long it took.
+#          VIRTWIRE_NEWER_ADMIN_SOCKET, VIRTWIRE_NEWER_LIBDIR; source it) and prints how
+#          long it took.
 #   stop   stops that libvirtd (found through its pid file).
 #   env    prints the path of DIR/env (fails if it is not started).
 #
@@ -134,6 +135,8 @@ start() {
 # the newer libvirtd, written by scripts/newer-libvirtd.sh start; source it
 export VIRTWIRE_NEWER_SOCKET=$DIR/run/libvirt-sock
 export VIRTWIRE_NEWER_ADMIN_SOCKET=$DIR/run/libvirt-admin-sock
+# its client libraries (libvirt.so.0, -admin, -lxc), for tests/independent_encoder.rs
+export VIRTWIRE_NEWER_LIBDIR=$DIR/root/usr/lib/x86_64-linux-gnu
 ENV
   say "libvirtd $VERSION ready in $((($(date +%s%N) - t0) / 1000000)) ms:" \
     "test+unix:///default?socket=$DIR/run/libvirt-sock"
