@@ -3,8 +3,10 @@
 //! group in [`GROUPS`]; parsing, help and completion pick it up from there.
 
 mod device_xml;
+mod domain_attach;
 mod domain_devices;
 mod domain_edit;
+mod domain_guest;
 mod domain_info;
 mod domain_lifecycle;
 mod domain_list;
@@ -13,6 +15,7 @@ mod domain_save;
 mod domain_stats;
 mod host;
 mod interface;
+mod keycodes;
 mod network;
 mod nodedev;
 mod nwfilter;
@@ -43,6 +46,8 @@ pub static GROUPS: &[GroupDef] = &[
             domain_save::CMDS,
             domain_edit::CMDS,
             domain_resources::INFO,
+            domain_attach::CMDS,
+            domain_guest::MANAGEMENT,
         ],
     },
     GroupDef {
@@ -53,6 +58,7 @@ pub static GROUPS: &[GroupDef] = &[
             domain_info::MONITOR,
             domain_devices::CMDS,
             domain_stats::CMDS,
+            domain_guest::MONITOR,
         ],
     },
     GroupDef {
