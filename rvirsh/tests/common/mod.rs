@@ -24,6 +24,7 @@ pub struct Case {
     masks: Vec<&'static str>,
     stdin: Option<String>,
     env: Vec<(&'static str, String)>,
+    cwd: Option<String>,
 }
 
 /// `rvirsh -c URI 'LINE'`: the usual case (the line is one argument, so `;` separates
@@ -39,6 +40,7 @@ pub fn args(a: &[&str]) -> Case {
         masks: Vec::new(),
         stdin: None,
         env: Vec::new(),
+        cwd: None,
     }
 }
 
@@ -53,6 +55,12 @@ impl Case {
     /// Feeds `input` to standard input.
     pub fn stdin(mut self, input: &str) -> Case {
         self.stdin = Some(input.to_string());
+        self
+    }
+
+    /// Runs the programs in directory `dir` (files a command names itself land there).
+    pub fn cwd(mut self, dir: &str) -> Case {
+        self.cwd = Some(dir.to_string());
         self
     }
 
@@ -85,6 +93,9 @@ fn run(program: &str, case: &Case, uri: &str, name: &str) -> Run {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
+    if let Some(dir) = &case.cwd {
+        cmd.current_dir(dir);
+    }
     for (k, v) in &case.env {
         cmd.env(k, v.replace("{uri}", uri));
     }
