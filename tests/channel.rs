@@ -8,11 +8,10 @@ mod guest;
 
 use std::time::Duration;
 
-use common::Sandbox;
-use guest::{GUEST_PATIENCE, shell};
+use guest::{GUEST_PATIENCE, guest_name, shell, start_with, with_devices};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use virtwire::flags::{DomainChannelFlags, DomainCreateFlags};
-use virtwire::{Client, Stream};
+use virtwire::Stream;
+use virtwire::flags::DomainChannelFlags;
 
 const CHANNEL: &str = "org.virtwire.test";
 
@@ -54,20 +53,12 @@ async fn until_seen(to: &mut Stream, data: &[u8], from: &mut Stream, line: &str)
 
 #[tokio::test]
 async fn a_virtio_channel_carries_lines_both_ways() {
-    let sb = Sandbox::get();
-    let client = Client::connect(&sb.qemu_uri()).await.unwrap();
-    let name = format!("vw-channel-{}", std::process::id());
-    let xml = sb.guest_xml(&name).replace(
-        "</devices>",
-        &format!(
-            "<channel type='unix'><source mode='bind'/><target type='virtio' name='{CHANNEL}'/>\
-             </channel></devices>"
-        ),
+    let channel = format!(
+        "<channel type='unix'><source mode='bind'/><target type='virtio' name='{CHANNEL}'/>\
+         </channel>"
     );
-    let dom = client
-        .create_domain_xml(&xml, DomainCreateFlags::empty())
-        .await
-        .unwrap();
+    let (_client, dom) =
+        start_with(&guest_name("channel"), |xml| with_devices(xml, &channel)).await;
     let mut console = shell(&dom).await;
     let mut channel = dom
         .open_channel(Some(CHANNEL), DomainChannelFlags::FORCE)

@@ -5,9 +5,7 @@ mod common;
 #[path = "common/proxy.rs"]
 mod proxy;
 
-use std::time::Duration;
-
-use common::Sandbox;
+use common::{Sandbox, next_event, next_item};
 use virtwire::Client;
 use virtwire::events::{
     DomainEvent, DomainEventKind, EventItem, EventStream, Lifecycle, NetworkEventKind,
@@ -24,32 +22,11 @@ use virtwire::proto::c_events::{
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
 
-/// Guards against a hang only (an event that never comes): never reached when things work.
-const PATIENCE: Duration = Duration::from_secs(60);
-
 fn domain_xml(name: &str) -> String {
     format!(
         "<domain type='test'><name>{name}</name><memory unit='KiB'>262144</memory>\
          <vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>"
     )
-}
-
-/// The next item of `stream`, which must be an event.
-async fn next_event<T: virtwire::events::Event + std::fmt::Debug>(
-    stream: &mut EventStream<T>,
-) -> T {
-    match next_item(stream).await {
-        EventItem::Event(e) => e,
-        other => panic!("expected an event, got {other:?}"),
-    }
-}
-
-async fn next_item<T: virtwire::events::Event>(stream: &mut EventStream<T>) -> EventItem<T> {
-    tokio::time::timeout(PATIENCE, stream.next())
-        .await
-        .expect("no event came")
-        .expect("the stream ended")
-        .expect("the stream failed")
 }
 
 async fn next_lifecycle(stream: &mut EventStream<DomainEvent>) -> (String, Lifecycle) {

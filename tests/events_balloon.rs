@@ -6,44 +6,32 @@ mod common;
 #[path = "common/guest.rs"]
 mod guest;
 
-use common::Sandbox;
-use guest::{GUEST_PATIENCE, shell};
-use virtwire::Client;
-use virtwire::events::{DomainEventKind, EventItem};
-use virtwire::flags::DomainCreateFlags;
+use common::next_event;
+use guest::{GUEST_PATIENCE, domain_events, guest_name, start_with, wait_for_shell};
+use virtwire::events::DomainEventKind;
 use virtwire::proto::c_events::DomainEventId;
 
 #[tokio::test]
 async fn shrinking_the_memory_of_a_guest_with_a_balloon_gives_balloon_change_events() {
-    let sb = Sandbox::get();
-    let client = Client::connect(&sb.qemu_uri()).await.unwrap();
-    let name = format!("vw-balloon-{}", std::process::id());
-    let xml = sb
-        .guest_xml(&name)
-        .replace("<memballoon model='none'/>", "<memballoon model='virtio'/>");
-    assert!(
-        xml.contains("model='virtio'/>"),
-        "the guest XML has no memballoon to change"
-    );
-    let dom = client
-        .create_domain_xml(&xml, DomainCreateFlags::empty())
-        .await
-        .unwrap();
-    let mut events = client
-        .domain_events(&dom, DomainEventId::BalloonChange)
-        .await
-        .unwrap();
+    let name = guest_name("balloon");
+    let (client, dom) = start_with(&name, |xml| {
+        let xml = xml.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>");
+        assert!(
+            xml.contains("model='virtio'/>"),
+            "the guest XML has no memballoon to change"
+        );
+        xml
+    })
+    .await;
+    let mut events = domain_events(&client, &dom, DomainEventId::BalloonChange).await;
     // the guest's balloon driver must be up to answer
-    shell(&dom).await.abort().await.unwrap();
+    wait_for_shell(&dom).await;
     let target_kib = 160 * 1024;
     dom.set_memory(target_kib).await.unwrap();
     // the balloon inflates in steps: each step is an event, the last at the target
     let reached = async {
         loop {
-            let item = events.next().await.expect("the stream ended").unwrap();
-            let EventItem::Event(ev) = item else {
-                panic!("{item:?}");
-            };
+            let ev = next_event(&mut events).await;
             assert_eq!(ev.domain.name(), name);
             let DomainEventKind::BalloonChange { actual_kib } = ev.kind else {
                 panic!("{:?}", ev.kind);

@@ -2,13 +2,13 @@
 //! backing file has nothing to copy and completes at once; both events report it.
 
 mod common;
+#[path = "common/guest.rs"]
+mod guest;
 
-use std::time::Duration;
-
-use common::Sandbox;
-use virtwire::Client;
-use virtwire::events::{DomainEvent, DomainEventKind, EventItem, EventStream};
-use virtwire::flags::{DomainBlockPullFlags, DomainCreateFlags};
+use common::next_event;
+use guest::{domain_events, guest_name, sandbox_file, start_with, with_devices};
+use virtwire::events::{DomainEvent, DomainEventKind, EventStream};
+use virtwire::flags::DomainBlockPullFlags;
 use virtwire::proto::c_events::{
     ConnectDomainEventBlockJobStatus, DomainBlockJobType, DomainEventId,
 };
@@ -16,14 +16,7 @@ use virtwire::proto::c_events::{
 async fn block_job(
     events: &mut EventStream<DomainEvent>,
 ) -> (String, DomainBlockJobType, ConnectDomainEventBlockJobStatus) {
-    let item = tokio::time::timeout(Duration::from_secs(120), events.next())
-        .await
-        .expect("no event came")
-        .expect("the stream ended")
-        .unwrap();
-    let EventItem::Event(ev) = item else {
-        panic!("{item:?}");
-    };
+    let ev = next_event(events).await;
     let DomainEventKind::BlockJob { disk, job, status } = ev.kind else {
         panic!("{:?}", ev.kind);
     };
@@ -32,33 +25,15 @@ async fn block_job(
 
 #[tokio::test]
 async fn a_block_pull_that_completes_gives_both_block_job_events() {
-    let sb = Sandbox::get();
-    let client = Client::connect(&sb.qemu_uri()).await.unwrap();
-    let name = format!("vw-blockjob-{}", std::process::id());
-    let image = format!("{}/{name}.img", sb.dir());
-    std::fs::File::create(&image)
-        .unwrap()
-        .set_len(16 << 20)
-        .unwrap();
-    let xml = sb.guest_xml(&name).replace(
-        "</devices>",
-        &format!(
-            "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
-             <source file='{image}'/><target dev='vdb' bus='virtio'/></disk></devices>"
-        ),
+    let name = guest_name("blockjob");
+    let image = sandbox_file(&format!("{name}.img"), 16 << 20);
+    let disk = format!(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
+         <source file='{image}'/><target dev='vdb' bus='virtio'/></disk>"
     );
-    let dom = client
-        .create_domain_xml(&xml, DomainCreateFlags::empty())
-        .await
-        .unwrap();
-    let mut by_path = client
-        .domain_events(&dom, DomainEventId::BlockJob)
-        .await
-        .unwrap();
-    let mut by_target = client
-        .domain_events(&dom, DomainEventId::BlockJob2)
-        .await
-        .unwrap();
+    let (client, dom) = start_with(&name, |xml| with_devices(xml, &disk)).await;
+    let mut by_path = domain_events(&client, &dom, DomainEventId::BlockJob).await;
+    let mut by_target = domain_events(&client, &dom, DomainEventId::BlockJob2).await;
     dom.block_pull("vdb", 0, DomainBlockPullFlags::empty())
         .await
         .unwrap();

@@ -5,57 +5,20 @@ mod common;
 #[path = "common/guest.rs"]
 mod guest;
 
-use std::time::Duration;
-
-use common::Sandbox;
-use virtwire::events::{DomainEventKind, Event, EventItem, EventStream};
+use common::next_event;
+use guest::{domain_events, guest_name, sandbox_file, start_with, wait_for_shell};
+use virtwire::events::DomainEventKind;
 use virtwire::proto::c_events::DomainEventId;
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
-use virtwire::{Client, Domain};
-
-/// Guards against a hang only.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-async fn next_event<T: Event + std::fmt::Debug>(stream: &mut EventStream<T>) -> T {
-    let item = tokio::time::timeout(PATIENCE, stream.next())
-        .await
-        .expect("no event came")
-        .expect("the stream ended")
-        .expect("the stream failed");
-    match item {
-        EventItem::Event(e) => e,
-        other => panic!("expected an event, got {other:?}"),
-    }
-}
-
-/// Waits until the guest's shell answers on the console (unplugging a device needs the
-/// guest's kernel).
-async fn wait_for_shell(dom: &Domain) {
-    guest::shell(dom).await.abort().await.unwrap();
-}
 
 #[tokio::test]
 async fn hot_plug_reset_and_monitor_events_of_a_tcg_guest() {
-    let sb = Sandbox::get();
-    let client = Client::connect(&sb.qemu_uri()).await.unwrap();
-    let name = format!("vw-events-guest-{}", std::process::id());
-    let dom = client
-        .create_domain_xml(&sb.guest_xml(&name), Default::default())
-        .await
-        .unwrap();
-    let mut added = client
-        .domain_events(&dom, DomainEventId::DeviceAdded)
-        .await
-        .unwrap();
-    let mut removed = client
-        .domain_events(&dom, DomainEventId::DeviceRemoved)
-        .await
-        .unwrap();
-    let mut reboot = client
-        .domain_events(&dom, DomainEventId::Reboot)
-        .await
-        .unwrap();
+    let name = guest_name("events-guest");
+    let (client, dom) = start_with(&name, |xml| xml).await;
+    let mut added = domain_events(&client, &dom, DomainEventId::DeviceAdded).await;
+    let mut removed = domain_events(&client, &dom, DomainEventId::DeviceRemoved).await;
+    let mut reboot = domain_events(&client, &dom, DomainEventId::Reboot).await;
     let mut monitor = client
         .qemu_monitor_events(Some(&dom), Some("RESET"), Default::default())
         .await
@@ -63,11 +26,7 @@ async fn hot_plug_reset_and_monitor_events_of_a_tcg_guest() {
 
     wait_for_shell(&dom).await;
 
-    let image = format!("{}/{name}-disk.img", sb.dir());
-    std::fs::File::create(&image)
-        .unwrap()
-        .set_len(16 << 20)
-        .unwrap();
+    let image = sandbox_file(&format!("{name}-disk.img"), 16 << 20);
     let disk = format!(
         "<disk type='file' device='disk'><driver name='qemu' type='raw'/>\
          <source file='{image}'/><target dev='vdb' bus='virtio'/></disk>"

@@ -5,26 +5,16 @@ mod common;
 #[path = "common/guest.rs"]
 mod guest;
 
-use common::Sandbox;
-use guest::{GUEST_PATIENCE, console_exchange, shell};
-use virtwire::Client;
-use virtwire::events::{DomainEventKind, EventItem};
-use virtwire::flags::DomainCreateFlags;
+use common::next_event;
+use guest::{console_exchange, domain_events, guest_name, shell, start_with};
+use virtwire::events::DomainEventKind;
 use virtwire::proto::c_events::DomainEventId;
 
 #[tokio::test]
 async fn the_guest_setting_its_hardware_clock_gives_an_rtc_change_event() {
-    let sb = Sandbox::get();
-    let client = Client::connect(&sb.qemu_uri()).await.unwrap();
-    let name = format!("vw-rtc-{}", std::process::id());
-    let dom = client
-        .create_domain_xml(&sb.guest_xml(&name), DomainCreateFlags::empty())
-        .await
-        .unwrap();
-    let mut events = client
-        .domain_events(&dom, DomainEventId::RtcChange)
-        .await
-        .unwrap();
+    let name = guest_name("rtc");
+    let (client, dom) = start_with(&name, |xml| xml).await;
+    let mut events = domain_events(&client, &dom, DomainEventId::RtcChange).await;
     let mut console = shell(&dom).await;
     // a day ahead of the host's clock: an offset no rounding can hide
     console_exchange(
@@ -33,14 +23,7 @@ async fn the_guest_setting_its_hardware_clock_gives_an_rtc_change_event() {
         "rtc-5",
     )
     .await;
-    let item = tokio::time::timeout(GUEST_PATIENCE, events.next())
-        .await
-        .expect("no event came")
-        .expect("the stream ended")
-        .unwrap();
-    let EventItem::Event(ev) = item else {
-        panic!("{item:?}");
-    };
+    let ev = next_event(&mut events).await;
     assert_eq!(ev.domain.name(), name);
     let DomainEventKind::RtcChange { utc_offset } = ev.kind else {
         panic!("{:?}", ev.kind);

@@ -10,12 +10,10 @@ mod common;
 #[path = "conformance/suite.rs"]
 mod suite;
 
-use std::time::Duration;
-
-use common::Sandbox;
+use common::{Sandbox, next_event};
 use tokio::io::AsyncReadExt;
 use virtwire::Client;
-use virtwire::events::{DomainEventKind, EventItem, EventStream, Lifecycle, NetworkEventKind};
+use virtwire::events::{DomainEventKind, Lifecycle, NetworkEventKind};
 use virtwire::flags::DomainOpenGraphicsFlags;
 use virtwire::proto::c_events::{
     DomainEventDefinedDetailType as Defined, DomainEventId,
@@ -24,9 +22,6 @@ use virtwire::proto::c_events::{
 };
 use virtwire::proto::remote;
 use virtwire::proto::xdr::XdrString;
-
-/// Guards against a hang only.
-const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The newer daemon's socket, or `None` (and a line saying the test is skipped).
 fn newer(var: &str) -> Option<String> {
@@ -52,18 +47,6 @@ async fn connect(name: &str) -> Option<Client> {
         "VIRTWIRE_NEWER_SOCKET is libvirt {version}, not a newer daemon"
     );
     Some(client)
-}
-
-async fn next<T: virtwire::events::Event + std::fmt::Debug>(stream: &mut EventStream<T>) -> T {
-    let item = tokio::time::timeout(PATIENCE, stream.next())
-        .await
-        .expect("no event came")
-        .expect("the stream ended")
-        .expect("the stream failed");
-    match item {
-        EventItem::Event(e) => e,
-        other => panic!("expected an event, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -104,7 +87,7 @@ async fn domain_lifecycle_events_from_the_newer_daemon() {
         Lifecycle::Started(Started::Booted),
         Lifecycle::Stopped(Stopped::Destroyed),
     ] {
-        let ev = next(&mut events).await;
+        let ev = next_event(&mut events).await;
         assert_eq!(ev.domain.name(), "nwl");
         assert_eq!(ev.kind, DomainEventKind::Lifecycle(want));
     }
@@ -134,7 +117,7 @@ async fn network_lifecycle_events_from_the_newer_daemon() {
         .unwrap();
     use NetworkEventLifecycleType as T;
     for want in [T::Defined, T::Started] {
-        let ev = next(&mut events).await;
+        let ev = next_event(&mut events).await;
         assert_eq!(ev.network.name(), "nwnet");
         assert_eq!(
             ev.kind,

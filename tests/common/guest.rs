@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use virtwire::events::{DomainEvent, EventStream};
 use virtwire::flags::{DomainConsoleFlags, StoragePoolCreateFlags, StorageVolCreateFlags};
+use virtwire::proto::c_events::DomainEventId;
 use virtwire::{Client, Domain, StoragePool, StorageVol, Stream};
 
 use crate::common::Sandbox;
@@ -16,14 +18,60 @@ pub const GUEST_PATIENCE: Duration = Duration::from_secs(180);
 
 /// Starts the guest as a transient domain named `name` (destroying a leftover of that name).
 pub async fn start_guest(client: &Client, name: &str) -> Domain {
-    let sb = Sandbox::get();
+    start_guest_with(client, name, |xml| xml).await
+}
+
+/// [`start_guest`] with the guest's XML changed by `edit` first (an extra device, say).
+pub async fn start_guest_with(
+    client: &Client,
+    name: &str,
+    edit: impl FnOnce(String) -> String,
+) -> Domain {
     if let Ok(old) = client.lookup_domain_by_name(name).await {
         let _ = old.destroy().await;
     }
+    let xml = edit(Sandbox::get().guest_xml(name));
     client
-        .create_domain_xml(&sb.guest_xml(name), Default::default())
+        .create_domain_xml(&xml, Default::default())
         .await
         .unwrap()
+}
+
+/// A connection to the sandbox's qemu driver and the guest started on it as a transient
+/// domain named `name`, its XML changed by `edit` first (see [`with_devices`]).
+pub async fn start_with(name: &str, edit: impl FnOnce(String) -> String) -> (Client, Domain) {
+    let client = Client::connect(&Sandbox::get().qemu_uri()).await.unwrap();
+    let dom = start_guest_with(&client, name, edit).await;
+    (client, dom)
+}
+
+/// A guest name of this test process: `vw-<what>-<pid>`.
+pub fn guest_name(what: &str) -> String {
+    format!("vw-{what}-{}", std::process::id())
+}
+
+/// `xml` with `devices` added to its `<devices>`.
+pub fn with_devices(xml: String, devices: &str) -> String {
+    let more = xml.replace("</devices>", &format!("{devices}</devices>"));
+    assert_ne!(more, xml, "the guest XML has no </devices>");
+    more
+}
+
+/// A sparse file of `len` bytes named `file` in the sandbox's directory (a disk image for the
+/// guest); its path.
+pub fn sandbox_file(file: &str, len: u64) -> String {
+    let path = format!("{}/{file}", Sandbox::get().dir());
+    std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+    path
+}
+
+/// Subscribes `client` to the events of `id` of `dom`.
+pub async fn domain_events(
+    client: &Client,
+    dom: &Domain,
+    id: DomainEventId,
+) -> EventStream<DomainEvent> {
+    client.domain_events(dom, id).await.unwrap()
 }
 
 /// Types `command` on the console until the guest's shell answers with a line containing
@@ -63,6 +111,12 @@ pub async fn console_exchange(console: &mut Stream, command: &str, expect: &str)
         );
     }
     String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// Waits until the guest's shell answers on the console (unplugging a device or inflating a
+/// balloon needs the guest's kernel and drivers up), then lets the console go.
+pub async fn wait_for_shell(dom: &Domain) {
+    shell(dom).await.abort().await.unwrap();
 }
 
 /// The guest's console, once its shell answers (unplugging a device needs the guest's kernel

@@ -28,6 +28,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use virtwire::events::{Event, EventItem, EventStream};
 
 /// The node description written by [`Sandbox::test_uri`]: domains
 /// `vw-running` (running) and `vw-stopped` (shut off), network `vw-net`,
@@ -389,4 +392,28 @@ pub fn error_chain(err: &virtwire::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// Guards a wait for an event against a hang only (a guest under TCG on a loaded machine may
+/// take its time).
+pub const EVENT_PATIENCE: Duration = Duration::from_secs(120);
+
+/// The next item of `stream`: fails if none comes within [`EVENT_PATIENCE`], if the stream
+/// ends or fails.
+#[allow(dead_code)]
+pub async fn next_item<T: Event>(stream: &mut EventStream<T>) -> EventItem<T> {
+    tokio::time::timeout(EVENT_PATIENCE, stream.next())
+        .await
+        .expect("no event came")
+        .expect("the stream ended")
+        .expect("the stream failed")
+}
+
+/// The next item of `stream`, which must be an event (see [`next_item`]).
+#[allow(dead_code)]
+pub async fn next_event<T: Event + std::fmt::Debug>(stream: &mut EventStream<T>) -> T {
+    match next_item(stream).await {
+        EventItem::Event(e) => e,
+        other => panic!("expected an event, got {other:?}"),
+    }
 }
