@@ -5,7 +5,6 @@
 mod common;
 
 use common::{Sandbox, node};
-use virtwire::config::Config;
 use virtwire::proto::remote;
 use virtwire::{Client, ErrorCode, ErrorKind};
 
@@ -70,14 +69,7 @@ async fn starting_an_active_network_is_an_invalid_operation() {
 
 #[tokio::test]
 async fn a_write_on_a_read_only_connection_is_denied() {
-    let client = Config::builder()
-        .uri(Sandbox::get().test_uri("err-denied"))
-        .read_only(true)
-        .build()
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let client = common::connect_read_only(&Sandbox::get().test_uri("err-denied")).await;
     let dom = client
         .lookup_domain_by_name(node::STOPPED_DOMAIN)
         .await

@@ -4,7 +4,6 @@
 mod common;
 
 use common::Sandbox;
-use virtwire::config::Config;
 use virtwire::flags::ConnectListAllDomainsFlags;
 use virtwire::{Client, DomainState, ErrorCode, ErrorKind};
 
@@ -134,14 +133,7 @@ async fn host_facts() {
 async fn read_only_connection_refuses_changes_with_the_daemons_error() {
     let s = Sandbox::get();
     let uri = format!("test+unix:///default?socket={}", s.socket_ro());
-    let client = Config::builder()
-        .uri(&uri)
-        .read_only(true)
-        .build()
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let client = common::connect_read_only(&uri).await;
     assert!(client.list_all_domains(Default::default()).await.is_ok());
     let err = client
         .define_domain_xml(&domain_xml("ro"))
@@ -161,14 +153,7 @@ async fn read_only_connection_refuses_changes_with_the_daemons_error() {
 async fn calls_without_flags_are_libvirts_calls_without_flags() {
     let s = Sandbox::get();
     let uri = format!("test+unix:///default?socket={}", s.socket_ro());
-    let client = Config::builder()
-        .uri(&uri)
-        .read_only(true)
-        .build()
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let client = common::connect_read_only(&uri).await;
     let dom = client.lookup_domain_by_name("test").await.unwrap();
     let denied = |r: virtwire::Result<()>| {
         let e = r.unwrap_err();

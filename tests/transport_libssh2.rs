@@ -104,14 +104,7 @@ async fn libssh2_default_virt_ssh_helper() {
 async fn libssh2_proxy_native_read_only() {
     let _gate = THREADS.read().await;
     let uri = uri("libssh2", &with_key("&proxy=native"));
-    let client = Config::builder()
-        .uri(&uri)
-        .read_only(true)
-        .build()
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let client = common::connect_read_only(&uri).await;
     assert_test_node(&client).await;
     common::assert_write_denied(&client).await;
 }

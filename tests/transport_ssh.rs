@@ -6,7 +6,6 @@
 mod common;
 
 use common::Sandbox;
-use virtwire::config::Config;
 use virtwire::{Client, ErrorKind};
 
 /// `test+ssh://root@127.0.0.1:PORT/<fresh node file>?PARAMS`.
@@ -78,14 +77,7 @@ async fn ssh_proxy_netcat_uses_the_default_socket() {
 async fn ssh_read_only_through_the_helper() {
     let sb = Sandbox::get();
     let uri = ssh_uri(&format!("proxy=native&command={}", sb.ssh_wrapper()));
-    let client = Config::builder()
-        .uri(&uri)
-        .read_only(true)
-        .build()
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let client = common::connect_read_only(&uri).await;
     common::assert_test_node(&client).await;
     common::assert_write_denied(&client).await;
 }

@@ -363,6 +363,20 @@ pub async fn assert_test_node(client: &virtwire::Client) {
     assert_eq!(names, [node::RUNNING_DOMAIN, node::STOPPED_DOMAIN]);
 }
 
+/// A read-only connection to `uri` (through [`virtwire::config::Config`]'s read-only setting, the way
+/// an application asks for one).
+#[allow(dead_code)]
+pub async fn connect_read_only(uri: &str) -> virtwire::Client {
+    virtwire::config::Config::builder()
+        .uri(uri)
+        .read_only(true)
+        .build()
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// Proof that `client` is read-only: the daemon refuses to suspend the running domain of the
 /// node file with "operation denied", and the domain keeps running.
 #[allow(dead_code)]
