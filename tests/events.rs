@@ -439,18 +439,35 @@ async fn the_connections_close_error_ends_every_stream() {
     assert!(b.next().await.is_none());
 }
 
+/// `Client::close` itself ends the event streams, not the daemon hanging up after
+/// CONNECT_CLOSE: through a relay that keeps the client's socket open once the daemon has
+/// closed its own, the close error is queued by the time `close` returns, with the client's
+/// reason, while the transport is still up.
 #[tokio::test]
 async fn closing_the_client_ends_its_streams() {
-    let client = connect("ev-client-close").await;
+    let proxy = proxy::Proxy::start_holding(Sandbox::get().socket()).await;
+    let client = Client::connect(&proxy.test_uri("ev-client-close"))
+        .await
+        .unwrap();
     let mut events = client
         .all_domain_events(DomainEventId::Lifecycle)
         .await
         .unwrap();
     client.close().await.unwrap();
-    let err = events.next().await.unwrap().unwrap_err();
-    // The daemon may close the transport before the client ends the streams.
+    let polled = futures_poll_once(std::pin::pin!(events.next()));
+    let std::task::Poll::Ready(Some(Err(err))) = polled else {
+        panic!("the stream did not end when close returned: {polled:?}");
+    };
     assert!(err.is_closed(), "{err:?}");
+    assert_eq!(
+        err.close_reason(),
+        Some(virtwire::CloseReason::Client),
+        "{err:?}"
+    );
     assert!(events.next().await.is_none());
+    // the daemon hung up, the client's transport did not end
+    proxy.wait_for_daemon_hangup().await;
+    assert!(!client.raw().is_closed());
 }
 
 /// Two host adapters the test driver can create a virtual HBA on (as in its built-in node).

@@ -1,7 +1,8 @@
 //! A recording unix-socket proxy in front of the sandbox's libvirtd: every packet passes
 //! through unchanged, and its header and payload are logged, so that tests can check what
 //! went over the wire (which calls were sent, which events the daemon still sends). It can
-//! also cut the connection, as a daemon dying would.
+//! also cut the connection, as a daemon dying would, or keep the client's end open after the
+//! daemon hung up, so that only the client itself can end what it has open.
 //!
 //! Include it with `#[path = "common/proxy.rs"] mod proxy;`.
 #![allow(dead_code)]
@@ -43,6 +44,8 @@ pub struct Record {
 #[derive(Default)]
 struct Log {
     records: Mutex<Vec<Record>>,
+    /// How many times a daemon closed its end of a proxied connection.
+    daemon_hangups: AtomicUsize,
     changed: Notify,
 }
 
@@ -57,6 +60,17 @@ impl Proxy {
     /// Listens on a fresh socket in the sandbox's directory and forwards every connection to
     /// `upstream`.
     pub async fn start(upstream: &str) -> Proxy {
+        Proxy::listen(upstream, false).await
+    }
+
+    /// [`Proxy::start`], except that when the daemon hangs up the client's end of the
+    /// connection stays open (until the proxy is [cut](Proxy::cut) or dropped): the client
+    /// sees no end of its transport.
+    pub async fn start_holding(upstream: &str) -> Proxy {
+        Proxy::listen(upstream, true).await
+    }
+
+    async fn listen(upstream: &str, hold_client: bool) -> Proxy {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = PathBuf::from(Sandbox::get().dir())
             .join(format!("proxy-{}-{n}.sock", std::process::id()));
@@ -73,8 +87,8 @@ impl Proxy {
                     let (cr, cw) = client.into_split();
                     let (dr, dw) = daemon.into_split();
                     let mut t = tasks.lock().unwrap();
-                    t.push(tokio::spawn(pump(cr, dw, true, log.clone())));
-                    t.push(tokio::spawn(pump(dr, cw, false, log.clone())));
+                    t.push(tokio::spawn(pump(cr, dw, true, false, log.clone())));
+                    t.push(tokio::spawn(pump(dr, cw, false, hold_client, log.clone())));
                 }
             })
         };
@@ -179,6 +193,12 @@ impl Proxy {
         .await
     }
 
+    /// Waits until the daemon has closed its end of a proxied connection.
+    pub async fn wait_for_daemon_hangup(&self) {
+        self.wait(|_| (self.log.daemon_hangups.load(Ordering::Relaxed) > 0).then_some(()))
+            .await
+    }
+
     async fn wait<T>(&self, mut check: impl FnMut(&[Record]) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
@@ -208,18 +228,37 @@ fn is_call(r: &Record, procedure: i32) -> bool {
     h.prog == remote::PROGRAM && h.r#type == Type::Call && h.proc == procedure
 }
 
-/// Copies `from` to `to`, logging every complete packet.
+/// Copies `from` to `to`, logging every complete packet. When `from` ends, `to` is closed,
+/// or with `hold` kept open until the task is aborted.
 async fn pump(
-    mut from: tokio::net::unix::OwnedReadHalf,
+    from: tokio::net::unix::OwnedReadHalf,
     mut to: tokio::net::unix::OwnedWriteHalf,
     to_daemon: bool,
+    hold: bool,
     log: Arc<Log>,
 ) {
+    let from_ended = copy_logged(from, &mut to, to_daemon, &log).await;
+    if from_ended && !to_daemon {
+        log.daemon_hangups.fetch_add(1, Ordering::Relaxed);
+        log.changed.notify_waiters();
+    }
+    if hold {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Copies until `from` ends (true) or `to` refuses bytes (false).
+async fn copy_logged(
+    mut from: tokio::net::unix::OwnedReadHalf,
+    to: &mut tokio::net::unix::OwnedWriteHalf,
+    to_daemon: bool,
+    log: &Log,
+) -> bool {
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let n = match from.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return true,
             Ok(n) => n,
         };
         buf.extend_from_slice(&chunk[..n]);
@@ -233,7 +272,7 @@ async fn pump(
             }
         }
         if to.write_all(&chunk[..n]).await.is_err() {
-            return;
+            return false;
         }
     }
 }
