@@ -1,10 +1,11 @@
 //! Migration through the typed API between the sandbox's two qemu libvirtds ("main" and
 //! "dest", `VIRTWIRE_DEST_SOCKET`), with the TCG guest: managed peer-to-peer
-//! (`Domain::migrate_to_uri`) and client-managed (`Domain::migrate`: Begin, Prepare, Perform,
-//! Finish, Confirm across two connections), each live to dest and back, the guest's shell
-//! answering on its serial console on the side it runs on; progress from job statistics and
-//! events; a failed Prepare and an aborted Perform leave the guest running where it was;
-//! flags client-managed migration cannot honour are refused before anything is sent.
+//! (`Domain::migrate_to_uri`, back tunnelled) and client-managed (`Domain::migrate`: Begin,
+//! Prepare, Perform, Finish, Confirm across two connections), each live to dest and back, the
+//! guest's shell answering on its serial console on the side it runs on; progress from job
+//! statistics and events; a failed Prepare and an aborted Perform leave the guest running
+//! where it was; flags client-managed migration cannot honour are refused before anything is
+//! sent.
 //! Also the migration tunables on the running guest (maximum downtime, bandwidth, compression
 //! cache set and read back; post-copy refused while no migration runs).
 
@@ -28,7 +29,7 @@ fn dest_socket() -> String {
         panic!(
             "VIRTWIRE_DEST_SOCKET is not set: migration tests need the sandbox's \"dest\" \
              libvirtd (bash scripts/sandbox.sh start DIR without VIRTWIRE_SANDBOX_DEST=0, then \
-             source DIR/env)"
+             source DIR/env; a sandbox from before the dest libvirtd: stop and start it again)"
         )
     })
 }
@@ -123,9 +124,14 @@ async fn peer_to_peer_migration_moves_the_running_guest_to_dest_and_back() {
     assert!(total > 0, "completed migration's statistics: {stats:?}");
     check_progress("peer-to-peer", &progress);
 
-    // And back, without progress.
+    // And back, tunnelled: the data goes through the daemons' own connection (the source
+    // daemon calls PREPARE_TUNNEL3_PARAMS on the destination), no QEMU listens.
     moved
-        .migrate_to_uri(&main_uri(), &loopback_params(), DomainMigrateFlags::LIVE)
+        .migrate_to_uri(
+            &main_uri(),
+            &TypedParams::new(),
+            DomainMigrateFlags::LIVE | DomainMigrateFlags::TUNNELLED,
+        )
         .await
         .unwrap();
     let back = runs_only_on(&main, &dest, name).await;
