@@ -13,6 +13,8 @@
 #                                         tcp   127.0.0.1:$VIRTWIRE_SASL_TCP_PORT (16919)
 #                                         tls   127.0.0.1:$VIRTWIRE_SASL_TLS_PORT (16924)
 #            libvirtd "dest"  auth none   unix  DIR/dest/run/libvirt-sock (+ -ro, -admin-sock)
+#                             incoming migrations on 127.0.0.1:$VIRTWIRE_MIGRATION_PORT+10..+19
+#                             (main's on +0..+9; default VIRTWIRE_TCP_PORT+20)
 #                             no tcp/tls listener; a host UUID of its own (DIR/dest/host-uuid):
 #                             the other end of migration tests (VIRTWIRE_SANDBOX_DEST=0
 #                             leaves it out)
@@ -42,7 +44,10 @@
 # QEMU's migration stream goes to 127.0.0.1 only if the migration asks so
 # (qemu.conf refuses a local address for migration_host/migration_address):
 # the tests pass migrate_uri tcp://127.0.0.1 and listen_address 127.0.0.1, and
-# the destination picks the port from its range. libvirt refuses to migrate
+# the destination picks the port from its range (qemu.conf's migration_port_min/max:
+# $VIRTWIRE_MIGRATION_PORT..+9 for main, +10..+19 for dest, default from
+# VIRTWIRE_TCP_PORT+20; disjoint, since two daemons allocating from one range
+# race for its first free port, and per sandbox). libvirt refuses to migrate
 # to the host it runs on by comparing the host UUIDs in the migration cookie,
 # hence dest's host_uuid.
 # Peer-to-peer migration needs no listener: the source daemon reaches dest at
@@ -143,6 +148,9 @@ load_ports() {
   SASL_TLS_PORT=$(port_var VIRTWIRE_SASL_TLS_PORT 16924)
   SSH_PORT=$(port_var VIRTWIRE_SSH_PORT 2922)
   SSH_PASSWORD_PORT=$(port_var VIRTWIRE_SSH_PASSWORD_PORT 2923)
+  # incoming migrations: main's QEMU listens on one of MIGRATION_PORT..+9, dest's on +10..+19
+  MIGRATION_PORT=$(port_var VIRTWIRE_MIGRATION_PORT $((TCP_PORT + 20)))
+  ((MIGRATION_PORT + 19 <= 65535)) || die "VIRTWIRE_MIGRATION_PORT=$MIGRATION_PORT: the 20 ports from it do not fit"
 }
 
 # set_dir CREATE: resolve DIR to a physical absolute path and check it is usable
@@ -386,7 +394,8 @@ while :; do sleep 3600 & wait $!; done
 
 holder_tag() { echo "virtwire-nsholder[$1]"; }
 
-# fresh_root INSTDIR: reset the daemon's private /etc/libvirt, /var, /run
+# fresh_root INSTDIR MIGRATIONPORT: reset the daemon's private /etc/libvirt, /var, /run
+# (its QEMUs listen for incoming migrations on MIGRATIONPORT..+9)
 fresh_root() {
   local inst=$1 f
   rm -rf "${inst:?}/sysroot" "${inst:?}/etc"
@@ -405,6 +414,8 @@ stdio_handler = "file"
 security_driver = "none"
 remember_owner = 0
 EOF
+  printf 'migration_port_min = %s\nmigration_port_max = %s\n' "$2" $(($2 + 9)) \
+    >>"$inst/etc/libvirt/qemu.conf"
   # The qemu driver refuses to load (taking the whole daemon down) unless
   # its build-time user libvirt-qemu exists; libvirt-daemon-system would
   # create it, we only give the daemon's view of /etc/passwd one.
@@ -469,7 +480,7 @@ start_libvirtd() {
   # to reconnect to guests still running. A new namespace means fresh state.
   if ! holder=$(pid_of "$inst/run/nsholder.pid" "$tag"); then
     rm -f "$inst/run/nsholder.pid"
-    fresh_root "$inst"
+    fresh_root "$inst" "${MIGRATION_PORTS:-$MIGRATION_PORT}"
     : >"$inst/log/libvirtd.log"
     : >"$inst/log/libvirtd.out"
     : >"$inst/log/nsholder.log"
@@ -506,7 +517,7 @@ start_dest() {
     mv "$d/host-uuid.new" "$d/host-uuid"
   fi
   uuid=$(cat "$d/host-uuid")
-  HOST_UUID=$uuid start_libvirtd dest "$d" none none VIRTWIRE_TCP_PORT none VIRTWIRE_TLS_PORT
+  HOST_UUID=$uuid MIGRATION_PORTS=$((MIGRATION_PORT + 10)) start_libvirtd dest "$d" none none VIRTWIRE_TCP_PORT none VIRTWIRE_TLS_PORT
 }
 
 start_sasl_files() {
@@ -656,6 +667,7 @@ write_env() {
     put VIRTWIRE_SSH_PASSWORD_PORT "$SSH_PASSWORD_PORT"
     put VIRTWIRE_SSH_PASSWORD "$(cat "$DIR/ssh/root-password")"
     put VIRTWIRE_GUEST_XML "$DIR/guest/guest.xml"
+    put VIRTWIRE_MIGRATION_PORT "$MIGRATION_PORT"
     if dest_wanted; then
       put VIRTWIRE_DEST_SOCKET "$DIR/dest/run/libvirt-sock"
     fi
