@@ -30,8 +30,8 @@ use bytes::BytesMut;
 use common::Sandbox;
 use suite::{BOGUS_FLAG, Call, Expect, Tally};
 use virtwire::flags::NoFlags;
-use virtwire::proto::ArbitraryArgs;
-use virtwire::proto::{ProcedureInfo, admin, qemu, remote};
+use virtwire::proto::xdr::encode_arbitrary;
+use virtwire::proto::{Procedure, ProcedureInfo, ProcedureVisitor, admin, qemu, remote};
 
 type Rounds = std::ops::Range<u64>;
 
@@ -88,6 +88,26 @@ impl Prng {
     }
 }
 
+/// Draws random arguments of one procedure and encodes them.
+type ArbitraryArgs = fn(&mut Unstructured<'_>) -> arbitrary::Result<Vec<u8>>;
+
+/// The [`ArbitraryArgs`] of every procedure visited, in number order (that of `PROCEDURES`).
+#[derive(Default)]
+struct CollectArbitrary(Vec<ArbitraryArgs>);
+
+impl ProcedureVisitor for CollectArbitrary {
+    fn visit<P: Procedure>(&mut self) {
+        self.0.push(encode_arbitrary::<P::Args>);
+    }
+}
+
+/// The random-argument encoders of a program, from its `visit_procedures`.
+fn arbitrary_args(visit: fn(&mut CollectArbitrary)) -> Vec<ArbitraryArgs> {
+    let mut c = CollectArbitrary::default();
+    visit(&mut c);
+    c.0
+}
+
 /// What the random calls were like: how many carried more than the default arguments.
 #[derive(Default)]
 struct Filled {
@@ -98,7 +118,7 @@ struct Filled {
 impl Filled {
     fn count(&mut self, info: &ProcedureInfo, payload: &[u8]) {
         let mut default = BytesMut::new();
-        (info.encode_default_args)(&mut default);
+        (suite::payloads(info).encode_default_args)(&mut default);
         self.calls += 1;
         self.longer_than_default += usize::from(payload.len() > default.len());
     }
@@ -108,7 +128,7 @@ impl Filled {
 fn random_calls(
     rounds: Rounds,
     table: &'static [ProcedureInfo],
-    encoders: &'static [ArbitraryArgs],
+    encoders: &[ArbitraryArgs],
     tally: &mut Tally,
     filled: &mut Filled,
     mut keep: impl FnMut(&'static ProcedureInfo, u64) -> Option<Call>,
@@ -116,7 +136,7 @@ fn random_calls(
     assert_eq!(
         table.len(),
         encoders.len(),
-        "ARBITRARY_ARGS follows PROCEDURES"
+        "visit_procedures follows PROCEDURES"
     );
     let first = rounds.start;
     let mut calls = Vec::new();
@@ -161,7 +181,7 @@ fn remote_calls(rounds: Rounds, tally: &mut Tally, filled: &mut Filled) -> Vec<C
     random_calls(
         rounds,
         remote::PROCEDURES,
-        remote::ARBITRARY_ARGS,
+        &arbitrary_args(|c| remote::visit_procedures(c)),
         tally,
         filled,
         |info, _| {
@@ -177,7 +197,7 @@ fn qemu_calls(rounds: Rounds, tally: &mut Tally, filled: &mut Filled) -> Vec<Cal
     random_calls(
         rounds,
         qemu::PROCEDURES,
-        qemu::ARBITRARY_ARGS,
+        &arbitrary_args(|c| qemu::visit_procedures(c)),
         tally,
         filled,
         |info, _| Some(to_fill(info)),
@@ -238,7 +258,7 @@ fn admin_calls(rounds: Rounds, tally: &mut Tally, filled: &mut Filled) -> Vec<Ca
     random_calls(
         rounds,
         admin::PROCEDURES,
-        admin::ARBITRARY_ARGS,
+        &arbitrary_args(|c| admin::visit_procedures(c)),
         tally,
         filled,
         |info, round| {

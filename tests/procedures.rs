@@ -1,6 +1,9 @@
 //! The generated procedure tables: every program complete, numbered as libvirt numbers them.
 
-use virtwire::proto::{ProcedureInfo, ProcedureKind, admin, keepalive, lxc, qemu, remote};
+use virtwire::proto::xdr::{decode_exact, encode_to_vec};
+use virtwire::proto::{
+    Procedure, ProcedureInfo, ProcedureKind, ProcedureVisitor, admin, keepalive, lxc, qemu, remote,
+};
 
 fn numbers(table: &[ProcedureInfo]) -> Vec<i32> {
     table.iter().map(|p| p.number).collect()
@@ -75,4 +78,46 @@ fn streams_events_and_fd_procedures_are_marked() {
         .filter(|p| p.kind == ProcedureKind::Message)
         .count();
     println!("REMOTE: {plain} plain calls, {messages} event messages");
+}
+
+/// Records each procedure visited, and that its default arguments round-trip.
+#[derive(Default)]
+struct Visited {
+    infos: Vec<&'static ProcedureInfo>,
+    default_args_round_trip: usize,
+}
+
+impl ProcedureVisitor for Visited {
+    fn visit<P: Procedure>(&mut self) {
+        self.infos.push(P::INFO);
+        let bytes = encode_to_vec(&P::Args::default());
+        let back: P::Args = decode_exact(&bytes).unwrap();
+        self.default_args_round_trip += usize::from(encode_to_vec(&back) == bytes);
+    }
+}
+
+#[test]
+fn visit_procedures_visits_every_procedure_of_the_table_in_order() {
+    let programs: [(fn(&mut Visited), &[ProcedureInfo]); 5] = [
+        (|v| remote::visit_procedures(v), remote::PROCEDURES),
+        (|v| qemu::visit_procedures(v), qemu::PROCEDURES),
+        (|v| lxc::visit_procedures(v), lxc::PROCEDURES),
+        (|v| keepalive::visit_procedures(v), keepalive::PROCEDURES),
+        (|v| admin::visit_procedures(v), admin::PROCEDURES),
+    ];
+    for (visit, table) in programs {
+        let mut v = Visited::default();
+        visit(&mut v);
+        let visited: Vec<_> = v
+            .infos
+            .iter()
+            .map(|i| (i.program, i.number, i.name))
+            .collect();
+        let listed: Vec<_> = table
+            .iter()
+            .map(|i| (i.program, i.number, i.name))
+            .collect();
+        assert_eq!(visited, listed);
+        assert_eq!(v.default_args_round_trip, table.len());
+    }
 }

@@ -5,28 +5,45 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use virtwire::proto::{ProcedureInfo, admin, keepalive, lxc, qemu, remote};
+use virtwire::proto::xdr::check_decode;
+use virtwire::proto::{Procedure, ProcedureVisitor, admin, keepalive, lxc, qemu, remote};
 
-fn tables() -> [&'static [ProcedureInfo]; 5] {
-    [
-        remote::PROCEDURES,
-        qemu::PROCEDURES,
-        lxc::PROCEDURES,
-        admin::PROCEDURES,
-        keepalive::PROCEDURES,
-    ]
+/// Decodes the payload as the arguments and as the reply of the `index`-th procedure visited.
+struct DecodeNth<'a> {
+    index: usize,
+    seen: usize,
+    payload: &'a [u8],
 }
+
+impl ProcedureVisitor for DecodeNth<'_> {
+    fn visit<P: Procedure>(&mut self) {
+        if self.seen == self.index {
+            let _ = check_decode::<P::Args>(self.payload);
+            let _ = check_decode::<P::Ret>(self.payload);
+        }
+        self.seen += 1;
+    }
+}
+
+/// The procedure tables and visitors of the programs, in the same order.
+const PROGRAMS: [(usize, fn(&mut DecodeNth<'_>)); 5] = [
+    (remote::PROCEDURES.len(), |v| remote::visit_procedures(v)),
+    (qemu::PROCEDURES.len(), |v| qemu::visit_procedures(v)),
+    (lxc::PROCEDURES.len(), |v| lxc::visit_procedures(v)),
+    (admin::PROCEDURES.len(), |v| admin::visit_procedures(v)),
+    (keepalive::PROCEDURES.len(), |v| keepalive::visit_procedures(v)),
+];
 
 fuzz_target!(|data: &[u8]| {
     let [p, n, payload @ ..] = data else {
         return;
     };
-    let table = tables()[usize::from(*p) % 5];
+    let (len, visit) = PROGRAMS[usize::from(*p) % PROGRAMS.len()];
     // two bytes of procedure index: remote has ~460 procedures
-    let index =
-        (usize::from(*n) << 8 | usize::from(payload.first().copied().unwrap_or(0))) % table.len();
-    let payload = payload.get(1..).unwrap_or(&[]);
-    let info = &table[index];
-    let _ = (info.check_args)(payload);
-    let _ = (info.check_ret)(payload);
+    let index = (usize::from(*n) << 8 | usize::from(payload.first().copied().unwrap_or(0))) % len;
+    visit(&mut DecodeNth {
+        index,
+        seen: 0,
+        payload: payload.get(1..).unwrap_or(&[]),
+    });
 });

@@ -14,6 +14,8 @@ pub mod xdr;
 pub(crate) use generated::c_flags;
 /// The round-trip and bound checks of every generated module (feature `arbitrary`).
 #[cfg(feature = "arbitrary")]
-pub use generated::{ArbitraryArgs, BoundCheck, CHECKS, ModuleChecks, RoundTripCheck};
+pub use generated::{BoundCheck, CHECKS, ModuleChecks, RoundTripCheck};
 pub use generated::{admin, c_constants, c_events, c_params, keepalive, lxc, qemu, remote, virnet};
-pub use procedure::{FdPassing, Procedure, ProcedureInfo, ProcedureKind};
+pub use procedure::{
+    FdPassing, Payload, Procedure, ProcedureInfo, ProcedureKind, ProcedureVisitor,
+};

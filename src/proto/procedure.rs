@@ -1,8 +1,8 @@
 //! What the generator knows about each procedure, available at run time.
 
-use bytes::BytesMut;
+use std::fmt::Debug;
 
-use super::xdr::{Decode, DecodeError, Encode};
+use super::xdr::{Decode, Encode};
 
 /// How a procedure is used on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,8 +30,9 @@ pub enum FdPassing {
     Both,
 }
 
-/// Static facts about one procedure, from the protocol definition, with type-erased helpers
-/// for tools that handle every procedure alike (conformance tests, capture checkers, fuzzers).
+/// Static facts about one procedure, from the protocol definition. Tools that handle every
+/// procedure alike with its types (conformance tests, capture checkers, fuzzers) walk a
+/// program with its `visit_procedures` and a [`ProcedureVisitor`].
 #[derive(Debug, Clone, Copy)]
 pub struct ProcedureInfo {
     /// Program number (e.g. 0x20008086 for REMOTE).
@@ -56,12 +57,6 @@ pub struct ProcedureInfo {
     pub sparse_flag: Option<&'static str>,
     /// Whether file descriptors travel with the call or the reply.
     pub fds: FdPassing,
-    /// Appends the encoding of the default (zero/empty) arguments: a well-formed payload.
-    pub encode_default_args: fn(&mut BytesMut),
-    /// Checks that a payload decodes exactly as the arguments (or the message).
-    pub check_args: fn(&[u8]) -> Result<(), DecodeError>,
-    /// Checks that a payload decodes exactly as the reply.
-    pub check_ret: fn(&[u8]) -> Result<(), DecodeError>,
 }
 
 impl ProcedureInfo {
@@ -78,8 +73,52 @@ impl ProcedureInfo {
 pub trait Procedure {
     /// The procedure's static facts.
     const INFO: &'static ProcedureInfo;
-    /// The arguments (`()` when void).
-    type Args: Encode;
-    /// The reply (`()` when void).
-    type Ret: Decode;
+    /// The arguments (`()` when void), or the message of an event.
+    type Args: Payload;
+    /// The reply (`()` when void, and for events).
+    type Ret: Payload;
+}
+
+/// What every procedure's arguments and reply are: encodable, decodable, with a default (zero
+/// numbers, empty strings and arrays, null pointers: a well-formed payload), and with the
+/// feature `arbitrary`, random values within the IDL bounds.
+#[cfg(not(feature = "arbitrary"))]
+pub trait Payload: Encode + Decode + Default + Debug {}
+
+#[cfg(not(feature = "arbitrary"))]
+impl<T: Encode + Decode + Default + Debug> Payload for T {}
+
+/// What every procedure's arguments and reply are: encodable, decodable, with a default (zero
+/// numbers, empty strings and arrays, null pointers: a well-formed payload), and with the
+/// feature `arbitrary`, random values within the IDL bounds.
+#[cfg(feature = "arbitrary")]
+pub trait Payload: Encode + Decode + Default + Debug + for<'a> arbitrary::Arbitrary<'a> {}
+
+#[cfg(feature = "arbitrary")]
+impl<T: Encode + Decode + Default + Debug + for<'a> arbitrary::Arbitrary<'a>> Payload for T {}
+
+/// Code run once per procedure of a program, with its types: pass it to the program's
+/// `visit_procedures` (e.g. [`crate::proto::remote::visit_procedures`]), which calls
+/// [`ProcedureVisitor::visit`] for every procedure in number order.
+///
+/// ```
+/// use virtwire::proto::{Procedure, ProcedureVisitor, remote};
+///
+/// /// Counts the procedures whose arguments encode to nothing by default.
+/// struct EmptyByDefault(usize);
+///
+/// impl ProcedureVisitor for EmptyByDefault {
+///     fn visit<P: Procedure>(&mut self) {
+///         let args = virtwire::proto::xdr::encode_to_vec(&P::Args::default());
+///         self.0 += usize::from(args.is_empty());
+///     }
+/// }
+///
+/// let mut v = EmptyByDefault(0);
+/// remote::visit_procedures(&mut v);
+/// assert!(v.0 > 0);
+/// ```
+pub trait ProcedureVisitor {
+    /// Called for procedure `P`; its facts are `P::INFO`.
+    fn visit<P: Procedure>(&mut self);
 }

@@ -3,24 +3,30 @@
 //! libvirt dissector).
 //!
 //! Every plain call of a program is sent with its generated default arguments
-//! ([`ProcedureInfo::encode_default_args`]: zero numbers, empty strings and arrays, null
+//! ([`Payloads::encode_default_args`]: zero numbers, empty strings and arrays, null
 //! pointers) as a pre-encoded payload. The daemon proves it decoded them by answering OK or with
 //! an error other than `Unable to decode message payload`; a procedure newer than the daemon
 //! gets `unknown procedure: N`. (Both are code 39 / domain 7: this test tells them apart by the
 //! message, which the library itself never does.) OK replies must decode exactly with
-//! [`ProcedureInfo::check_ret`].
+//! [`Payloads::check_ret`].
 //!
 //! Blind spot: libvirtd accepts trailing bytes after valid arguments, so a struct of ours that
 //! is too long passes here; the wire check (`scripts/wire-check.py`) catches that.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use virtwire::flags::NoFlags;
-use virtwire::proto::xdr::{Encode, PreEncoded, XdrString, encode_to_vec};
-use virtwire::proto::{ProcedureInfo, admin, lxc, qemu, remote};
+use virtwire::proto::xdr::{
+    DecodeError, Encode, PreEncoded, XdrString, check_decode, encode_default, encode_to_vec,
+};
+use virtwire::proto::{
+    Procedure, ProcedureInfo, ProcedureVisitor, admin, keepalive, lxc, qemu, remote,
+};
 use virtwire::rpc::RawClient;
 use virtwire::{Client, ErrorKind};
 
@@ -50,6 +56,47 @@ pub enum Expect {
     RefusedFlags,
 }
 
+/// A procedure's payload types, erased: what the runner does with every procedure alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Payloads {
+    /// Appends the encoding of the default (zero/empty) arguments: a well-formed payload.
+    pub encode_default_args: fn(&mut BytesMut),
+    /// Checks that a payload decodes exactly as the arguments (or the message).
+    pub check_args: fn(&[u8]) -> Result<(), DecodeError>,
+    /// Checks that a payload decodes exactly as the reply.
+    pub check_ret: fn(&[u8]) -> Result<(), DecodeError>,
+}
+
+/// Collects the [`Payloads`] of every procedure visited, by program and number.
+#[derive(Default)]
+struct CollectPayloads(HashMap<(u32, i32), Payloads>);
+
+impl ProcedureVisitor for CollectPayloads {
+    fn visit<P: Procedure>(&mut self) {
+        let payloads = Payloads {
+            encode_default_args: encode_default::<P::Args>,
+            check_args: check_decode::<P::Args>,
+            check_ret: check_decode::<P::Ret>,
+        };
+        self.0.insert((P::INFO.program, P::INFO.number), payloads);
+    }
+}
+
+/// The [`Payloads`] of a procedure of any program.
+pub fn payloads(info: &ProcedureInfo) -> Payloads {
+    static ALL: OnceLock<HashMap<(u32, i32), Payloads>> = OnceLock::new();
+    let all = ALL.get_or_init(|| {
+        let mut c = CollectPayloads::default();
+        remote::visit_procedures(&mut c);
+        qemu::visit_procedures(&mut c);
+        lxc::visit_procedures(&mut c);
+        admin::visit_procedures(&mut c);
+        keepalive::visit_procedures(&mut c);
+        c.0
+    });
+    all[&(info.program, info.number)]
+}
+
 /// One call to make.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -64,7 +111,7 @@ impl Call {
     /// The procedure with its default arguments.
     pub fn default_args(info: &'static ProcedureInfo) -> Call {
         let mut buf = BytesMut::new();
-        (info.encode_default_args)(&mut buf);
+        (payloads(info).encode_default_args)(&mut buf);
         Call {
             info,
             payload: buf.to_vec(),
@@ -88,7 +135,7 @@ impl Call {
             info.name
         );
         let payload = encode_to_vec(args);
-        (info.check_args)(&payload).unwrap_or_else(|e| {
+        (payloads(info).check_args)(&payload).unwrap_or_else(|e| {
             panic!(
                 "{type_name} for {} does not check as its args: {e}",
                 info.name
@@ -190,7 +237,7 @@ impl Tally {
                             "{what}: the daemon accepted a call with flag {BOGUS_FLAG:#x}"
                         ));
                     }
-                    match (info.check_ret)(&payload) {
+                    match (payloads(info).check_ret)(&payload) {
                         Ok(()) => self.replies_decoded += 1,
                         Err(e) => self.failures.push(format!(
                             "{what}: the OK reply ({} bytes) does not decode as {}: {e}",

@@ -324,17 +324,6 @@ pub fn all_tables(out: &mut Out, modules: &[(&str, &str)]) {
     out.line(CFG);
     out.line("pub type BoundCheck = fn() -> ::core::result::Result<(), ::std::string::String>;");
     out.blank();
-    out.doc(&[
-        "An encoder of random arguments of one procedure, `crate::proto::xdr::encode_arbitrary::<T>`"
-            .to_owned(),
-        "(feature `arbitrary`): the `ARBITRARY_ARGS` tables of the program modules.".to_owned(),
-    ]);
-    out.line(CFG);
-    out.line(
-        "pub type ArbitraryArgs = fn(&mut ::arbitrary::Unstructured<'_>) -> \
-         ::arbitrary::Result<::std::vec::Vec<u8>>;",
-    );
-    out.blank();
     out.doc(&["The checks of one module (feature `arbitrary`).".to_owned()]);
     out.line(CFG);
     out.line("#[derive(Debug, Clone, Copy)]");

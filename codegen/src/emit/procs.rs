@@ -63,7 +63,7 @@ fn marker_doc(proc: &Procedure) -> Vec<String> {
     doc
 }
 
-fn info(out: &mut Out, m: &Module, proc: &Procedure, args_ty: &str, ret_ty: &str) {
+fn info(out: &mut Out, m: &Module, proc: &Procedure) {
     let (program, version) = m.program_consts.clone().unwrap_or_default();
     let args = proc.args.as_ref().map(|t| t.rust_name.as_str());
     let ret = proc.ret.as_ref().map(|t| t.rust_name.as_str());
@@ -92,15 +92,6 @@ fn info(out: &mut Out, m: &Module, proc: &Procedure, args_ty: &str, ret_ty: &str
         "fds: crate::proto::FdPassing::{},",
         proc.fds.variant()
     ));
-    out.line(format!(
-        "encode_default_args: crate::proto::xdr::encode_default::<{args_ty}>,"
-    ));
-    out.line(format!(
-        "check_args: crate::proto::xdr::check_decode::<{args_ty}>,"
-    ));
-    out.line(format!(
-        "check_ret: crate::proto::xdr::check_decode::<{ret_ty}>,"
-    ));
     out.line("};");
 }
 
@@ -116,7 +107,7 @@ fn marker(out: &mut Out, m: &Module, proc: &Procedure) {
         ProcKind::Message => (payload(&proc.args, p), "()".to_owned()),
         _ => (payload(&proc.args, p), payload(&proc.ret, p)),
     };
-    info(out, m, proc, &args, &ret);
+    info(out, m, proc);
     out.line(format!(
         "impl crate::proto::Procedure for {} {{",
         proc.marker
@@ -160,31 +151,22 @@ pub fn procedures(out: &mut Out, m: &Module) {
         out.line(format!("procs::{},", proc.info_const));
     }
     out.line("];");
-    arbitrary_args(out, m);
+    visitor(out, m);
 }
 
-/// `pub static ARBITRARY_ARGS` (feature `arbitrary`): one encoder of random arguments per
-/// entry of `PROCEDURES`, in the same order.
-fn arbitrary_args(out: &mut Out, m: &Module) {
-    let p = Paths {
-        module: &m.program.module,
-        local: "",
-    };
+/// `pub fn visit_procedures`: the visitor called with every marker, in number order.
+fn visitor(out: &mut Out, m: &Module) {
     out.blank();
     out.doc(&[
-        "Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry"
+        "Calls `v.visit::<P>()` for the marker `P` of every procedure, in number order (the order"
             .to_owned(),
-        "`i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.".to_owned(),
+        "of `PROCEDURES`).".to_owned(),
     ]);
-    out.line(super::checks::CFG);
-    out.line("pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[");
+    out.line("pub fn visit_procedures(v: &mut impl crate::proto::ProcedureVisitor) {");
     for proc in &m.procedures {
-        out.line(format!(
-            "crate::proto::xdr::encode_arbitrary::<{}>,",
-            payload(&proc.args, p)
-        ));
+        out.line(format!("v.visit::<procs::{}>();", proc.marker));
     }
-    out.line("];");
+    out.line("}");
 }
 
 /// The body of `src/rpc/generated/<module>.rs`: one method per call.

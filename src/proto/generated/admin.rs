@@ -982,9 +982,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectOpenArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectOpenArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectOpen {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_OPEN;
@@ -1015,9 +1012,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectClose {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_CLOSE;
@@ -1048,9 +1042,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLibVersionRet>,
     };
     impl crate::proto::Procedure for ConnectGetLibVersion {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LIB_VERSION;
@@ -1081,9 +1072,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListServersArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListServersArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListServersRet>,
     };
     impl crate::proto::Procedure for ConnectListServers {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_SERVERS;
@@ -1114,9 +1102,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectLookupServerArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectLookupServerArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectLookupServerRet>,
     };
     impl crate::proto::Procedure for ConnectLookupServer {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LOOKUP_SERVER;
@@ -1148,11 +1133,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ServerGetThreadpoolParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ServerGetThreadpoolParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ServerGetThreadpoolParametersRet>,
         };
     impl crate::proto::Procedure for ServerGetThreadpoolParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_GET_THREADPOOL_PARAMETERS;
@@ -1184,11 +1164,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ServerSetThreadpoolParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ServerSetThreadpoolParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ServerSetThreadpoolParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_SET_THREADPOOL_PARAMETERS;
@@ -1219,9 +1194,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ServerListClientsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ServerListClientsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ServerListClientsRet>,
     };
     impl crate::proto::Procedure for ServerListClients {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_LIST_CLIENTS;
@@ -1252,9 +1224,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ServerLookupClientArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ServerLookupClientArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ServerLookupClientRet>,
     };
     impl crate::proto::Procedure for ServerLookupClient {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_LOOKUP_CLIENT;
@@ -1285,9 +1254,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ClientGetInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ClientGetInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ClientGetInfoRet>,
     };
     impl crate::proto::Procedure for ClientGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &CLIENT_GET_INFO;
@@ -1318,9 +1284,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ClientCloseArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ClientCloseArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ClientClose {
         const INFO: &'static crate::proto::ProcedureInfo = &CLIENT_CLOSE;
@@ -1351,9 +1314,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ServerGetClientLimitsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ServerGetClientLimitsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ServerGetClientLimitsRet>,
     };
     impl crate::proto::Procedure for ServerGetClientLimits {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_GET_CLIENT_LIMITS;
@@ -1384,9 +1344,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ServerSetClientLimitsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ServerSetClientLimitsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ServerSetClientLimits {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_SET_CLIENT_LIMITS;
@@ -1418,11 +1375,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectGetLoggingOutputsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectGetLoggingOutputsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLoggingOutputsRet>,
         };
     impl crate::proto::Procedure for ConnectGetLoggingOutputs {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LOGGING_OUTPUTS;
@@ -1454,11 +1406,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectGetLoggingFiltersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectGetLoggingFiltersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLoggingFiltersRet>,
         };
     impl crate::proto::Procedure for ConnectGetLoggingFilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LOGGING_FILTERS;
@@ -1490,11 +1437,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectSetLoggingOutputsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectSetLoggingOutputsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSetLoggingOutputs {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_LOGGING_OUTPUTS;
@@ -1526,11 +1468,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectSetLoggingFiltersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectSetLoggingFiltersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSetLoggingFilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_LOGGING_FILTERS;
@@ -1561,9 +1498,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ServerUpdateTlsFilesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ServerUpdateTlsFilesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ServerUpdateTlsFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &SERVER_UPDATE_TLS_FILES;
@@ -1595,11 +1529,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectSetDaemonTimeoutArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectSetDaemonTimeoutArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSetDaemonTimeout {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_DAEMON_TIMEOUT;
@@ -1631,30 +1560,29 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::CONNECT_SET_DAEMON_TIMEOUT,
 ];
 
-/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
-/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
-#[cfg(feature = "arbitrary")]
-pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
-    crate::proto::xdr::encode_arbitrary::<ConnectOpenArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListServersArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectLookupServerArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerGetThreadpoolParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerSetThreadpoolParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerListClientsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerLookupClientArgs>,
-    crate::proto::xdr::encode_arbitrary::<ClientGetInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<ClientCloseArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerGetClientLimitsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerSetClientLimitsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetLoggingOutputsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetLoggingFiltersArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSetLoggingOutputsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSetLoggingFiltersArgs>,
-    crate::proto::xdr::encode_arbitrary::<ServerUpdateTlsFilesArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSetDaemonTimeoutArgs>,
-];
+/// Calls `v.visit::<P>()` for the marker `P` of every procedure, in number order (the order
+/// of `PROCEDURES`).
+pub fn visit_procedures(v: &mut impl crate::proto::ProcedureVisitor) {
+    v.visit::<procs::ConnectOpen>();
+    v.visit::<procs::ConnectClose>();
+    v.visit::<procs::ConnectGetLibVersion>();
+    v.visit::<procs::ConnectListServers>();
+    v.visit::<procs::ConnectLookupServer>();
+    v.visit::<procs::ServerGetThreadpoolParameters>();
+    v.visit::<procs::ServerSetThreadpoolParameters>();
+    v.visit::<procs::ServerListClients>();
+    v.visit::<procs::ServerLookupClient>();
+    v.visit::<procs::ClientGetInfo>();
+    v.visit::<procs::ClientClose>();
+    v.visit::<procs::ServerGetClientLimits>();
+    v.visit::<procs::ServerSetClientLimits>();
+    v.visit::<procs::ConnectGetLoggingOutputs>();
+    v.visit::<procs::ConnectGetLoggingFilters>();
+    v.visit::<procs::ConnectSetLoggingOutputs>();
+    v.visit::<procs::ConnectSetLoggingFilters>();
+    v.visit::<procs::ServerUpdateTlsFiles>();
+    v.visit::<procs::ConnectSetDaemonTimeout>();
+}
 
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.

@@ -125,9 +125,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for Ping {
         const INFO: &'static crate::proto::ProcedureInfo = &PING;
@@ -159,9 +156,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for Pong {
         const INFO: &'static crate::proto::ProcedureInfo = &PONG;
@@ -173,13 +167,12 @@ pub mod procs {
 /// Every procedure of `protocol/virkeepaliveprotocol.x`, sorted by number.
 pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[procs::PING, procs::PONG];
 
-/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
-/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
-#[cfg(feature = "arbitrary")]
-pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-];
+/// Calls `v.visit::<P>()` for the marker `P` of every procedure, in number order (the order
+/// of `PROCEDURES`).
+pub fn visit_procedures(v: &mut impl crate::proto::ProcedureVisitor) {
+    v.visit::<procs::Ping>();
+    v.visit::<procs::Pong>();
+}
 
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.

@@ -33,12 +33,6 @@ pub type RoundTripCheck =
 #[cfg(feature = "arbitrary")]
 pub type BoundCheck = fn() -> ::core::result::Result<(), ::std::string::String>;
 
-/// An encoder of random arguments of one procedure, `crate::proto::xdr::encode_arbitrary::<T>`
-/// (feature `arbitrary`): the `ARBITRARY_ARGS` tables of the program modules.
-#[cfg(feature = "arbitrary")]
-pub type ArbitraryArgs =
-    fn(&mut ::arbitrary::Unstructured<'_>) -> ::arbitrary::Result<::std::vec::Vec<u8>>;
-
 /// The checks of one module (feature `arbitrary`).
 #[cfg(feature = "arbitrary")]
 #[derive(Debug, Clone, Copy)]

@@ -377,9 +377,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMonitorCommandArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMonitorCommandArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMonitorCommandRet>,
     };
     impl crate::proto::Procedure for DomainMonitorCommand {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MONITOR_COMMAND;
@@ -411,9 +408,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAttachArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainAttachArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainAttachRet>,
     };
     impl crate::proto::Procedure for DomainAttach {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ATTACH;
@@ -445,9 +439,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAgentCommandArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainAgentCommandArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainAgentCommandRet>,
     };
     impl crate::proto::Procedure for DomainAgentCommand {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AGENT_COMMAND;
@@ -480,13 +471,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainMonitorEventRegisterArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectDomainMonitorEventRegisterArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainMonitorEventRegisterRet>,
         };
     impl crate::proto::Procedure for ConnectDomainMonitorEventRegister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_MONITOR_EVENT_REGISTER;
@@ -519,13 +503,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainMonitorEventDeregisterArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectDomainMonitorEventDeregisterArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainMonitorEventDeregister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER;
@@ -556,9 +533,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMonitorEventMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMonitorEventMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainMonitorEvent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MONITOR_EVENT;
@@ -592,11 +566,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::Both,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMonitorCommandWithFilesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMonitorCommandWithFilesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMonitorCommandWithFilesRet>,
         };
     impl crate::proto::Procedure for DomainMonitorCommandWithFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MONITOR_COMMAND_WITH_FILES;
@@ -616,18 +585,17 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::DOMAIN_MONITOR_COMMAND_WITH_FILES,
 ];
 
-/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
-/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
-#[cfg(feature = "arbitrary")]
-pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
-    crate::proto::xdr::encode_arbitrary::<DomainMonitorCommandArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAttachArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAgentCommandArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainMonitorEventRegisterArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainMonitorEventDeregisterArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMonitorEventMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainMonitorCommandWithFilesArgs>,
-];
+/// Calls `v.visit::<P>()` for the marker `P` of every procedure, in number order (the order
+/// of `PROCEDURES`).
+pub fn visit_procedures(v: &mut impl crate::proto::ProcedureVisitor) {
+    v.visit::<procs::DomainMonitorCommand>();
+    v.visit::<procs::DomainAttach>();
+    v.visit::<procs::DomainAgentCommand>();
+    v.visit::<procs::ConnectDomainMonitorEventRegister>();
+    v.visit::<procs::ConnectDomainMonitorEventDeregister>();
+    v.visit::<procs::DomainMonitorEvent>();
+    v.visit::<procs::DomainMonitorCommandWithFiles>();
+}
 
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.

@@ -17545,9 +17545,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectOpenArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectOpenArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectOpen {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_OPEN;
@@ -17579,9 +17576,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectClose {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_CLOSE;
@@ -17613,9 +17607,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetTypeRet>,
     };
     impl crate::proto::Procedure for ConnectGetType {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_TYPE;
@@ -17647,9 +17638,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetVersionRet>,
     };
     impl crate::proto::Procedure for ConnectGetVersion {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_VERSION;
@@ -17681,9 +17669,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectGetMaxVcpusArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectGetMaxVcpusArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetMaxVcpusRet>,
     };
     impl crate::proto::Procedure for ConnectGetMaxVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_MAX_VCPUS;
@@ -17715,9 +17700,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetInfoRet>,
     };
     impl crate::proto::Procedure for NodeGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_INFO;
@@ -17748,9 +17730,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetCapabilitiesRet>,
     };
     impl crate::proto::Procedure for ConnectGetCapabilities {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_CAPABILITIES;
@@ -17781,9 +17760,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAttachDeviceArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainAttachDeviceArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAttachDevice {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ATTACH_DEVICE;
@@ -17814,9 +17790,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainCreateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE;
@@ -17847,9 +17820,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainCreateXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainCreateXmlRet>,
     };
     impl crate::proto::Procedure for DomainCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_XML;
@@ -17881,9 +17851,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainDefineXmlRet>,
     };
     impl crate::proto::Procedure for DomainDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEFINE_XML;
@@ -17915,9 +17882,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDestroyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainDestroyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DESTROY;
@@ -17948,9 +17912,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDetachDeviceArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainDetachDeviceArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDetachDevice {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DETACH_DEVICE;
@@ -17981,9 +17942,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetXmlDescRet>,
     };
     impl crate::proto::Procedure for DomainGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_XML_DESC;
@@ -18015,9 +17973,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetAutostartArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetAutostartArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetAutostartRet>,
     };
     impl crate::proto::Procedure for DomainGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_AUTOSTART;
@@ -18048,9 +18003,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_INFO;
@@ -18082,9 +18034,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMaxMemoryArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetMaxMemoryArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMaxMemoryRet>,
     };
     impl crate::proto::Procedure for DomainGetMaxMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MAX_MEMORY;
@@ -18116,9 +18065,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMaxVcpusArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetMaxVcpusArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMaxVcpusRet>,
     };
     impl crate::proto::Procedure for DomainGetMaxVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MAX_VCPUS;
@@ -18150,9 +18096,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetOsTypeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetOsTypeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetOsTypeRet>,
     };
     impl crate::proto::Procedure for DomainGetOsType {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_OS_TYPE;
@@ -18184,9 +18127,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetVcpusArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetVcpusArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetVcpusRet>,
     };
     impl crate::proto::Procedure for DomainGetVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_VCPUS;
@@ -18219,11 +18159,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListDefinedDomainsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedDomainsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedDomainsRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_DOMAINS;
@@ -18255,9 +18190,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainLookupByIdArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainLookupByIdArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainLookupByIdRet>,
     };
     impl crate::proto::Procedure for DomainLookupById {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LOOKUP_BY_ID;
@@ -18289,9 +18221,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainLookupByNameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainLookupByNameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainLookupByNameRet>,
     };
     impl crate::proto::Procedure for DomainLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LOOKUP_BY_NAME;
@@ -18323,9 +18252,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainLookupByUuidArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainLookupByUuidArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainLookupByUuidRet>,
     };
     impl crate::proto::Procedure for DomainLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LOOKUP_BY_UUID;
@@ -18358,9 +18284,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedDomainsRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_DOMAINS;
@@ -18391,9 +18314,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinVcpuArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainPinVcpuArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinVcpu {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_VCPU;
@@ -18424,9 +18344,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRebootArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainRebootArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainReboot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_REBOOT;
@@ -18457,9 +18374,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainResumeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainResumeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainResume {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESUME;
@@ -18491,9 +18405,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetAutostartArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetAutostartArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_AUTOSTART;
@@ -18525,9 +18436,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMaxMemoryArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetMaxMemoryArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMaxMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MAX_MEMORY;
@@ -18558,9 +18466,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMemoryArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY;
@@ -18591,9 +18496,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetVcpusArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetVcpusArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_VCPUS;
@@ -18624,9 +18526,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainShutdownArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainShutdownArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainShutdown {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SHUTDOWN;
@@ -18657,9 +18556,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSuspendArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSuspendArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSuspend {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SUSPEND;
@@ -18691,9 +18587,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_UNDEFINE;
@@ -18726,11 +18619,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListDefinedNetworksArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedNetworksArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedNetworksRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_NETWORKS;
@@ -18762,9 +18650,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListDomainsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListDomainsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListDomainsRet>,
     };
     impl crate::proto::Procedure for ConnectListDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DOMAINS;
@@ -18796,9 +18681,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListNetworksArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListNetworksArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListNetworksRet>,
     };
     impl crate::proto::Procedure for ConnectListNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_NETWORKS;
@@ -18829,9 +18711,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkCreateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkCreateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_CREATE;
@@ -18862,9 +18741,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkCreateXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkCreateXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkCreateXmlRet>,
     };
     impl crate::proto::Procedure for NetworkCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_CREATE_XML;
@@ -18896,9 +18772,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkDefineXmlRet>,
     };
     impl crate::proto::Procedure for NetworkDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_DEFINE_XML;
@@ -18930,9 +18803,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkDestroyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkDestroyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_DESTROY;
@@ -18964,9 +18834,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetXmlDescRet>,
     };
     impl crate::proto::Procedure for NetworkGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_XML_DESC;
@@ -18998,9 +18865,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetAutostartArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkGetAutostartArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetAutostartRet>,
     };
     impl crate::proto::Procedure for NetworkGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_AUTOSTART;
@@ -19032,9 +18896,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetBridgeNameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkGetBridgeNameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetBridgeNameRet>,
     };
     impl crate::proto::Procedure for NetworkGetBridgeName {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_BRIDGE_NAME;
@@ -19066,9 +18927,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkLookupByNameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkLookupByNameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkLookupByNameRet>,
     };
     impl crate::proto::Procedure for NetworkLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_LOOKUP_BY_NAME;
@@ -19100,9 +18958,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkLookupByUuidArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkLookupByUuidArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkLookupByUuidRet>,
     };
     impl crate::proto::Procedure for NetworkLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_LOOKUP_BY_UUID;
@@ -19134,9 +18989,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkSetAutostartArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkSetAutostartArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_SET_AUTOSTART;
@@ -19168,9 +19020,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_UNDEFINE;
@@ -19203,9 +19052,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedNetworksRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_NETWORKS;
@@ -19237,9 +19083,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDomainsRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DOMAINS;
@@ -19271,9 +19114,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfNetworksRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_NETWORKS;
@@ -19304,9 +19144,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCoreDumpArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainCoreDumpArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainCoreDump {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CORE_DUMP;
@@ -19337,9 +19174,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRestoreArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainRestoreArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainRestore {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESTORE;
@@ -19370,9 +19204,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSaveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSaveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSave {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE;
@@ -19404,11 +19235,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetSchedulerTypeArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetSchedulerTypeArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSchedulerTypeRet>,
         };
     impl crate::proto::Procedure for DomainGetSchedulerType {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SCHEDULER_TYPE;
@@ -19440,11 +19266,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("client"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetSchedulerParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetSchedulerParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSchedulerParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetSchedulerParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SCHEDULER_PARAMETERS;
@@ -19476,11 +19297,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetSchedulerParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetSchedulerParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetSchedulerParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_SCHEDULER_PARAMETERS;
@@ -19512,9 +19328,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetHostnameRet>,
     };
     impl crate::proto::Procedure for ConnectGetHostname {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_HOSTNAME;
@@ -19546,9 +19359,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("client"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectSupportsFeatureArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectSupportsFeatureArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectSupportsFeatureRet>,
     };
     impl crate::proto::Procedure for ConnectSupportsFeature {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SUPPORTS_FEATURE;
@@ -19579,9 +19389,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePrepareArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepareArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepareRet>,
     };
     impl crate::proto::Procedure for DomainMigratePrepare {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE;
@@ -19612,9 +19419,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePerformArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePerformArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainMigratePerform {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PERFORM;
@@ -19645,9 +19449,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateFinishArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinishArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinishRet>,
     };
     impl crate::proto::Procedure for DomainMigrateFinish {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH;
@@ -19678,9 +19479,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainBlockStatsRet>,
     };
     impl crate::proto::Procedure for DomainBlockStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_STATS;
@@ -19712,9 +19510,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainInterfaceStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainInterfaceStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainInterfaceStatsRet>,
     };
     impl crate::proto::Procedure for DomainInterfaceStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_INTERFACE_STATS;
@@ -19746,9 +19541,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::AuthListRet>,
     };
     impl crate::proto::Procedure for AuthList {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_LIST;
@@ -19780,9 +19572,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::AuthSaslInitRet>,
     };
     impl crate::proto::Procedure for AuthSaslInit {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_SASL_INIT;
@@ -19814,9 +19603,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::AuthSaslStartArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::AuthSaslStartArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::AuthSaslStartRet>,
     };
     impl crate::proto::Procedure for AuthSaslStart {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_SASL_START;
@@ -19848,9 +19634,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::AuthSaslStepArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::AuthSaslStepArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::AuthSaslStepRet>,
     };
     impl crate::proto::Procedure for AuthSaslStep {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_SASL_STEP;
@@ -19882,9 +19665,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::AuthPolkitRet>,
     };
     impl crate::proto::Procedure for AuthPolkit {
         const INFO: &'static crate::proto::ProcedureInfo = &AUTH_POLKIT;
@@ -19917,9 +19697,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_STORAGE_POOLS;
@@ -19952,11 +19729,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListStoragePoolsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListStoragePoolsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectListStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_STORAGE_POOLS;
@@ -19989,9 +19761,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_STORAGE_POOLS;
@@ -20024,11 +19793,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListDefinedStoragePoolsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedStoragePoolsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_STORAGE_POOLS;
@@ -20060,11 +19824,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectFindStoragePoolSourcesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectFindStoragePoolSourcesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectFindStoragePoolSourcesRet>,
         };
     impl crate::proto::Procedure for ConnectFindStoragePoolSources {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_FIND_STORAGE_POOL_SOURCES;
@@ -20095,9 +19854,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolCreateXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolCreateXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolCreateXmlRet>,
     };
     impl crate::proto::Procedure for StoragePoolCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_CREATE_XML;
@@ -20129,9 +19885,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolDefineXmlRet>,
     };
     impl crate::proto::Procedure for StoragePoolDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_DEFINE_XML;
@@ -20162,9 +19915,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolCreateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolCreateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_CREATE;
@@ -20195,9 +19945,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolBuildArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolBuildArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolBuild {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_BUILD;
@@ -20229,9 +19976,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolDestroyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolDestroyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_DESTROY;
@@ -20262,9 +20006,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolDeleteArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolDeleteArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_DELETE;
@@ -20296,9 +20037,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_UNDEFINE;
@@ -20329,9 +20067,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolRefreshArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolRefreshArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StoragePoolRefresh {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_REFRESH;
@@ -20364,11 +20099,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolLookupByNameArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByNameArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByNameRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_NAME;
@@ -20401,11 +20131,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolLookupByUuidArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByUuidArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByUuidRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_UUID;
@@ -20438,11 +20163,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolLookupByVolumeArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByVolumeArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByVolumeRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByVolume {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_VOLUME;
@@ -20474,9 +20194,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolGetInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolGetInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolGetInfoRet>,
     };
     impl crate::proto::Procedure for StoragePoolGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_GET_INFO;
@@ -20509,11 +20226,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolGetXmlDescRet>,
         };
     impl crate::proto::Procedure for StoragePoolGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_GET_XML_DESC;
@@ -20546,11 +20258,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolGetAutostartArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolGetAutostartArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolGetAutostartRet>,
         };
     impl crate::proto::Procedure for StoragePoolGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_GET_AUTOSTART;
@@ -20583,11 +20290,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolSetAutostartArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolSetAutostartArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for StoragePoolSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_SET_AUTOSTART;
@@ -20620,11 +20322,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolNumOfVolumesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolNumOfVolumesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolNumOfVolumesRet>,
         };
     impl crate::proto::Procedure for StoragePoolNumOfVolumes {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_NUM_OF_VOLUMES;
@@ -20657,11 +20354,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolListVolumesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolListVolumesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolListVolumesRet>,
         };
     impl crate::proto::Procedure for StoragePoolListVolumes {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LIST_VOLUMES;
@@ -20692,9 +20384,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolCreateXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlRet>,
     };
     impl crate::proto::Procedure for StorageVolCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_CREATE_XML;
@@ -20725,9 +20414,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolDeleteArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolDeleteArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_DELETE;
@@ -20760,11 +20446,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StorageVolLookupByNameArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StorageVolLookupByNameArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StorageVolLookupByNameRet>,
         };
     impl crate::proto::Procedure for StorageVolLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_LOOKUP_BY_NAME;
@@ -20797,11 +20478,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StorageVolLookupByKeyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StorageVolLookupByKeyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StorageVolLookupByKeyRet>,
         };
     impl crate::proto::Procedure for StorageVolLookupByKey {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_LOOKUP_BY_KEY;
@@ -20834,11 +20510,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StorageVolLookupByPathArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StorageVolLookupByPathArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StorageVolLookupByPathRet>,
         };
     impl crate::proto::Procedure for StorageVolLookupByPath {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_LOOKUP_BY_PATH;
@@ -20870,9 +20541,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolGetInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolGetInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetInfoRet>,
     };
     impl crate::proto::Procedure for StorageVolGetInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_INFO;
@@ -20904,9 +20572,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetXmlDescRet>,
     };
     impl crate::proto::Procedure for StorageVolGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_XML_DESC;
@@ -20938,9 +20603,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolGetPathArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolGetPathArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetPathRet>,
     };
     impl crate::proto::Procedure for StorageVolGetPath {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_PATH;
@@ -20973,11 +20635,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeGetCellsFreeMemoryArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeGetCellsFreeMemoryArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NodeGetCellsFreeMemoryRet>,
         };
     impl crate::proto::Procedure for NodeGetCellsFreeMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_CELLS_FREE_MEMORY;
@@ -21009,9 +20666,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetFreeMemoryRet>,
     };
     impl crate::proto::Procedure for NodeGetFreeMemory {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_FREE_MEMORY;
@@ -21042,9 +20696,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockPeekArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockPeekArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainBlockPeekRet>,
     };
     impl crate::proto::Procedure for DomainBlockPeek {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_PEEK;
@@ -21075,9 +20726,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMemoryPeekArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMemoryPeekArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMemoryPeekRet>,
     };
     impl crate::proto::Procedure for DomainMemoryPeek {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MEMORY_PEEK;
@@ -21110,9 +20758,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainEventRegisterRet>,
         };
     impl crate::proto::Procedure for ConnectDomainEventRegister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_REGISTER;
@@ -21145,9 +20790,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainEventDeregisterRet>,
         };
     impl crate::proto::Procedure for ConnectDomainEventDeregister {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_DEREGISTER;
@@ -21178,9 +20820,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventLifecycleMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventLifecycleMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_LIFECYCLE;
@@ -21211,9 +20850,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePrepare2Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepare2Args>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepare2Ret>,
     };
     impl crate::proto::Procedure for DomainMigratePrepare2 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE2;
@@ -21244,9 +20880,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateFinish2Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinish2Args>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinish2Ret>,
     };
     impl crate::proto::Procedure for DomainMigrateFinish2 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH2;
@@ -21278,9 +20911,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetUriRet>,
     };
     impl crate::proto::Procedure for ConnectGetUri {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_URI;
@@ -21312,9 +20942,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeNumOfDevicesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeNumOfDevicesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeNumOfDevicesRet>,
     };
     impl crate::proto::Procedure for NodeNumOfDevices {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_NUM_OF_DEVICES;
@@ -21346,9 +20973,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeListDevicesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeListDevicesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeListDevicesRet>,
     };
     impl crate::proto::Procedure for NodeListDevices {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_LIST_DEVICES;
@@ -21381,11 +21005,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeDeviceLookupByNameArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceLookupByNameArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceLookupByNameRet>,
         };
     impl crate::proto::Procedure for NodeDeviceLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_LOOKUP_BY_NAME;
@@ -21416,9 +21035,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceGetXmlDescRet>,
     };
     impl crate::proto::Procedure for NodeDeviceGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_GET_XML_DESC;
@@ -21450,9 +21066,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("client"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceGetParentArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceGetParentArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceGetParentRet>,
     };
     impl crate::proto::Procedure for NodeDeviceGetParent {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_GET_PARENT;
@@ -21484,9 +21097,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceNumOfCapsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceNumOfCapsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceNumOfCapsRet>,
     };
     impl crate::proto::Procedure for NodeDeviceNumOfCaps {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_NUM_OF_CAPS;
@@ -21518,9 +21128,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceListCapsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceListCapsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceListCapsRet>,
     };
     impl crate::proto::Procedure for NodeDeviceListCaps {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_LIST_CAPS;
@@ -21551,9 +21158,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDettachArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDettachArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceDettach {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DETTACH;
@@ -21584,9 +21188,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceReAttachArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceReAttachArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceReAttach {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_RE_ATTACH;
@@ -21617,9 +21218,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceResetArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceResetArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceReset {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_RESET;
@@ -21652,11 +21250,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetSecurityLabelArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelRet>,
         };
     impl crate::proto::Procedure for DomainGetSecurityLabel {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SECURITY_LABEL;
@@ -21688,9 +21281,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetSecurityModelRet>,
     };
     impl crate::proto::Procedure for NodeGetSecurityModel {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_SECURITY_MODEL;
@@ -21721,9 +21311,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceCreateXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceCreateXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceCreateXmlRet>,
     };
     impl crate::proto::Procedure for NodeDeviceCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_CREATE_XML;
@@ -21755,9 +21342,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDestroyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDestroyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DESTROY;
@@ -21789,11 +21373,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StorageVolCreateXmlFromArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlFromArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StorageVolCreateXmlFromRet>,
         };
     impl crate::proto::Procedure for StorageVolCreateXmlFrom {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_CREATE_XML_FROM;
@@ -21826,9 +21405,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_INTERFACES;
@@ -21860,9 +21436,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListInterfacesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListInterfacesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListInterfacesRet>,
     };
     impl crate::proto::Procedure for ConnectListInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_INTERFACES;
@@ -21894,9 +21467,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceLookupByNameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceLookupByNameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::InterfaceLookupByNameRet>,
     };
     impl crate::proto::Procedure for InterfaceLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_LOOKUP_BY_NAME;
@@ -21929,11 +21499,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::InterfaceLookupByMacStringArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::InterfaceLookupByMacStringArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::InterfaceLookupByMacStringRet>,
         };
     impl crate::proto::Procedure for InterfaceLookupByMacString {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_LOOKUP_BY_MAC_STRING;
@@ -21964,9 +21529,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::InterfaceGetXmlDescRet>,
     };
     impl crate::proto::Procedure for InterfaceGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_GET_XML_DESC;
@@ -21998,9 +21560,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::InterfaceDefineXmlRet>,
     };
     impl crate::proto::Procedure for InterfaceDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_DEFINE_XML;
@@ -22032,9 +21591,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_UNDEFINE;
@@ -22065,9 +21621,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceCreateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceCreateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CREATE;
@@ -22099,9 +21652,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceDestroyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceDestroyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceDestroy {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_DESTROY;
@@ -22133,11 +21683,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainXmlFromNativeArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainXmlFromNativeArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainXmlFromNativeRet>,
         };
     impl crate::proto::Procedure for ConnectDomainXmlFromNative {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_XML_FROM_NATIVE;
@@ -22169,11 +21714,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainXmlToNativeArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainXmlToNativeArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectDomainXmlToNativeRet>,
         };
     impl crate::proto::Procedure for ConnectDomainXmlToNative {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_XML_TO_NATIVE;
@@ -22206,9 +21746,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfDefinedInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectNumOfDefinedInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_DEFINED_INTERFACES;
@@ -22241,11 +21778,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListDefinedInterfacesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListDefinedInterfacesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListDefinedInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectListDefinedInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_DEFINED_INTERFACES;
@@ -22277,9 +21809,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfSecretsRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfSecrets {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_SECRETS;
@@ -22311,9 +21840,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListSecretsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListSecretsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListSecretsRet>,
     };
     impl crate::proto::Procedure for ConnectListSecrets {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_SECRETS;
@@ -22345,9 +21871,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretLookupByUuidArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretLookupByUuidArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::SecretLookupByUuidRet>,
     };
     impl crate::proto::Procedure for SecretLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_LOOKUP_BY_UUID;
@@ -22379,9 +21902,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::SecretDefineXmlRet>,
     };
     impl crate::proto::Procedure for SecretDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_DEFINE_XML;
@@ -22413,9 +21933,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::SecretGetXmlDescRet>,
     };
     impl crate::proto::Procedure for SecretGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_GET_XML_DESC;
@@ -22447,9 +21964,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretSetValueArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretSetValueArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for SecretSetValue {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_SET_VALUE;
@@ -22481,9 +21995,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretGetValueArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretGetValueArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::SecretGetValueRet>,
     };
     impl crate::proto::Procedure for SecretGetValue {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_GET_VALUE;
@@ -22515,9 +22026,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for SecretUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_UNDEFINE;
@@ -22549,9 +22057,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretLookupByUsageArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretLookupByUsageArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::SecretLookupByUsageRet>,
     };
     impl crate::proto::Procedure for SecretLookupByUsage {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_LOOKUP_BY_USAGE;
@@ -22584,11 +22089,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigratePrepareTunnelArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnelArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigratePrepareTunnel {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE_TUNNEL;
@@ -22620,9 +22120,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectIsSecureRet>,
     };
     impl crate::proto::Procedure for ConnectIsSecure {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_IS_SECURE;
@@ -22654,9 +22151,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainIsActiveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainIsActiveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainIsActiveRet>,
     };
     impl crate::proto::Procedure for DomainIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_IS_ACTIVE;
@@ -22688,9 +22182,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainIsPersistentArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainIsPersistentArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainIsPersistentRet>,
     };
     impl crate::proto::Procedure for DomainIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_IS_PERSISTENT;
@@ -22722,9 +22213,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkIsActiveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkIsActiveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkIsActiveRet>,
     };
     impl crate::proto::Procedure for NetworkIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_IS_ACTIVE;
@@ -22756,9 +22244,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkIsPersistentArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkIsPersistentArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkIsPersistentRet>,
     };
     impl crate::proto::Procedure for NetworkIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_IS_PERSISTENT;
@@ -22790,9 +22275,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StoragePoolIsActiveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StoragePoolIsActiveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::StoragePoolIsActiveRet>,
     };
     impl crate::proto::Procedure for StoragePoolIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_IS_ACTIVE;
@@ -22825,11 +22307,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolIsPersistentArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolIsPersistentArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolIsPersistentRet>,
         };
     impl crate::proto::Procedure for StoragePoolIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_IS_PERSISTENT;
@@ -22861,9 +22338,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceIsActiveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceIsActiveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::InterfaceIsActiveRet>,
     };
     impl crate::proto::Procedure for InterfaceIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_IS_ACTIVE;
@@ -22895,9 +22369,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetLibVersionRet>,
     };
     impl crate::proto::Procedure for ConnectGetLibVersion {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_LIB_VERSION;
@@ -22929,9 +22400,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectCompareCpuArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectCompareCpuArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectCompareCpuRet>,
     };
     impl crate::proto::Procedure for ConnectCompareCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_COMPARE_CPU;
@@ -22962,9 +22430,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMemoryStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMemoryStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMemoryStatsRet>,
     };
     impl crate::proto::Procedure for DomainMemoryStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MEMORY_STATS;
@@ -22996,11 +22461,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainAttachDeviceFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainAttachDeviceFlagsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainAttachDeviceFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ATTACH_DEVICE_FLAGS;
@@ -23032,11 +22492,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainDetachDeviceFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainDetachDeviceFlagsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainDetachDeviceFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DETACH_DEVICE_FLAGS;
@@ -23067,9 +22522,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectBaselineCpuArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectBaselineCpuArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectBaselineCpuRet>,
     };
     impl crate::proto::Procedure for ConnectBaselineCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_BASELINE_CPU;
@@ -23100,9 +22552,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetJobInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetJobInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetJobInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetJobInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_JOB_INFO;
@@ -23133,9 +22582,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAbortJobArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainAbortJobArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAbortJob {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ABORT_JOB;
@@ -23166,9 +22612,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolWipeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolWipeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolWipe {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_WIPE;
@@ -23200,11 +22643,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateSetMaxDowntimeArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateSetMaxDowntimeArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateSetMaxDowntime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_SET_MAX_DOWNTIME;
@@ -23237,11 +22675,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainEventRegisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainEventRegisterAnyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_REGISTER_ANY;
@@ -23274,11 +22707,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainEventDeregisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectDomainEventDeregisterAnyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_DOMAIN_EVENT_DEREGISTER_ANY;
@@ -23309,9 +22737,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventRebootMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventRebootMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventReboot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_REBOOT;
@@ -23342,9 +22767,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventRtcChangeMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventRtcChangeMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventRtcChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_RTC_CHANGE;
@@ -23375,9 +22797,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventWatchdogMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventWatchdogMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventWatchdog {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_WATCHDOG;
@@ -23408,9 +22827,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventIoErrorMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventIoErrorMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventIoError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_IO_ERROR;
@@ -23441,9 +22857,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventGraphicsMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventGraphicsMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventGraphics {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_GRAPHICS;
@@ -23475,11 +22888,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainUpdateDeviceFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainUpdateDeviceFlagsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainUpdateDeviceFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_UPDATE_DEVICE_FLAGS;
@@ -23511,9 +22919,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterLookupByNameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NwfilterLookupByNameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NwfilterLookupByNameRet>,
     };
     impl crate::proto::Procedure for NwfilterLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_LOOKUP_BY_NAME;
@@ -23545,9 +22950,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterLookupByUuidArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NwfilterLookupByUuidArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NwfilterLookupByUuidRet>,
     };
     impl crate::proto::Procedure for NwfilterLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_LOOKUP_BY_UUID;
@@ -23579,9 +22981,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterGetXmlDescArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NwfilterGetXmlDescArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NwfilterGetXmlDescRet>,
     };
     impl crate::proto::Procedure for NwfilterGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_GET_XML_DESC;
@@ -23613,9 +23012,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<()>,
-        check_args: crate::proto::xdr::check_decode::<()>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectNumOfNwfiltersRet>,
     };
     impl crate::proto::Procedure for ConnectNumOfNwfilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NUM_OF_NWFILTERS;
@@ -23647,9 +23043,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListNwfiltersArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListNwfiltersArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListNwfiltersRet>,
     };
     impl crate::proto::Procedure for ConnectListNwfilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_NWFILTERS;
@@ -23681,9 +23074,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlRet>,
     };
     impl crate::proto::Procedure for NwfilterDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_DEFINE_XML;
@@ -23715,9 +23105,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NwfilterUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NwfilterUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_UNDEFINE;
@@ -23748,9 +23135,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainManagedSaveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainManagedSave {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE;
@@ -23782,11 +23166,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainHasManagedSaveImageArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainHasManagedSaveImageArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainHasManagedSaveImageRet>,
         };
     impl crate::proto::Procedure for DomainHasManagedSaveImage {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_HAS_MANAGED_SAVE_IMAGE;
@@ -23818,11 +23197,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainManagedSaveRemoveArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveRemoveArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainManagedSaveRemove {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE_REMOVE;
@@ -23854,11 +23228,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotCreateXmlArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotCreateXmlArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotCreateXmlRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_CREATE_XML;
@@ -23891,11 +23260,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_GET_XML_DESC;
@@ -23927,9 +23291,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSnapshotNumArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotNumArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotNumRet>,
     };
     impl crate::proto::Procedure for DomainSnapshotNum {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_NUM;
@@ -23962,11 +23323,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotListNamesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotListNamesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotListNamesRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotListNames {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LIST_NAMES;
@@ -23999,11 +23355,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotLookupByNameArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotLookupByNameArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotLookupByNameRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LOOKUP_BY_NAME;
@@ -24035,11 +23386,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainHasCurrentSnapshotArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainHasCurrentSnapshotArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainHasCurrentSnapshotRet>,
         };
     impl crate::proto::Procedure for DomainHasCurrentSnapshot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_HAS_CURRENT_SNAPSHOT;
@@ -24070,9 +23416,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSnapshotCurrentArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotCurrentArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotCurrentRet>,
     };
     impl crate::proto::Procedure for DomainSnapshotCurrent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_CURRENT;
@@ -24104,11 +23447,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainRevertToSnapshotArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainRevertToSnapshotArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainRevertToSnapshot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_REVERT_TO_SNAPSHOT;
@@ -24139,9 +23477,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSnapshotDeleteArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotDeleteArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSnapshotDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_DELETE;
@@ -24172,9 +23507,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetBlockInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetBlockInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlockInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetBlockInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLOCK_INFO;
@@ -24206,11 +23538,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventIoErrorReasonMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventIoErrorReasonMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventIoErrorReason {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_IO_ERROR_REASON;
@@ -24241,9 +23568,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateWithFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainCreateWithFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainCreateWithFlagsRet>,
     };
     impl crate::proto::Procedure for DomainCreateWithFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_WITH_FLAGS;
@@ -24275,11 +23599,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetMemoryParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY_PARAMETERS;
@@ -24311,11 +23630,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetMemoryParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetMemoryParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetMemoryParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MEMORY_PARAMETERS;
@@ -24346,9 +23660,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetVcpusFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetVcpusFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetVcpusFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_VCPUS_FLAGS;
@@ -24379,9 +23690,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetVcpusFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetVcpusFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetVcpusFlagsRet>,
     };
     impl crate::proto::Procedure for DomainGetVcpusFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_VCPUS_FLAGS;
@@ -24413,9 +23721,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenConsoleArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainOpenConsoleArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenConsole {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_CONSOLE;
@@ -24447,9 +23752,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainIsUpdatedArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainIsUpdatedArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainIsUpdatedRet>,
     };
     impl crate::proto::Procedure for DomainIsUpdated {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_IS_UPDATED;
@@ -24481,9 +23783,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectGetSysinfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectGetSysinfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectGetSysinfoRet>,
     };
     impl crate::proto::Procedure for ConnectGetSysinfo {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_SYSINFO;
@@ -24514,9 +23813,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMemoryFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMemoryFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY_FLAGS;
@@ -24548,11 +23844,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetBlkioParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetBlkioParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetBlkioParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_BLKIO_PARAMETERS;
@@ -24584,11 +23875,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetBlkioParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetBlkioParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlkioParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetBlkioParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLKIO_PARAMETERS;
@@ -24620,11 +23906,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateSetMaxSpeedArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateSetMaxSpeedArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateSetMaxSpeed {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_SET_MAX_SPEED;
@@ -24657,9 +23938,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::Some("VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM"),
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolUploadArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolUploadArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolUpload {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_UPLOAD;
@@ -24692,9 +23970,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::Some("VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM"),
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolDownloadArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolDownloadArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolDownload {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_DOWNLOAD;
@@ -24725,9 +24000,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainInjectNmiArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainInjectNmiArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainInjectNmi {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_INJECT_NMI;
@@ -24759,9 +24031,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainScreenshotArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainScreenshotArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainScreenshotRet>,
     };
     impl crate::proto::Procedure for DomainScreenshot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SCREENSHOT;
@@ -24793,9 +24062,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetStateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetStateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetStateRet>,
     };
     impl crate::proto::Procedure for DomainGetState {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_STATE;
@@ -24826,9 +24092,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateBegin3Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3Args>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3Ret>,
     };
     impl crate::proto::Procedure for DomainMigrateBegin3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_BEGIN3;
@@ -24859,9 +24122,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePrepare3Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3Args>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3Ret>,
     };
     impl crate::proto::Procedure for DomainMigratePrepare3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE3;
@@ -24894,11 +24154,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigratePrepareTunnel3Args,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnel3Args>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnel3Ret>,
         };
     impl crate::proto::Procedure for DomainMigratePrepareTunnel3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE_TUNNEL3;
@@ -24929,9 +24184,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigratePerform3Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigratePerform3Args>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePerform3Ret>,
     };
     impl crate::proto::Procedure for DomainMigratePerform3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PERFORM3;
@@ -24962,9 +24214,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateFinish3Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3Args>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3Ret>,
     };
     impl crate::proto::Procedure for DomainMigrateFinish3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH3;
@@ -24995,9 +24244,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainMigrateConfirm3Args>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainMigrateConfirm3Args>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainMigrateConfirm3 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_CONFIRM3;
@@ -25029,13 +24275,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetSchedulerParametersFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainSetSchedulerParametersFlagsArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetSchedulerParametersFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS;
@@ -25066,9 +24305,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceChangeBeginArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceChangeBeginArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceChangeBegin {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CHANGE_BEGIN;
@@ -25099,9 +24335,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::InterfaceChangeCommitArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::InterfaceChangeCommitArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for InterfaceChangeCommit {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CHANGE_COMMIT;
@@ -25133,11 +24366,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::InterfaceChangeRollbackArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::InterfaceChangeRollbackArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for InterfaceChangeRollback {
         const INFO: &'static crate::proto::ProcedureInfo = &INTERFACE_CHANGE_ROLLBACK;
@@ -25169,13 +24397,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("client"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetSchedulerParametersFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainGetSchedulerParametersFlagsArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSchedulerParametersFlagsRet>,
         };
     impl crate::proto::Procedure for DomainGetSchedulerParametersFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS;
@@ -25207,11 +24428,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventControlErrorMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventControlErrorMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventControlError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CONTROL_ERROR;
@@ -25242,9 +24458,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinVcpuFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainPinVcpuFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinVcpuFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_VCPU_FLAGS;
@@ -25275,9 +24488,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSendKeyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSendKeyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSendKey {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SEND_KEY;
@@ -25309,9 +24519,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetCpuStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeGetCpuStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetCpuStatsRet>,
     };
     impl crate::proto::Procedure for NodeGetCpuStats {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_CPU_STATS;
@@ -25343,9 +24550,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetMemoryStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeGetMemoryStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetMemoryStatsRet>,
     };
     impl crate::proto::Procedure for NodeGetMemoryStats {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_MEMORY_STATS;
@@ -25377,9 +24581,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetControlInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetControlInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetControlInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetControlInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_CONTROL_INFO;
@@ -25410,9 +24611,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetVcpuPinInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetVcpuPinInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetVcpuPinInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetVcpuPinInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_VCPU_PIN_INFO;
@@ -25444,9 +24642,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainUndefineFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainUndefineFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainUndefineFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_UNDEFINE_FLAGS;
@@ -25477,9 +24672,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSaveFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSaveFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSaveFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_FLAGS;
@@ -25510,9 +24702,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRestoreFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainRestoreFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainRestoreFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESTORE_FLAGS;
@@ -25544,9 +24733,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDestroyFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainDestroyFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDestroyFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DESTROY_FLAGS;
@@ -25579,11 +24765,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSaveImageGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSaveImageGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSaveImageGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainSaveImageGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_IMAGE_GET_XML_DESC;
@@ -25616,11 +24797,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSaveImageDefineXmlArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSaveImageDefineXmlArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSaveImageDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_IMAGE_DEFINE_XML;
@@ -25651,9 +24827,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockJobAbortArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockJobAbortArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockJobAbort {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_JOB_ABORT;
@@ -25685,11 +24858,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetBlockJobInfoArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetBlockJobInfoArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlockJobInfoRet>,
         };
     impl crate::proto::Procedure for DomainGetBlockJobInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLOCK_JOB_INFO;
@@ -25721,11 +24889,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainBlockJobSetSpeedArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainBlockJobSetSpeedArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainBlockJobSetSpeed {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_JOB_SET_SPEED;
@@ -25756,9 +24919,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockPullArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockPullArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockPull {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_PULL;
@@ -25789,9 +24949,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventBlockJobMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventBlockJobMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventBlockJob {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BLOCK_JOB;
@@ -25823,11 +24980,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateGetMaxSpeedArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxSpeedArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxSpeedRet>,
         };
     impl crate::proto::Procedure for DomainMigrateGetMaxSpeed {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_GET_MAX_SPEED;
@@ -25858,9 +25010,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockStatsFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockStatsFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainBlockStatsFlagsRet>,
     };
     impl crate::proto::Procedure for DomainBlockStatsFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_STATS_FLAGS;
@@ -25893,11 +25042,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotGetParentArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotGetParentArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotGetParentRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotGetParent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_GET_PARENT;
@@ -25928,9 +25072,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainResetArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainResetArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainReset {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESET;
@@ -25963,11 +25104,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotNumChildrenArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotNumChildrenArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotNumChildrenRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotNumChildren {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_NUM_CHILDREN;
@@ -26000,11 +25136,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotListChildrenNamesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotListChildrenNamesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotListChildrenNamesRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotListChildrenNames {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES;
@@ -26035,9 +25166,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventDiskChangeMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventDiskChangeMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventDiskChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_DISK_CHANGE;
@@ -26069,9 +25197,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::Call,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenGraphicsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainOpenGraphicsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenGraphics {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_GRAPHICS;
@@ -26103,11 +25228,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeSuspendForDurationArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeSuspendForDurationArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeSuspendForDuration {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_SUSPEND_FOR_DURATION;
@@ -26138,9 +25258,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockResizeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockResizeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockResize {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_RESIZE;
@@ -26171,9 +25288,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetBlockIoTuneArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetBlockIoTuneArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetBlockIoTune {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_BLOCK_IO_TUNE;
@@ -26204,9 +25318,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetBlockIoTuneArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetBlockIoTuneArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetBlockIoTuneRet>,
     };
     impl crate::proto::Procedure for DomainGetBlockIoTune {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_BLOCK_IO_TUNE;
@@ -26238,11 +25349,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetNumaParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetNumaParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetNumaParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_NUMA_PARAMETERS;
@@ -26274,11 +25380,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetNumaParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetNumaParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetNumaParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetNumaParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_NUMA_PARAMETERS;
@@ -26310,11 +25411,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetInterfaceParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetInterfaceParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetInterfaceParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_INTERFACE_PARAMETERS;
@@ -26346,11 +25442,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetInterfaceParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetInterfaceParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetInterfaceParametersRet>,
         };
     impl crate::proto::Procedure for DomainGetInterfaceParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_INTERFACE_PARAMETERS;
@@ -26381,9 +25472,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainShutdownFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainShutdownFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainShutdownFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SHUTDOWN_FLAGS;
@@ -26414,9 +25502,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolWipePatternArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolWipePatternArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolWipePattern {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_WIPE_PATTERN;
@@ -26447,9 +25532,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::StorageVolResizeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::StorageVolResizeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for StorageVolResize {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_RESIZE;
@@ -26481,11 +25563,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainPmSuspendForDurationArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainPmSuspendForDurationArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainPmSuspendForDuration {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PM_SUSPEND_FOR_DURATION;
@@ -26516,9 +25593,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetCpuStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetCpuStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetCpuStatsRet>,
     };
     impl crate::proto::Procedure for DomainGetCpuStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_CPU_STATS;
@@ -26549,9 +25623,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetDiskErrorsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetDiskErrorsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetDiskErrorsRet>,
     };
     impl crate::proto::Procedure for DomainGetDiskErrors {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_DISK_ERRORS;
@@ -26582,9 +25653,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetMetadataArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetMetadataArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_METADATA;
@@ -26615,9 +25683,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMetadataArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetMetadataArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMetadataRet>,
     };
     impl crate::proto::Procedure for DomainGetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_METADATA;
@@ -26648,9 +25713,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockRebaseArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockRebaseArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockRebase {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_REBASE;
@@ -26681,9 +25743,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPmWakeupArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainPmWakeupArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPmWakeup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PM_WAKEUP;
@@ -26714,9 +25773,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventTrayChangeMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventTrayChangeMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventTrayChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_TRAY_CHANGE;
@@ -26747,9 +25803,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventPmwakeupMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventPmwakeupMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventPmwakeup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_PMWAKEUP;
@@ -26780,9 +25833,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventPmsuspendMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventPmsuspendMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventPmsuspend {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_PMSUSPEND;
@@ -26814,11 +25864,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotIsCurrentArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotIsCurrentArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotIsCurrentRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotIsCurrent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_IS_CURRENT;
@@ -26850,11 +25895,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotHasMetadataArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotHasMetadataArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotHasMetadataRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotHasMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_HAS_METADATA;
@@ -26886,9 +25926,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListAllDomainsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListAllDomainsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllDomainsRet>,
     };
     impl crate::proto::Procedure for ConnectListAllDomains {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_DOMAINS;
@@ -26921,11 +25958,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainListAllSnapshotsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainListAllSnapshotsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainListAllSnapshotsRet>,
         };
     impl crate::proto::Procedure for DomainListAllSnapshots {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LIST_ALL_SNAPSHOTS;
@@ -26958,11 +25990,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSnapshotListAllChildrenArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSnapshotListAllChildrenArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainSnapshotListAllChildrenRet>,
         };
     impl crate::proto::Procedure for DomainSnapshotListAllChildren {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN;
@@ -26994,11 +26021,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventBalloonChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventBalloonChangeMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventBalloonChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BALLOON_CHANGE;
@@ -27029,9 +26051,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetHostnameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetHostnameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetHostnameRet>,
     };
     impl crate::proto::Procedure for DomainGetHostname {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_HOSTNAME;
@@ -27064,11 +26083,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetSecurityLabelListArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelListArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetSecurityLabelListRet>,
         };
     impl crate::proto::Procedure for DomainGetSecurityLabelList {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_SECURITY_LABEL_LIST;
@@ -27099,9 +26113,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinEmulatorArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainPinEmulatorArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinEmulator {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_EMULATOR;
@@ -27133,11 +26144,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetEmulatorPinInfoArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetEmulatorPinInfoArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetEmulatorPinInfoRet>,
         };
     impl crate::proto::Procedure for DomainGetEmulatorPinInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_EMULATOR_PIN_INFO;
@@ -27170,11 +26176,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListAllStoragePoolsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllStoragePoolsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllStoragePoolsRet>,
         };
     impl crate::proto::Procedure for ConnectListAllStoragePools {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_STORAGE_POOLS;
@@ -27207,11 +26208,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolListAllVolumesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolListAllVolumesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolListAllVolumesRet>,
         };
     impl crate::proto::Procedure for StoragePoolListAllVolumes {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LIST_ALL_VOLUMES;
@@ -27244,11 +26240,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListAllNetworksArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNetworksArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNetworksRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNetworks {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NETWORKS;
@@ -27281,11 +26272,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListAllInterfacesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllInterfacesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllInterfacesRet>,
         };
     impl crate::proto::Procedure for ConnectListAllInterfaces {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_INTERFACES;
@@ -27318,11 +26304,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListAllNodeDevicesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNodeDevicesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNodeDevicesRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNodeDevices {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NODE_DEVICES;
@@ -27355,11 +26336,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListAllNwfiltersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNwfiltersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNwfiltersRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNwfilters {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NWFILTERS;
@@ -27391,9 +26367,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectListAllSecretsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectListAllSecretsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllSecretsRet>,
     };
     impl crate::proto::Procedure for ConnectListAllSecrets {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_SECRETS;
@@ -27425,11 +26398,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeSetMemoryParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeSetMemoryParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeSetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_SET_MEMORY_PARAMETERS;
@@ -27461,11 +26429,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeGetMemoryParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeGetMemoryParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NodeGetMemoryParametersRet>,
         };
     impl crate::proto::Procedure for NodeGetMemoryParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_MEMORY_PARAMETERS;
@@ -27496,9 +26459,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockCommitArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockCommitArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockCommit {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_COMMIT;
@@ -27530,9 +26490,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkUpdateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkUpdateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkUpdate {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_UPDATE;
@@ -27564,11 +26521,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventPmsuspendDiskMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventPmsuspendDiskMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventPmsuspendDisk {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_PMSUSPEND_DISK;
@@ -27599,9 +26551,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetCpuMapArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeGetCpuMapArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetCpuMapRet>,
     };
     impl crate::proto::Procedure for NodeGetCpuMap {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_CPU_MAP;
@@ -27632,9 +26581,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFstrimArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainFstrimArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainFstrim {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FSTRIM;
@@ -27666,11 +26612,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSendProcessSignalArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSendProcessSignalArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSendProcessSignal {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SEND_PROCESS_SIGNAL;
@@ -27702,9 +26643,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenChannelArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainOpenChannelArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenChannel {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_CHANNEL;
@@ -27737,11 +26675,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeDeviceLookupScsiHostByWwnArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceLookupScsiHostByWwnArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceLookupScsiHostByWwnRet>,
         };
     impl crate::proto::Procedure for NodeDeviceLookupScsiHostByWwn {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN;
@@ -27772,9 +26705,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetJobStatsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetJobStatsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetJobStatsRet>,
     };
     impl crate::proto::Procedure for DomainGetJobStats {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_JOB_STATS;
@@ -27806,13 +26736,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateGetCompressionCacheArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainMigrateGetCompressionCacheArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateGetCompressionCacheRet>,
         };
     impl crate::proto::Procedure for DomainMigrateGetCompressionCache {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_GET_COMPRESSION_CACHE;
@@ -27844,13 +26767,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateSetCompressionCacheArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainMigrateSetCompressionCacheArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateSetCompressionCache {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_SET_COMPRESSION_CACHE;
@@ -27881,9 +26797,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDetachFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDetachFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceDetachFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DETACH_FLAGS;
@@ -27915,11 +26828,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateBegin3ParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3ParamsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateBegin3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigrateBegin3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_BEGIN3_PARAMS;
@@ -27951,11 +26859,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigratePrepare3ParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3ParamsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepare3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigratePrepare3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE3_PARAMS;
@@ -27991,13 +26894,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigratePrepareTunnel3ParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainMigratePrepareTunnel3ParamsArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePrepareTunnel3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigratePrepareTunnel3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS;
@@ -28029,11 +26925,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigratePerform3ParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigratePerform3ParamsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigratePerform3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigratePerform3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_PERFORM3_PARAMS;
@@ -28065,11 +26956,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateFinish3ParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3ParamsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateFinish3ParamsRet>,
         };
     impl crate::proto::Procedure for DomainMigrateFinish3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_FINISH3_PARAMS;
@@ -28101,11 +26987,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateConfirm3ParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateConfirm3ParamsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateConfirm3Params {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_CONFIRM3_PARAMS;
@@ -28137,11 +27018,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetMemoryStatsPeriodArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetMemoryStatsPeriodArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetMemoryStatsPeriod {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_MEMORY_STATS_PERIOD;
@@ -28174,11 +27050,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::Call,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCreateXmlWithFilesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCreateXmlWithFilesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainCreateXmlWithFilesRet>,
         };
     impl crate::proto::Procedure for DomainCreateXmlWithFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_XML_WITH_FILES;
@@ -28210,9 +27081,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::Call,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCreateWithFilesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainCreateWithFilesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainCreateWithFilesRet>,
     };
     impl crate::proto::Procedure for DomainCreateWithFiles {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CREATE_WITH_FILES;
@@ -28244,11 +27112,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventDeviceRemovedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventDeviceRemovedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventDeviceRemoved {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_DEVICE_REMOVED;
@@ -28280,11 +27143,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectGetCpuModelNamesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectGetCpuModelNamesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetCpuModelNamesRet>,
         };
     impl crate::proto::Procedure for ConnectGetCpuModelNames {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_CPU_MODEL_NAMES;
@@ -28317,11 +27175,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectNetworkEventRegisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectNetworkEventRegisterAnyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNetworkEventRegisterAnyRet>,
         };
     impl crate::proto::Procedure for ConnectNetworkEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NETWORK_EVENT_REGISTER_ANY;
@@ -28354,13 +27207,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectNetworkEventDeregisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectNetworkEventDeregisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectNetworkEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NETWORK_EVENT_DEREGISTER_ANY;
@@ -28391,9 +27237,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkEventLifecycleMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkEventLifecycleMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_EVENT_LIFECYCLE;
@@ -28426,15 +27269,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainEventCallbackRegisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectDomainEventCallbackRegisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<
-                super::ConnectDomainEventCallbackRegisterAnyRet,
-            >,
         };
     impl crate::proto::Procedure for ConnectDomainEventCallbackRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -28468,13 +27302,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectDomainEventCallbackDeregisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectDomainEventCallbackDeregisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectDomainEventCallbackDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -28507,11 +27334,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackLifecycleMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackLifecycleMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_LIFECYCLE;
@@ -28543,11 +27365,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackRebootMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackRebootMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackReboot {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_REBOOT;
@@ -28579,11 +27396,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackRtcChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackRtcChangeMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackRtcChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_RTC_CHANGE;
@@ -28615,11 +27427,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackWatchdogMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackWatchdogMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackWatchdog {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_WATCHDOG;
@@ -28651,11 +27458,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackIoErrorMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackIoErrorMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackIoError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_IO_ERROR;
@@ -28687,11 +27489,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackGraphicsMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackGraphicsMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackGraphics {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_GRAPHICS;
@@ -28723,11 +27520,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackIoErrorReasonMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackIoErrorReasonMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackIoErrorReason {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON;
@@ -28759,11 +27551,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackControlErrorMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackControlErrorMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackControlError {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_CONTROL_ERROR;
@@ -28795,11 +27582,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackBlockJobMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackBlockJobMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackBlockJob {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_BLOCK_JOB;
@@ -28831,11 +27613,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackDiskChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackDiskChangeMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDiskChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_DISK_CHANGE;
@@ -28867,11 +27644,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackTrayChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackTrayChangeMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackTrayChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_TRAY_CHANGE;
@@ -28903,11 +27675,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackPmwakeupMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackPmwakeupMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackPmwakeup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_PMWAKEUP;
@@ -28939,11 +27706,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackPmsuspendMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackPmsuspendMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackPmsuspend {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_PMSUSPEND;
@@ -28975,11 +27737,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackBalloonChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackBalloonChangeMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackBalloonChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE;
@@ -29011,11 +27768,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackPmsuspendDiskMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackPmsuspendDiskMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackPmsuspendDisk {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK;
@@ -29047,11 +27799,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackDeviceRemovedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackDeviceRemovedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDeviceRemoved {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED;
@@ -29083,11 +27830,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCoreDumpWithFormatArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCoreDumpWithFormatArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainCoreDumpWithFormat {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CORE_DUMP_WITH_FORMAT;
@@ -29118,9 +27860,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFsfreezeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainFsfreezeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainFsfreezeRet>,
     };
     impl crate::proto::Procedure for DomainFsfreeze {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FSFREEZE;
@@ -29151,9 +27890,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFsthawArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainFsthawArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainFsthawRet>,
     };
     impl crate::proto::Procedure for DomainFsthaw {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FSTHAW;
@@ -29184,9 +27920,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetTimeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetTimeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetTimeRet>,
     };
     impl crate::proto::Procedure for DomainGetTime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_TIME;
@@ -29217,9 +27950,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetTimeArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetTimeArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetTime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_TIME;
@@ -29250,9 +27980,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainEventBlockJob2Msg>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainEventBlockJob2Msg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainEventBlockJob2 {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BLOCK_JOB_2;
@@ -29284,9 +28011,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetFreePagesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeGetFreePagesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetFreePagesRet>,
     };
     impl crate::proto::Procedure for NodeGetFreePages {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_FREE_PAGES;
@@ -29317,9 +28041,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetDhcpLeasesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkGetDhcpLeasesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetDhcpLeasesRet>,
     };
     impl crate::proto::Procedure for NetworkGetDhcpLeases {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_DHCP_LEASES;
@@ -29351,11 +28072,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectGetDomainCapabilitiesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectGetDomainCapabilitiesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetDomainCapabilitiesRet>,
         };
     impl crate::proto::Procedure for ConnectGetDomainCapabilities {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_DOMAIN_CAPABILITIES;
@@ -29387,9 +28103,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::Reply,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainOpenGraphicsFdArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainOpenGraphicsFdArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainOpenGraphicsFd {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_OPEN_GRAPHICS_FD;
@@ -29421,11 +28134,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectGetAllDomainStatsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectGetAllDomainStatsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetAllDomainStatsRet>,
         };
     impl crate::proto::Procedure for ConnectGetAllDomainStats {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_ALL_DOMAIN_STATS;
@@ -29456,9 +28164,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBlockCopyArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBlockCopyArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBlockCopy {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BLOCK_COPY;
@@ -29490,11 +28195,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackTunableMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackTunableMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackTunable {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_TUNABLE;
@@ -29525,9 +28225,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeAllocPagesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeAllocPagesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeAllocPagesRet>,
     };
     impl crate::proto::Procedure for NodeAllocPages {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_ALLOC_PAGES;
@@ -29559,13 +28256,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackAgentLifecycleMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainEventCallbackAgentLifecycleMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackAgentLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE;
@@ -29596,9 +28286,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetFsinfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetFsinfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetFsinfoRet>,
     };
     impl crate::proto::Procedure for DomainGetFsinfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_FSINFO;
@@ -29630,9 +28317,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDefineXmlFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainDefineXmlFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainDefineXmlFlagsRet>,
     };
     impl crate::proto::Procedure for DomainDefineXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEFINE_XML_FLAGS;
@@ -29663,9 +28347,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetIothreadInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetIothreadInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetIothreadInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetIothreadInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_IOTHREAD_INFO;
@@ -29696,9 +28377,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainPinIothreadArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainPinIothreadArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainPinIothread {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_PIN_IOTHREAD;
@@ -29730,11 +28408,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainInterfaceAddressesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainInterfaceAddressesArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainInterfaceAddressesRet>,
         };
     impl crate::proto::Procedure for DomainInterfaceAddresses {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_INTERFACE_ADDRESSES;
@@ -29766,11 +28439,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackDeviceAddedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackDeviceAddedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDeviceAdded {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_DEVICE_ADDED;
@@ -29801,9 +28469,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAddIothreadArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainAddIothreadArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAddIothread {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ADD_IOTHREAD;
@@ -29834,9 +28499,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainDelIothreadArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainDelIothreadArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainDelIothread {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEL_IOTHREAD;
@@ -29867,9 +28529,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetUserPasswordArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetUserPasswordArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetUserPassword {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_USER_PASSWORD;
@@ -29900,9 +28559,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("server"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRenameArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainRenameArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainRenameRet>,
     };
     impl crate::proto::Procedure for DomainRename {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RENAME;
@@ -29934,13 +28590,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackMigrationIterationMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainEventCallbackMigrationIterationMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackMigrationIteration {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -29974,9 +28623,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectRegisterCloseCallback {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_REGISTER_CLOSE_CALLBACK;
@@ -30009,9 +28655,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<()>,
-            check_args: crate::proto::xdr::check_decode::<()>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectUnregisterCloseCallback {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_UNREGISTER_CLOSE_CALLBACK;
@@ -30043,11 +28686,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectEventConnectionClosedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectEventConnectionClosedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectEventConnectionClosed {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_EVENT_CONNECTION_CLOSED;
@@ -30079,11 +28717,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackJobCompletedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventCallbackJobCompletedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackJobCompleted {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_JOB_COMPLETED;
@@ -30115,11 +28748,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateStartPostCopyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateStartPostCopyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainMigrateStartPostCopy {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_START_POST_COPY;
@@ -30150,9 +28778,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetPerfEventsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetPerfEventsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetPerfEventsRet>,
     };
     impl crate::proto::Procedure for DomainGetPerfEvents {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_PERF_EVENTS;
@@ -30183,9 +28808,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetPerfEventsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetPerfEventsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetPerfEvents {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_PERF_EVENTS;
@@ -30217,13 +28839,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackDeviceRemovalFailedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainEventCallbackDeviceRemovalFailedMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackDeviceRemovalFailed {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -30257,15 +28872,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectStoragePoolEventRegisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectStoragePoolEventRegisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<
-                super::ConnectStoragePoolEventRegisterAnyRet,
-            >,
         };
     impl crate::proto::Procedure for ConnectStoragePoolEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY;
@@ -30298,13 +28904,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectStoragePoolEventDeregisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectStoragePoolEventDeregisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectStoragePoolEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -30337,11 +28936,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolEventLifecycleMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolEventLifecycleMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for StoragePoolEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_EVENT_LIFECYCLE;
@@ -30372,9 +28966,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetGuestVcpusArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetGuestVcpusArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetGuestVcpusRet>,
     };
     impl crate::proto::Procedure for DomainGetGuestVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_GUEST_VCPUS;
@@ -30405,9 +28996,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetGuestVcpusArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetGuestVcpusArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetGuestVcpus {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_GUEST_VCPUS;
@@ -30439,11 +29027,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolEventRefreshMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolEventRefreshMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for StoragePoolEventRefresh {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_EVENT_REFRESH;
@@ -30476,13 +29059,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectNodeDeviceEventRegisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectNodeDeviceEventRegisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectNodeDeviceEventRegisterAnyRet>,
         };
     impl crate::proto::Procedure for ConnectNodeDeviceEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY;
@@ -30515,13 +29091,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectNodeDeviceEventDeregisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectNodeDeviceEventDeregisterAnyArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectNodeDeviceEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo =
@@ -30554,11 +29123,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeDeviceEventLifecycleMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceEventLifecycleMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeDeviceEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_EVENT_LIFECYCLE;
@@ -30589,9 +29153,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceEventUpdateMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceEventUpdateMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceEventUpdate {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_EVENT_UPDATE;
@@ -30624,11 +29185,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("server"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StorageVolGetInfoFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StorageVolGetInfoFlagsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StorageVolGetInfoFlagsRet>,
         };
     impl crate::proto::Procedure for StorageVolGetInfoFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_VOL_GET_INFO_FLAGS;
@@ -30660,13 +29216,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackMetadataChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainEventCallbackMetadataChangeMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackMetadataChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_METADATA_CHANGE;
@@ -30699,11 +29248,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectSecretEventRegisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectSecretEventRegisterAnyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectSecretEventRegisterAnyRet>,
         };
     impl crate::proto::Procedure for ConnectSecretEventRegisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SECRET_EVENT_REGISTER_ANY;
@@ -30736,11 +29280,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectSecretEventDeregisterAnyArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectSecretEventDeregisterAnyArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for ConnectSecretEventDeregisterAny {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SECRET_EVENT_DEREGISTER_ANY;
@@ -30771,9 +29310,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::SecretEventLifecycleMsg>,
-        check_args: crate::proto::xdr::check_decode::<super::SecretEventLifecycleMsg>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for SecretEventLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_EVENT_LIFECYCLE;
@@ -30805,11 +29341,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::SecretEventValueChangedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::SecretEventValueChangedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for SecretEventValueChanged {
         const INFO: &'static crate::proto::ProcedureInfo = &SECRET_EVENT_VALUE_CHANGED;
@@ -30840,9 +29371,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSetVcpuArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSetVcpuArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSetVcpu {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_VCPU;
@@ -30874,11 +29402,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventBlockThresholdMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventBlockThresholdMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventBlockThreshold {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_BLOCK_THRESHOLD;
@@ -30910,11 +29433,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetBlockThresholdArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetBlockThresholdArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetBlockThreshold {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_BLOCK_THRESHOLD;
@@ -30946,11 +29464,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainMigrateGetMaxDowntimeArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxDowntimeArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainMigrateGetMaxDowntimeRet>,
         };
     impl crate::proto::Procedure for DomainMigrateGetMaxDowntime {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MIGRATE_GET_MAX_DOWNTIME;
@@ -30982,11 +29495,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainManagedSaveGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainManagedSaveGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainManagedSaveGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE_GET_XML_DESC;
@@ -31018,11 +29526,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainManagedSaveDefineXmlArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainManagedSaveDefineXmlArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainManagedSaveDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_MANAGED_SAVE_DEFINE_XML;
@@ -31054,11 +29557,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetLifecycleActionArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetLifecycleActionArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetLifecycleAction {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_LIFECYCLE_ACTION;
@@ -31091,11 +29589,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::StoragePoolLookupByTargetPathArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::StoragePoolLookupByTargetPathArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::StoragePoolLookupByTargetPathRet>,
         };
     impl crate::proto::Procedure for StoragePoolLookupByTargetPath {
         const INFO: &'static crate::proto::ProcedureInfo = &STORAGE_POOL_LOOKUP_BY_TARGET_PATH;
@@ -31127,11 +29620,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainDetachDeviceAliasArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainDetachDeviceAliasArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainDetachDeviceAlias {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DETACH_DEVICE_ALIAS;
@@ -31163,11 +29651,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectCompareHypervisorCpuArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectCompareHypervisorCpuArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectCompareHypervisorCpuRet>,
         };
     impl crate::proto::Procedure for ConnectCompareHypervisorCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_COMPARE_HYPERVISOR_CPU;
@@ -31199,11 +29682,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectBaselineHypervisorCpuArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectBaselineHypervisorCpuArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectBaselineHypervisorCpuRet>,
         };
     impl crate::proto::Procedure for ConnectBaselineHypervisorCpu {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_BASELINE_HYPERVISOR_CPU;
@@ -31234,9 +29712,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeGetSevInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeGetSevInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeGetSevInfoRet>,
     };
     impl crate::proto::Procedure for NodeGetSevInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_GET_SEV_INFO;
@@ -31268,11 +29743,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetLaunchSecurityInfoArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetLaunchSecurityInfoArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetLaunchSecurityInfoRet>,
         };
     impl crate::proto::Procedure for DomainGetLaunchSecurityInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_LAUNCH_SECURITY_INFO;
@@ -31305,11 +29775,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NwfilterBindingLookupByPortDevArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingLookupByPortDevArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NwfilterBindingLookupByPortDevRet>,
         };
     impl crate::proto::Procedure for NwfilterBindingLookupByPortDev {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_LOOKUP_BY_PORT_DEV;
@@ -31342,11 +29807,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NwfilterBindingGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NwfilterBindingGetXmlDescRet>,
         };
     impl crate::proto::Procedure for NwfilterBindingGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_GET_XML_DESC;
@@ -31379,11 +29839,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NwfilterBindingCreateXmlArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingCreateXmlArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NwfilterBindingCreateXmlRet>,
         };
     impl crate::proto::Procedure for NwfilterBindingCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_CREATE_XML;
@@ -31415,9 +29870,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NwfilterBindingDeleteArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NwfilterBindingDeleteArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NwfilterBindingDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_BINDING_DELETE;
@@ -31450,11 +29902,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectListAllNwfilterBindingsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::ConnectListAllNwfilterBindingsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectListAllNwfilterBindingsRet>,
         };
     impl crate::proto::Procedure for ConnectListAllNwfilterBindings {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_LIST_ALL_NWFILTER_BINDINGS;
@@ -31486,11 +29933,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetIothreadParamsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetIothreadParamsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetIothreadParams {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_IOTHREAD_PARAMS;
@@ -31522,13 +29964,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::ConnectGetStoragePoolCapabilitiesArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::ConnectGetStoragePoolCapabilitiesArgs,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<super::ConnectGetStoragePoolCapabilitiesRet>,
         };
     impl crate::proto::Procedure for ConnectGetStoragePoolCapabilities {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_GET_STORAGE_POOL_CAPABILITIES;
@@ -31560,9 +29995,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkListAllPortsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkListAllPortsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkListAllPortsRet>,
     };
     impl crate::proto::Procedure for NetworkListAllPorts {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_LIST_ALL_PORTS;
@@ -31595,11 +30027,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NetworkPortLookupByUuidArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NetworkPortLookupByUuidArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NetworkPortLookupByUuidRet>,
         };
     impl crate::proto::Procedure for NetworkPortLookupByUuid {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_LOOKUP_BY_UUID;
@@ -31630,9 +30057,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkPortCreateXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkPortCreateXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkPortCreateXmlRet>,
     };
     impl crate::proto::Procedure for NetworkPortCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_CREATE_XML;
@@ -31664,11 +30088,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NetworkPortGetParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NetworkPortGetParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NetworkPortGetParametersRet>,
         };
     impl crate::proto::Procedure for NetworkPortGetParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_GET_PARAMETERS;
@@ -31700,11 +30119,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NetworkPortSetParametersArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NetworkPortSetParametersArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NetworkPortSetParameters {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_SET_PARAMETERS;
@@ -31736,11 +30150,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NetworkPortGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NetworkPortGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NetworkPortGetXmlDescRet>,
         };
     impl crate::proto::Procedure for NetworkPortGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_GET_XML_DESC;
@@ -31771,9 +30180,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkPortDeleteArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkPortDeleteArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkPortDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_PORT_DELETE;
@@ -31805,11 +30211,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCheckpointCreateXmlArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointCreateXmlArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointCreateXmlRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointCreateXml {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_CREATE_XML;
@@ -31841,11 +30242,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCheckpointGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_GET_XML_DESC;
@@ -31878,11 +30274,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainListAllCheckpointsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainListAllCheckpointsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainListAllCheckpointsRet>,
         };
     impl crate::proto::Procedure for DomainListAllCheckpoints {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_LIST_ALL_CHECKPOINTS;
@@ -31915,11 +30306,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCheckpointListAllChildrenArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointListAllChildrenArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointListAllChildrenRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointListAllChildren {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN;
@@ -31952,11 +30338,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCheckpointLookupByNameArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointLookupByNameArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointLookupByNameRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointLookupByName {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_LOOKUP_BY_NAME;
@@ -31989,11 +30370,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainCheckpointGetParentArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointGetParentArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainCheckpointGetParentRet>,
         };
     impl crate::proto::Procedure for DomainCheckpointGetParent {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_GET_PARENT;
@@ -32024,9 +30400,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainCheckpointDeleteArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainCheckpointDeleteArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainCheckpointDelete {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_CHECKPOINT_DELETE;
@@ -32057,9 +30430,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetGuestInfoArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetGuestInfoArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetGuestInfoRet>,
     };
     impl crate::proto::Procedure for DomainGetGuestInfo {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_GUEST_INFO;
@@ -32090,9 +30460,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("client"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::ConnectSetIdentityArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::ConnectSetIdentityArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for ConnectSetIdentity {
         const INFO: &'static crate::proto::ProcedureInfo = &CONNECT_SET_IDENTITY;
@@ -32124,11 +30491,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainAgentSetResponseTimeoutArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainAgentSetResponseTimeoutArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainAgentSetResponseTimeoutRet>,
         };
     impl crate::proto::Procedure for DomainAgentSetResponseTimeout {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AGENT_SET_RESPONSE_TIMEOUT;
@@ -32159,9 +30521,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainBackupBeginArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainBackupBeginArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainBackupBegin {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BACKUP_BEGIN;
@@ -32194,11 +30553,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainBackupGetXmlDescArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainBackupGetXmlDescArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainBackupGetXmlDescRet>,
         };
     impl crate::proto::Procedure for DomainBackupGetXmlDesc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_BACKUP_GET_XML_DESC;
@@ -32230,11 +30584,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventMemoryFailureMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventMemoryFailureMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventMemoryFailure {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_MEMORY_FAILURE;
@@ -32266,11 +30615,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainAuthorizedSshKeysGetArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainAuthorizedSshKeysGetArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainAuthorizedSshKeysGetRet>,
         };
     impl crate::proto::Procedure for DomainAuthorizedSshKeysGet {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AUTHORIZED_SSH_KEYS_GET;
@@ -32302,11 +30646,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("none"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainAuthorizedSshKeysSetArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainAuthorizedSshKeysSetArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainAuthorizedSshKeysSet {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_AUTHORIZED_SSH_KEYS_SET;
@@ -32337,9 +30676,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGetMessagesArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGetMessagesArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::DomainGetMessagesRet>,
     };
     impl crate::proto::Procedure for DomainGetMessages {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_MESSAGES;
@@ -32371,11 +30707,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainStartDirtyRateCalcArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainStartDirtyRateCalcArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainStartDirtyRateCalc {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_START_DIRTY_RATE_CALC;
@@ -32406,9 +30737,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceDefineXmlArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceDefineXmlArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceDefineXmlRet>,
     };
     impl crate::proto::Procedure for NodeDeviceDefineXml {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_DEFINE_XML;
@@ -32440,9 +30768,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceUndefineArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceUndefineArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceUndefine {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_UNDEFINE;
@@ -32474,9 +30799,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceCreateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceCreateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceCreate {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_CREATE;
@@ -32509,11 +30831,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NwfilterDefineXmlFlagsArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlFlagsArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NwfilterDefineXmlFlagsRet>,
         };
     impl crate::proto::Procedure for NwfilterDefineXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NWFILTER_DEFINE_XML_FLAGS;
@@ -32545,9 +30862,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkDefineXmlFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkDefineXmlFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkDefineXmlFlagsRet>,
     };
     impl crate::proto::Procedure for NetworkDefineXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_DEFINE_XML_FLAGS;
@@ -32580,11 +30894,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeDeviceGetAutostartArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceGetAutostartArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceGetAutostartRet>,
         };
     impl crate::proto::Procedure for NodeDeviceGetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_GET_AUTOSTART;
@@ -32617,11 +30926,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeDeviceSetAutostartArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceSetAutostartArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NodeDeviceSetAutostart {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_SET_AUTOSTART;
@@ -32654,11 +30958,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NodeDeviceIsPersistentArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::NodeDeviceIsPersistentArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceIsPersistentRet>,
         };
     impl crate::proto::Procedure for NodeDeviceIsPersistent {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_IS_PERSISTENT;
@@ -32690,9 +30989,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceIsActiveArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceIsActiveArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NodeDeviceIsActiveRet>,
     };
     impl crate::proto::Procedure for NodeDeviceIsActive {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_IS_ACTIVE;
@@ -32724,9 +31020,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkCreateXmlFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkCreateXmlFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkCreateXmlFlagsRet>,
     };
     impl crate::proto::Procedure for NetworkCreateXmlFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_CREATE_XML_FLAGS;
@@ -32758,13 +31051,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventMemoryDeviceSizeChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainEventMemoryDeviceSizeChangeMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventMemoryDeviceSizeChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE;
@@ -32796,11 +31082,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetLaunchSecurityStateArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetLaunchSecurityStateArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetLaunchSecurityState {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_LAUNCH_SECURITY_STATE;
@@ -32831,9 +31112,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainSaveParamsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainSaveParamsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainSaveParams {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SAVE_PARAMS;
@@ -32864,9 +31142,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainRestoreParamsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainRestoreParamsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainRestoreParams {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_RESTORE_PARAMS;
@@ -32897,9 +31172,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainAbortJobFlagsArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainAbortJobFlagsArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainAbortJobFlags {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ABORT_JOB_FLAGS;
@@ -32931,9 +31203,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("none"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::Call,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainFdAssociateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainFdAssociateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainFdAssociate {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_FD_ASSOCIATE;
@@ -32964,9 +31233,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkSetMetadataArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkSetMetadataArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NetworkSetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_SET_METADATA;
@@ -32997,9 +31263,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NetworkGetMetadataArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NetworkGetMetadataArgs>,
-        check_ret: crate::proto::xdr::check_decode::<super::NetworkGetMetadataRet>,
     };
     impl crate::proto::Procedure for NetworkGetMetadata {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_GET_METADATA;
@@ -33031,13 +31294,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::NetworkEventCallbackMetadataChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::NetworkEventCallbackMetadataChangeMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for NetworkEventCallbackMetadataChange {
         const INFO: &'static crate::proto::ProcedureInfo = &NETWORK_EVENT_CALLBACK_METADATA_CHANGE;
@@ -33069,9 +31325,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::NodeDeviceUpdateArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::NodeDeviceUpdateArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for NodeDeviceUpdate {
         const INFO: &'static crate::proto::ProcedureInfo = &NODE_DEVICE_UPDATE;
@@ -33102,9 +31355,6 @@ pub mod procs {
         generate: ::core::option::Option::Some("both"),
         sparse_flag: ::core::option::Option::None,
         fds: crate::proto::FdPassing::None,
-        encode_default_args: crate::proto::xdr::encode_default::<super::DomainGraphicsReloadArgs>,
-        check_args: crate::proto::xdr::check_decode::<super::DomainGraphicsReloadArgs>,
-        check_ret: crate::proto::xdr::check_decode::<()>,
     };
     impl crate::proto::Procedure for DomainGraphicsReload {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GRAPHICS_RELOAD;
@@ -33137,11 +31387,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainGetAutostartOnceArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainGetAutostartOnceArgs>,
-            check_ret: crate::proto::xdr::check_decode::<super::DomainGetAutostartOnceRet>,
         };
     impl crate::proto::Procedure for DomainGetAutostartOnce {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_GET_AUTOSTART_ONCE;
@@ -33174,11 +31419,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetAutostartOnceArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetAutostartOnceArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetAutostartOnce {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_AUTOSTART_ONCE;
@@ -33210,11 +31450,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainSetThrottleGroupArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainSetThrottleGroupArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainSetThrottleGroup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_SET_THROTTLE_GROUP;
@@ -33246,11 +31481,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainDelThrottleGroupArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainDelThrottleGroupArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainDelThrottleGroup {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_DEL_THROTTLE_GROUP;
@@ -33282,11 +31512,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventNicMacChangeMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventNicMacChangeMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventNicMacChange {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_NIC_MAC_CHANGE;
@@ -33318,11 +31543,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventVcpuRemovedMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainEventVcpuRemovedMsg>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventVcpuRemoved {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_VCPU_REMOVED;
@@ -33354,13 +31574,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainEventCallbackChannelLifecycleMsg,
-            >,
-            check_args: crate::proto::xdr::check_decode::<
-                super::DomainEventCallbackChannelLifecycleMsg,
-            >,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainEventCallbackChannelLifecycle {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_EVENT_CALLBACK_CHANNEL_LIFECYCLE;
@@ -33392,11 +31605,6 @@ pub mod procs {
             generate: ::core::option::Option::Some("both"),
             sparse_flag: ::core::option::Option::None,
             fds: crate::proto::FdPassing::None,
-            encode_default_args: crate::proto::xdr::encode_default::<
-                super::DomainAnnounceInterfaceArgs,
-            >,
-            check_args: crate::proto::xdr::check_decode::<super::DomainAnnounceInterfaceArgs>,
-            check_ret: crate::proto::xdr::check_decode::<()>,
         };
     impl crate::proto::Procedure for DomainAnnounceInterface {
         const INFO: &'static crate::proto::ProcedureInfo = &DOMAIN_ANNOUNCE_INTERFACE;
@@ -33865,467 +32073,466 @@ pub static PROCEDURES: &[crate::proto::ProcedureInfo] = &[
     procs::DOMAIN_ANNOUNCE_INTERFACE,
 ];
 
-/// Random arguments (or message) of each procedure, encoded (feature `arbitrary`): entry
-/// `i` belongs to `PROCEDURES[i]`. The values stay within the IDL bounds.
-#[cfg(feature = "arbitrary")]
-pub static ARBITRARY_ARGS: &[crate::proto::generated::ArbitraryArgs] = &[
-    crate::proto::xdr::encode_arbitrary::<ConnectOpenArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetMaxVcpusArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<DomainAttachDeviceArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCreateArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDestroyArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDetachDeviceArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetMaxMemoryArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetMaxVcpusArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetOsTypeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetVcpusArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListDefinedDomainsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainLookupByIdArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainLookupByUuidArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<DomainPinVcpuArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainRebootArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainResumeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetMaxMemoryArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetMemoryArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetVcpusArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainShutdownArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSuspendArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListDefinedNetworksArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListDomainsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListNetworksArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkCreateArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkDestroyArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkGetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkGetBridgeNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkLookupByUuidArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkSetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<DomainCoreDumpArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainRestoreArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSaveArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetSchedulerTypeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetSchedulerParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetSchedulerParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSupportsFeatureArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepareArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePerformArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateFinishArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainInterfaceStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<AuthSaslStartArgs>,
-    crate::proto::xdr::encode_arbitrary::<AuthSaslStepArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListStoragePoolsArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListDefinedStoragePoolsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectFindStoragePoolSourcesArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolCreateArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolBuildArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolDestroyArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolDeleteArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolRefreshArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolLookupByUuidArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolLookupByVolumeArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolGetInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolGetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolSetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolNumOfVolumesArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolListVolumesArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolDeleteArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolLookupByKeyArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolLookupByPathArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolGetInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolGetPathArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetCellsFreeMemoryArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockPeekArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMemoryPeekArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepare2Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateFinish2Args>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<NodeNumOfDevicesArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeListDevicesArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceGetParentArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceNumOfCapsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceListCapsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceDettachArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceReAttachArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceResetArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetSecurityLabelArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceDestroyArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolCreateXmlFromArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListInterfacesArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceLookupByMacStringArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceCreateArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceDestroyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainXmlFromNativeArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainXmlToNativeArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListDefinedInterfacesArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListSecretsArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretLookupByUuidArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretSetValueArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretGetValueArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretLookupByUsageArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepareTunnelArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<DomainIsActiveArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainIsPersistentArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkIsActiveArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkIsPersistentArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolIsActiveArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolIsPersistentArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceIsActiveArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectCompareCpuArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMemoryStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAttachDeviceFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDetachDeviceFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectBaselineCpuArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetJobInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAbortJobArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolWipeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateSetMaxDowntimeArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainEventRegisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainEventDeregisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventRebootMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventRtcChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventWatchdogMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventIoErrorMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventGraphicsMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainUpdateDeviceFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterLookupByUuidArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListNwfiltersArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainManagedSaveArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainHasManagedSaveImageArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainManagedSaveRemoveArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotNumArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotListNamesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainHasCurrentSnapshotArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotCurrentArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainRevertToSnapshotArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotDeleteArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetBlockInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventIoErrorReasonMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainCreateWithFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetMemoryParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetMemoryParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetVcpusFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetVcpusFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainOpenConsoleArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainIsUpdatedArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetSysinfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetMemoryFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetBlkioParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetBlkioParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateSetMaxSpeedArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolUploadArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolDownloadArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainInjectNmiArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainScreenshotArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetStateArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateBegin3Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepare3Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepareTunnel3Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePerform3Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateFinish3Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateConfirm3Args>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetSchedulerParametersFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceChangeBeginArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceChangeCommitArgs>,
-    crate::proto::xdr::encode_arbitrary::<InterfaceChangeRollbackArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetSchedulerParametersFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventControlErrorMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainPinVcpuFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSendKeyArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetCpuStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetMemoryStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetControlInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetVcpuPinInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainUndefineFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSaveFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainRestoreFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDestroyFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSaveImageGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSaveImageDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockJobAbortArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetBlockJobInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockJobSetSpeedArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockPullArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventBlockJobMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateGetMaxSpeedArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockStatsFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotGetParentArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainResetArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotNumChildrenArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotListChildrenNamesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventDiskChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainOpenGraphicsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeSuspendForDurationArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockResizeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetBlockIoTuneArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetBlockIoTuneArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetNumaParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetNumaParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetInterfaceParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetInterfaceParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainShutdownFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolWipePatternArgs>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolResizeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainPmSuspendForDurationArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetCpuStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetDiskErrorsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetMetadataArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetMetadataArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockRebaseArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainPmWakeupArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventTrayChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventPmwakeupMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventPmsuspendMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotIsCurrentArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotHasMetadataArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllDomainsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainListAllSnapshotsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSnapshotListAllChildrenArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventBalloonChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetHostnameArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetSecurityLabelListArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainPinEmulatorArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetEmulatorPinInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllStoragePoolsArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolListAllVolumesArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllNetworksArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllInterfacesArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllNodeDevicesArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllNwfiltersArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllSecretsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeSetMemoryParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetMemoryParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockCommitArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkUpdateArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventPmsuspendDiskMsg>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetCpuMapArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainFstrimArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSendProcessSignalArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainOpenChannelArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceLookupScsiHostByWwnArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetJobStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateGetCompressionCacheArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateSetCompressionCacheArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceDetachFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateBegin3ParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepare3ParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePrepareTunnel3ParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigratePerform3ParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateFinish3ParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateConfirm3ParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetMemoryStatsPeriodArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCreateXmlWithFilesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCreateWithFilesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventDeviceRemovedMsg>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetCpuModelNamesArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectNetworkEventRegisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectNetworkEventDeregisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkEventLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainEventCallbackRegisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectDomainEventCallbackDeregisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackRebootMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackRtcChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackWatchdogMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackIoErrorMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackGraphicsMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackIoErrorReasonMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackControlErrorMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackBlockJobMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackDiskChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackTrayChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackPmwakeupMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackPmsuspendMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackBalloonChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackPmsuspendDiskMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackDeviceRemovedMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainCoreDumpWithFormatArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainFsfreezeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainFsthawArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetTimeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetTimeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventBlockJob2Msg>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetFreePagesArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkGetDhcpLeasesArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetDomainCapabilitiesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainOpenGraphicsFdArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetAllDomainStatsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBlockCopyArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackTunableMsg>,
-    crate::proto::xdr::encode_arbitrary::<NodeAllocPagesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackAgentLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetFsinfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDefineXmlFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetIothreadInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainPinIothreadArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainInterfaceAddressesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackDeviceAddedMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainAddIothreadArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDelIothreadArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetUserPasswordArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainRenameArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackMigrationIterationMsg>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<()>,
-    crate::proto::xdr::encode_arbitrary::<ConnectEventConnectionClosedMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackJobCompletedMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateStartPostCopyArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetPerfEventsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetPerfEventsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackDeviceRemovalFailedMsg>,
-    crate::proto::xdr::encode_arbitrary::<ConnectStoragePoolEventRegisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectStoragePoolEventDeregisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolEventLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetGuestVcpusArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetGuestVcpusArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolEventRefreshMsg>,
-    crate::proto::xdr::encode_arbitrary::<ConnectNodeDeviceEventRegisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectNodeDeviceEventDeregisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceEventLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceEventUpdateMsg>,
-    crate::proto::xdr::encode_arbitrary::<StorageVolGetInfoFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackMetadataChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSecretEventRegisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSecretEventDeregisterAnyArgs>,
-    crate::proto::xdr::encode_arbitrary::<SecretEventLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<SecretEventValueChangedMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetVcpuArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventBlockThresholdMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetBlockThresholdArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainMigrateGetMaxDowntimeArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainManagedSaveGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainManagedSaveDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetLifecycleActionArgs>,
-    crate::proto::xdr::encode_arbitrary::<StoragePoolLookupByTargetPathArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDetachDeviceAliasArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectCompareHypervisorCpuArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectBaselineHypervisorCpuArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeGetSevInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetLaunchSecurityInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterBindingLookupByPortDevArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterBindingGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterBindingCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterBindingDeleteArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectListAllNwfilterBindingsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetIothreadParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectGetStoragePoolCapabilitiesArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkListAllPortsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkPortLookupByUuidArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkPortCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkPortGetParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkPortSetParametersArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkPortGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkPortDeleteArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCheckpointCreateXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCheckpointGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainListAllCheckpointsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCheckpointListAllChildrenArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCheckpointLookupByNameArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCheckpointGetParentArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainCheckpointDeleteArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetGuestInfoArgs>,
-    crate::proto::xdr::encode_arbitrary::<ConnectSetIdentityArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAgentSetResponseTimeoutArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBackupBeginArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainBackupGetXmlDescArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventMemoryFailureMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainAuthorizedSshKeysGetArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAuthorizedSshKeysSetArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetMessagesArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainStartDirtyRateCalcArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceDefineXmlArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceUndefineArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceCreateArgs>,
-    crate::proto::xdr::encode_arbitrary::<NwfilterDefineXmlFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkDefineXmlFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceGetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceSetAutostartArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceIsPersistentArgs>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceIsActiveArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkCreateXmlFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventMemoryDeviceSizeChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetLaunchSecurityStateArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSaveParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainRestoreParamsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainAbortJobFlagsArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainFdAssociateArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkSetMetadataArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkGetMetadataArgs>,
-    crate::proto::xdr::encode_arbitrary::<NetworkEventCallbackMetadataChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<NodeDeviceUpdateArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGraphicsReloadArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainGetAutostartOnceArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetAutostartOnceArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainSetThrottleGroupArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainDelThrottleGroupArgs>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventNicMacChangeMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventVcpuRemovedMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainEventCallbackChannelLifecycleMsg>,
-    crate::proto::xdr::encode_arbitrary::<DomainAnnounceInterfaceArgs>,
-];
+/// Calls `v.visit::<P>()` for the marker `P` of every procedure, in number order (the order
+/// of `PROCEDURES`).
+pub fn visit_procedures(v: &mut impl crate::proto::ProcedureVisitor) {
+    v.visit::<procs::ConnectOpen>();
+    v.visit::<procs::ConnectClose>();
+    v.visit::<procs::ConnectGetType>();
+    v.visit::<procs::ConnectGetVersion>();
+    v.visit::<procs::ConnectGetMaxVcpus>();
+    v.visit::<procs::NodeGetInfo>();
+    v.visit::<procs::ConnectGetCapabilities>();
+    v.visit::<procs::DomainAttachDevice>();
+    v.visit::<procs::DomainCreate>();
+    v.visit::<procs::DomainCreateXml>();
+    v.visit::<procs::DomainDefineXml>();
+    v.visit::<procs::DomainDestroy>();
+    v.visit::<procs::DomainDetachDevice>();
+    v.visit::<procs::DomainGetXmlDesc>();
+    v.visit::<procs::DomainGetAutostart>();
+    v.visit::<procs::DomainGetInfo>();
+    v.visit::<procs::DomainGetMaxMemory>();
+    v.visit::<procs::DomainGetMaxVcpus>();
+    v.visit::<procs::DomainGetOsType>();
+    v.visit::<procs::DomainGetVcpus>();
+    v.visit::<procs::ConnectListDefinedDomains>();
+    v.visit::<procs::DomainLookupById>();
+    v.visit::<procs::DomainLookupByName>();
+    v.visit::<procs::DomainLookupByUuid>();
+    v.visit::<procs::ConnectNumOfDefinedDomains>();
+    v.visit::<procs::DomainPinVcpu>();
+    v.visit::<procs::DomainReboot>();
+    v.visit::<procs::DomainResume>();
+    v.visit::<procs::DomainSetAutostart>();
+    v.visit::<procs::DomainSetMaxMemory>();
+    v.visit::<procs::DomainSetMemory>();
+    v.visit::<procs::DomainSetVcpus>();
+    v.visit::<procs::DomainShutdown>();
+    v.visit::<procs::DomainSuspend>();
+    v.visit::<procs::DomainUndefine>();
+    v.visit::<procs::ConnectListDefinedNetworks>();
+    v.visit::<procs::ConnectListDomains>();
+    v.visit::<procs::ConnectListNetworks>();
+    v.visit::<procs::NetworkCreate>();
+    v.visit::<procs::NetworkCreateXml>();
+    v.visit::<procs::NetworkDefineXml>();
+    v.visit::<procs::NetworkDestroy>();
+    v.visit::<procs::NetworkGetXmlDesc>();
+    v.visit::<procs::NetworkGetAutostart>();
+    v.visit::<procs::NetworkGetBridgeName>();
+    v.visit::<procs::NetworkLookupByName>();
+    v.visit::<procs::NetworkLookupByUuid>();
+    v.visit::<procs::NetworkSetAutostart>();
+    v.visit::<procs::NetworkUndefine>();
+    v.visit::<procs::ConnectNumOfDefinedNetworks>();
+    v.visit::<procs::ConnectNumOfDomains>();
+    v.visit::<procs::ConnectNumOfNetworks>();
+    v.visit::<procs::DomainCoreDump>();
+    v.visit::<procs::DomainRestore>();
+    v.visit::<procs::DomainSave>();
+    v.visit::<procs::DomainGetSchedulerType>();
+    v.visit::<procs::DomainGetSchedulerParameters>();
+    v.visit::<procs::DomainSetSchedulerParameters>();
+    v.visit::<procs::ConnectGetHostname>();
+    v.visit::<procs::ConnectSupportsFeature>();
+    v.visit::<procs::DomainMigratePrepare>();
+    v.visit::<procs::DomainMigratePerform>();
+    v.visit::<procs::DomainMigrateFinish>();
+    v.visit::<procs::DomainBlockStats>();
+    v.visit::<procs::DomainInterfaceStats>();
+    v.visit::<procs::AuthList>();
+    v.visit::<procs::AuthSaslInit>();
+    v.visit::<procs::AuthSaslStart>();
+    v.visit::<procs::AuthSaslStep>();
+    v.visit::<procs::AuthPolkit>();
+    v.visit::<procs::ConnectNumOfStoragePools>();
+    v.visit::<procs::ConnectListStoragePools>();
+    v.visit::<procs::ConnectNumOfDefinedStoragePools>();
+    v.visit::<procs::ConnectListDefinedStoragePools>();
+    v.visit::<procs::ConnectFindStoragePoolSources>();
+    v.visit::<procs::StoragePoolCreateXml>();
+    v.visit::<procs::StoragePoolDefineXml>();
+    v.visit::<procs::StoragePoolCreate>();
+    v.visit::<procs::StoragePoolBuild>();
+    v.visit::<procs::StoragePoolDestroy>();
+    v.visit::<procs::StoragePoolDelete>();
+    v.visit::<procs::StoragePoolUndefine>();
+    v.visit::<procs::StoragePoolRefresh>();
+    v.visit::<procs::StoragePoolLookupByName>();
+    v.visit::<procs::StoragePoolLookupByUuid>();
+    v.visit::<procs::StoragePoolLookupByVolume>();
+    v.visit::<procs::StoragePoolGetInfo>();
+    v.visit::<procs::StoragePoolGetXmlDesc>();
+    v.visit::<procs::StoragePoolGetAutostart>();
+    v.visit::<procs::StoragePoolSetAutostart>();
+    v.visit::<procs::StoragePoolNumOfVolumes>();
+    v.visit::<procs::StoragePoolListVolumes>();
+    v.visit::<procs::StorageVolCreateXml>();
+    v.visit::<procs::StorageVolDelete>();
+    v.visit::<procs::StorageVolLookupByName>();
+    v.visit::<procs::StorageVolLookupByKey>();
+    v.visit::<procs::StorageVolLookupByPath>();
+    v.visit::<procs::StorageVolGetInfo>();
+    v.visit::<procs::StorageVolGetXmlDesc>();
+    v.visit::<procs::StorageVolGetPath>();
+    v.visit::<procs::NodeGetCellsFreeMemory>();
+    v.visit::<procs::NodeGetFreeMemory>();
+    v.visit::<procs::DomainBlockPeek>();
+    v.visit::<procs::DomainMemoryPeek>();
+    v.visit::<procs::ConnectDomainEventRegister>();
+    v.visit::<procs::ConnectDomainEventDeregister>();
+    v.visit::<procs::DomainEventLifecycle>();
+    v.visit::<procs::DomainMigratePrepare2>();
+    v.visit::<procs::DomainMigrateFinish2>();
+    v.visit::<procs::ConnectGetUri>();
+    v.visit::<procs::NodeNumOfDevices>();
+    v.visit::<procs::NodeListDevices>();
+    v.visit::<procs::NodeDeviceLookupByName>();
+    v.visit::<procs::NodeDeviceGetXmlDesc>();
+    v.visit::<procs::NodeDeviceGetParent>();
+    v.visit::<procs::NodeDeviceNumOfCaps>();
+    v.visit::<procs::NodeDeviceListCaps>();
+    v.visit::<procs::NodeDeviceDettach>();
+    v.visit::<procs::NodeDeviceReAttach>();
+    v.visit::<procs::NodeDeviceReset>();
+    v.visit::<procs::DomainGetSecurityLabel>();
+    v.visit::<procs::NodeGetSecurityModel>();
+    v.visit::<procs::NodeDeviceCreateXml>();
+    v.visit::<procs::NodeDeviceDestroy>();
+    v.visit::<procs::StorageVolCreateXmlFrom>();
+    v.visit::<procs::ConnectNumOfInterfaces>();
+    v.visit::<procs::ConnectListInterfaces>();
+    v.visit::<procs::InterfaceLookupByName>();
+    v.visit::<procs::InterfaceLookupByMacString>();
+    v.visit::<procs::InterfaceGetXmlDesc>();
+    v.visit::<procs::InterfaceDefineXml>();
+    v.visit::<procs::InterfaceUndefine>();
+    v.visit::<procs::InterfaceCreate>();
+    v.visit::<procs::InterfaceDestroy>();
+    v.visit::<procs::ConnectDomainXmlFromNative>();
+    v.visit::<procs::ConnectDomainXmlToNative>();
+    v.visit::<procs::ConnectNumOfDefinedInterfaces>();
+    v.visit::<procs::ConnectListDefinedInterfaces>();
+    v.visit::<procs::ConnectNumOfSecrets>();
+    v.visit::<procs::ConnectListSecrets>();
+    v.visit::<procs::SecretLookupByUuid>();
+    v.visit::<procs::SecretDefineXml>();
+    v.visit::<procs::SecretGetXmlDesc>();
+    v.visit::<procs::SecretSetValue>();
+    v.visit::<procs::SecretGetValue>();
+    v.visit::<procs::SecretUndefine>();
+    v.visit::<procs::SecretLookupByUsage>();
+    v.visit::<procs::DomainMigratePrepareTunnel>();
+    v.visit::<procs::ConnectIsSecure>();
+    v.visit::<procs::DomainIsActive>();
+    v.visit::<procs::DomainIsPersistent>();
+    v.visit::<procs::NetworkIsActive>();
+    v.visit::<procs::NetworkIsPersistent>();
+    v.visit::<procs::StoragePoolIsActive>();
+    v.visit::<procs::StoragePoolIsPersistent>();
+    v.visit::<procs::InterfaceIsActive>();
+    v.visit::<procs::ConnectGetLibVersion>();
+    v.visit::<procs::ConnectCompareCpu>();
+    v.visit::<procs::DomainMemoryStats>();
+    v.visit::<procs::DomainAttachDeviceFlags>();
+    v.visit::<procs::DomainDetachDeviceFlags>();
+    v.visit::<procs::ConnectBaselineCpu>();
+    v.visit::<procs::DomainGetJobInfo>();
+    v.visit::<procs::DomainAbortJob>();
+    v.visit::<procs::StorageVolWipe>();
+    v.visit::<procs::DomainMigrateSetMaxDowntime>();
+    v.visit::<procs::ConnectDomainEventRegisterAny>();
+    v.visit::<procs::ConnectDomainEventDeregisterAny>();
+    v.visit::<procs::DomainEventReboot>();
+    v.visit::<procs::DomainEventRtcChange>();
+    v.visit::<procs::DomainEventWatchdog>();
+    v.visit::<procs::DomainEventIoError>();
+    v.visit::<procs::DomainEventGraphics>();
+    v.visit::<procs::DomainUpdateDeviceFlags>();
+    v.visit::<procs::NwfilterLookupByName>();
+    v.visit::<procs::NwfilterLookupByUuid>();
+    v.visit::<procs::NwfilterGetXmlDesc>();
+    v.visit::<procs::ConnectNumOfNwfilters>();
+    v.visit::<procs::ConnectListNwfilters>();
+    v.visit::<procs::NwfilterDefineXml>();
+    v.visit::<procs::NwfilterUndefine>();
+    v.visit::<procs::DomainManagedSave>();
+    v.visit::<procs::DomainHasManagedSaveImage>();
+    v.visit::<procs::DomainManagedSaveRemove>();
+    v.visit::<procs::DomainSnapshotCreateXml>();
+    v.visit::<procs::DomainSnapshotGetXmlDesc>();
+    v.visit::<procs::DomainSnapshotNum>();
+    v.visit::<procs::DomainSnapshotListNames>();
+    v.visit::<procs::DomainSnapshotLookupByName>();
+    v.visit::<procs::DomainHasCurrentSnapshot>();
+    v.visit::<procs::DomainSnapshotCurrent>();
+    v.visit::<procs::DomainRevertToSnapshot>();
+    v.visit::<procs::DomainSnapshotDelete>();
+    v.visit::<procs::DomainGetBlockInfo>();
+    v.visit::<procs::DomainEventIoErrorReason>();
+    v.visit::<procs::DomainCreateWithFlags>();
+    v.visit::<procs::DomainSetMemoryParameters>();
+    v.visit::<procs::DomainGetMemoryParameters>();
+    v.visit::<procs::DomainSetVcpusFlags>();
+    v.visit::<procs::DomainGetVcpusFlags>();
+    v.visit::<procs::DomainOpenConsole>();
+    v.visit::<procs::DomainIsUpdated>();
+    v.visit::<procs::ConnectGetSysinfo>();
+    v.visit::<procs::DomainSetMemoryFlags>();
+    v.visit::<procs::DomainSetBlkioParameters>();
+    v.visit::<procs::DomainGetBlkioParameters>();
+    v.visit::<procs::DomainMigrateSetMaxSpeed>();
+    v.visit::<procs::StorageVolUpload>();
+    v.visit::<procs::StorageVolDownload>();
+    v.visit::<procs::DomainInjectNmi>();
+    v.visit::<procs::DomainScreenshot>();
+    v.visit::<procs::DomainGetState>();
+    v.visit::<procs::DomainMigrateBegin3>();
+    v.visit::<procs::DomainMigratePrepare3>();
+    v.visit::<procs::DomainMigratePrepareTunnel3>();
+    v.visit::<procs::DomainMigratePerform3>();
+    v.visit::<procs::DomainMigrateFinish3>();
+    v.visit::<procs::DomainMigrateConfirm3>();
+    v.visit::<procs::DomainSetSchedulerParametersFlags>();
+    v.visit::<procs::InterfaceChangeBegin>();
+    v.visit::<procs::InterfaceChangeCommit>();
+    v.visit::<procs::InterfaceChangeRollback>();
+    v.visit::<procs::DomainGetSchedulerParametersFlags>();
+    v.visit::<procs::DomainEventControlError>();
+    v.visit::<procs::DomainPinVcpuFlags>();
+    v.visit::<procs::DomainSendKey>();
+    v.visit::<procs::NodeGetCpuStats>();
+    v.visit::<procs::NodeGetMemoryStats>();
+    v.visit::<procs::DomainGetControlInfo>();
+    v.visit::<procs::DomainGetVcpuPinInfo>();
+    v.visit::<procs::DomainUndefineFlags>();
+    v.visit::<procs::DomainSaveFlags>();
+    v.visit::<procs::DomainRestoreFlags>();
+    v.visit::<procs::DomainDestroyFlags>();
+    v.visit::<procs::DomainSaveImageGetXmlDesc>();
+    v.visit::<procs::DomainSaveImageDefineXml>();
+    v.visit::<procs::DomainBlockJobAbort>();
+    v.visit::<procs::DomainGetBlockJobInfo>();
+    v.visit::<procs::DomainBlockJobSetSpeed>();
+    v.visit::<procs::DomainBlockPull>();
+    v.visit::<procs::DomainEventBlockJob>();
+    v.visit::<procs::DomainMigrateGetMaxSpeed>();
+    v.visit::<procs::DomainBlockStatsFlags>();
+    v.visit::<procs::DomainSnapshotGetParent>();
+    v.visit::<procs::DomainReset>();
+    v.visit::<procs::DomainSnapshotNumChildren>();
+    v.visit::<procs::DomainSnapshotListChildrenNames>();
+    v.visit::<procs::DomainEventDiskChange>();
+    v.visit::<procs::DomainOpenGraphics>();
+    v.visit::<procs::NodeSuspendForDuration>();
+    v.visit::<procs::DomainBlockResize>();
+    v.visit::<procs::DomainSetBlockIoTune>();
+    v.visit::<procs::DomainGetBlockIoTune>();
+    v.visit::<procs::DomainSetNumaParameters>();
+    v.visit::<procs::DomainGetNumaParameters>();
+    v.visit::<procs::DomainSetInterfaceParameters>();
+    v.visit::<procs::DomainGetInterfaceParameters>();
+    v.visit::<procs::DomainShutdownFlags>();
+    v.visit::<procs::StorageVolWipePattern>();
+    v.visit::<procs::StorageVolResize>();
+    v.visit::<procs::DomainPmSuspendForDuration>();
+    v.visit::<procs::DomainGetCpuStats>();
+    v.visit::<procs::DomainGetDiskErrors>();
+    v.visit::<procs::DomainSetMetadata>();
+    v.visit::<procs::DomainGetMetadata>();
+    v.visit::<procs::DomainBlockRebase>();
+    v.visit::<procs::DomainPmWakeup>();
+    v.visit::<procs::DomainEventTrayChange>();
+    v.visit::<procs::DomainEventPmwakeup>();
+    v.visit::<procs::DomainEventPmsuspend>();
+    v.visit::<procs::DomainSnapshotIsCurrent>();
+    v.visit::<procs::DomainSnapshotHasMetadata>();
+    v.visit::<procs::ConnectListAllDomains>();
+    v.visit::<procs::DomainListAllSnapshots>();
+    v.visit::<procs::DomainSnapshotListAllChildren>();
+    v.visit::<procs::DomainEventBalloonChange>();
+    v.visit::<procs::DomainGetHostname>();
+    v.visit::<procs::DomainGetSecurityLabelList>();
+    v.visit::<procs::DomainPinEmulator>();
+    v.visit::<procs::DomainGetEmulatorPinInfo>();
+    v.visit::<procs::ConnectListAllStoragePools>();
+    v.visit::<procs::StoragePoolListAllVolumes>();
+    v.visit::<procs::ConnectListAllNetworks>();
+    v.visit::<procs::ConnectListAllInterfaces>();
+    v.visit::<procs::ConnectListAllNodeDevices>();
+    v.visit::<procs::ConnectListAllNwfilters>();
+    v.visit::<procs::ConnectListAllSecrets>();
+    v.visit::<procs::NodeSetMemoryParameters>();
+    v.visit::<procs::NodeGetMemoryParameters>();
+    v.visit::<procs::DomainBlockCommit>();
+    v.visit::<procs::NetworkUpdate>();
+    v.visit::<procs::DomainEventPmsuspendDisk>();
+    v.visit::<procs::NodeGetCpuMap>();
+    v.visit::<procs::DomainFstrim>();
+    v.visit::<procs::DomainSendProcessSignal>();
+    v.visit::<procs::DomainOpenChannel>();
+    v.visit::<procs::NodeDeviceLookupScsiHostByWwn>();
+    v.visit::<procs::DomainGetJobStats>();
+    v.visit::<procs::DomainMigrateGetCompressionCache>();
+    v.visit::<procs::DomainMigrateSetCompressionCache>();
+    v.visit::<procs::NodeDeviceDetachFlags>();
+    v.visit::<procs::DomainMigrateBegin3Params>();
+    v.visit::<procs::DomainMigratePrepare3Params>();
+    v.visit::<procs::DomainMigratePrepareTunnel3Params>();
+    v.visit::<procs::DomainMigratePerform3Params>();
+    v.visit::<procs::DomainMigrateFinish3Params>();
+    v.visit::<procs::DomainMigrateConfirm3Params>();
+    v.visit::<procs::DomainSetMemoryStatsPeriod>();
+    v.visit::<procs::DomainCreateXmlWithFiles>();
+    v.visit::<procs::DomainCreateWithFiles>();
+    v.visit::<procs::DomainEventDeviceRemoved>();
+    v.visit::<procs::ConnectGetCpuModelNames>();
+    v.visit::<procs::ConnectNetworkEventRegisterAny>();
+    v.visit::<procs::ConnectNetworkEventDeregisterAny>();
+    v.visit::<procs::NetworkEventLifecycle>();
+    v.visit::<procs::ConnectDomainEventCallbackRegisterAny>();
+    v.visit::<procs::ConnectDomainEventCallbackDeregisterAny>();
+    v.visit::<procs::DomainEventCallbackLifecycle>();
+    v.visit::<procs::DomainEventCallbackReboot>();
+    v.visit::<procs::DomainEventCallbackRtcChange>();
+    v.visit::<procs::DomainEventCallbackWatchdog>();
+    v.visit::<procs::DomainEventCallbackIoError>();
+    v.visit::<procs::DomainEventCallbackGraphics>();
+    v.visit::<procs::DomainEventCallbackIoErrorReason>();
+    v.visit::<procs::DomainEventCallbackControlError>();
+    v.visit::<procs::DomainEventCallbackBlockJob>();
+    v.visit::<procs::DomainEventCallbackDiskChange>();
+    v.visit::<procs::DomainEventCallbackTrayChange>();
+    v.visit::<procs::DomainEventCallbackPmwakeup>();
+    v.visit::<procs::DomainEventCallbackPmsuspend>();
+    v.visit::<procs::DomainEventCallbackBalloonChange>();
+    v.visit::<procs::DomainEventCallbackPmsuspendDisk>();
+    v.visit::<procs::DomainEventCallbackDeviceRemoved>();
+    v.visit::<procs::DomainCoreDumpWithFormat>();
+    v.visit::<procs::DomainFsfreeze>();
+    v.visit::<procs::DomainFsthaw>();
+    v.visit::<procs::DomainGetTime>();
+    v.visit::<procs::DomainSetTime>();
+    v.visit::<procs::DomainEventBlockJob2>();
+    v.visit::<procs::NodeGetFreePages>();
+    v.visit::<procs::NetworkGetDhcpLeases>();
+    v.visit::<procs::ConnectGetDomainCapabilities>();
+    v.visit::<procs::DomainOpenGraphicsFd>();
+    v.visit::<procs::ConnectGetAllDomainStats>();
+    v.visit::<procs::DomainBlockCopy>();
+    v.visit::<procs::DomainEventCallbackTunable>();
+    v.visit::<procs::NodeAllocPages>();
+    v.visit::<procs::DomainEventCallbackAgentLifecycle>();
+    v.visit::<procs::DomainGetFsinfo>();
+    v.visit::<procs::DomainDefineXmlFlags>();
+    v.visit::<procs::DomainGetIothreadInfo>();
+    v.visit::<procs::DomainPinIothread>();
+    v.visit::<procs::DomainInterfaceAddresses>();
+    v.visit::<procs::DomainEventCallbackDeviceAdded>();
+    v.visit::<procs::DomainAddIothread>();
+    v.visit::<procs::DomainDelIothread>();
+    v.visit::<procs::DomainSetUserPassword>();
+    v.visit::<procs::DomainRename>();
+    v.visit::<procs::DomainEventCallbackMigrationIteration>();
+    v.visit::<procs::ConnectRegisterCloseCallback>();
+    v.visit::<procs::ConnectUnregisterCloseCallback>();
+    v.visit::<procs::ConnectEventConnectionClosed>();
+    v.visit::<procs::DomainEventCallbackJobCompleted>();
+    v.visit::<procs::DomainMigrateStartPostCopy>();
+    v.visit::<procs::DomainGetPerfEvents>();
+    v.visit::<procs::DomainSetPerfEvents>();
+    v.visit::<procs::DomainEventCallbackDeviceRemovalFailed>();
+    v.visit::<procs::ConnectStoragePoolEventRegisterAny>();
+    v.visit::<procs::ConnectStoragePoolEventDeregisterAny>();
+    v.visit::<procs::StoragePoolEventLifecycle>();
+    v.visit::<procs::DomainGetGuestVcpus>();
+    v.visit::<procs::DomainSetGuestVcpus>();
+    v.visit::<procs::StoragePoolEventRefresh>();
+    v.visit::<procs::ConnectNodeDeviceEventRegisterAny>();
+    v.visit::<procs::ConnectNodeDeviceEventDeregisterAny>();
+    v.visit::<procs::NodeDeviceEventLifecycle>();
+    v.visit::<procs::NodeDeviceEventUpdate>();
+    v.visit::<procs::StorageVolGetInfoFlags>();
+    v.visit::<procs::DomainEventCallbackMetadataChange>();
+    v.visit::<procs::ConnectSecretEventRegisterAny>();
+    v.visit::<procs::ConnectSecretEventDeregisterAny>();
+    v.visit::<procs::SecretEventLifecycle>();
+    v.visit::<procs::SecretEventValueChanged>();
+    v.visit::<procs::DomainSetVcpu>();
+    v.visit::<procs::DomainEventBlockThreshold>();
+    v.visit::<procs::DomainSetBlockThreshold>();
+    v.visit::<procs::DomainMigrateGetMaxDowntime>();
+    v.visit::<procs::DomainManagedSaveGetXmlDesc>();
+    v.visit::<procs::DomainManagedSaveDefineXml>();
+    v.visit::<procs::DomainSetLifecycleAction>();
+    v.visit::<procs::StoragePoolLookupByTargetPath>();
+    v.visit::<procs::DomainDetachDeviceAlias>();
+    v.visit::<procs::ConnectCompareHypervisorCpu>();
+    v.visit::<procs::ConnectBaselineHypervisorCpu>();
+    v.visit::<procs::NodeGetSevInfo>();
+    v.visit::<procs::DomainGetLaunchSecurityInfo>();
+    v.visit::<procs::NwfilterBindingLookupByPortDev>();
+    v.visit::<procs::NwfilterBindingGetXmlDesc>();
+    v.visit::<procs::NwfilterBindingCreateXml>();
+    v.visit::<procs::NwfilterBindingDelete>();
+    v.visit::<procs::ConnectListAllNwfilterBindings>();
+    v.visit::<procs::DomainSetIothreadParams>();
+    v.visit::<procs::ConnectGetStoragePoolCapabilities>();
+    v.visit::<procs::NetworkListAllPorts>();
+    v.visit::<procs::NetworkPortLookupByUuid>();
+    v.visit::<procs::NetworkPortCreateXml>();
+    v.visit::<procs::NetworkPortGetParameters>();
+    v.visit::<procs::NetworkPortSetParameters>();
+    v.visit::<procs::NetworkPortGetXmlDesc>();
+    v.visit::<procs::NetworkPortDelete>();
+    v.visit::<procs::DomainCheckpointCreateXml>();
+    v.visit::<procs::DomainCheckpointGetXmlDesc>();
+    v.visit::<procs::DomainListAllCheckpoints>();
+    v.visit::<procs::DomainCheckpointListAllChildren>();
+    v.visit::<procs::DomainCheckpointLookupByName>();
+    v.visit::<procs::DomainCheckpointGetParent>();
+    v.visit::<procs::DomainCheckpointDelete>();
+    v.visit::<procs::DomainGetGuestInfo>();
+    v.visit::<procs::ConnectSetIdentity>();
+    v.visit::<procs::DomainAgentSetResponseTimeout>();
+    v.visit::<procs::DomainBackupBegin>();
+    v.visit::<procs::DomainBackupGetXmlDesc>();
+    v.visit::<procs::DomainEventMemoryFailure>();
+    v.visit::<procs::DomainAuthorizedSshKeysGet>();
+    v.visit::<procs::DomainAuthorizedSshKeysSet>();
+    v.visit::<procs::DomainGetMessages>();
+    v.visit::<procs::DomainStartDirtyRateCalc>();
+    v.visit::<procs::NodeDeviceDefineXml>();
+    v.visit::<procs::NodeDeviceUndefine>();
+    v.visit::<procs::NodeDeviceCreate>();
+    v.visit::<procs::NwfilterDefineXmlFlags>();
+    v.visit::<procs::NetworkDefineXmlFlags>();
+    v.visit::<procs::NodeDeviceGetAutostart>();
+    v.visit::<procs::NodeDeviceSetAutostart>();
+    v.visit::<procs::NodeDeviceIsPersistent>();
+    v.visit::<procs::NodeDeviceIsActive>();
+    v.visit::<procs::NetworkCreateXmlFlags>();
+    v.visit::<procs::DomainEventMemoryDeviceSizeChange>();
+    v.visit::<procs::DomainSetLaunchSecurityState>();
+    v.visit::<procs::DomainSaveParams>();
+    v.visit::<procs::DomainRestoreParams>();
+    v.visit::<procs::DomainAbortJobFlags>();
+    v.visit::<procs::DomainFdAssociate>();
+    v.visit::<procs::NetworkSetMetadata>();
+    v.visit::<procs::NetworkGetMetadata>();
+    v.visit::<procs::NetworkEventCallbackMetadataChange>();
+    v.visit::<procs::NodeDeviceUpdate>();
+    v.visit::<procs::DomainGraphicsReload>();
+    v.visit::<procs::DomainGetAutostartOnce>();
+    v.visit::<procs::DomainSetAutostartOnce>();
+    v.visit::<procs::DomainSetThrottleGroup>();
+    v.visit::<procs::DomainDelThrottleGroup>();
+    v.visit::<procs::DomainEventNicMacChange>();
+    v.visit::<procs::DomainEventVcpuRemoved>();
+    v.visit::<procs::DomainEventCallbackChannelLifecycle>();
+    v.visit::<procs::DomainAnnounceInterface>();
+}
 
 /// Round-trip checks of every type of this module (feature `arbitrary`): a random value
 /// encodes to as many bytes as `encoded_len` says and decodes back to itself.

@@ -92,8 +92,8 @@ where
     Ok(())
 }
 
-/// Draws a `T` and encodes it: the type-erasable helper of the generated `ARBITRARY_ARGS`
-/// tables (random arguments of every procedure, for conformance tests against a daemon).
+/// Draws a `T` and encodes it: e.g. random arguments of every procedure, through a
+/// [`crate::proto::ProcedureVisitor`], for conformance tests against a daemon.
 pub fn encode_arbitrary<T>(u: &mut Unstructured<'_>) -> Result<Vec<u8>>
 where
     T: for<'a> Arbitrary<'a> + Encode,
