@@ -181,7 +181,7 @@ fn remote_calls(rounds: Rounds, tally: &mut Tally, filled: &mut Filled) -> Vec<C
     random_calls(
         rounds,
         remote::PROCEDURES,
-        &arbitrary_args(|c| remote::visit_procedures(c)),
+        &arbitrary_args(remote::visit_procedures),
         tally,
         filled,
         |info, _| {
@@ -197,7 +197,7 @@ fn qemu_calls(rounds: Rounds, tally: &mut Tally, filled: &mut Filled) -> Vec<Cal
     random_calls(
         rounds,
         qemu::PROCEDURES,
-        &arbitrary_args(|c| qemu::visit_procedures(c)),
+        &arbitrary_args(qemu::visit_procedures),
         tally,
         filled,
         |info, _| Some(to_fill(info)),
@@ -258,7 +258,7 @@ fn admin_calls(rounds: Rounds, tally: &mut Tally, filled: &mut Filled) -> Vec<Ca
     random_calls(
         rounds,
         admin::PROCEDURES,
-        &arbitrary_args(|c| admin::visit_procedures(c)),
+        &arbitrary_args(admin::visit_procedures),
         tally,
         filled,
         |info, round| {
