@@ -98,12 +98,13 @@ impl ProcedureVisitor for Visited {
 
 #[test]
 fn visit_procedures_visits_every_procedure_of_the_table_in_order() {
-    let programs: [(fn(&mut Visited), &[ProcedureInfo]); 5] = [
-        (|v| remote::visit_procedures(v), remote::PROCEDURES),
-        (|v| qemu::visit_procedures(v), qemu::PROCEDURES),
-        (|v| lxc::visit_procedures(v), lxc::PROCEDURES),
-        (|v| keepalive::visit_procedures(v), keepalive::PROCEDURES),
-        (|v| admin::visit_procedures(v), admin::PROCEDURES),
+    type Visit = fn(&mut Visited);
+    let programs: [(Visit, &[ProcedureInfo]); 5] = [
+        (remote::visit_procedures, remote::PROCEDURES),
+        (qemu::visit_procedures, qemu::PROCEDURES),
+        (lxc::visit_procedures, lxc::PROCEDURES),
+        (keepalive::visit_procedures, keepalive::PROCEDURES),
+        (admin::visit_procedures, admin::PROCEDURES),
     ];
     for (visit, table) in programs {
         let mut v = Visited::default();
