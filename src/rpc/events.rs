@@ -237,6 +237,24 @@ struct Queue {
     ended: bool,
 }
 
+impl Queue {
+    /// Appends `item` and takes the consumer's waker; a `Lagged` behind a `Lagged` adds to it,
+    /// `Closed` ends the queue, and an ended queue takes nothing more.
+    fn push(&mut self, item: Item) -> Option<Waker> {
+        if self.ended {
+            return None;
+        }
+        match (&item, self.items.back_mut()) {
+            (Item::Lagged(m), Some(Item::Lagged(n))) => *n += m,
+            _ => {
+                self.ended = matches!(item, Item::Closed(_));
+                self.items.push_back(item);
+            }
+        }
+        self.waker.take()
+    }
+}
+
 struct Attachment {
     raw: RawClient,
     key: RegKey,
@@ -282,38 +300,19 @@ impl Subscriber {
     /// Queues an event, or counts it as lagged when the queue is full. Returns the waker.
     fn push_event(&self, event: RawEvent) -> Option<Waker> {
         let mut q = self.queue();
-        if q.ended {
-            return None;
-        }
-        if q.items.len() >= QUEUE_CAPACITY {
-            // The queue holds at most one marker past its capacity: a full queue grows the
-            // marker at its back instead of storing the event.
-            match q.items.back_mut() {
-                Some(Item::Lagged(n)) => *n += 1,
-                _ => q.items.push_back(Item::Lagged(1)),
-            }
+        // The queue holds at most one marker past its capacity: a full queue grows the marker
+        // at its back instead of storing the event.
+        let item = if q.items.len() >= QUEUE_CAPACITY {
+            Item::Lagged(1)
         } else {
-            q.items.push_back(Item::Event(event));
-        }
-        q.waker.take()
+            Item::Event(event)
+        };
+        q.push(item)
     }
 
     /// Queues a marker (`Lagged`, `Reconnected`) or the final `Closed` item.
     pub fn push_notice(&self, item: Item) {
-        let waker = {
-            let mut q = self.queue();
-            if q.ended {
-                return;
-            }
-            match (&item, q.items.back_mut()) {
-                (Item::Lagged(m), Some(Item::Lagged(n))) => *n += m,
-                _ => {
-                    q.ended = matches!(item, Item::Closed(_));
-                    q.items.push_back(item);
-                }
-            }
-            q.waker.take()
-        };
+        let waker = self.queue().push(item);
         if let Some(w) = waker {
             w.wake();
         }
