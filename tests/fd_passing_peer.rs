@@ -23,7 +23,7 @@ use virtwire::rpc::{RawClient, connect_raw_unix};
 fn client() -> (RawClient, UnixStream) {
     let (ours, theirs) = UnixStream::pair().unwrap();
     ours.set_nonblocking(true).unwrap();
-    let (raw, conn) = connect_raw_unix(tokio::net::UnixStream::from_std(ours).unwrap());
+    let (raw, conn) = connect_raw_unix(tokio::net::UnixStream::from_std(ours).unwrap()).unwrap();
     tokio::spawn(conn);
     theirs
         .set_read_timeout(Some(Duration::from_secs(30)))

@@ -63,7 +63,8 @@ impl Client {
         let (stream, fds): (BoxStream, _) = match any.downcast::<tokio::net::UnixStream>() {
             Ok(unix) => {
                 let channel = std::sync::Arc::new(FdChannel::default());
-                let stream = UnixFdStream::new(*unix, channel.clone());
+                let stream = UnixFdStream::new(*unix, channel.clone())
+                    .map_err(|e| Error::io("cannot watch the unix socket", e))?;
                 (Box::new(stream), Some(channel))
             }
             Err(other) => match other.downcast::<S>() {

@@ -34,6 +34,7 @@ mod generated;
 mod reply;
 mod sequential;
 mod shared;
+pub(crate) mod socket;
 mod streams;
 
 pub use client::RawClient;
@@ -57,16 +58,18 @@ where
 
 /// Like [`connect_raw`] over a unix socket, with file descriptor passing
 /// ([`RawClient::call_with_fds`]). The socket must be where a packet starts in both
-/// directions (a fresh connection, or one just authenticated without a SASL layer).
+/// directions (a fresh connection, or one just authenticated without a SASL layer). Fails
+/// when the runtime cannot watch the socket (outside a tokio runtime with I/O enabled).
 pub fn connect_raw_unix(
     stream: tokio::net::UnixStream,
-) -> (
+) -> crate::error::Result<(
     RawClient,
     Connection<impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static>,
-) {
+)> {
     let channel = std::sync::Arc::new(fds::FdChannel::default());
-    let stream = fds::UnixFdStream::new(stream, channel.clone());
-    connect_with_fds(stream, Some(channel))
+    let stream = fds::UnixFdStream::new(stream, channel.clone())
+        .map_err(|e| crate::error::Error::io("cannot watch the unix socket", e))?;
+    Ok(connect_with_fds(stream, Some(channel)))
 }
 
 /// [`connect_raw`] with the descriptor channel of the stream, if it has one (activated here).

@@ -24,7 +24,6 @@ mod ext;
 mod libssh2;
 // ---
 mod process;
-mod socket;
 mod ssh;
 mod tcp;
 mod tls;

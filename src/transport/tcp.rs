@@ -4,9 +4,9 @@
 use tokio::net::TcpStream;
 
 use super::BoxStream;
-use super::socket::Socket;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::rpc::socket::Socket;
 
 pub(super) async fn connect(config: &Config) -> Result<BoxStream> {
     let uri = config.uri();

@@ -24,8 +24,7 @@ async fn connect(config: &Config) -> Result<tokio::net::UnixStream> {
 pub(super) async fn connect_with_fds(config: &Config) -> Result<(BoxStream, Arc<FdChannel>)> {
     let stream = connect(config).await?;
     let channel = Arc::new(FdChannel::default());
-    Ok((
-        Box::new(UnixFdStream::new(stream, channel.clone())),
-        channel,
-    ))
+    let stream = UnixFdStream::new(stream, channel.clone())
+        .map_err(|e| Error::io("cannot watch the unix socket", e))?;
+    Ok((Box::new(stream), channel))
 }

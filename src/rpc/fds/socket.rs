@@ -3,21 +3,22 @@
 //! Why `libc` and not a wrapper crate: tokio's `UnixStream` has no `sendmsg`/`recvmsg` with
 //! ancillary data, and nix's `recvmsg` wants an initialised buffer, which would cost a memset
 //! of the driver's whole read buffer on every read. The two calls below are the whole unsafe
-//! surface; tokio still does the readiness (`try_io`).
+//! surface; [`Socket`] does the readiness.
 
 use std::collections::VecDeque;
 use std::io;
 use std::mem::{MaybeUninit, size_of};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
-use tokio::net::UnixStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::scan::Scanner;
 use super::{FdChannel, MAX_FDS};
+use crate::rpc::socket::Socket;
 
 /// `VIR_NET_CALL_WITH_FDS` and `VIR_NET_REPLY_WITH_FDS`.
 const CALL_WITH_FDS: u32 = 4;
@@ -26,7 +27,7 @@ const REPLY_WITH_FDS: u32 = 5;
 /// A unix socket that sends and receives descriptors where libvirt puts them, once its
 /// [`FdChannel`] is active; before that, a plain socket.
 pub(crate) struct UnixFdStream {
-    io: UnixStream,
+    io: Socket<UnixStream>,
     channel: Arc<FdChannel>,
     read: ReadSide,
     write: WriteSide,
@@ -54,27 +55,36 @@ struct WriteSide {
     sending: VecDeque<OwnedFd>,
 }
 
+/// What one `recvmsg` brought, once its descriptor bytes are taken out.
+struct Filtered {
+    /// Bytes read.
+    len: usize,
+    /// Bytes of them left for the reader.
+    kept: usize,
+    /// The read emptied the socket: it came back short, without descriptors, and none are
+    /// due (the kernel also ends a read before and after a message with descriptors).
+    drained: bool,
+}
+
 impl UnixFdStream {
-    pub fn new(io: UnixStream, channel: Arc<FdChannel>) -> Self {
-        UnixFdStream {
-            io,
+    /// The socket `io` (registered with the runtime here: it must not be registered already),
+    /// passing descriptors through `channel` once that is active.
+    pub fn new(io: tokio::net::UnixStream, channel: Arc<FdChannel>) -> io::Result<Self> {
+        Ok(UnixFdStream {
+            io: Socket::new(io.into_std()?)?,
             channel,
             read: ReadSide::default(),
             write: WriteSide::default(),
-        }
+        })
     }
 
     /// Sends the descriptors of the last CALL_WITH_FDS, one per message.
     fn poll_send_fds(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some(fd) = self.write.sending.front() {
-            ready!(self.io.poll_write_ready(cx))?;
-            let (sock, raw) = (self.io.as_raw_fd(), fd.as_raw_fd());
-            match self.io.try_io(Interest::WRITABLE, || send_fd(sock, raw)) {
-                // our copy closes: the daemon has its own
-                Ok(()) => drop(self.write.sending.pop_front()),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
+            let raw = fd.as_raw_fd();
+            ready!(self.io.poll_send(cx, |sock| send_fd(sock, raw)))?;
+            // our copy closes: the daemon has its own
+            self.write.sending.pop_front();
         }
         Poll::Ready(Ok(()))
     }
@@ -152,29 +162,30 @@ impl AsyncRead for UnixFdStream {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
+        let (read, channel) = (&mut this.read, &*this.channel);
         loop {
-            ready!(this.io.poll_read_ready(cx))?;
-            let sock = this.io.as_raw_fd();
-            // SAFETY: recvmsg only writes into the unfilled part, never de-initialises it.
-            let unfilled = unsafe { buf.unfilled_mut() };
-            let got = match this.io.try_io(Interest::READABLE, || recv(sock, unfilled)) {
-                Ok(got) => got,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(e) => return Poll::Ready(Err(e)),
-            };
-            if got.len == 0 {
-                return Poll::Ready(Ok(())); // end of stream
-            }
             let start = buf.filled().len();
-            // SAFETY: recvmsg wrote `got.len` bytes at the start of the unfilled part.
-            unsafe { buf.assume_init(got.len) };
-            buf.advance(got.len);
-            let kept = this
-                .read
-                .filter(&mut buf.filled_mut()[start..], got, &this.channel)?;
-            buf.set_filled(start + kept);
-            if kept > 0 {
-                return Poll::Ready(Ok(()));
+            let got = ready!(this.io.poll_recv(
+                cx,
+                |sock| {
+                    // SAFETY: recvmsg only writes into the unfilled part, never
+                    // de-initialises it.
+                    let unfilled = unsafe { buf.unfilled_mut() };
+                    let room = unfilled.len();
+                    let got = recv(sock, unfilled)?;
+                    let (len, fds) = (got.len, !got.fds.is_empty());
+                    // SAFETY: recvmsg wrote `len` bytes at the start of the unfilled part.
+                    unsafe { buf.assume_init(len) };
+                    buf.advance(len);
+                    let kept = read.filter(&mut buf.filled_mut()[start..], got, channel)?;
+                    buf.set_filled(start + kept);
+                    let drained = len > 0 && len < room && !fds && read.incoming.is_none();
+                    Ok(Filtered { len, kept, drained })
+                },
+                |f| f.drained,
+            ))?;
+            if got.len == 0 || got.kept > 0 {
+                return Poll::Ready(Ok(())); // data, or the end of the stream
             }
             // only descriptor bytes: read on (an empty read would mean the end)
         }
