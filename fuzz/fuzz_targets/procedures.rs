@@ -29,11 +29,13 @@ type Visit = fn(&mut DecodeNth<'_>);
 
 /// The procedure counts and visitors of the programs.
 const PROGRAMS: [(usize, Visit); 5] = [
-    (remote::PROCEDURES.len(), remote::visit_procedures),
-    (qemu::PROCEDURES.len(), qemu::visit_procedures),
-    (lxc::PROCEDURES.len(), lxc::visit_procedures),
-    (admin::PROCEDURES.len(), admin::visit_procedures),
-    (keepalive::PROCEDURES.len(), keepalive::visit_procedures),
+    (remote::PROCEDURES.len(), |v| remote::visit_procedures(v)),
+    (qemu::PROCEDURES.len(), |v| qemu::visit_procedures(v)),
+    (lxc::PROCEDURES.len(), |v| lxc::visit_procedures(v)),
+    (admin::PROCEDURES.len(), |v| admin::visit_procedures(v)),
+    (keepalive::PROCEDURES.len(), |v| {
+        keepalive::visit_procedures(v)
+    }),
 ];
 
 fuzz_target!(|data: &[u8]| {
