@@ -69,12 +69,13 @@ pub use api::events;
 pub use api::migration;
 pub use api::{
     BlockJobInfo, Client, DeviceRemoval, Domain, DomainBlockInfo, DomainBlockStats,
-    DomainCheckpoint, DomainControlInfo, DomainDiskError, DomainInfo, DomainInterface,
-    DomainInterfaceStats, DomainJobInfo, DomainJobStats, DomainMemoryStat, DomainSnapshot,
-    DomainState, DomainStatsBlock, DomainStatsNet, DomainStatsRecord, DomainTime, Interface,
-    MemoryStatTag, Network, NetworkDhcpLease, NetworkPort, NodeCpuMap, NodeDevice, NodeInfo,
-    NwFilter, NwFilterBinding, Screenshot, Secret, SecurityLabel, SecurityModel, StoragePool,
-    StoragePoolInfo, StorageVol, StorageVolInfo, Stream, TypedParams, TypedValue, VcpuInfo,
+    DomainCheckpoint, DomainControlInfo, DomainDiskError, DomainFsInfo, DomainInfo,
+    DomainInterface, DomainInterfaceStats, DomainJobInfo, DomainJobStats, DomainMemoryStat,
+    DomainSnapshot, DomainState, DomainStatsBlock, DomainStatsNet, DomainStatsRecord, DomainTime,
+    Interface, IothreadInfo, MemoryStatTag, Network, NetworkDhcpLease, NetworkPort, NodeCpuMap,
+    NodeDevice, NodeInfo, NwFilter, NwFilterBinding, Screenshot, Secret, SecurityLabel,
+    SecurityModel, StoragePool, StoragePoolInfo, StorageVol, StorageVolInfo, Stream, TypedParams,
+    TypedValue, VcpuInfo, VcpuPinInfo,
 };
 pub use error::{CloseReason, Error, ErrorKind, Result};
 /// The flag sets libvirt's calls take (`virConnectListAllDomainsFlags` →

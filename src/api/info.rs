@@ -62,6 +62,7 @@ lift_from!(
     remote::NodeGetCpuMapRet => NodeCpuMap,
     remote::DomainMemoryStat => DomainMemoryStat,
     remote::DomainDiskError => DomainDiskError,
+    remote::DomainFsinfo => DomainFsInfo,
 );
 
 /// Text from a C `char` buffer: up to the first NUL (libvirt sends the terminator).
@@ -514,6 +515,48 @@ impl TryFrom<remote::DomainInterface> for DomainInterface {
                 .map(|a| Ok((ip(&a.addr)?, a.prefix)))
                 .collect::<Result<_>>()?,
         })
+    }
+}
+
+/// The pinning of one vCPU (`virDomainGetVcpuPinInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VcpuPinInfo {
+    /// The vCPU's number.
+    pub vcpu: u32,
+    /// One entry per host CPU: whether the vCPU may run there.
+    pub affinity: Vec<bool>,
+}
+
+/// An I/O thread of a domain (`virDomainIOThreadInfo`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IothreadInfo {
+    /// The thread's id in the domain's definition.
+    pub iothread_id: u32,
+    /// One entry per host CPU: whether the thread may run there.
+    pub affinity: Vec<bool>,
+}
+
+/// A file system mounted in the guest (`virDomainFSInfo`, from the guest agent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainFsInfo {
+    /// Where it is mounted in the guest.
+    pub mountpoint: String,
+    /// The device's name in the guest (`sda1`).
+    pub name: String,
+    /// Its type (`ext4`).
+    pub fstype: String,
+    /// The targets of the domain's disks it lives on (`vda`).
+    pub dev_aliases: Vec<String>,
+}
+
+impl From<remote::DomainFsinfo> for DomainFsInfo {
+    fn from(r: remote::DomainFsinfo) -> Self {
+        DomainFsInfo {
+            mountpoint: r.mountpoint.into_inner(),
+            name: r.name.into_inner(),
+            fstype: r.fstype.into_inner(),
+            dev_aliases: r.dev_aliases.into_iter().map(|s| s.into_inner()).collect(),
+        }
     }
 }
 

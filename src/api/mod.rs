@@ -29,9 +29,9 @@ pub use domain_streams::Screenshot;
 pub(crate) use info::Lift;
 pub use info::{
     BlockJobInfo, DomainBlockInfo, DomainBlockStats, DomainControlInfo, DomainDiskError,
-    DomainInterface, DomainInterfaceStats, DomainJobInfo, DomainJobStats, DomainMemoryStat,
-    DomainTime, MemoryStatTag, NetworkDhcpLease, NodeCpuMap, SecurityLabel, SecurityModel,
-    StoragePoolInfo,
+    DomainFsInfo, DomainInterface, DomainInterfaceStats, DomainJobInfo, DomainJobStats,
+    DomainMemoryStat, DomainTime, IothreadInfo, MemoryStatTag, NetworkDhcpLease, NodeCpuMap,
+    SecurityLabel, SecurityModel, StoragePoolInfo, VcpuPinInfo,
 };
 pub use node::NodeInfo;
 pub use objects::{

@@ -196,6 +196,11 @@ pub const HAND_WRITTEN: &[(&str, &str)] = &[
     ("DOMAIN_MIGRATE_PERFORM3_PARAMS", "Domain::migrate_to_uri"),
     ("DOMAIN_MIGRATE_FINISH3_PARAMS", "Domain::migrate"),
     ("DOMAIN_MIGRATE_CONFIRM3_PARAMS", "Domain::migrate"),
+    // CPU maps sized from the host's CPU count (src/api/domain_params.rs)
+    ("DOMAIN_GET_VCPU_PIN_INFO", "Domain::vcpu_pin_info"),
+    ("DOMAIN_GET_EMULATOR_PIN_INFO", "Domain::emulator_pin_info"),
+    ("DOMAIN_GET_IOTHREAD_INFO", "Domain::iothread_info"),
+    ("DOMAIN_GET_DISK_ERRORS", "Domain::disk_errors"),
 ];
 
 /// Get-parameter calls to which libvirt's client adds `VIR_TYPED_PARAM_STRING_OKAY` when the
@@ -247,6 +252,7 @@ pub const ELEMENT_TYPES: &[(&str, &str)] = &[
         "crate::api::SecurityLabel",
     ),
     ("remote_domain_disk_error", "crate::api::DomainDiskError"),
+    ("remote_domain_fsinfo", "crate::api::DomainFsInfo"),
 ];
 
 /// Arguments the typed method fills in itself (procedure, argument, Rust expression).

@@ -344,11 +344,13 @@ fn vcpuinfo(ctl: &mut Ctl, cmd: &Cmd) -> CmdResult {
         }
         Err(_) if ctl.block_on(dom.is_active()).is_ok_and(|a| !a) => {
             // an inactive domain has no vCPU state, only its configured pinning
-            let pins = ctl.block_on(dom.vcpu_pin_info(
-                nvcpus as i32,
-                maplen as i32,
-                DomainModificationImpact(2),
-            ))?;
+            let args = virtwire::proto::remote::DomainGetVcpuPinInfoArgs {
+                dom: dom.to_remote(),
+                ncpumaps: nvcpus as i32,
+                maplen: maplen as i32,
+                flags: DomainModificationImpact::CONFIG,
+            };
+            let pins = ctl.block_on(client.raw().domain_get_vcpu_pin_info(&args))?;
             let maps = pins.cpumaps.as_slice();
             for n in 0..usize::try_from(pins.num).unwrap_or(0) {
                 if n > 0 {

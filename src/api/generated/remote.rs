@@ -3176,23 +3176,6 @@ impl crate::api::Domain {
         crate::api::Lift::lift(ret, self.client())
     }
 
-    /// `REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO` (procedure 230).
-    pub async fn vcpu_pin_info(
-        &self,
-        ncpumaps: i32,
-        maplen: i32,
-        flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetVcpuPinInfoRet> {
-        let args = crate::proto::generated::remote::DomainGetVcpuPinInfoArgs {
-            dom: self.to_remote(),
-            ncpumaps,
-            maplen,
-            flags,
-        };
-        let ret = self.client().raw().domain_get_vcpu_pin_info(&args).await?;
-        Ok(ret)
-    }
-
     /// `REMOTE_PROC_DOMAIN_SAVE_FLAGS` (procedure 232).
     pub async fn save_flags(
         &self,
@@ -3553,21 +3536,6 @@ impl crate::api::Domain {
         Ok(crate::api::TypedParams::from_wire(ret.params))
     }
 
-    /// `REMOTE_PROC_DOMAIN_GET_DISK_ERRORS` (procedure 263).
-    pub async fn disk_errors(
-        &self,
-        maxerrors: u32,
-        flags: crate::proto::generated::c_flags::NoFlags,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetDiskErrorsRet> {
-        let args = crate::proto::generated::remote::DomainGetDiskErrorsArgs {
-            dom: self.to_remote(),
-            maxerrors,
-            flags,
-        };
-        let ret = self.client().raw().domain_get_disk_errors(&args).await?;
-        Ok(ret)
-    }
-
     /// `REMOTE_PROC_DOMAIN_SET_METADATA` (procedure 264).
     pub async fn set_metadata(
         &self,
@@ -3708,25 +3676,6 @@ impl crate::api::Domain {
         };
         self.client().raw().domain_pin_emulator(&args).await?;
         Ok(())
-    }
-
-    /// `REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO` (procedure 280).
-    pub async fn emulator_pin_info(
-        &self,
-        maplen: i32,
-        flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<crate::proto::generated::remote::DomainGetEmulatorPinInfoRet> {
-        let args = crate::proto::generated::remote::DomainGetEmulatorPinInfoArgs {
-            dom: self.to_remote(),
-            maplen,
-            flags,
-        };
-        let ret = self
-            .client()
-            .raw()
-            .domain_get_emulator_pin_info(&args)
-            .await?;
-        Ok(ret)
     }
 
     /// `REMOTE_PROC_DOMAIN_BLOCK_COMMIT` (procedure 290).
@@ -3968,26 +3917,16 @@ impl crate::api::Domain {
     pub async fn fsinfo(
         &self,
         flags: crate::proto::generated::c_flags::NoFlags,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainFsinfo>> {
+    ) -> crate::Result<Vec<crate::api::DomainFsInfo>> {
         let args = crate::proto::generated::remote::DomainGetFsinfoArgs {
             dom: self.to_remote(),
             flags,
         };
         let ret = self.client().raw().domain_get_fsinfo(&args).await?;
-        Ok(ret.info.into())
-    }
-
-    /// `REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO` (procedure 351).
-    pub async fn iothread_info(
-        &self,
-        flags: crate::proto::generated::c_flags::DomainModificationImpact,
-    ) -> crate::Result<Vec<crate::proto::generated::remote::DomainIothreadInfo>> {
-        let args = crate::proto::generated::remote::DomainGetIothreadInfoArgs {
-            dom: self.to_remote(),
-            flags,
-        };
-        let ret = self.client().raw().domain_get_iothread_info(&args).await?;
-        Ok(ret.info.into())
+        ret.info
+            .into_iter()
+            .map(|w| crate::api::Lift::lift(w, self.client()))
+            .collect()
     }
 
     /// `REMOTE_PROC_DOMAIN_PIN_IOTHREAD` (procedure 352).
